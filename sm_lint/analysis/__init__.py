@@ -1,0 +1,1 @@
+"""Static analysis of Python source: find signature calls and what is passed to them."""

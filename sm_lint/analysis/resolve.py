@@ -1,0 +1,95 @@
+"""Decide which SavedModel folder a model path in code refers to."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sm_lint.config import Config
+from sm_lint.models import ModelReadError, discover_models, resolve_model_dir
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Where a model path led: a folder (``model``), or why not (``reason``)."""
+
+    model: Path | None
+    reason: str
+    #: The path exists but is not a readable SavedModel.
+    error: ModelReadError | None = None
+
+
+class ModelResolver:
+    """Resolves model paths against the configuration; discovery runs once, lazily."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._discovered: list[Path] | None = None
+
+    @property
+    def discovered(self) -> list[Path]:
+        if self._discovered is None:
+            self._discovered = discover_models(r for r in self.config.models if r.is_dir())
+        return self._discovered
+
+    def resolve(self, path: str | None, source_file: Path | None, loader: str) -> Resolution:
+        """Resolution order: model-paths mapping, absolute path, relative to the source
+        file, to the project root, to each model root, then a unique match of the path's
+        last components among the discovered models."""
+        if path is None:
+            return Resolution(None, "the path is not known statically")
+        mapped = self._mapped(path)
+        if mapped is not None:
+            return self._check(mapped, f"mapped in model-paths from {path!r}")
+        if loader == "hub.load":
+            return Resolution(None, f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]")
+        if "://" in path:
+            return Resolution(None, f"remote path {path!r} is not mapped in [tool.sm-lint.model-paths]")
+        expanded = os.path.expanduser(path)
+        candidates: list[tuple[Path, str]] = []
+        if os.path.isabs(expanded):
+            candidates.append((Path(expanded), "absolute path"))
+        else:
+            if source_file is not None:
+                candidates.append((source_file.parent / expanded, "relative to the source file"))
+            if self.config.project_root is not None:
+                candidates.append((self.config.project_root / expanded, "relative to the project root"))
+            candidates.append((Path.cwd() / expanded, "relative to the working directory"))
+            candidates.extend((root / expanded, f"relative to {root}") for root in self.config.models)
+        for candidate, how in candidates:
+            if candidate.exists():
+                return self._check(candidate, how)
+        match = self._suffix_match(expanded)
+        if isinstance(match, Path):
+            return self._check(match, "matched by name among the models under --models")
+        return Resolution(None, match)
+
+    def _mapped(self, path: str) -> Path | None:
+        mapping = self.config.model_paths
+        if path in mapping:
+            return mapping[path]
+        for prefix in sorted(mapping, key=len, reverse=True):
+            if path.startswith(prefix.rstrip("/") + "/"):
+                return mapping[prefix] / path[len(prefix.rstrip("/")) + 1:]
+        return None
+
+    def _check(self, folder: Path, how: str) -> Resolution:
+        try:
+            return Resolution(resolve_model_dir(folder), how)
+        except ModelReadError as error:
+            return Resolution(None, str(error), error)
+
+    def _suffix_match(self, path: str) -> Path | str:
+        parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".", "..")]
+        if not parts or not self.config.models:
+            return f"no SavedModel at {path!r}"
+        for count in range(len(parts), 0, -1):
+            tail = tuple(parts[-count:])
+            matches = [m for m in self.discovered if m.parts[-count:] == tail]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1 and count == 1:
+                names = ", ".join(str(m) for m in matches[:3])
+                return f"{path!r} matches several models ({names}); map it in model-paths"
+        return f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots"

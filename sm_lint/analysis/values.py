@@ -1,0 +1,109 @@
+"""Abstract values the interpreter tracks for names, attributes and expressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from sm_lint.semantics import Value
+
+
+class AbstractValue:
+    """Base of every abstract value; ``UNKNOWN`` is the bottom everything falls back to."""
+
+
+@dataclass(frozen=True)
+class Unknown(AbstractValue):
+    pass
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Const(AbstractValue):
+    """A Python constant known at analysis time: str, bytes, int, float, bool, None."""
+
+    value: object
+
+
+@dataclass(frozen=True)
+class Seq(AbstractValue):
+    """A list or tuple literal whose items are abstract values."""
+
+    items: tuple[AbstractValue, ...]
+    is_tuple: bool = False
+
+
+@dataclass(frozen=True)
+class DictLit(AbstractValue):
+    """A dict literal with constant string keys (None when not all keys are known)."""
+
+    items: tuple[tuple[str, AbstractValue, cst.CSTNode], ...] | None
+
+
+@dataclass(frozen=True)
+class Array(AbstractValue):
+    """A tensor, numpy array, list or scalar whose kind/dtype/shape are (partly) known."""
+
+    value: Value
+
+
+@dataclass(frozen=True)
+class DType(AbstractValue):
+    name: str
+
+
+@dataclass(frozen=True)
+class QualName(AbstractValue):
+    """An imported object such as ``numpy.random.rand`` (normalised qualified name)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class PathValue(AbstractValue):
+    """A ``pathlib.Path`` whose text is known."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Generator(AbstractValue):
+    """A numpy random Generator (``np.random.default_rng()``)."""
+
+
+@dataclass(frozen=True)
+class ModelRef(AbstractValue):
+    """A loaded SavedModel; ``load_id`` indexes the load site recorded by the interpreter."""
+
+    load_id: int
+
+
+@dataclass(frozen=True)
+class SignaturesRef(AbstractValue):
+    """``loaded.signatures``."""
+
+    load_id: int
+
+
+@dataclass(frozen=True)
+class SignatureFn(AbstractValue):
+    """``loaded.signatures[key]``, or a TFSMLayer's endpoint (``layer=True``)."""
+
+    load_id: int
+    key: str
+    layer: bool = False
+
+
+@dataclass(frozen=True)
+class CallResult(AbstractValue):
+    """What a signature call returns (a dict of output tensors); ``call_id`` indexes it."""
+
+    call_id: int
+
+
+def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
+    """The value known after two branches: kept only where both agree."""
+    return a if a == b else UNKNOWN

@@ -1,0 +1,259 @@
+"""The core API every frontend calls: analyse source, lint files, list signature calls."""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import os
+import re
+import tokenize
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import libcst as cst
+
+from sm_lint.analysis.facts import FileFacts, SignatureCall, Span
+from sm_lint.analysis.interpreter import analyze_module
+from sm_lint.analysis.resolve import ModelResolver, Resolution
+from sm_lint.checks import Context, check_call, check_lookup, check_model_load
+from sm_lint.config import Config
+from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+# Files that cannot contain a model load are not parsed at all.
+_MARKERS = ("saved_model", "signatures", "load_model", "TFSMLayer", "hub")
+
+
+@dataclass(frozen=True)
+class ResolvedLoad:
+    """A model load with the folder it resolved to, or why it did not."""
+
+    load_id: int
+    expr: str
+    path: str | None
+    resolution: Resolution
+    model: ModelSignatures | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class FileAnalysis:
+    """Facts of one file plus what each model load resolved to."""
+
+    path: str
+    facts: FileFacts | None
+    loads: dict[int, ResolvedLoad] = field(default_factory=dict)
+    syntax_error: Diagnostic | None = None
+
+    def model_for(self, call: SignatureCall) -> ResolvedLoad | None:
+        return self.loads.get(call.load_id)
+
+
+class Linter:
+    """Lints sources against one configuration; model reads and discovery are shared."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.resolver = ModelResolver(self.config)
+
+    # ------------------------------------------------------------ analysis
+    def analyze_source(self, source: str | bytes, path: str | os.PathLike[str] | None) -> FileAnalysis:
+        """Parse and analyse *source*; SyntaxError becomes an SM900 finding."""
+        name = str(path) if path is not None else "<string>"
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError as error:
+            return FileAnalysis(name, None, syntax_error=_syntax_error(name, error))
+        except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+            span = Span(1, 1, 1, 1)
+            return FileAnalysis(name, None, syntax_error=Diagnostic(
+                name, span.line, span.column, span.end_line, span.end_column, "SM900",
+                Severity.ERROR, f"cannot read the file as Python source: {error}"))
+        facts = analyze_module(module, name if path is not None else None)
+        source_file = Path(path) if path is not None else None
+        loads = {load.id: self._resolve(load.id, load.expr, load.path, load.loader, load.tags,
+                                        source_file) for load in facts.loads}
+        return FileAnalysis(name, facts, loads)
+
+    def _resolve(self, load_id: int, expr: str, path: str | None, loader: str,
+                 tags: tuple[str, ...] | None, source_file: Path | None) -> ResolvedLoad:
+        if loader == "keras.load_model" and path is not None and path.endswith((".keras", ".h5")):
+            return ResolvedLoad(load_id, expr, path, Resolution(None, "a Keras file, not a SavedModel"),
+                                None, None)
+        resolution = self.resolver.resolve(path, source_file, loader)
+        if resolution.error is not None:
+            return ResolvedLoad(load_id, expr, path, resolution, None, resolution.error.reason)
+        if resolution.model is None:
+            return ResolvedLoad(load_id, expr, path, resolution, None, None)
+        try:
+            model = read_signatures(resolution.model, tags or self.config.tag_set)
+        except ModelReadError as error:
+            return ResolvedLoad(load_id, expr, path, resolution, None, str(error))
+        return ResolvedLoad(load_id, expr, path, resolution, model, None)
+
+    # ---------------------------------------------------------------- lint
+    def lint_source(self, source: str | bytes, path: str | os.PathLike[str] | None = None) -> list[Diagnostic]:
+        """All findings for *source*, after noqa, select/ignore and severity settings."""
+        analysis = self.analyze_source(source, path)
+        return self.finalize(analysis, _text(source), self.diagnose(analysis))
+
+    def diagnose(self, analysis: FileAnalysis) -> list[Diagnostic]:
+        """The raw findings of an analysis, before suppression and filtering."""
+        if analysis.syntax_error is not None:
+            return [analysis.syntax_error]
+        facts = analysis.facts
+        assert facts is not None
+        findings: list[Diagnostic] = []
+        for load in facts.loads:
+            resolved = analysis.loads[load.id]
+            ctx = self._context(analysis, resolved, facts)
+            findings.extend(check_model_load(ctx, load, resolved.error,
+                                             resolved.resolution.model is not None))
+        for lookup in facts.lookups:
+            resolved = analysis.loads[lookup.load_id]
+            if resolved.model is not None:
+                findings.extend(check_lookup(self._context(analysis, resolved, facts), lookup,
+                                             resolved.model))
+        for call in facts.calls:
+            resolved = analysis.loads[call.load_id]
+            if resolved.model is not None:
+                findings.extend(check_call(self._context(analysis, resolved, facts), call,
+                                           resolved.model))
+        return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
+
+    @staticmethod
+    def _context(analysis: FileAnalysis, resolved: ResolvedLoad, facts: FileFacts) -> Context:
+        model = str(resolved.resolution.model) if resolved.resolution.model is not None else None
+        return Context(analysis.path, model, facts.tf_alias, facts.np_alias)
+
+    def finalize(self, analysis: FileAnalysis, text: str, findings: list[Diagnostic]) -> list[Diagnostic]:
+        """Apply ``# noqa``, per-file ignores, select/ignore and severity overrides."""
+        suppressed = _noqa_lines(text)
+        ignored = self._per_file_ignores(analysis.path)
+        out = []
+        for finding in findings:
+            codes = suppressed.get(finding.line)
+            if codes is not None and (not codes or finding.code in codes):
+                continue
+            if not self.selected(finding.code) or any(finding.code.startswith(c) for c in ignored):
+                continue
+            severity = self.config.severity.get(finding.code)
+            out.append(replace(finding, severity=severity) if severity else finding)
+        return out
+
+    def selected(self, code: str) -> bool:
+        select, ignore = self.config.select, self.config.ignore
+        chosen = not select or "ALL" in select or any(code.startswith(c) for c in select)
+        return chosen and not any(code.startswith(c) for c in ignore)
+
+    def _per_file_ignores(self, path: str) -> list[str]:
+        codes: list[str] = []
+        rel = _relative(path, self.config.project_root)
+        for pattern, values in self.config.per_file_ignores.items():
+            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(os.path.basename(path), pattern):
+                codes.extend(values)
+        return codes
+
+    def lint_file(self, path: Path) -> list[Diagnostic]:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            return [Diagnostic(str(path), 1, 1, 1, 1, "SM900", Severity.ERROR,
+                               f"cannot read file: {error.strerror or error}")]
+        if b"\0" in data:
+            return [Diagnostic(str(path), 1, 1, 1, 1, "SM900", Severity.ERROR,
+                               "cannot parse: the file is binary (it contains NUL bytes)")]
+        if not any(marker.encode() in data for marker in _MARKERS):
+            return []
+        return self.lint_source(data, path)
+
+    def lint_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[Diagnostic]:
+        findings: list[Diagnostic] = []
+        for file in iter_source_files(paths, self.config.exclude):
+            findings.extend(self.lint_file(file))
+        return findings
+
+
+def iter_source_files(paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = ()) -> Iterator[Path]:
+    """Python files named by *paths*; folders are walked, skipping *exclude* patterns.
+
+    A file named explicitly is always included. Symlink loops and unreadable folders are
+    skipped silently.
+    """
+    patterns = tuple(exclude)
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            yield path
+            continue
+        seen: set[tuple[int, int]] = set()
+        for current, dirs, files in os.walk(path, followlinks=True, onerror=lambda _e: None):
+            try:
+                st = os.stat(current)
+            except OSError:
+                dirs[:] = []
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                dirs[:] = []
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            dirs[:] = sorted(d for d in dirs if not _excluded(d, patterns))
+            for name in sorted(files):
+                if name.endswith(".py") and not _excluded(name, patterns):
+                    yield Path(current) / name
+
+
+def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def _relative(path: str, root: Path | None) -> str:
+    if root is None:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return path
+
+
+def _text(source: str | bytes) -> str:
+    if isinstance(source, str):
+        return source
+    return source.decode("utf-8", errors="replace")
+
+
+def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
+    """Line -> codes silenced there (empty set: every code), from ``# noqa`` comments."""
+    out: dict[int, frozenset[str]] = {}
+    if "noqa" not in text:
+        return out
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                match = _NOQA.search(token.string)
+                if match:
+                    codes = match.group("codes")
+                    out[token.start[0]] = frozenset(re.split(r"[\s,]+", codes.upper())) if codes else frozenset()
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return out
+
+
+def _syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    message = error.message.strip() if hasattr(error, "message") else str(error)
+    return Diagnostic(path, error.raw_line, error.raw_column + 1, error.raw_line,
+                      error.raw_column + 2, "SM900", RULES["SM900"].severity,
+                      f"cannot parse: {message}")
+
+
+def lint_source(source: str | bytes, path: str | os.PathLike[str] | None = None,
+                config: Config | None = None) -> list[Diagnostic]:
+    """Findings for one source text. *path* anchors relative model paths and ``__file__``."""
+    return Linter(config).lint_source(source, path)
+
+
+def lint_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> list[Diagnostic]:
+    """Findings for files and folders (folders are walked for ``*.py``)."""
+    return Linter(config).lint_paths(paths)

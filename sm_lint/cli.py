@@ -1,0 +1,220 @@
+"""Command line: argument parsing, dispatch and exit codes only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from sm_lint import __version__
+from sm_lint.config import Config, ConfigError
+from sm_lint.diagnostics import RULES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"sm-lint: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def _show_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sm-lint show", description="Show a SavedModel's signatures.")
+    parser.add_argument("model_dir", metavar="MODEL_DIR")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--tag-set", default=None, help="meta graph tags, comma-separated")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"sm-lint: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_show(argv: Sequence[str]) -> int:
+    from sm_lint.models import ModelReadError, read_signatures
+    from sm_lint.output.show import render_json, render_text
+
+    args = _show_parser().parse_args(argv)
+    tags = tuple(t for t in args.tag_set.split(",") if t) if args.tag_set else None
+    try:
+        model = read_signatures(args.model_dir, tags)
+    except ModelReadError as error:
+        return _fail(str(error))
+    print(render_json(model) if args.format == "json" else render_text(model))
+    return EXIT_OK
+
+
+def _codes(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(c.strip().upper() for c in text.split(",") if c.strip())
+
+
+def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog,
+        description="Check calls to TensorFlow SavedModel signatures against the real models.",
+        epilog="Other commands: sm-lint show MODEL_DIR | calls PATH... | rules [CODE] | "
+        "server | run SCRIPT",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    parser.add_argument("--models", action="append", metavar="DIR",
+                        help="folder with SavedModels (repeatable; default: configured, else models/)")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument("--select", metavar="CODES", help="only these codes or prefixes, comma-separated")
+    parser.add_argument("--ignore", metavar="CODES", help="skip these codes or prefixes")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a diff, write nothing")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument("--statistics", action="store_true", help="counts per rule")
+    parser.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say which model each call resolved to, and why not")
+    parser.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read settings from")
+    parser.add_argument("--tag-set", help="meta graph tags, comma-separated (default: serve)")
+    parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    parser.add_argument("--version", action="version", version=f"sm-lint {__version__}")
+    return parser
+
+
+def _build_config(args: argparse.Namespace) -> Config:
+    from pathlib import Path
+
+    from sm_lint.config import find_pyproject, load_config
+
+    if args.config:
+        pyproject: Path | None = Path(args.config)
+        if not pyproject.is_file():
+            raise ConfigError(f"{args.config}: no such file")
+    else:
+        start = Path(args.paths[0]) if args.paths else Path.cwd()
+        pyproject = find_pyproject(start if start.exists() else Path.cwd())
+    config = load_config(pyproject)
+    models = tuple(Path(m) for m in args.models) if args.models else None
+    if models is None and not config.models:
+        default = (config.project_root or Path.cwd()) / "models"
+        models = (default,) if default.is_dir() else None
+    for folder in models or ():
+        if not folder.exists():
+            raise ConfigError(f"--models {folder}: no such folder")
+    select, ignore = _codes(args.select), _codes(args.ignore)
+    for code in (*(select or ()), *(ignore or ())):
+        if code != "ALL" and not any(rule.startswith(code) for rule in RULES):
+            raise ConfigError(f"unknown rule code {code!r} (see `sm-lint rules`)")
+    tags = tuple(t for t in args.tag_set.split(",") if t) if args.tag_set else None
+    return config.with_overrides(models=models, select=select, ignore=ignore, tag_set=tags)
+
+
+def cmd_lint(argv: Sequence[str]) -> int:
+    from sm_lint.api import Linter
+    from sm_lint.output import report
+
+    args = _lint_parser().parse_args(argv)
+    try:
+        config = _build_config(args)
+        paths = args.paths or ["."]
+        for path in paths:
+            if not os.path.exists(path):
+                raise ConfigError(f"{path}: no such file or directory")
+        linter = Linter(config)
+        findings = linter.lint_paths(paths)
+    except ConfigError as error:
+        return _fail(str(error))
+    except Exception as error:  # noqa: BLE001 - one clear line, never a traceback
+        if args.verbose:
+            raise
+        return _fail(f"internal error: {type(error).__name__}: {error} (run with --verbose for details)")
+    findings.sort(key=lambda d: (d.path, d.cell or 0, d.line, d.column, d.code))
+    if args.format == "json":
+        report.write(report.render_json(findings))
+    else:
+        color = report.use_color(sys.stdout) and not args.no_color
+        report.write(report.render_text(findings, _source_lines, color=color))
+        if args.statistics and findings:
+            report.write("\n" + report.statistics(findings))
+        if not args.quiet:
+            report.write(("\n" if findings else "") + report.summary(findings))
+    if findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _source_lines(path: str) -> list[str] | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.readlines()
+    except OSError:
+        return None
+
+
+def cmd_calls(argv: Sequence[str]) -> int:
+    from sm_lint.api import Linter, iter_source_files
+    from sm_lint.output.calls import render_calls_json, render_calls_text
+
+    parser = _lint_parser("sm-lint calls")
+    args = parser.parse_args(argv)
+    try:
+        config = _build_config(args)
+        paths = args.paths or ["."]
+        for path in paths:
+            if not os.path.exists(path):
+                raise ConfigError(f"{path}: no such file or directory")
+        linter = Linter(config)
+        analyses = [linter.analyze_source(f.read_bytes(), f)
+                    for f in iter_source_files(paths, config.exclude)]
+    except ConfigError as error:
+        return _fail(str(error))
+    except OSError as error:
+        return _fail(str(error))
+    if args.format == "json":
+        print(render_calls_json(analyses))
+    else:
+        print(render_calls_text(analyses))
+    return EXIT_OK
+
+
+def cmd_rules(argv: Sequence[str]) -> int:
+    from sm_lint.output.rules import render_rule, render_rules
+
+    parser = _Parser(prog="sm-lint rules", description="Describe the rules.")
+    parser.add_argument("code", nargs="?")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    args = parser.parse_args(argv)
+    if args.code:
+        code = args.code.upper()
+        if code not in RULES:
+            return _fail(f"unknown rule code {args.code!r} (see `sm-lint rules`)")
+        print(render_rule(RULES[code], args.format))
+    else:
+        print(render_rules(args.format))
+    return EXIT_OK
+
+
+_COMMANDS = {"show": cmd_show, "calls": cmd_calls, "rules": cmd_rules}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run sm-lint with *argv* (default: sys.argv[1:]) and return the exit code."""
+    try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        # The reader went away (`sm-lint ... | head`): stop quietly, as other CLIs do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("--version", "-V"):
+        print(f"sm-lint {__version__}")
+        return EXIT_OK
+    if args and args[0] in _COMMANDS:
+        return _COMMANDS[args[0]](args[1:])
+    if args and args[0] == "check":
+        args = args[1:]
+    return cmd_lint(args)

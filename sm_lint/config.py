@@ -1,0 +1,148 @@
+"""Configuration: ``[tool.sm-lint]`` in pyproject.toml, merged with command-line flags."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from sm_lint.diagnostics import RULES, Severity
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
+    ".pytest_cache", "__pycache__", "build", "dist", "node_modules", "site-packages", ".sm-lint",
+    ".eggs", "*.egg-info",
+)
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that shapes a lint run."""
+
+    #: Folders searched for SavedModels.
+    models: tuple[Path, ...] = ()
+    #: Path string or prefix in code -> local model folder (``gs://bucket/m`` -> ``models/m``).
+    model_paths: Mapping[str, Path] = field(default_factory=dict)
+    #: The folder holding pyproject.toml; relative model paths may start there.
+    project_root: Path | None = None
+    tag_set: tuple[str, ...] | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_KEYS = {"models", "model-paths", "select", "ignore", "exclude", "extend-exclude",
+         "per-file-ignores", "tag-set", "severity"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above *start* that has a ``[tool.sm-lint]`` table,
+    else the nearest pyproject.toml at all."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    nearest: Path | None = None
+    for candidate in (folder, *folder.parents):
+        file = candidate / "pyproject.toml"
+        if file.is_file():
+            nearest = nearest or file
+            try:
+                if "sm-lint" in tomllib.loads(file.read_text(encoding="utf-8")).get("tool", {}):
+                    return file
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return file
+    return nearest
+
+
+def _strings(file: Path, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{file}: [tool.sm-lint] {key} must be a string or a list of strings")
+
+
+def _codes(file: Path, key: str, value: object) -> tuple[str, ...]:
+    codes = _strings(file, key, value)
+    for code in codes:
+        if not any(rule.startswith(code) for rule in RULES) and code != "ALL":
+            raise ConfigError(f"{file}: [tool.sm-lint] {key}: unknown rule code {code!r}")
+    return codes
+
+
+def load_config(pyproject: Path | None) -> Config:
+    """Read ``[tool.sm-lint]`` from *pyproject* (None: defaults). Raises ConfigError."""
+    if pyproject is None:
+        return Config()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
+    root = pyproject.parent
+    table = data.get("tool", {}).get("sm-lint")
+    if table is None:
+        return Config(project_root=root)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.sm-lint] must be a table")
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{pyproject}: [tool.sm-lint] unknown key {unknown[0]!r} "
+                          f"(known: {', '.join(sorted(_KEYS))})")
+    config = Config(project_root=root)
+    changes: dict[str, Any] = {}
+    if "models" in table:
+        changes["models"] = tuple(root / p for p in _strings(pyproject, "models", table["models"]))
+    if "model-paths" in table:
+        mapping = table["model-paths"]
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise ConfigError(f"{pyproject}: [tool.sm-lint.model-paths] must map strings to strings")
+        changes["model_paths"] = {k: root / v for k, v in mapping.items()}
+    if "select" in table:
+        changes["select"] = _codes(pyproject, "select", table["select"])
+    if "ignore" in table:
+        changes["ignore"] = _codes(pyproject, "ignore", table["ignore"])
+    if "exclude" in table:
+        changes["exclude"] = _strings(pyproject, "exclude", table["exclude"])
+    if "extend-exclude" in table:
+        changes["exclude"] = (*changes.get("exclude", config.exclude),
+                              *_strings(pyproject, "extend-exclude", table["extend-exclude"]))
+    if "tag-set" in table:
+        changes["tag_set"] = _strings(pyproject, "tag-set", table["tag-set"])
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"{pyproject}: [tool.sm-lint.per-file-ignores] must be a table")
+        changes["per_file_ignores"] = {k: _codes(pyproject, f"per-file-ignores.{k}", v)
+                                       for k, v in pfi.items()}
+    if "severity" in table:
+        sev = table["severity"]
+        if not isinstance(sev, dict):
+            raise ConfigError(f"{pyproject}: [tool.sm-lint.severity] must be a table")
+        parsed: dict[str, Severity] = {}
+        for code, level in sev.items():
+            if code not in RULES:
+                raise ConfigError(f"{pyproject}: [tool.sm-lint.severity] unknown rule code {code!r}")
+            try:
+                parsed[code] = Severity(level)
+            except ValueError:
+                raise ConfigError(f"{pyproject}: [tool.sm-lint.severity] {code} must be one of "
+                                  "error, warning, info") from None
+        changes["severity"] = parsed
+    return replace(config, **changes)

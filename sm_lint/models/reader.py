@@ -1,0 +1,188 @@
+"""Read the signatures of a SavedModel folder from ``saved_model.pb`` without TensorFlow."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import message, text_format
+
+from sm_lint.models.schema import DTYPE_NAMES, SavedModel
+from sm_lint.models.types import ModelReadError, ModelSignatures, Shape, Signature, TensorSpec
+
+PB = "saved_model.pb"
+PBTXT = "saved_model.pbtxt"
+DEFAULT_TAGS: tuple[str, ...] = ("serve",)
+
+# Keys TensorFlow adds for its own bookkeeping; they are not callable signatures.
+_INTERNAL_PREFIX = "__"
+
+_cache: dict[tuple[str, tuple[str, ...] | None], tuple[int, int, ModelSignatures]] = {}
+_cache_lock = threading.Lock()
+
+
+def model_file(folder: Path) -> Path | None:
+    """The ``saved_model.pb`` or ``saved_model.pbtxt`` directly inside *folder*, if any."""
+    for name in (PB, PBTXT):
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_model_dir(path: Path | str) -> Path:
+    """The SavedModel folder *path* names, following a TensorFlow Serving version layout.
+
+    A folder without a model file whose children include numeric folders (``1/``, ``7/``)
+    resolves to the highest numeric version that holds a model. Raises ModelReadError when
+    *path* is missing, is a file, or holds no SavedModel.
+    """
+    folder = Path(path)
+    try:
+        if not folder.exists():
+            raise ModelReadError(folder, "no such file or directory")
+        if not folder.is_dir():
+            raise ModelReadError(folder, "is a file, not a SavedModel folder")
+        if model_file(folder) is not None:
+            return folder
+        versions = sorted(
+            (int(child.name), child)
+            for child in folder.iterdir()
+            if child.name.isdigit() and child.is_dir() and model_file(child) is not None
+        )
+    except PermissionError as error:
+        raise ModelReadError(folder, "permission denied") from error
+    except OSError as error:
+        raise ModelReadError(folder, error.strerror or str(error)) from error
+    if versions:
+        return versions[-1][1]
+    if (folder / "variables").is_dir():
+        raise ModelReadError(folder, f"has variables/ but no {PB}: not a complete SavedModel")
+    raise ModelReadError(folder, f"not a SavedModel folder (no {PB} or {PBTXT})")
+
+
+def read_signatures(path: Path | str, tags: tuple[str, ...] | None = None) -> ModelSignatures:
+    """The signatures of the SavedModel at *path* (a model folder or a version layout).
+
+    *tags* selects the meta graph by its exact tag-set; by default the only meta graph, or
+    else the one tagged ``serve``. Results are cached by (path, mtime, size). Raises
+    ModelReadError, never a protobuf error, for anything that is not a readable SavedModel.
+    """
+    folder = resolve_model_dir(path)
+    file = model_file(folder)
+    assert file is not None  # resolve_model_dir guarantees it
+    try:
+        stat = file.stat()
+    except OSError as error:
+        raise ModelReadError(file, error.strerror or str(error)) from error
+    key = (str(file.resolve()), tags)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+        return hit[2]
+    result = _parse(folder, file, tags)
+    with _cache_lock:
+        _cache[key] = (stat.st_mtime_ns, stat.st_size, result)
+    return result
+
+
+def _read_bytes(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except PermissionError as error:
+        raise ModelReadError(file, "permission denied") from error
+    except OSError as error:
+        raise ModelReadError(file, error.strerror or str(error)) from error
+
+
+def _decode(file: Path) -> Any:
+    data = _read_bytes(file)
+    if not data.strip():
+        raise ModelReadError(file, "file is empty")
+    proto = SavedModel()
+    try:
+        if file.name == PBTXT:
+            text_format.Parse(data.decode("utf-8"), proto, allow_unknown_field=True)
+        else:
+            proto.ParseFromString(data)
+    except (message.DecodeError, text_format.ParseError) as error:
+        detail = str(error).splitlines()[0] if str(error) else "parse error"
+        raise ModelReadError(file, f"corrupt or truncated SavedModel ({detail})") from error
+    except UnicodeDecodeError as error:
+        raise ModelReadError(file, "not a text-format SavedModel (not UTF-8)") from error
+    except (RecursionError, ValueError, OverflowError, MemoryError) as error:
+        raise ModelReadError(file, f"corrupt SavedModel ({type(error).__name__})") from error
+    return proto
+
+
+def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSignatures:
+    proto = _decode(file)
+    graphs = list(proto.meta_graphs)
+    if not graphs:
+        raise ModelReadError(file, "corrupt SavedModel: it holds no meta graph")
+    graph = _select_graph(file, graphs, tags)
+    signatures = {
+        key: _signature(key, sig)
+        for key, sig in sorted(graph.signature_def.items())
+        if not key.startswith(_INTERNAL_PREFIX)
+    }
+    return ModelSignatures(
+        path=folder,
+        tags=tuple(graph.meta_info_def.tags),
+        signatures=signatures,
+        tf2=graph.HasField("object_graph_def"),
+        source_file=file.name,
+    )
+
+
+def _select_graph(file: Path, graphs: list[Any], tags: tuple[str, ...] | None) -> Any:
+    if tags is None and len(graphs) == 1:
+        return graphs[0]
+    wanted = set(tags if tags is not None else DEFAULT_TAGS)
+    for graph in graphs:
+        if set(graph.meta_info_def.tags) == wanted:
+            return graph
+    available = "; ".join(",".join(g.meta_info_def.tags) or "<none>" for g in graphs)
+    raise ModelReadError(
+        file, f"no meta graph tagged {','.join(sorted(wanted))} (tag-sets: {available})"
+    )
+
+
+def _signature(key: str, sig: Any) -> Signature:
+    return Signature(
+        key=key,
+        method=sig.method_name,
+        inputs={name: _tensor(name, info) for name, info in sorted(sig.inputs.items())},
+        outputs={name: _tensor(name, info) for name, info in sorted(sig.outputs.items())},
+        optional_inputs=frozenset(sig.defaults.keys()),
+    )
+
+
+def _tensor(name: str, info: Any) -> TensorSpec:
+    encoding = info.WhichOneof("encoding") or "name"
+    return TensorSpec(
+        name=name,
+        dtype=DTYPE_NAMES.get(info.dtype, f"dtype_{info.dtype}"),
+        shape=None if encoding == "composite_tensor" else _shape(info.tensor_shape),
+        encoding={"name": "dense", "coo_sparse": "coo_sparse"}.get(encoding, "composite"),
+    )
+
+
+def _shape(proto: Any) -> Shape:
+    # As in TensorFlow, an absent shape message reads as a scalar, not as unknown.
+    if proto.unknown_rank:
+        return None
+    return tuple(d.size if d.size >= 0 else None for d in proto.dim)
+
+
+def clear_cache() -> None:
+    """Forget every cached model (for long-running processes and tests)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def is_model_dir(path: str | os.PathLike[str]) -> bool:
+    """True when *path* directly holds a SavedModel file."""
+    return model_file(Path(path)) is not None

@@ -1,0 +1,1 @@
+"""Formatters: turn models and findings into text, JSON and other report formats."""

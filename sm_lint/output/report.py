@@ -1,0 +1,127 @@
+"""Render findings: text (like ruff's), JSON (the DESIGN contract)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from sm_lint.diagnostics import RULES, Diagnostic, Severity
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class _Style:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+
+_SEVERITY_COLOR = {Severity.ERROR: "31;1", Severity.WARNING: "33;1", Severity.INFO: "36"}
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """One finding as the DESIGN.md JSON object."""
+    out: dict[str, Any] = {
+        "path": d.path,
+        "line": d.line,
+        "column": d.column,
+        "end_line": d.end_line,
+        "end_column": d.end_column,
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "model": d.model,
+        "signature": d.signature,
+        "fix": None if d.fix is None else {
+            "description": d.fix.description,
+            "edits": [
+                {"line": e.line, "column": e.column, "end_line": e.end_line,
+                 "end_column": e.end_column, "text": e.text}
+                for e in d.fix.edits
+            ],
+        },
+    }
+    if d.cell is not None:
+        out["cell"] = d.cell
+    if d.origin != "static":
+        out["origin"] = d.origin
+    return out
+
+
+def render_json(findings: Sequence[Diagnostic]) -> str:
+    return json.dumps([diagnostic_json(d) for d in findings], indent=2)
+
+
+def location(d: Diagnostic) -> str:
+    cell = f"cell {d.cell}:" if d.cell is not None else ""
+    return f"{d.path}:{cell}{d.line}:{d.column}"
+
+
+def render_text(findings: Sequence[Diagnostic], source_lines: Callable[[str], list[str] | None],
+                color: bool = False, show_source: bool = True) -> str:
+    """``path:line:col: CODE message``, the source line with a caret underline and the fix."""
+    style = _Style(color)
+    blocks: list[str] = []
+    for d in findings:
+        head = (f"{style('1', location(d))}: {style(_SEVERITY_COLOR[d.severity], d.code)} "
+                f"{d.message}")
+        lines = [head]
+        source = source_lines(d.path) if show_source else None
+        if source is not None and 1 <= d.line <= len(source):
+            text = source[d.line - 1].rstrip("\n").replace("\t", " ")
+            width = len(str(d.line))
+            end = d.end_column if d.end_line == d.line else len(text) + 1
+            carets = "^" * max(1, end - d.column)
+            lines.append(f"{' ' * width} |")
+            lines.append(f"{d.line} | {text}")
+            lines.append(f"{' ' * width} | {' ' * (d.column - 1)}{style(_SEVERITY_COLOR[d.severity], carets)}")
+            if d.fix is not None:
+                lines.append(f"{' ' * width} = {style('32', 'fix')}: {d.fix.description}")
+        elif d.fix is not None:
+            lines.append(f"  = {style('32', 'fix')}: {d.fix.description}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def summary(findings: Sequence[Diagnostic]) -> str:
+    """``3 errors, 1 warning in 2 files (1 fixable with --fix)``."""
+    if not findings:
+        return "All checks passed."
+    counts = Counter(d.severity for d in findings)
+    parts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = counts.get(severity, 0)
+        if n:
+            parts.append(f"{n} {severity.value}{'' if n == 1 else 's'}")
+    files = len({d.path for d in findings})
+    fixable = sum(1 for d in findings if d.fix is not None)
+    text = f"{', '.join(parts)} in {files} file{'' if files == 1 else 's'}"
+    if fixable:
+        text += f" ({fixable} fixable with --fix)"
+    return text
+
+
+def statistics(findings: Sequence[Diagnostic]) -> str:
+    counts = Counter(d.code for d in findings)
+    fixable = Counter(d.code for d in findings if d.fix is not None)
+    rows = []
+    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = "*" if fixable.get(code) else " "
+        rows.append(f"{n:5}  {code}  {mark} {RULES[code].name}")
+    return "\n".join(rows)
+
+
+def write(text: str, stream: TextIO = sys.stdout) -> None:
+    if text:
+        stream.write(text if text.endswith("\n") else text + "\n")
