@@ -59,7 +59,9 @@ class Linter:
         self.resolver = ModelResolver(self.config)
 
     # ------------------------------------------------------------ analysis
-    def analyze_source(self, source: str | bytes, path: str | os.PathLike[str] | None) -> FileAnalysis:
+    def analyze_source(
+        self, source: str | bytes, path: str | os.PathLike[str] | None
+    ) -> FileAnalysis:
         """Parse and analyse *source*; SyntaxError becomes an SM900 finding."""
         name = str(path) if path is not None else "<string>"
         try:
@@ -68,20 +70,43 @@ class Linter:
             return FileAnalysis(name, None, syntax_error=_syntax_error(name, error))
         except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
             span = Span(1, 1, 1, 1)
-            return FileAnalysis(name, None, syntax_error=Diagnostic(
-                name, span.line, span.column, span.end_line, span.end_column, "SM900",
-                Severity.ERROR, f"cannot read the file as Python source: {error}"))
+            return FileAnalysis(
+                name,
+                None,
+                syntax_error=Diagnostic(
+                    name,
+                    span.line,
+                    span.column,
+                    span.end_line,
+                    span.end_column,
+                    "SM900",
+                    Severity.ERROR,
+                    f"cannot read the file as Python source: {error}",
+                ),
+            )
         facts = analyze_module(module, name if path is not None else None)
         source_file = Path(path) if path is not None else None
-        loads = {load.id: self._resolve(load.id, load.expr, load.path, load.loader, load.tags,
-                                        source_file) for load in facts.loads}
+        loads = {
+            load.id: self._resolve(
+                load.id, load.expr, load.path, load.loader, load.tags, source_file
+            )
+            for load in facts.loads
+        }
         return FileAnalysis(name, facts, loads)
 
-    def _resolve(self, load_id: int, expr: str, path: str | None, loader: str,
-                 tags: tuple[str, ...] | None, source_file: Path | None) -> ResolvedLoad:
+    def _resolve(
+        self,
+        load_id: int,
+        expr: str,
+        path: str | None,
+        loader: str,
+        tags: tuple[str, ...] | None,
+        source_file: Path | None,
+    ) -> ResolvedLoad:
         if loader == "keras.load_model" and path is not None and path.endswith((".keras", ".h5")):
-            return ResolvedLoad(load_id, expr, path, Resolution(None, "a Keras file, not a SavedModel"),
-                                None, None)
+            return ResolvedLoad(
+                load_id, expr, path, Resolution(None, "a Keras file, not a SavedModel"), None, None
+            )
         resolution = self.resolver.resolve(path, source_file, loader)
         if resolution.error is not None:
             return ResolvedLoad(load_id, expr, path, resolution, None, resolution.error.reason)
@@ -94,7 +119,9 @@ class Linter:
         return ResolvedLoad(load_id, expr, path, resolution, model, None)
 
     # ---------------------------------------------------------------- lint
-    def lint_source(self, source: str | bytes, path: str | os.PathLike[str] | None = None) -> list[Diagnostic]:
+    def lint_source(
+        self, source: str | bytes, path: str | os.PathLike[str] | None = None
+    ) -> list[Diagnostic]:
         """All findings for *source*, after noqa, select/ignore and severity settings."""
         analysis = self.analyze_source(source, path)
         return self.finalize(analysis, _text(source), self.diagnose(analysis))
@@ -109,18 +136,21 @@ class Linter:
         for load in facts.loads:
             resolved = analysis.loads[load.id]
             ctx = self._context(analysis, resolved, facts)
-            findings.extend(check_model_load(ctx, load, resolved.error,
-                                             resolved.resolution.model is not None))
+            findings.extend(
+                check_model_load(ctx, load, resolved.error, resolved.resolution.model is not None)
+            )
         for lookup in facts.lookups:
             resolved = analysis.loads[lookup.load_id]
             if resolved.model is not None:
-                findings.extend(check_lookup(self._context(analysis, resolved, facts), lookup,
-                                             resolved.model))
+                findings.extend(
+                    check_lookup(self._context(analysis, resolved, facts), lookup, resolved.model)
+                )
         for call in facts.calls:
             resolved = analysis.loads[call.load_id]
             if resolved.model is not None:
-                findings.extend(check_call(self._context(analysis, resolved, facts), call,
-                                           resolved.model))
+                findings.extend(
+                    check_call(self._context(analysis, resolved, facts), call, resolved.model)
+                )
         return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
 
     @staticmethod
@@ -128,7 +158,9 @@ class Linter:
         model = str(resolved.resolution.model) if resolved.resolution.model is not None else None
         return Context(analysis.path, model, facts.tf_alias, facts.np_alias)
 
-    def finalize(self, analysis: FileAnalysis, text: str, findings: list[Diagnostic]) -> list[Diagnostic]:
+    def finalize(
+        self, analysis: FileAnalysis, text: str, findings: list[Diagnostic]
+    ) -> list[Diagnostic]:
         """Apply ``# noqa``, per-file ignores, select/ignore and severity overrides."""
         suppressed = _noqa_lines(text)
         ignored = self._per_file_ignores(analysis.path)
@@ -160,11 +192,31 @@ class Linter:
         try:
             data = path.read_bytes()
         except OSError as error:
-            return [Diagnostic(str(path), 1, 1, 1, 1, "SM900", Severity.ERROR,
-                               f"cannot read file: {error.strerror or error}")]
+            return [
+                Diagnostic(
+                    str(path),
+                    1,
+                    1,
+                    1,
+                    1,
+                    "SM900",
+                    Severity.ERROR,
+                    f"cannot read file: {error.strerror or error}",
+                )
+            ]
         if b"\0" in data:
-            return [Diagnostic(str(path), 1, 1, 1, 1, "SM900", Severity.ERROR,
-                               "cannot parse: the file is binary (it contains NUL bytes)")]
+            return [
+                Diagnostic(
+                    str(path),
+                    1,
+                    1,
+                    1,
+                    1,
+                    "SM900",
+                    Severity.ERROR,
+                    "cannot parse: the file is binary (it contains NUL bytes)",
+                )
+            ]
         if not any(marker.encode() in data for marker in _MARKERS):
             return []
         return self.lint_source(data, path)
@@ -176,7 +228,9 @@ class Linter:
         return findings
 
 
-def iter_source_files(paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = ()) -> Iterator[Path]:
+def iter_source_files(
+    paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = ()
+) -> Iterator[Path]:
     """Python files named by *paths*; folders are walked, skipping *exclude* patterns.
 
     A file named explicitly is always included. Symlink loops and unreadable folders are
@@ -235,7 +289,9 @@ def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
                 match = _NOQA.search(token.string)
                 if match:
                     codes = match.group("codes")
-                    out[token.start[0]] = frozenset(re.split(r"[\s,]+", codes.upper())) if codes else frozenset()
+                    out[token.start[0]] = (
+                        frozenset(re.split(r"[\s,]+", codes.upper())) if codes else frozenset()
+                    )
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass
     return out
@@ -243,17 +299,27 @@ def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
 
 def _syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
     message = error.message.strip() if hasattr(error, "message") else str(error)
-    return Diagnostic(path, error.raw_line, error.raw_column + 1, error.raw_line,
-                      error.raw_column + 2, "SM900", RULES["SM900"].severity,
-                      f"cannot parse: {message}")
+    return Diagnostic(
+        path,
+        error.raw_line,
+        error.raw_column + 1,
+        error.raw_line,
+        error.raw_column + 2,
+        "SM900",
+        RULES["SM900"].severity,
+        f"cannot parse: {message}",
+    )
 
 
-def lint_source(source: str | bytes, path: str | os.PathLike[str] | None = None,
-                config: Config | None = None) -> list[Diagnostic]:
+def lint_source(
+    source: str | bytes, path: str | os.PathLike[str] | None = None, config: Config | None = None
+) -> list[Diagnostic]:
     """Findings for one source text. *path* anchors relative model paths and ``__file__``."""
     return Linter(config).lint_source(source, path)
 
 
-def lint_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> list[Diagnostic]:
+def lint_paths(
+    paths: Iterable[str | os.PathLike[str]], config: Config | None = None
+) -> list[Diagnostic]:
     """Findings for files and folders (folders are walked for ``*.py``)."""
     return Linter(config).lint_paths(paths)

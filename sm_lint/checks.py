@@ -33,13 +33,27 @@ class Context:
     np_alias: str | None = None
 
 
-def _finding(ctx: Context, code: str, span: Span, message: str, signature: str | None = None,
-             fix: Fix | None = None, severity: Severity | None = None) -> Diagnostic:
+def _finding(
+    ctx: Context,
+    code: str,
+    span: Span,
+    message: str,
+    signature: str | None = None,
+    fix: Fix | None = None,
+    severity: Severity | None = None,
+) -> Diagnostic:
     return Diagnostic(
-        path=ctx.path, line=span.line, column=span.column, end_line=span.end_line,
-        end_column=span.end_column, code=code, severity=severity or RULES[code].severity,
+        path=ctx.path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        code=code,
+        severity=severity or RULES[code].severity,
         message=message,
-        model=ctx.model, signature=signature, fix=fix,
+        model=ctx.model,
+        signature=signature,
+        fix=fix,
     )
 
 
@@ -64,28 +78,46 @@ def _keyword_for(name: str) -> str:
 
 
 # ---------------------------------------------------------------- model loads
-def check_model_load(ctx: Context, load: ModelLoad, error: str | None, found: bool) -> Iterator[Diagnostic]:
+def check_model_load(
+    ctx: Context, load: ModelLoad, error: str | None, found: bool
+) -> Iterator[Diagnostic]:
     """SM012 for an unreadable model, SM011 for a literal path that leads nowhere."""
     if error is not None:
         yield _finding(ctx, "SM012", load.span, f"cannot read the SavedModel: {error}")
     elif not found and load.literal:
-        yield _finding(ctx, "SM011", load.span,
-                       f"no SavedModel found for {load.expr}; the calls on it are not checked "
-                       "(pass --models, or map the path in [tool.sm-lint.model-paths])")
+        yield _finding(
+            ctx,
+            "SM011",
+            load.span,
+            f"no SavedModel found for {load.expr}; the calls on it are not checked "
+            "(pass --models, or map the path in [tool.sm-lint.model-paths])",
+        )
 
 
 # ----------------------------------------------------------------- lookups
-def check_lookup(ctx: Context, lookup: SignatureLookup, model: ModelSignatures) -> Iterator[Diagnostic]:
+def check_lookup(
+    ctx: Context, lookup: SignatureLookup, model: ModelSignatures
+) -> Iterator[Diagnostic]:
     """SM001: the key is not one of the model's signatures."""
     if lookup.key in model.signatures:
         return
     keys = list(model.signatures)
     close = _suggest(lookup.key, keys)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    fix = _replace(lookup.span, json.dumps(close[0]), f"use signature {close[0]!r}") if close else None
-    yield _finding(ctx, "SM001", lookup.span,
-                   f"signature {lookup.key!r} does not exist in {model.path.name} "
-                   f"(signatures: {', '.join(keys) or 'none'}){hint}", lookup.key, fix)
+    fix = (
+        _replace(lookup.span, json.dumps(close[0]), f"use signature {close[0]!r}")
+        if close
+        else None
+    )
+    yield _finding(
+        ctx,
+        "SM001",
+        lookup.span,
+        f"signature {lookup.key!r} does not exist in {model.path.name} "
+        f"(signatures: {', '.join(keys) or 'none'}){hint}",
+        lookup.key,
+        fix,
+    )
 
 
 # ------------------------------------------------------------------- calls
@@ -111,37 +143,64 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
         if len(positional) == 1 and len(sig.inputs) == 1:
             spec = next(iter(sig.inputs.values()))
             value = positional[0].value
-            bound.append((Argument(None, Value(value.kind, None, value.shape), positional[0].span,
-                                   positional[0].value_span, positional[0].value_text), spec))
+            bound.append(
+                (
+                    Argument(
+                        None,
+                        Value(value.kind, None, value.shape),
+                        positional[0].span,
+                        positional[0].value_span,
+                        positional[0].value_text,
+                    ),
+                    spec,
+                )
+            )
         return Binding(tuple(bound), ())
 
     findings.extend(_positional(ctx, call, sig, tf2, positional, keywords, bound, taken))
     rejected = any(f.severity is Severity.ERROR for f in findings)
 
-    suggested: set[str] = set()
+    unexpected: list[Argument] = []
     for arg in keywords:
         assert arg.name is not None
         target = names.get(arg.name)
-        if target is not None:
-            if target not in taken:
-                taken.add(target)
-                bound.append((arg, sig.inputs[target]))
-            continue
-        findings.append(_unexpected(ctx, call, sig, arg, names, keywords, suggested))
-    # A rejected positional argument already explains the inputs it failed to fill.
-    if not call.opaque_arguments and not rejected:
+        if target is None:
+            unexpected.append(arg)
+        elif target not in taken:
+            taken.add(target)
+            bound.append((arg, sig.inputs[target]))
+    free = [n for n in sig.inputs if n not in taken]
+    suggested: set[str] = set()
+    for arg in unexpected:
+        findings.append(_unexpected(ctx, sig, arg, free, len(unexpected) == 1, suggested))
+    # A rejected positional argument or an unknown keyword already explains (and lists)
+    # the inputs left unfilled: one finding per mistake, not two.
+    if not call.opaque_arguments and not rejected and not unexpected:
         for name, spec in sig.inputs.items():
             if name not in taken and name not in sig.optional_inputs and name not in suggested:
-                findings.append(_finding(
-                    ctx, "SM003", call.span,
-                    f"missing input {name!r} ({_spec(spec)}) of signature {sig.key!r}; pass it as "
-                    f"{_keyword_for(name)}... (inputs: {_inputs_list(sig)})", sig.key))
+                findings.append(
+                    _finding(
+                        ctx,
+                        "SM003",
+                        call.span,
+                        f"missing input {name!r} ({_spec(spec)}) of signature {sig.key!r}; "
+                        f"pass it as {_keyword_for(name)}... (inputs: {_inputs_list(sig)})",
+                        sig.key,
+                    )
+                )
     return Binding(tuple(bound), tuple(findings))
 
 
-def _positional(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool,
-                positional: list[Argument], keywords: list[Argument],
-                bound: list[tuple[Argument, TensorSpec]], taken: set[str]) -> Iterator[Diagnostic]:
+def _positional(
+    ctx: Context,
+    call: SignatureCall,
+    sig: Signature,
+    tf2: bool,
+    positional: list[Argument],
+    keywords: list[Argument],
+    bound: list[tuple[Argument, TensorSpec]],
+    taken: set[str],
+) -> Iterator[Diagnostic]:
     if not positional:
         return
     order = sorted(sig.inputs)
@@ -150,51 +209,85 @@ def _positional(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool,
             taken.add(name)
             bound.append((arg, sig.inputs[name]))
             yield _finding(
-                ctx, "SM004", arg.span,
+                ctx,
+                "SM004",
+                arg.span,
                 f"positional argument binds to input {name!r} only because TF1 signatures bind "
                 f"in sorted input-name order ({', '.join(order)}); pass it by name",
-                sig.key, _keyword_fix(arg, name), Severity.WARNING)
-        for arg in positional[len(order):]:
-            yield _finding(ctx, "SM004", arg.span,
-                           f"too many positional arguments: signature {sig.key!r} has "
-                           f"{len(order)} input(s)", sig.key)
+                sig.key,
+                _keyword_fix(arg, name),
+                Severity.WARNING,
+            )
+        for arg in positional[len(order) :]:
+            yield _finding(
+                ctx,
+                "SM004",
+                arg.span,
+                f"too many positional arguments: signature {sig.key!r} has {len(order)} input(s)",
+                sig.key,
+            )
         return
     verdict = binds_positionally(positional[0].value, len(sig.inputs), len(positional), tf2)
     if verdict is not False and not keywords:
         name = order[0]
         taken.add(name)
         bound.append((positional[0], sig.inputs[name]))
-        message = (f"positional argument binds to the only input {name!r}; pass it by name "
-                   f"({_keyword_for(name)}...) so the call survives a change of the model's inputs")
-        yield _finding(ctx, "SM004", positional[0].span, message, sig.key,
-                       _keyword_fix(positional[0], name), Severity.WARNING)
+        message = (
+            f"positional argument binds to the only input {name!r}; pass it by name "
+            f"({_keyword_for(name)}...) so the call survives a change of the model's inputs"
+        )
+        yield _finding(
+            ctx,
+            "SM004",
+            positional[0].span,
+            message,
+            sig.key,
+            _keyword_fix(positional[0], name),
+            Severity.WARNING,
+        )
         return
     for arg in positional:
         if len(sig.inputs) == 1 and len(positional) == 1 and not keywords:
-            why = (f"TensorFlow accepts a positional argument only as a tf.Tensor, not as "
-                   f"a {describe(arg.value)}")
+            why = (
+                f"TensorFlow accepts a positional argument only as a tf.Tensor, not as "
+                f"a {describe(arg.value)}"
+            )
         else:
-            why = (f"TensorFlow rejects positional arguments here (too many positional "
-                   f"arguments); inputs: {_inputs_list(sig)}")
+            why = (
+                f"TensorFlow rejects positional arguments here (too many positional "
+                f"arguments); inputs: {_inputs_list(sig)}"
+            )
         fix = _keyword_fix(arg, order[0]) if len(sig.inputs) == 1 and len(positional) == 1 else None
         yield _finding(ctx, "SM004", arg.span, f"{why}; pass every input by name", sig.key, fix)
 
 
 def _keyword_fix(arg: Argument, name: str) -> Fix | None:
     if not name.isidentifier():
-        return _replace(arg.value_span, f"**{{{json.dumps(name)}: {arg.value_text}}}",
-                        f"pass it as input {name!r}")
+        return _replace(
+            arg.value_span,
+            f"**{{{json.dumps(name)}: {arg.value_text}}}",
+            f"pass it as input {name!r}",
+        )
     span = arg.value_span
-    return Fix(f"pass it as {name}=",
-               (Edit(span.line, span.column, span.line, span.column, f"{name}="),))
+    return Fix(
+        f"pass it as {name}=", (Edit(span.line, span.column, span.line, span.column, f"{name}="),)
+    )
 
 
-def _unexpected(ctx: Context, call: SignatureCall, sig: Signature, arg: Argument,
-                names: dict[str, str], keywords: list[Argument], suggested: set[str]) -> Diagnostic:
+def _unexpected(
+    ctx: Context,
+    sig: Signature,
+    arg: Argument,
+    free: list[str],
+    only_one: bool,
+    suggested: set[str],
+) -> Diagnostic:
+    """SM002, suggesting a close input name, or the one input left when only one is."""
     assert arg.name is not None
-    passed = {names.get(a.name or "") for a in keywords}
-    free = [n for n in sig.inputs if n not in passed]
-    close = _suggest(arg.name, free) or (free if len(free) == 1 and len(sig.inputs) == 1 else [])
+    candidates = [n for n in free if n not in suggested]
+    close = _suggest(arg.name, candidates) or (
+        candidates if only_one and len(candidates) == 1 else []
+    )
     fix = None
     hint = ""
     if close:
@@ -204,76 +297,126 @@ def _unexpected(ctx: Context, call: SignatureCall, sig: Signature, arg: Argument
         if arg.keyword_span is not None and target.isidentifier():
             fix = _replace(arg.keyword_span, target, f"rename to {target}")
         elif arg.from_dict:
-            key_span = Span(arg.span.line, arg.span.column, arg.value_span.line, arg.value_span.column)
+            key_span = Span(
+                arg.span.line, arg.span.column, arg.value_span.line, arg.value_span.column
+            )
             fix = _replace(key_span, f"{json.dumps(target)}: ", f"rename to {target!r}")
     return _finding(
-        ctx, "SM002", arg.keyword_span or arg.span,
+        ctx,
+        "SM002",
+        arg.keyword_span or arg.span,
         f"{arg.name!r} is not an input of signature {sig.key!r}{hint} "
-        f"(inputs: {_inputs_list(sig)})", sig.key, fix)
+        f"(inputs: {_inputs_list(sig)})",
+        sig.key,
+        fix,
+    )
 
 
-def check_value(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iterator[Diagnostic]:
+def check_value(
+    ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec
+) -> Iterator[Diagnostic]:
     """SM005/SM006 for the dtype, SM007/SM008 for the shape of one bound argument."""
     value = arg.value
     verdict = dtype_verdict(value, spec.dtype)
     got = describe(value)
     if verdict is Verdict.REJECTED:
         if value.kind is Kind.TENSOR:
-            why = ("TensorFlow never casts a tf.Tensor passed to a signature "
-                   "(InvalidArgumentError)")
+            why = "TensorFlow never casts a tf.Tensor passed to a signature (InvalidArgumentError)"
         else:
             why = f"TensorFlow cannot convert it to {spec.dtype}"
         fix = _cast_fix(ctx, arg, spec)
         how = f"; cast it, e.g. {fix.edits[0].text}" if fix is not None else ""
-        yield _finding(ctx, "SM005", arg.value_span,
-                       f"input {spec.name!r} expects {spec.dtype}, got {got}: {why}{how}",
-                       sig.key, fix)
+        yield _finding(
+            ctx,
+            "SM005",
+            arg.value_span,
+            f"input {spec.name!r} expects {spec.dtype}, got {got}: {why}{how}",
+            sig.key,
+            fix,
+        )
     elif verdict is Verdict.LOSSY:
-        yield _finding(ctx, "SM006", arg.value_span,
-                       f"input {spec.name!r} expects {spec.dtype}; the {got} is cast silently and "
-                       f"loses values ({value.dtype} -> {spec.dtype}); convert it explicitly with "
-                       "the scaling you intend", sig.key)
+        yield _finding(
+            ctx,
+            "SM006",
+            arg.value_span,
+            f"input {spec.name!r} expects {spec.dtype}; the {got} is cast silently and "
+            f"loses values ({value.dtype} -> {spec.dtype}); convert it explicitly with "
+            "the scaling you intend",
+            sig.key,
+        )
     mismatch = shape_mismatch(value.shape, spec.shape)
     if mismatch is None:
         return
-    tensor_note = (" TensorFlow does not check a tf.Tensor's shape when binding: the call fails "
-                   "inside the model or computes on the wrong data."
-                   if value.kind is Kind.TENSOR else "")
+    tensor_note = (
+        " TensorFlow does not check a tf.Tensor's shape when binding: the call fails "
+        "inside the model or computes on the wrong data."
+        if value.kind is Kind.TENSOR
+        else ""
+    )
     assert value.shape is not None and spec.shape is not None
     if mismatch.problem is ShapeProblem.RANK:
-        yield _finding(ctx, "SM007", arg.value_span,
-                       f"input {spec.name!r} expects rank {len(spec.shape)} "
-                       f"{format_shape(spec.shape)}, got rank {len(value.shape)} "
-                       f"{format_shape(value.shape)}.{tensor_note}", sig.key)
+        yield _finding(
+            ctx,
+            "SM007",
+            arg.value_span,
+            f"input {spec.name!r} expects rank {len(spec.shape)} "
+            f"{format_shape(spec.shape)}, got rank {len(value.shape)} "
+            f"{format_shape(value.shape)}.{tensor_note}",
+            sig.key,
+        )
     else:
         axis = mismatch.axis
         assert axis is not None
-        yield _finding(ctx, "SM008", arg.value_span,
-                       f"input {spec.name!r} expects shape {format_shape(spec.shape)}, got "
-                       f"{format_shape(value.shape)}: dimension {axis} is {value.shape[axis]}, "
-                       f"not {spec.shape[axis]}.{tensor_note}", sig.key)
+        yield _finding(
+            ctx,
+            "SM008",
+            arg.value_span,
+            f"input {spec.name!r} expects shape {format_shape(spec.shape)}, got "
+            f"{format_shape(value.shape)}: dimension {axis} is {value.shape[axis]}, "
+            f"not {spec.shape[axis]}.{tensor_note}",
+            sig.key,
+        )
 
 
 def _cast_fix(ctx: Context, arg: Argument, spec: TensorSpec) -> Fix | None:
     value = arg.value
-    if value.kind is Kind.TENSOR and ctx.tf_alias and spec.dtype != "string" and value.dtype != "string":
+    if (
+        value.kind is Kind.TENSOR
+        and ctx.tf_alias
+        and spec.dtype != "string"
+        and value.dtype != "string"
+    ):
         text = f"{ctx.tf_alias}.cast({arg.value_text}, {ctx.tf_alias}.{spec.dtype})"
         return _replace(arg.value_span, text, f"cast to {spec.dtype}")
     return None
 
 
-def check_batch(ctx: Context, call: SignatureCall, sig: Signature,
-                bound: tuple[tuple[Argument, TensorSpec], ...]) -> Iterator[Diagnostic]:
+def check_batch(
+    ctx: Context,
+    call: SignatureCall,
+    sig: Signature,
+    bound: tuple[tuple[Argument, TensorSpec], ...],
+) -> Iterator[Diagnostic]:
     """SM009: free leading dimensions that get different sizes."""
     sizes: dict[int, list[str]] = {}
     for arg, spec in bound:
-        if spec.shape and spec.shape[0] is None and arg.value.shape and arg.value.shape[0] is not None:
+        if (
+            spec.shape
+            and spec.shape[0] is None
+            and arg.value.shape
+            and arg.value.shape[0] is not None
+        ):
             sizes.setdefault(arg.value.shape[0], []).append(spec.name)
     if len(sizes) > 1:
         detail = ", ".join(f"{'/'.join(names)}: {size}" for size, names in sorted(sizes.items()))
-        yield _finding(ctx, "SM009", call.span,
-                       f"inputs get different batch sizes ({detail}); TensorFlow binds each but "
-                       "the model fails inside the graph when it combines them", sig.key)
+        yield _finding(
+            ctx,
+            "SM009",
+            call.span,
+            f"inputs get different batch sizes ({detail}); TensorFlow binds each but "
+            "the model fails inside the graph when it combines them",
+            sig.key,
+        )
 
 
 def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator[Diagnostic]:
@@ -284,11 +427,18 @@ def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator
         close = _suggest(access.key, list(sig.outputs))
         hint = f"; did you mean {close[0]!r}?" if close else ""
         target = close[0] if close else (next(iter(sig.outputs)) if len(sig.outputs) == 1 else None)
-        fix = _replace(access.span, json.dumps(target), f"use output {target!r}") if target else None
-        yield _finding(ctx, "SM010", access.span,
-                       f"signature {sig.key!r} has no output {access.key!r} (outputs: "
-                       f"{', '.join(f'{n} {_spec(s)}' for n, s in sig.outputs.items())}){hint}",
-                       sig.key, fix)
+        fix = (
+            _replace(access.span, json.dumps(target), f"use output {target!r}") if target else None
+        )
+        yield _finding(
+            ctx,
+            "SM010",
+            access.span,
+            f"signature {sig.key!r} has no output {access.key!r} (outputs: "
+            f"{', '.join(f'{n} {_spec(s)}' for n, s in sig.outputs.items())}){hint}",
+            sig.key,
+            fix,
+        )
 
 
 def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> list[Diagnostic]:

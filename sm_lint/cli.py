@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from sm_lint import __version__
+from sm_lint.api import Linter
 from sm_lint.config import Config, ConfigError
-from sm_lint.diagnostics import RULES
+from sm_lint.diagnostics import RULES, Diagnostic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -62,19 +63,33 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         "server | run SCRIPT",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    parser.add_argument("--models", action="append", metavar="DIR",
-                        help="folder with SavedModels (repeatable; default: configured, else models/)")
+    parser.add_argument(
+        "--models",
+        action="append",
+        metavar="DIR",
+        help="folder with SavedModels (repeatable; default: configured, else models/)",
+    )
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
-    parser.add_argument("--select", metavar="CODES", help="only these codes or prefixes, comma-separated")
+    parser.add_argument(
+        "--select", metavar="CODES", help="only these codes or prefixes, comma-separated"
+    )
     parser.add_argument("--ignore", metavar="CODES", help="skip these codes or prefixes")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes")
-    parser.add_argument("--diff", action="store_true", help="print the fixes as a diff, write nothing")
+    parser.add_argument(
+        "--diff", action="store_true", help="print the fixes as a diff, write nothing"
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument("--statistics", action="store_true", help="counts per rule")
     parser.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="say which model each call resolved to, and why not")
-    parser.add_argument("--config", metavar="PYPROJECT", help="pyproject.toml to read settings from")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="say which model each call resolved to, and why not",
+    )
+    parser.add_argument(
+        "--config", metavar="PYPROJECT", help="pyproject.toml to read settings from"
+    )
     parser.add_argument("--tag-set", help="meta graph tags, comma-separated (default: serve)")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
     parser.add_argument("--version", action="version", version=f"sm-lint {__version__}")
@@ -86,8 +101,9 @@ def _build_config(args: argparse.Namespace) -> Config:
 
     from sm_lint.config import find_pyproject, load_config
 
+    pyproject: Path | None
     if args.config:
-        pyproject: Path | None = Path(args.config)
+        pyproject = Path(args.config)
         if not pyproject.is_file():
             raise ConfigError(f"{args.config}: no such file")
     else:
@@ -110,7 +126,6 @@ def _build_config(args: argparse.Namespace) -> Config:
 
 
 def cmd_lint(argv: Sequence[str]) -> int:
-    from sm_lint.api import Linter
     from sm_lint.output import report
 
     args = _lint_parser().parse_args(argv)
@@ -122,12 +137,21 @@ def cmd_lint(argv: Sequence[str]) -> int:
                 raise ConfigError(f"{path}: no such file or directory")
         linter = Linter(config)
         findings = linter.lint_paths(paths)
+        fixed = 0
+        if args.fix or args.diff:
+            fixed = _apply_fixes(linter, findings, write=args.fix)
+            if args.fix and fixed:
+                findings = linter.lint_paths(paths)
     except ConfigError as error:
         return _fail(str(error))
-    except Exception as error:  # noqa: BLE001 - one clear line, never a traceback
+    except Exception as error:  # one clear line, never a traceback
         if args.verbose:
             raise
-        return _fail(f"internal error: {type(error).__name__}: {error} (run with --verbose for details)")
+        return _fail(
+            f"internal error: {type(error).__name__}: {error} (run with --verbose for details)"
+        )
+    if args.diff:
+        return EXIT_FINDINGS if fixed else EXIT_OK
     findings.sort(key=lambda d: (d.path, d.cell or 0, d.line, d.column, d.code))
     if args.format == "json":
         report.write(report.render_json(findings))
@@ -137,10 +161,45 @@ def cmd_lint(argv: Sequence[str]) -> int:
         if args.statistics and findings:
             report.write("\n" + report.statistics(findings))
         if not args.quiet:
-            report.write(("\n" if findings else "") + report.summary(findings))
+            fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
+            report.write(("\n" if findings else "") + fixed_note + report.summary(findings))
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int:
+    """Fix every file with fixable findings (re-linting between rounds); with *write*
+    False print the unified diff instead. Returns how many fixes were applied."""
+    from pathlib import Path
+
+    from sm_lint.fixes import StaleFileError, apply_fixes, digest, unified_diff, write_atomically
+
+    total = 0
+    for name in sorted({d.path for d in findings if d.fix is not None}):
+        path = Path(name)
+        data = path.read_bytes()
+        try:
+            original = data.decode("utf-8")
+        except UnicodeDecodeError:
+            print(f"sm-lint: {name}: not UTF-8; not fixed", file=sys.stderr)
+            continue
+        text = original
+        for _round in range(5):
+            result = apply_fixes(text, linter.lint_source(text, path))
+            if not result.applied:
+                break
+            text, total = result.text, total + result.applied
+        if text == original:
+            continue
+        if write:
+            try:
+                write_atomically(path, text, digest(data))
+            except StaleFileError as error:
+                print(f"sm-lint: {error}", file=sys.stderr)
+        else:
+            sys.stdout.write(unified_diff(name, original, text))
+    return total
 
 
 def _source_lines(path: str) -> list[str] | None:
@@ -164,8 +223,10 @@ def cmd_calls(argv: Sequence[str]) -> int:
             if not os.path.exists(path):
                 raise ConfigError(f"{path}: no such file or directory")
         linter = Linter(config)
-        analyses = [linter.analyze_source(f.read_bytes(), f)
-                    for f in iter_source_files(paths, config.exclude)]
+        analyses = [
+            linter.analyze_source(f.read_bytes(), f)
+            for f in iter_source_files(paths, config.exclude)
+        ]
     except ConfigError as error:
         return _fail(str(error))
     except OSError as error:

@@ -11,14 +11,29 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 from sm_lint.diagnostics import RULES, Severity
 
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".ruff_cache",
-    ".pytest_cache", "__pycache__", "build", "dist", "node_modules", "site-packages", ".sm-lint",
-    ".eggs", "*.egg-info",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    ".sm-lint",
+    ".eggs",
+    "*.egg-info",
 )
 
 
@@ -47,8 +62,17 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-_KEYS = {"models", "model-paths", "select", "ignore", "exclude", "extend-exclude",
-         "per-file-ignores", "tag-set", "severity"}
+_KEYS = {
+    "models",
+    "model-paths",
+    "select",
+    "ignore",
+    "exclude",
+    "extend-exclude",
+    "per-file-ignores",
+    "tag-set",
+    "severity",
+}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -103,8 +127,10 @@ def load_config(pyproject: Path | None) -> Config:
         raise ConfigError(f"{pyproject}: [tool.sm-lint] must be a table")
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"{pyproject}: [tool.sm-lint] unknown key {unknown[0]!r} "
-                          f"(known: {', '.join(sorted(_KEYS))})")
+        raise ConfigError(
+            f"{pyproject}: [tool.sm-lint] unknown key {unknown[0]!r} "
+            f"(known: {', '.join(sorted(_KEYS))})"
+        )
     config = Config(project_root=root)
     changes: dict[str, Any] = {}
     if "models" in table:
@@ -112,7 +138,9 @@ def load_config(pyproject: Path | None) -> Config:
     if "model-paths" in table:
         mapping = table["model-paths"]
         if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            raise ConfigError(f"{pyproject}: [tool.sm-lint.model-paths] must map strings to strings")
+            raise ConfigError(
+                f"{pyproject}: [tool.sm-lint.model-paths] must map strings to strings"
+            )
         changes["model_paths"] = {k: root / v for k, v in mapping.items()}
     if "select" in table:
         changes["select"] = _codes(pyproject, "select", table["select"])
@@ -121,16 +149,19 @@ def load_config(pyproject: Path | None) -> Config:
     if "exclude" in table:
         changes["exclude"] = _strings(pyproject, "exclude", table["exclude"])
     if "extend-exclude" in table:
-        changes["exclude"] = (*changes.get("exclude", config.exclude),
-                              *_strings(pyproject, "extend-exclude", table["extend-exclude"]))
+        changes["exclude"] = (
+            *changes.get("exclude", config.exclude),
+            *_strings(pyproject, "extend-exclude", table["extend-exclude"]),
+        )
     if "tag-set" in table:
         changes["tag_set"] = _strings(pyproject, "tag-set", table["tag-set"])
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):
             raise ConfigError(f"{pyproject}: [tool.sm-lint.per-file-ignores] must be a table")
-        changes["per_file_ignores"] = {k: _codes(pyproject, f"per-file-ignores.{k}", v)
-                                       for k, v in pfi.items()}
+        changes["per_file_ignores"] = {
+            k: _codes(pyproject, f"per-file-ignores.{k}", v) for k, v in pfi.items()
+        }
     if "severity" in table:
         sev = table["severity"]
         if not isinstance(sev, dict):
@@ -138,11 +169,15 @@ def load_config(pyproject: Path | None) -> Config:
         parsed: dict[str, Severity] = {}
         for code, level in sev.items():
             if code not in RULES:
-                raise ConfigError(f"{pyproject}: [tool.sm-lint.severity] unknown rule code {code!r}")
+                raise ConfigError(
+                    f"{pyproject}: [tool.sm-lint.severity] unknown rule code {code!r}"
+                )
             try:
                 parsed[code] = Severity(level)
             except ValueError:
-                raise ConfigError(f"{pyproject}: [tool.sm-lint.severity] {code} must be one of "
-                                  "error, warning, info") from None
+                raise ConfigError(
+                    f"{pyproject}: [tool.sm-lint.severity] {code} must be one of "
+                    "error, warning, info"
+                ) from None
         changes["severity"] = parsed
     return replace(config, **changes)

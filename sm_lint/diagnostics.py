@@ -63,7 +63,9 @@ class Rule:
     good: str
 
 
-def _rule(code: str, name: str, severity: Severity, summary: str, why: str, bad: str, good: str) -> Rule:
+def _rule(
+    code: str, name: str, severity: Severity, summary: str, why: str, bad: str, good: str
+) -> Rule:
     return Rule(code, name, severity, summary, why, bad.strip("\n"), good.strip("\n"))
 
 
@@ -73,7 +75,9 @@ RULES: dict[str, Rule] = {
     r.code: r
     for r in (
         _rule(
-            "SM001", "unknown-signature", _E,
+            "SM001",
+            "unknown-signature",
+            _E,
             "The signature key is not one of the model's signatures.",
             "`loaded.signatures[key]` raises KeyError at run time, after TensorFlow and the "
             "model have been loaded.",
@@ -81,7 +85,9 @@ RULES: dict[str, Rule] = {
             'infer = loaded.signatures["serving_default"]',
         ),
         _rule(
-            "SM002", "unexpected-input", _E,
+            "SM002",
+            "unexpected-input",
+            _E,
             "A keyword argument that is not one of the signature's input names.",
             "Input names come from the SavedModel, not from the Python code that built it "
             "(Keras 3 `model.export()` names them `keras_tensor`, ...): TensorFlow rejects "
@@ -90,7 +96,9 @@ RULES: dict[str, Rule] = {
             "infer(keras_tensor=tf.constant(x))",
         ),
         _rule(
-            "SM003", "missing-input", _E,
+            "SM003",
+            "missing-input",
+            _E,
             "A signature input that the call does not pass.",
             "Signature functions have no defaults for their inputs: TensorFlow fails with "
             "'missing a required argument'.",
@@ -98,7 +106,9 @@ RULES: dict[str, Rule] = {
             "infer(a=xa, b=xb)",
         ),
         _rule(
-            "SM004", "positional-input", _E,
+            "SM004",
+            "positional-input",
+            _E,
             "An argument passed by position. An error where TensorFlow rejects it (TF2 "
             "models with several inputs, non-tensor values); a warning where it binds but "
             "depends on an implicit order (one tf.Tensor into a one-input signature; TF1 "
@@ -109,7 +119,9 @@ RULES: dict[str, Rule] = {
             "infer(keras_tensor=tf.constant(x))",
         ),
         _rule(
-            "SM005", "dtype-mismatch", _E,
+            "SM005",
+            "dtype-mismatch",
+            _E,
             "A value TensorFlow will not accept for the input's dtype.",
             "A tf.Tensor must have exactly the input's dtype (float64 into float32 fails); "
             "Python lists of floats do not convert to integer inputs; strings and numbers "
@@ -118,7 +130,9 @@ RULES: dict[str, Rule] = {
             "infer(x=tf.constant(np.random.rand(64, 5), dtype=tf.float32))",
         ),
         _rule(
-            "SM006", "lossy-cast", _W,
+            "SM006",
+            "lossy-cast",
+            _W,
             "A value TensorFlow converts silently, losing data (float into an integer input, "
             "signed into unsigned, integer narrowing to 8 or 16 bits).",
             "The call succeeds but the model sees truncated values: 0.7 becomes 0.",
@@ -126,7 +140,9 @@ RULES: dict[str, Rule] = {
             "classify(image=(np.random.rand(1, 8, 8, 3) * 255).astype(np.uint8))",
         ),
         _rule(
-            "SM007", "rank-mismatch", _E,
+            "SM007",
+            "rank-mismatch",
+            _E,
             "A value with a different number of dimensions than the input.",
             "Arrays and lists are rejected at binding; a tf.Tensor of the wrong rank gets "
             "through binding and fails deep inside the graph, or computes on the wrong data.",
@@ -134,7 +150,9 @@ RULES: dict[str, Rule] = {
             "infer(x=np.zeros((1, 5), np.float32))",
         ),
         _rule(
-            "SM008", "dimension-mismatch", _E,
+            "SM008",
+            "dimension-mismatch",
+            _E,
             "A fixed dimension of the value differs from the input's.",
             "As for rank: rejected at binding for arrays and lists, a failure inside the "
             "model (or silently wrong results) for tensors.",
@@ -142,7 +160,9 @@ RULES: dict[str, Rule] = {
             "infer(a=tf.zeros((32, 10)))",
         ),
         _rule(
-            "SM009", "batch-mismatch", _W,
+            "SM009",
+            "batch-mismatch",
+            _W,
             "Inputs whose free leading (batch) dimensions get different sizes.",
             "TensorFlow binds each input on its own; the model then fails inside the graph "
             "(a concat or an add of the two) with an error that names no input.",
@@ -150,7 +170,9 @@ RULES: dict[str, Rule] = {
             "pair(left=np.zeros((32, 3), np.float32), right=np.zeros((32, 3), np.float32))",
         ),
         _rule(
-            "SM010", "unknown-output", _E,
+            "SM010",
+            "unknown-output",
+            _E,
             "Indexing the result with a key the signature does not return.",
             "The result is a dict keyed by output names (Keras 3 exports call it "
             "`output_0`): a wrong key raises KeyError after the model ran.",
@@ -158,21 +180,27 @@ RULES: dict[str, Rule] = {
             'infer(x=x)["output_0"]',
         ),
         _rule(
-            "SM011", "model-not-found", _W,
+            "SM011",
+            "model-not-found",
+            _W,
             "A literal model path that resolves to no SavedModel under the model roots.",
             "The call cannot be checked; usually a typo or a model that was never exported.",
             'loaded = tf.saved_model.load("models/dense_v2")  # no such folder',
             'loaded = tf.saved_model.load("models/dense")',
         ),
         _rule(
-            "SM012", "invalid-savedmodel", _E,
+            "SM012",
+            "invalid-savedmodel",
+            _E,
             "The model folder's saved_model.pb is unreadable or corrupt.",
             "tf.saved_model.load will fail on it too.",
             'tf.saved_model.load("models/broken")  # truncated saved_model.pb',
             "Re-export the model.",
         ),
         _rule(
-            "SM900", "syntax-error", _E,
+            "SM900",
+            "syntax-error",
+            _E,
             "The file could not be parsed as Python.",
             "Nothing in it can be checked until it parses.",
             "def f(:",

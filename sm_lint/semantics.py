@@ -145,7 +145,9 @@ def shape_mismatch(actual: Shape, expected: Shape) -> ShapeMismatch | None:
     return None
 
 
-def binds_positionally(value: Value, input_count: int, positional_count: int, tf2: bool) -> bool | None:
+def binds_positionally(
+    value: Value, input_count: int, positional_count: int, tf2: bool
+) -> bool | None:
     """Whether a TF2/TF1 signature call accepts *positional_count* positional arguments.
 
     TF2 signature functions accept exactly one positional argument, and only a tf.Tensor,
@@ -186,9 +188,19 @@ def describe(value: Value) -> str:
     """``float64 ndarray (64, 5)`` style, leaving out what is unknown."""
     parts = []
     if value.dtype is not None:
-        parts.append(value.dtype if value.kind in (Kind.TENSOR, Kind.NDARRAY) else f"Python {value.dtype}")
-    parts.append({Kind.TENSOR: "tf.Tensor", Kind.NDARRAY: "numpy array", Kind.LIST: "list",
-                  Kind.SCALAR: "scalar", Kind.STRING: "string", Kind.UNKNOWN: "value"}[value.kind])
+        parts.append(
+            value.dtype if value.kind in (Kind.TENSOR, Kind.NDARRAY) else f"Python {value.dtype}"
+        )
+    parts.append(
+        {
+            Kind.TENSOR: "tf.Tensor",
+            Kind.NDARRAY: "numpy array",
+            Kind.LIST: "list",
+            Kind.SCALAR: "scalar",
+            Kind.STRING: "string",
+            Kind.UNKNOWN: "value",
+        }[value.kind]
+    )
     if value.shape is not None:
         parts.append(format_shape(value.shape))
     return " ".join(parts)

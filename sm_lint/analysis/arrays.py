@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from sm_lint.analysis.dtypes import dtype_of
 from sm_lint.analysis.literals import (
@@ -16,13 +17,20 @@ from sm_lint.analysis.literals import (
     shape_arg,
     stack_shapes,
 )
-from sm_lint.analysis.values import UNKNOWN, AbstractValue, Array, Const, Generator, Seq
+from sm_lint.analysis.values import UNKNOWN, AbstractValue, Array, Const, DType, Generator, Seq
 from sm_lint.models.types import Shape
 from sm_lint.semantics import Kind, Value
 
 Handler = Callable[[CallArgs], AbstractValue]
 
 ND, TENSOR = Kind.NDARRAY, Kind.TENSOR
+
+
+def _product(dims: Iterable[int]) -> int:
+    total = 1
+    for dim in dims:
+        total *= dim
+    return total
 
 
 def _array(kind: Kind, dtype: str | None, shape: Shape) -> Array:
@@ -76,7 +84,11 @@ def _full(kind: Kind) -> Handler:
 def _like(kind: Kind) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
         source = as_array(args.get(0, "a" if kind is ND else "input"), numpy=kind is ND)
-        dtype = dtype_of(args.get(1, "dtype"), numpy=kind is ND) if args.has(1, "dtype") else source.dtype
+        dtype = (
+            dtype_of(args.get(1, "dtype"), numpy=kind is ND)
+            if args.has(1, "dtype")
+            else source.dtype
+        )
         return _array(kind, dtype, source.shape)
 
     return handler
@@ -125,8 +137,11 @@ def _arange(kind: Kind) -> Handler:
         if args.has(3, "dtype"):
             dtype = dtype_of(args.get(3, "dtype"), numpy=kind is ND)
         else:
-            dtype = ("float64" if floats else "int64") if kind is ND else (
-                "float32" if floats else "int32")
+            dtype = (
+                ("float64" if floats else "int64")
+                if kind is ND
+                else ("float32" if floats else "int32")
+            )
         length: int | None = None
         if len(nums) == 1 and nums[0] is not None:
             length = max(0, math.ceil(nums[0]))
@@ -166,7 +181,9 @@ def _stack(kind: Kind, axis_default: int = 0) -> Handler:
         if items is None or axis is None:
             return _array(kind, None, None)
         result = stack_shapes(items, axis)
-        return _array(kind, None, None) if result is None else _array(kind, result.dtype, result.shape)
+        return (
+            _array(kind, None, None) if result is None else _array(kind, result.dtype, result.shape)
+        )
 
     return handler
 
@@ -174,14 +191,13 @@ def _stack(kind: Kind, axis_default: int = 0) -> Handler:
 def _concat(kind: Kind, axis_default: int | None = 0) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
         items = _items(args.get(0, "arrays" if kind is ND else "values"), kind is ND)
-        if args.has(1, "axis"):
-            axis = int_const(args.get(1, "axis"))
-        else:
-            axis = axis_default
+        axis = int_const(args.get(1, "axis")) if args.has(1, "axis") else axis_default
         if items is None or axis is None:
             return _array(kind, None, None)
         result = concat_shapes(items, axis)
-        return _array(kind, None, None) if result is None else _array(kind, result.dtype, result.shape)
+        return (
+            _array(kind, None, None) if result is None else _array(kind, result.dtype, result.shape)
+        )
 
     return handler
 
@@ -190,8 +206,10 @@ def _vstack(args: CallArgs) -> AbstractValue:
     items = _items(args.get(0, "tup"), True)
     if items is None:
         return _array(ND, None, None)
-    items = [Value(v.kind, v.dtype, (1, *v.shape)) if v.shape is not None and len(v.shape) == 1
-             else v for v in items]
+    items = [
+        Value(v.kind, v.dtype, (1, *v.shape)) if v.shape is not None and len(v.shape) == 1 else v
+        for v in items
+    ]
     result = concat_shapes(items, 0)
     return _array(ND, None, None) if result is None else _array(ND, result.dtype, result.shape)
 
@@ -223,13 +241,18 @@ def squeeze(value: Value, axis: AbstractValue) -> Value:
         if None in value.shape:
             return Value(value.kind, value.dtype, None)
         return Value(value.kind, value.dtype, tuple(d for d in value.shape if d != 1))
-    axes = [int_const(axis)] if int_const(axis) is not None else [
-        int_const(a) for a in (axis.items if isinstance(axis, Seq) else ())]
+    axes = (
+        [int_const(axis)]
+        if int_const(axis) is not None
+        else [int_const(a) for a in (axis.items if isinstance(axis, Seq) else ())]
+    )
     if not axes or None in axes:
         return Value(value.kind, value.dtype, None)
     rank = len(value.shape)
     drop = {a % rank for a in axes if a is not None} if rank else set()
-    return Value(value.kind, value.dtype, tuple(d for i, d in enumerate(value.shape) if i not in drop))
+    return Value(
+        value.kind, value.dtype, tuple(d for i, d in enumerate(value.shape) if i not in drop)
+    )
 
 
 def reshape(value: Value, shape: Shape, kind: Kind | None = None) -> Value:
@@ -238,13 +261,13 @@ def reshape(value: Value, shape: Shape, kind: Kind | None = None) -> Value:
     if shape is None:
         return Value(kind, value.dtype, None)
     if -1 in shape:
-        known = [d for d in shape if d not in (-1, None)]
+        known: list[int] = [d for d in shape if d is not None and d != -1]
         total = None
         if value.shape is not None and None not in value.shape:
-            total = math.prod(d for d in value.shape if d is not None)
+            total = _product(d for d in value.shape if d is not None)
         missing: int | None = None
-        if total is not None and None not in shape and shape.count(-1) == 1 and math.prod(known):
-            missing = total // math.prod(known)
+        if total is not None and None not in shape and shape.count(-1) == 1 and _product(known):
+            missing = total // _product(known)
         shape = tuple(missing if d == -1 else d for d in shape)
     return Value(kind, value.dtype, shape)
 
@@ -254,7 +277,9 @@ def transpose(value: Value, axes: AbstractValue = UNKNOWN) -> Value:
         return value
     if isinstance(axes, Seq):
         order = [int_const(a) for a in axes.items]
-        if None in order or sorted(o for o in order if o is not None) != list(range(len(value.shape))):
+        if None in order or sorted(o for o in order if o is not None) != list(
+            range(len(value.shape))
+        ):
             return Value(value.kind, value.dtype, None)
         return Value(value.kind, value.dtype, tuple(value.shape[o] for o in order if o is not None))
     if axes == UNKNOWN or (isinstance(axes, Const) and axes.value is None):
@@ -262,7 +287,9 @@ def transpose(value: Value, axes: AbstractValue = UNKNOWN) -> Value:
     return Value(value.kind, value.dtype, None)
 
 
-def _unary(kind: Kind | None, transform: Callable[[Value, CallArgs], Value], name: str = "a") -> Handler:
+def _unary(
+    kind: Kind | None, transform: Callable[[Value, CallArgs], Value], name: str = "a"
+) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
         source = as_array(args.get(0, name), numpy=kind is ND)
         result = transform(source, args)
@@ -273,8 +300,11 @@ def _unary(kind: Kind | None, transform: Callable[[Value, CallArgs], Value], nam
 
 def _tf_constant(args: CallArgs) -> AbstractValue:
     source = as_array(args.get(0, "value"), numpy=False)
-    dtype = dtype_of(args.get(1, "dtype"), numpy=False) if args.has(1, "dtype") and args.get(
-        1, "dtype") != Const(None) else source.dtype
+    dtype = (
+        dtype_of(args.get(1, "dtype"), numpy=False)
+        if args.has(1, "dtype") and args.get(1, "dtype") != Const(None)
+        else source.dtype
+    )
     shape = source.shape
     if args.has(2, "shape") and args.get(2, "shape") != Const(None):
         shape = shape_arg(args.get(2, "shape"))
@@ -314,7 +344,11 @@ def _tf_variable(args: CallArgs) -> AbstractValue:
 def _decode(default_dtype: str, rank3: bool) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
         channels = int_const(args.get(1, "channels")) if args.has(1, "channels") else 0
-        dtype = dtype_of(args.get(None, "dtype"), numpy=False) if args.has(None, "dtype") else default_dtype
+        dtype = (
+            dtype_of(args.get(None, "dtype"), numpy=False)
+            if args.has(None, "dtype")
+            else default_dtype
+        )
         expand = args.get(None, "expand_animations")
         if not rank3 and not (isinstance(expand, Const) and expand.value is False):
             return _array(TENSOR, dtype, None)  # decode_image may return rank 3 or 4
@@ -402,8 +436,15 @@ FUNCTIONS: dict[str, Handler] = {
     "numpy.row_stack": _vstack,
     "numpy.hstack": _hstack,
     "numpy.expand_dims": _unary(ND, lambda v, a: expand_dims(v, int_const(a.get(1, "axis")))),
-    "numpy.squeeze": _unary(ND, lambda v, a: squeeze(v, a.get(1, "axis") if a.has(1, "axis") else Const(None))),
-    "numpy.reshape": _unary(ND, lambda v, a: reshape(v, shape_arg(a.get(1, "newshape") if a.has(1, "newshape") else a.get(1, "shape")))),
+    "numpy.squeeze": _unary(
+        ND, lambda v, a: squeeze(v, a.get(1, "axis") if a.has(1, "axis") else Const(None))
+    ),
+    "numpy.reshape": _unary(
+        ND,
+        lambda v, a: reshape(
+            v, shape_arg(a.get(1, "newshape") if a.has(1, "newshape") else a.get(1, "shape"))
+        ),
+    ),
     "numpy.transpose": _unary(ND, lambda v, a: transpose(v, a.get(1, "axes"))),
     "tensorflow.constant": _tf_constant,
     "tensorflow.convert_to_tensor": _tf_convert,
@@ -434,11 +475,18 @@ FUNCTIONS: dict[str, Handler] = {
     "tensorflow.image.resize": _image_resize,
 }
 
-for _name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-              "uint16", "uint32", "uint64", "bool_", "double", "single", "half"):
-    from sm_lint.analysis.dtypes import canonical as _canonical
 
-    FUNCTIONS[f"numpy.{_name}"] = _np_scalar(_canonical(_name) or _name)
+def dtype_call(dtype: str, args: CallArgs) -> AbstractValue:
+    """Calling a dtype: ``np.float32(1.5)`` makes a numpy scalar (or array, from a list)."""
+    return _np_scalar(dtype)(args)
+
+
+def _np_dtype(args: CallArgs) -> AbstractValue:
+    name = dtype_of(args.get(0, "dtype"), numpy=True)
+    return DType(name) if name is not None else UNKNOWN
+
+
+FUNCTIONS["numpy.dtype"] = _np_dtype
 
 
 def generator_method(name: str, args: CallArgs) -> AbstractValue:
@@ -474,7 +522,7 @@ def array_method(value: Value, name: str, args: CallArgs) -> AbstractValue:
         return Array(value)
     if name == "flatten" and numpy:
         if value.shape is not None and None not in value.shape:
-            return _array(ND, value.dtype, (math.prod(d for d in value.shape if d is not None),))
+            return _array(ND, value.dtype, (_product(d for d in value.shape if d is not None),))
         return _array(ND, value.dtype, (None,))
     return UNKNOWN
 
@@ -508,7 +556,7 @@ def subscript(value: Value, index: AbstractValue) -> AbstractValue:
         elif isinstance(part, Const) and part.value is Ellipsis:
             rest = len([p for p in parts if isinstance(p, SliceValue) or int_const(p) is not None])
             keep = len(dims) - rest
-            out.extend(dims[position:position + keep])
+            out.extend(dims[position : position + keep])
             position += keep
         else:
             return _array(value.kind, value.dtype, None)
@@ -518,22 +566,16 @@ def subscript(value: Value, index: AbstractValue) -> AbstractValue:
     return _array(value.kind, value.dtype, tuple(out))
 
 
+@dataclass(frozen=True)
 class SliceValue(AbstractValue):
-    """A slice ``a:b:c`` whose bounds may be constant."""
+    """A slice ``a:b:c``; ``known`` is False when a bound is not a constant."""
 
-    def __init__(self, lower: int | None, upper: int | None, step: int | None, known: bool) -> None:
-        self.lower, self.upper, self.step, self.known = lower, upper, step, known
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SliceValue) and (self.lower, self.upper, self.step, self.known) == (
-            other.lower, other.upper, other.step, other.known)
-
-    def __hash__(self) -> int:
-        return hash((self.lower, self.upper, self.step, self.known))
+    lower: int | None
+    upper: int | None
+    step: int | None
+    known: bool
 
     def length(self, size: int | None) -> int | None:
-        if not self.known:
+        if not self.known or size is None:
             return None
-        if size is None:
-            return None if (self.lower, self.upper, self.step) != (None, None, None) else None
         return len(range(size)[slice(self.lower, self.upper, self.step)])

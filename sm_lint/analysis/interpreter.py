@@ -74,13 +74,12 @@ MODEL_LOADERS = {
 }
 TFSM_LAYERS = ("keras.layers.TFSMLayer", "keras.export.TFSMLayer")
 
+_SERVING_KEY = "DEFAULT_SERVING_SIGNATURE_DEF_KEY"
 _CONSTANTS: dict[str, object] = {
-    "tensorflow.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY": "serving_default",
-    "tensorflow.saved_model.signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY":
-        "serving_default",
-    "tensorflow.compat.v1.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY": "serving_default",
-    "tensorflow.compat.v1.saved_model.signature_constants.DEFAULT_SERVING_SIGNATURE_DEF_KEY":
-        "serving_default",
+    f"tensorflow.saved_model.{_SERVING_KEY}": "serving_default",
+    f"tensorflow.saved_model.signature_constants.{_SERVING_KEY}": "serving_default",
+    f"tensorflow.compat.v1.saved_model.{_SERVING_KEY}": "serving_default",
+    f"tensorflow.compat.v1.saved_model.signature_constants.{_SERVING_KEY}": "serving_default",
     "tensorflow.saved_model.SERVING": "serve",
     "tensorflow.saved_model.tag_constants.SERVING": "serve",
     "tensorflow.compat.v1.saved_model.tag_constants.SERVING": "serve",
@@ -96,7 +95,7 @@ def normalize(name: str) -> str:
     """Map aliases (``tensorflow.compat.v2``, ``tensorflow.keras``) to one spelling."""
     for old, new in _ALIASES:
         if name == old or name.startswith(old):
-            return new + name[len(old):]
+            return new + name[len(old) :]
     return name
 
 
@@ -125,7 +124,9 @@ class Interpreter:
         self.outputs: dict[int, list[OutputAccess]] = {}
         self._seen_calls: set[int] = set()
         self._globals_assigned_in_functions: set[str] = set()
-        self._deferred: list[tuple[cst.FunctionDef | cst.Lambda, Env, dict[str, AbstractValue]]] = []
+        self._deferred: list[
+            tuple[cst.FunctionDef | cst.Lambda, Env, dict[str, AbstractValue]]
+        ] = []
 
     # ----------------------------------------------------------------- entry
     def run(self) -> FileFacts:
@@ -185,8 +186,11 @@ class Interpreter:
         if isinstance(node, cst.If):
             self.expr(node.test, env)
             then = self.block(_body(node.body), dict(env))
-            other = self.statement(node.orelse, dict(env)) if isinstance(node.orelse, cst.If) else (
-                self.block(_body(node.orelse.body), dict(env)) if node.orelse else dict(env))
+            other = (
+                self.statement(node.orelse, dict(env))
+                if isinstance(node.orelse, cst.If)
+                else (self.block(_body(node.orelse.body), dict(env)) if node.orelse else dict(env))
+            )
             return _merge([then, other])
         if isinstance(node, cst.Else):
             return self.block(_body(node.body), env)
@@ -262,10 +266,11 @@ class Interpreter:
             if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
                 return env
             base = _dotted(node.module)
-            for alias in node.names:
-                name = _dotted(alias.name)
-                target = alias.asname.name if alias.asname is not None else cst.Name(name)
-                env = self.bind(target, _qualified(f"{base}.{name}"), env)
+            for imported in node.names:
+                name = _dotted(imported.name)
+                bound = imported.asname.name if imported.asname is not None else cst.Name(name)
+                if isinstance(bound, cst.BaseExpression):
+                    env = self.bind(bound, _qualified(f"{base}.{name}"), env)
             return env
         if isinstance(node, (cst.Expr, cst.Return)):
             if node.value is not None:
@@ -280,9 +285,17 @@ class Interpreter:
     def assign(self, target: cst.CSTNode, value: AbstractValue, env: Env) -> Env:
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
-            items = value.items if isinstance(value, Seq) and len(value.items) == len(elements) else None
+            items = (
+                value.items
+                if isinstance(value, Seq) and len(value.items) == len(elements)
+                else None
+            )
             for i, element in enumerate(elements):
-                sub = items[i] if items is not None and not isinstance(element, cst.StarredElement) else UNKNOWN
+                sub = (
+                    items[i]
+                    if items is not None and not isinstance(element, cst.StarredElement)
+                    else UNKNOWN
+                )
                 inner = element.value
                 env = self.assign(inner, sub, env)
             return env
@@ -314,7 +327,9 @@ class Interpreter:
         attributes: dict[str, AbstractValue] = {}
         for method in methods:
             if method.name.value == "__init__" and _self_name(method) is not None:
-                local = {k: v for k, v in env.items() if k not in self._globals_assigned_in_functions}
+                local = {
+                    k: v for k, v in env.items() if k not in self._globals_assigned_in_functions
+                }
                 for param in _params(method.params):
                     local[param] = UNKNOWN
                 end = self.block(_body(method.body), local)
@@ -355,10 +370,10 @@ class Interpreter:
             return Const(...)
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             try:
-                value = node.evaluated_value
-            except Exception:  # noqa: BLE001 - libcst raises various errors for odd literals
+                literal = node.evaluated_value
+            except Exception:  # libcst raises various errors for odd literals
                 return UNKNOWN
-            return UNKNOWN if value is None else Const(value)
+            return UNKNOWN if literal is None else Const(literal)
         if isinstance(node, cst.FormattedString):
             return self.fstring(node, env)
         if isinstance(node, cst.Attribute):
@@ -379,8 +394,12 @@ class Interpreter:
             return self.dict_literal(node, env)
         if isinstance(node, cst.UnaryOperation):
             operand = self.expr(node.expression, env)
-            if isinstance(node.operator, cst.Minus) and isinstance(operand, Const) and isinstance(
-                    operand.value, (int, float)) and not isinstance(operand.value, bool):
+            if (
+                isinstance(node.operator, cst.Minus)
+                and isinstance(operand, Const)
+                and isinstance(operand.value, (int, float))
+                and not isinstance(operand.value, bool)
+            ):
                 return Const(-operand.value)
             if isinstance(node.operator, cst.Plus) and isinstance(operand, Const):
                 return operand
@@ -408,7 +427,11 @@ class Interpreter:
         # QualifiedNameProvider resolves lazily in recent libcst releases.
         for qualified in (found() if callable(found) else found) or ():
             if qualified.source is QualifiedNameSource.BUILTIN:
-                return QualName(qualified.name if qualified.name.startswith("builtins.") else f"builtins.{qualified.name}")
+                return QualName(
+                    qualified.name
+                    if qualified.name.startswith("builtins.")
+                    else f"builtins.{qualified.name}"
+                )
             if qualified.source is QualifiedNameSource.IMPORT:
                 return _qualified(qualified.name)
         return UNKNOWN
@@ -436,6 +459,8 @@ class Interpreter:
             if isinstance(part, cst.FormattedStringText):
                 parts.append(part.value)
                 continue
+            if not isinstance(part, cst.FormattedStringExpression):
+                return UNKNOWN
             value = self.expr(part.expression, env)
             text = paths.as_text(value)
             if text is None or part.format_spec is not None or part.conversion not in (None, "s"):
@@ -449,22 +474,29 @@ class Interpreter:
         if isinstance(node.operator, cst.Divide) and isinstance(left, PathValue):
             text = paths.as_text(right)
             return PathValue(str(PurePosixPath(left.path) / text)) if text is not None else UNKNOWN
-        if isinstance(node.operator, cst.Add):
-            if isinstance(left, Const) and isinstance(right, Const):
-                try:
-                    return Const(left.value + right.value)  # type: ignore[operator]
-                except TypeError:
-                    return UNKNOWN
+        if (
+            isinstance(node.operator, cst.Add)
+            and isinstance(left, Const)
+            and isinstance(right, Const)
+        ):
+            try:
+                return Const(left.value + right.value)  # type: ignore[operator]
+            except TypeError:
+                return UNKNOWN
         if isinstance(node.operator, cst.Multiply) and isinstance(left, Array):
-            return left if left.value.kind in (Kind.NDARRAY, Kind.TENSOR) and isinstance(
-                right, Const) and isinstance(right.value, int) else Array(
-                Value(left.value.kind, None, left.value.shape))
+            return (
+                left
+                if left.value.kind in (Kind.NDARRAY, Kind.TENSOR)
+                and isinstance(right, Const)
+                and isinstance(right.value, int)
+                else Array(Value(left.value.kind, None, left.value.shape))
+            )
         return UNKNOWN
 
     def dict_literal(self, node: cst.Dict, env: Env) -> AbstractValue:
         items: list[tuple[str, AbstractValue, cst.CSTNode]] | None = []
         for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
+            if not isinstance(element, cst.DictElement):
                 self.expr(element.value, env)
                 items = None
                 continue
@@ -499,11 +531,14 @@ class Interpreter:
         base = self.expr(node.value, env)
         index = self.index(node.slice, env)
         if isinstance(base, SignaturesRef):
-            return self.lookup(base.load_id, index, node.slice[0].slice if len(node.slice) == 1 else node)
+            return self.lookup(
+                base.load_id, index, node.slice[0].slice if len(node.slice) == 1 else node
+            )
         if isinstance(base, CallResult):
             if isinstance(index, Const) and isinstance(index.value, str):
                 self.outputs.setdefault(base.call_id, []).append(
-                    OutputAccess(index.value, self.span(node.slice[0].slice)))
+                    OutputAccess(index.value, self.span(node.slice[0].slice))
+                )
             return Array(Value(Kind.TENSOR))
         if isinstance(base, Array):
             return arrays.subscript(base.value, index)
@@ -525,13 +560,19 @@ class Interpreter:
             if isinstance(part, cst.Index):
                 values.append(self.expr(part.value, env))
             elif isinstance(part, cst.Slice):
-                bounds = [self.expr(b, env) if b is not None else Const(None)
-                          for b in (part.lower, part.upper, part.step)]
-                ints = [b.value if isinstance(b, Const) and (b.value is None or isinstance(
-                    b.value, int)) else "?" for b in bounds]
+                bounds = [
+                    self.expr(b, env) if b is not None else Const(None)
+                    for b in (part.lower, part.upper, part.step)
+                ]
+                ints = [
+                    b.value
+                    if isinstance(b, Const) and (b.value is None or isinstance(b.value, int))
+                    else "?"
+                    for b in bounds
+                ]
                 known = "?" not in ints
-                values.append(arrays.SliceValue(*[i if isinstance(i, int) else None for i in ints],
-                                                known=known))
+                lower, upper, step = (i if isinstance(i, int) else None for i in ints)
+                values.append(arrays.SliceValue(lower, upper, step, known))
         if len(values) == 1 and not isinstance(elements[0].comma, cst.Comma):
             return values[0]
         return Seq(tuple(values), is_tuple=True)
@@ -547,8 +588,11 @@ class Interpreter:
         receiver: AbstractValue | None = None
         if isinstance(node.func, cst.Attribute) and _key(node.func) not in env:
             receiver = self.expr(node.func.value, env)
-            func: AbstractValue = (_qualified(f"{receiver.name}.{node.func.attr.value}")
-                                   if isinstance(receiver, QualName) else UNKNOWN)
+            func: AbstractValue = (
+                _qualified(f"{receiver.name}.{node.func.attr.value}")
+                if isinstance(receiver, QualName)
+                else UNKNOWN
+            )
         else:
             func = self.expr(node.func, env)
         args, opaque = self.arguments(node.args, env)
@@ -556,6 +600,8 @@ class Interpreter:
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, QualName):
             return self.known_function(node, func.name, args)
+        if isinstance(func, DType):  # np.float32(1.5), np.dtype("float32")
+            return arrays.dtype_call(func.name, args)
         if receiver is not None and isinstance(node.func, cst.Attribute):
             return self.method(node, receiver, node.func.attr.value, args)
         return UNKNOWN
@@ -585,10 +631,14 @@ class Interpreter:
         if name in TFSM_LAYERS:
             ref = self.model_load(node, "TFSMLayer", args, path_keyword="filepath")
             assert isinstance(ref, ModelRef)
-            endpoint = args.get(1, "call_endpoint") if args.has(1, "call_endpoint") else Const("serve")
+            endpoint = (
+                args.get(1, "call_endpoint") if args.has(1, "call_endpoint") else Const("serve")
+            )
             if isinstance(endpoint, Const) and isinstance(endpoint.value, str):
                 key_node = _argument_node(node, 1, "call_endpoint") or node
-                self.lookups.append(SignatureLookup(ref.load_id, endpoint.value, self.span(key_node)))
+                self.lookups.append(
+                    SignatureLookup(ref.load_id, endpoint.value, self.span(key_node))
+                )
                 return SignatureFn(ref.load_id, endpoint.value, layer=True)
             return UNKNOWN
         handler = arrays.FUNCTIONS.get(name)
@@ -599,7 +649,9 @@ class Interpreter:
                 return UNKNOWN
         return paths.call(name, args)
 
-    def method(self, node: cst.Call, receiver: AbstractValue, name: str, args: CallArgs) -> AbstractValue:
+    def method(
+        self, node: cst.Call, receiver: AbstractValue, name: str, args: CallArgs
+    ) -> AbstractValue:
         if isinstance(receiver, SignaturesRef) and name == "get":
             key_node = _argument_node(node, 0, "key") or node
             return self.lookup(receiver.load_id, args.get(0, "key"), key_node)
@@ -612,15 +664,17 @@ class Interpreter:
             return arrays.generator_method(name, args)
         return paths.method(receiver, name, args)
 
-    def model_load(self, node: cst.Call, loader: str, args: CallArgs,
-                   path_keyword: str = "export_dir") -> AbstractValue:
+    def model_load(
+        self, node: cst.Call, loader: str, args: CallArgs, path_keyword: str = "export_dir"
+    ) -> AbstractValue:
         keyword = {"keras.load_model": "filepath", "hub.load": "handle"}.get(loader, path_keyword)
         path_node = _argument_node(node, 0, keyword)
         value = args.get(0, keyword)
         tags_value = args.get(1, "tags") if loader == "saved_model.load" else UNKNOWN
         tags: tuple[str, ...] | None = None
         if isinstance(tags_value, Seq) and all(
-                isinstance(t, Const) and isinstance(t.value, str) for t in tags_value.items):
+            isinstance(t, Const) and isinstance(t.value, str) for t in tags_value.items
+        ):
             tags = tuple(str(t.value) for t in tags_value.items if isinstance(t, Const))
         elif isinstance(tags_value, Const) and isinstance(tags_value.value, str):
             tags = (tags_value.value,)
@@ -636,7 +690,9 @@ class Interpreter:
         self.loads.append(load)
         return ModelRef(load.id)
 
-    def signature_call(self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool) -> AbstractValue:
+    def signature_call(
+        self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
+    ) -> AbstractValue:
         call_id = id(node)
         if call_id not in self._seen_calls:
             self._seen_calls.add(call_id)
@@ -665,19 +721,28 @@ class Interpreter:
             facts = []
             for key, item, element in value.items:
                 assert isinstance(element, cst.DictElement)
-                facts.append(Argument(
-                    name=key, value=as_argument(item), span=self.span(element),
-                    value_span=self.span(element.value), value_text=self.text(element.value),
-                    keyword_span=None, from_dict=True))
+                facts.append(
+                    Argument(
+                        name=key,
+                        value=as_argument(item),
+                        span=self.span(element),
+                        value_span=self.span(element.value),
+                        value_text=self.text(element.value),
+                        keyword_span=None,
+                        from_dict=True,
+                    )
+                )
             return facts
-        return [Argument(
-            name=arg.keyword.value if arg.keyword is not None else None,
-            value=as_argument(value),
-            span=self.span(arg) if arg.keyword is not None else self.span(arg.value),
-            value_span=self.span(arg.value),
-            value_text=self.text(arg.value),
-            keyword_span=self.span(arg.keyword) if arg.keyword is not None else None,
-        )]
+        return [
+            Argument(
+                name=arg.keyword.value if arg.keyword is not None else None,
+                value=as_argument(value),
+                span=self.span(arg) if arg.keyword is not None else self.span(arg.value),
+                value_span=self.span(arg.value),
+                value_text=self.text(arg.value),
+                keyword_span=self.span(arg.keyword) if arg.keyword is not None else None,
+            )
+        ]
 
 
 # --------------------------------------------------------------------- helpers
@@ -736,7 +801,10 @@ def _self_name(method: cst.FunctionDef) -> str | None:
     if not params:
         return None
     for decorator in method.decorators:
-        if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value == "staticmethod":
+        if (
+            isinstance(decorator.decorator, cst.Name)
+            and decorator.decorator.value == "staticmethod"
+        ):
             return None
     return params[0].name.value
 

@@ -101,8 +101,13 @@ def as_array(value: AbstractValue, *, numpy: bool) -> Value:
     """What ``np.array(value)`` (numpy=True) or ``tf.constant(value)`` makes of *value*."""
     kind = Kind.NDARRAY if numpy else Kind.TENSOR
     if isinstance(value, Array):
-        return Value(kind, value.value.dtype if value.value.kind in (Kind.TENSOR, Kind.NDARRAY)
-                     else _default(value.value.dtype, numpy), value.value.shape)
+        return Value(
+            kind,
+            value.value.dtype
+            if value.value.kind in (Kind.TENSOR, Kind.NDARRAY)
+            else _default(value.value.dtype, numpy),
+            value.value.shape,
+        )
     info = literal(value)
     if info is not None:
         return Value(kind, _default(info[0], numpy), info[1])
@@ -128,7 +133,8 @@ def stack_shapes(values: list[Value], axis: int) -> Value | None:
     shapes = {v.shape for v in values}
     if len(shapes) != 1 or None in shapes:
         return Value(values[0].kind, dtype, None)
-    inner = list(next(iter(shapes)) or ())
+    first = values[0].shape
+    inner: list[int | None] = list(first or ())
     if axis < 0:
         axis += len(inner) + 1
     if not 0 <= axis <= len(inner):
@@ -166,13 +172,19 @@ def concat_shapes(values: list[Value], axis: int) -> Value | None:
 
 def shape_arg(value: AbstractValue) -> Shape:
     """A shape argument such as ``5``, ``(64, 5)`` or ``[None, 3]``; None if unknown."""
-    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, int)
+        and not isinstance(value.value, bool)
+    ):
         return (value.value,)
     if isinstance(value, Seq):
         dims: list[int | None] = []
         for item in value.items:
-            if isinstance(item, Const) and (item.value is None or (
-                isinstance(item.value, int) and not isinstance(item.value, bool))):
+            if isinstance(item, Const) and (
+                item.value is None
+                or (isinstance(item.value, int) and not isinstance(item.value, bool))
+            ):
                 dims.append(item.value if isinstance(item.value, int) else None)
             else:
                 dims.append(None)
@@ -181,12 +193,20 @@ def shape_arg(value: AbstractValue) -> Shape:
 
 
 def int_const(value: AbstractValue) -> int | None:
-    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, int)
+        and not isinstance(value.value, bool)
+    ):
         return value.value
     return None
 
 
 def number_const(value: AbstractValue) -> float | None:
-    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, (int, float))
+        and not isinstance(value.value, bool)
+    ):
         return float(value.value)
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os.path
 import posixpath
+from collections.abc import Callable
 
 from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, PathValue
@@ -15,8 +16,11 @@ def as_text(value: AbstractValue) -> str | None:
         return value.value
     if isinstance(value, PathValue):
         return value.path
-    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(
-            value.value, bool):
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, (int, float))
+        and not isinstance(value.value, bool)
+    ):
         return str(value.value)
     return None
 
@@ -30,25 +34,26 @@ def _path_of(text: str) -> str:
     return posixpath.normpath(text) if text else "."
 
 
+_PATH_FUNCTIONS: dict[str, Callable[[str], str]] = {
+    "os.path.dirname": posixpath.dirname,
+    "os.path.abspath": os.path.abspath,
+    "os.path.realpath": os.path.abspath,
+    "os.path.normpath": posixpath.normpath,
+    "os.path.basename": posixpath.basename,
+    "os.fspath": str,
+}
+
+
 def call(name: str, args: CallArgs) -> AbstractValue:
     """``os.path.join(...)``, ``pathlib.Path(...)``, ``str(...)`` and friends."""
     if name == "os.path.join":
         parts = _texts(args.positional)
         return Const(posixpath.join(*parts)) if parts else UNKNOWN
-    if name in ("os.path.dirname", "os.path.abspath", "os.path.realpath", "os.path.normpath",
-                "os.path.basename", "os.fspath"):
+    if name in _PATH_FUNCTIONS:
         text = as_text(args.get(0, None))
         if text is None:
             return UNKNOWN
-        result = {
-            "os.path.dirname": posixpath.dirname,
-            "os.path.abspath": os.path.abspath,
-            "os.path.realpath": os.path.abspath,
-            "os.path.normpath": posixpath.normpath,
-            "os.path.basename": posixpath.basename,
-            "os.fspath": lambda t: t,
-        }[name](text)
-        return Const(result)
+        return Const(_PATH_FUNCTIONS[name](text))
     if name in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath"):
         parts = _texts(args.positional) if args.positional else ["."]
         return PathValue(_path_of(posixpath.join(*parts))) if parts else UNKNOWN

@@ -43,9 +43,13 @@ class ModelResolver:
         if mapped is not None:
             return self._check(mapped, f"mapped in model-paths from {path!r}")
         if loader == "hub.load":
-            return Resolution(None, f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]")
+            return Resolution(
+                None, f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]"
+            )
         if "://" in path:
-            return Resolution(None, f"remote path {path!r} is not mapped in [tool.sm-lint.model-paths]")
+            return Resolution(
+                None, f"remote path {path!r} is not mapped in [tool.sm-lint.model-paths]"
+            )
         expanded = os.path.expanduser(path)
         candidates: list[tuple[Path, str]] = []
         if os.path.isabs(expanded):
@@ -54,9 +58,13 @@ class ModelResolver:
             if source_file is not None:
                 candidates.append((source_file.parent / expanded, "relative to the source file"))
             if self.config.project_root is not None:
-                candidates.append((self.config.project_root / expanded, "relative to the project root"))
+                candidates.append(
+                    (self.config.project_root / expanded, "relative to the project root")
+                )
             candidates.append((Path.cwd() / expanded, "relative to the working directory"))
-            candidates.extend((root / expanded, f"relative to {root}") for root in self.config.models)
+            candidates.extend(
+                (root / expanded, f"relative to {root}") for root in self.config.models
+            )
         for candidate, how in candidates:
             if candidate.exists():
                 return self._check(candidate, how)
@@ -71,7 +79,7 @@ class ModelResolver:
             return mapping[path]
         for prefix in sorted(mapping, key=len, reverse=True):
             if path.startswith(prefix.rstrip("/") + "/"):
-                return mapping[prefix] / path[len(prefix.rstrip("/")) + 1:]
+                return mapping[prefix] / path[len(prefix.rstrip("/")) + 1 :]
         return None
 
     def _check(self, folder: Path, how: str) -> Resolution:

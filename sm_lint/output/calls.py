@@ -26,21 +26,28 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
         for call in sorted(analysis.facts.calls, key=lambda c: (c.span.line, c.span.column)):
             resolved = analysis.model_for(call)
             model = resolved.resolution.model if resolved is not None else None
-            records.append({
-                "path": analysis.path,
-                "line": call.span.line,
-                "column": call.span.column,
-                "model": str(model) if model is not None else None,
-                "model_expr": resolved.expr if resolved is not None else None,
-                "unresolved_reason": None if model is not None or resolved is None
-                else (resolved.error or resolved.resolution.reason),
-                "signature": call.key,
-                "arguments": [
-                    {"name": a.name, "kind": a.value.kind.value, "dtype": _dtype(a.value),
-                     "shape": None if a.value.shape is None else list(a.value.shape)}
-                    for a in call.arguments
-                ],
-            })
+            records.append(
+                {
+                    "path": analysis.path,
+                    "line": call.span.line,
+                    "column": call.span.column,
+                    "model": str(model) if model is not None else None,
+                    "model_expr": resolved.expr if resolved is not None else None,
+                    "unresolved_reason": None
+                    if model is not None or resolved is None
+                    else (resolved.error or resolved.resolution.reason),
+                    "signature": call.key,
+                    "arguments": [
+                        {
+                            "name": a.name,
+                            "kind": a.value.kind.value,
+                            "dtype": _dtype(a.value),
+                            "shape": None if a.value.shape is None else list(a.value.shape),
+                        }
+                        for a in call.arguments
+                    ],
+                }
+            )
     return records
 
 
@@ -53,10 +60,14 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
     records = call_records(analyses)
     for r in records:
         where = r["model"] or f"unresolved: {r['unresolved_reason']}"
-        lines.append(f"{r['path']}:{r['line']}:{r['column']}: {r['model_expr']} "
-                     f"-> {where} [{r['signature']}]")
+        lines.append(
+            f"{r['path']}:{r['line']}:{r['column']}: {r['model_expr']} "
+            f"-> {where} [{r['signature']}]"
+        )
         for a in r["arguments"]:
             shape = format_shape(tuple(a["shape"])) if a["shape"] is not None else "?"
-            lines.append(f"    {a['name'] or '<positional>'}: {a['kind']} {a['dtype'] or '?'} {shape}")
+            lines.append(
+                f"    {a['name'] or '<positional>'}: {a['kind']} {a['dtype'] or '?'} {shape}"
+            )
     lines.append(f"{len(records)} signature call{'' if len(records) == 1 else 's'} found")
     return "\n".join(lines)

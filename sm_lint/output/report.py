@@ -43,11 +43,18 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "message": d.message,
         "model": d.model,
         "signature": d.signature,
-        "fix": None if d.fix is None else {
+        "fix": None
+        if d.fix is None
+        else {
             "description": d.fix.description,
             "edits": [
-                {"line": e.line, "column": e.column, "end_line": e.end_line,
-                 "end_column": e.end_column, "text": e.text}
+                {
+                    "line": e.line,
+                    "column": e.column,
+                    "end_line": e.end_line,
+                    "end_column": e.end_column,
+                    "text": e.text,
+                }
                 for e in d.fix.edits
             ],
         },
@@ -68,14 +75,19 @@ def location(d: Diagnostic) -> str:
     return f"{d.path}:{cell}{d.line}:{d.column}"
 
 
-def render_text(findings: Sequence[Diagnostic], source_lines: Callable[[str], list[str] | None],
-                color: bool = False, show_source: bool = True) -> str:
+def render_text(
+    findings: Sequence[Diagnostic],
+    source_lines: Callable[[str], list[str] | None],
+    color: bool = False,
+    show_source: bool = True,
+) -> str:
     """``path:line:col: CODE message``, the source line with a caret underline and the fix."""
     style = _Style(color)
     blocks: list[str] = []
     for d in findings:
-        head = (f"{style('1', location(d))}: {style(_SEVERITY_COLOR[d.severity], d.code)} "
-                f"{d.message}")
+        head = (
+            f"{style('1', location(d))}: {style(_SEVERITY_COLOR[d.severity], d.code)} {d.message}"
+        )
         lines = [head]
         source = source_lines(d.path) if show_source else None
         if source is not None and 1 <= d.line <= len(source):
@@ -85,7 +97,8 @@ def render_text(findings: Sequence[Diagnostic], source_lines: Callable[[str], li
             carets = "^" * max(1, end - d.column)
             lines.append(f"{' ' * width} |")
             lines.append(f"{d.line} | {text}")
-            lines.append(f"{' ' * width} | {' ' * (d.column - 1)}{style(_SEVERITY_COLOR[d.severity], carets)}")
+            underline = style(_SEVERITY_COLOR[d.severity], carets)
+            lines.append(f"{' ' * width} | {' ' * (d.column - 1)}{underline}")
             if d.fix is not None:
                 lines.append(f"{' ' * width} = {style('32', 'fix')}: {d.fix.description}")
         elif d.fix is not None:

@@ -7,29 +7,33 @@ from sm_lint.diagnostics import RULES, Rule
 
 def render_rule(rule: Rule, fmt: str = "text") -> str:
     if fmt == "markdown":
-        return "\n".join([
-            f"### {rule.code} {rule.name}",
-            "",
-            f"Default severity: {rule.severity.value}. {rule.summary}",
-            "",
-            f"Why it matters: {rule.why}",
-            "",
-            "```python",
-            "# bad",
-            rule.bad,
-            "# good",
-            rule.good,
-            "```",
-        ])
-    return "\n".join([
-        f"{rule.code} {rule.name} ({rule.severity.value})",
-        f"  {rule.summary}",
-        f"  Why: {rule.why}",
-        "  Bad:",
-        *(f"    {line}" for line in rule.bad.splitlines()),
-        "  Good:",
-        *(f"    {line}" for line in rule.good.splitlines()),
-    ])
+        return "\n".join(
+            [
+                f"### {rule.code} {rule.name}",
+                "",
+                f"Default severity: {rule.severity.value}. {rule.summary}",
+                "",
+                f"Why it matters: {rule.why}",
+                "",
+                "```python",
+                "# bad",
+                rule.bad,
+                "# good",
+                rule.good,
+                "```",
+            ]
+        )
+    return "\n".join(
+        [
+            f"{rule.code} {rule.name} ({rule.severity.value})",
+            f"  {rule.summary}",
+            f"  Why: {rule.why}",
+            "  Bad:",
+            *(f"    {line}" for line in rule.bad.splitlines()),
+            "  Good:",
+            *(f"    {line}" for line in rule.good.splitlines()),
+        ]
+    )
 
 
 def rules_table() -> str:

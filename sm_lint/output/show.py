@@ -51,9 +51,7 @@ def _table(rows: list[tuple[str, str, str]], indent: str) -> list[str]:
     if not rows:
         return [f"{indent}(none)"]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    return [
-        f"{indent}{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c}".rstrip() for a, b, c in rows
-    ]
+    return [f"{indent}{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c}".rstrip() for a, b, c in rows]
 
 
 def _rows(specs: dict[str, TensorSpec]) -> list[tuple[str, str, str]]:

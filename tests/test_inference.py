@@ -1,0 +1,223 @@
+"""The abstract interpreter's view of values, checked against real numpy and TensorFlow.
+
+Each expression is evaluated twice: by sm-lint's analyzer (statically) and for real. What
+the analyzer claims to know (kind, dtype, shape) must be exactly what the real value has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+import pytest
+
+from sm_lint.analysis.interpreter import Interpreter
+from sm_lint.analysis.literals import as_argument
+from sm_lint.semantics import Kind, Value
+
+np = pytest.importorskip("numpy")
+tf = pytest.importorskip("tensorflow")
+
+PRELUDE = "import numpy as np\nimport tensorflow as tf\n"
+
+# (setup statements, expression); every one of these must be fully known statically.
+EXPRESSIONS = [
+    ("", "np.random.rand(64, 5)"),
+    ("", "np.random.randn(3)"),
+    ("", "np.random.random((2, 3))"),
+    ("", "np.random.uniform(0, 1, size=(4, 2))"),
+    ("", "np.random.normal(0.0, 1.0, (2, 2))"),
+    ("", "np.random.randint(0, 255, size=(1, 8, 8, 3))"),
+    ("", "np.random.randint(0, 255, size=(2, 2), dtype=np.uint8)"),
+    ("", "np.zeros((2, 5))"),
+    ("", "np.zeros(5, dtype=np.float32)"),
+    ("", "np.ones([3, 4], dtype='int32')"),
+    ("", "np.empty((1, 2), np.float16)"),
+    ("", "np.full((2, 3), 7)"),
+    ("", "np.full((2, 3), 7.5, dtype=np.float32)"),
+    ("x = np.zeros((4, 5))", "np.zeros_like(x)"),
+    ("x = np.zeros((4, 5))", "np.ones_like(x, dtype=np.int64)"),
+    ("", "np.array([[1, 2, 3]])"),
+    ("", "np.array([[1.0, 2.0]])"),
+    ("", "np.array([[1, 2.5]], dtype=np.float32)"),
+    ("", "np.array([True, False])"),
+    ("", "np.asarray([[1, 2], [3, 4]], dtype='float64')"),
+    ("", "np.array(['a', 'b'])"),
+    ("", "np.arange(10)"),
+    ("", "np.arange(0.0, 1.0, 0.25)"),
+    ("", "np.arange(12).reshape(3, 4)"),
+    ("", "np.arange(12).reshape((-1, 6))"),
+    ("", "np.arange(12).reshape(2, -1, 3)"),
+    ("", "np.linspace(0, 1, 7)"),
+    ("", "np.linspace(0, 1)"),
+    ("", "np.eye(3)"),
+    ("", "np.eye(2, 4)"),
+    ("a = np.zeros((2, 3))\nb = np.ones((2, 3))", "np.stack([a, b])"),
+    ("a = np.zeros((2, 3))\nb = np.ones((2, 3))", "np.stack([a, b], axis=1)"),
+    ("a = np.zeros((2, 3))\nb = np.ones((4, 3))", "np.concatenate([a, b])"),
+    ("a = np.zeros((2, 3))\nb = np.ones((2, 1))", "np.concatenate([a, b], axis=1)"),
+    ("a = np.zeros(3)\nb = np.ones(3)", "np.vstack([a, b])"),
+    ("a = np.zeros((2, 3))\nb = np.ones((2, 2))", "np.hstack([a, b])"),
+    ("x = np.zeros((4, 5))", "np.expand_dims(x, 0)"),
+    ("x = np.zeros((4, 5))", "np.expand_dims(x, axis=-1)"),
+    ("x = np.zeros((1, 5, 1))", "np.squeeze(x)"),
+    ("x = np.zeros((1, 5, 1))", "np.squeeze(x, axis=0)"),
+    ("x = np.zeros((4, 5))", "x.T"),
+    ("x = np.zeros((4, 5, 6))", "x.transpose(2, 0, 1)"),
+    ("x = np.zeros((4, 5))", "x.astype(np.float32)"),
+    ("x = np.zeros((4, 5))", "x.astype('uint8')"),
+    ("x = np.zeros((4, 5))", "x.astype(float)"),
+    ("x = np.zeros((4, 5))", "x[None]"),
+    ("x = np.zeros((4, 5))", "x[np.newaxis, :, :]"),
+    ("x = np.zeros((4, 5))", "x[:, None]"),
+    ("x = np.zeros((4, 5))", "x[0]"),
+    ("x = np.zeros((4, 5))", "x[1:3]"),
+    ("x = np.zeros((4, 5))", "x[:, :2]"),
+    ("x = np.zeros((4, 5))", "x[..., None]"),
+    ("x = np.zeros((4, 5))", "x[tf.newaxis]"),
+    ("", "np.float32(1.5)"),
+    ("", "np.int64(3)"),
+    ("", "tf.constant([[1.0, 2.0]])"),
+    ("", "tf.constant([[1, 2]])"),
+    ("", "tf.constant(np.random.rand(2, 5))"),
+    ("", "tf.constant(np.random.rand(2, 5), dtype=tf.float32)"),
+    ("", "tf.constant(0.0, shape=(3, 2))"),
+    ("", "tf.constant(1, dtype='int64', shape=[2])"),
+    ("", "tf.constant('hello')"),
+    ("", "tf.constant(['a', 'b'])"),
+    ("", "tf.convert_to_tensor(np.zeros((2, 3)))"),
+    ("", "tf.convert_to_tensor([1.0, 2.0], dtype=tf.float64)"),
+    ("", "tf.zeros((3, 4))"),
+    ("", "tf.ones([2], dtype=tf.int32)"),
+    ("", "tf.fill((2, 2), 3)"),
+    ("", "tf.fill([2, 2], 3.0)"),
+    ("", "tf.random.normal((5, 3))"),
+    ("", "tf.random.uniform([2, 3], dtype=tf.float64)"),
+    ("x = tf.zeros((4, 5))", "tf.cast(x, tf.int32)"),
+    ("x = tf.zeros((4, 5))", "tf.cast(x, 'float16')"),
+    ("x = tf.zeros((4, 5))", "tf.expand_dims(x, 0)"),
+    ("x = tf.zeros((4, 5))", "tf.reshape(x, (2, 10))"),
+    ("x = tf.zeros((4, 5))", "tf.reshape(x, [-1])"),
+    ("a = tf.zeros((2, 3))\nb = tf.ones((2, 3))", "tf.stack([a, b])"),
+    ("a = tf.zeros((2, 3))\nb = tf.ones((2, 3))", "tf.concat([a, b], axis=0)"),
+    ("a = tf.zeros((2, 3))\nb = tf.ones((2, 3))", "tf.concat([a, b], 1)"),
+    ("", "tf.range(5)"),
+    ("", "tf.range(0.0, 2.0, 0.5)"),
+    ("", "tf.Variable(tf.zeros((2, 2)))"),
+    ("x = tf.zeros((4, 5))", "x[None]"),
+    ("x = tf.zeros((4, 5))", "x.numpy()"),
+    ("", "tf.image.resize(tf.zeros((4, 4, 3)), (8, 8))"),
+    ("", "tf.zeros((2, 3), dtype=np.float64)"),
+    ("", "np.zeros((2, 3), dtype=np.dtype('float32'))"),
+    ("", "np.zeros((2, 3), dtype=tf.float32.as_numpy_dtype)"),
+    ("", "[[1, 2, 3]]"),
+    ("", "[[1.0, 2.0], [3.0, 4.0]]"),
+    ("", "((1, 2),)"),
+    ("", "[True, False]"),
+    ("", "['a', 'b']"),
+    ("", "[1, 2.5]"),
+    ("", "3"),
+    ("", "2.5"),
+    ("", "True"),
+    ("", "'text'"),
+    ("", "b'bytes'"),
+    ("BATCH = 32\nFEATURES = 5", "np.zeros((BATCH, FEATURES))"),
+    ("shape = (3, 4)\nrows, cols = shape", "np.ones((rows, cols))"),
+    ("x = np.zeros((1, 2))\nx = np.zeros((3, 4), np.float32)", "x"),
+]
+
+# Expressions whose dtype or shape the analyzer may leave unknown (it must never be wrong).
+PARTIAL = {"np.zeros((2, 3), dtype=tf.float32.as_numpy_dtype)"}
+
+
+def _static(setup: str, expression: str) -> Value:
+    source = f"{PRELUDE}{setup}\n__value = {expression}\n"
+    interpreter = Interpreter(cst.parse_module(source), None)
+    env = interpreter.block(interpreter.module.body, {})
+    return as_argument(env["__value"])
+
+
+def _python_element_type(value: Any) -> str | None:
+    flat = (
+        np.asarray(value, dtype=object).ravel().tolist()
+        if isinstance(value, (list, tuple))
+        else [value]
+    )
+    kinds = set()
+    for item in flat:
+        if isinstance(item, bool):
+            kinds.add("bool")
+        elif isinstance(item, int):
+            kinds.add("int")
+        elif isinstance(item, float):
+            kinds.add("float")
+        elif isinstance(item, (str, bytes)):
+            kinds.add("str")
+    if kinds == {"int", "float"}:
+        return "float"
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _numpy_dtype(dtype: Any) -> str:
+    dtype = np.dtype(dtype)
+    return "string" if dtype.kind in "US" else dtype.name
+
+
+def _real(setup: str, expression: str) -> Value:
+    scope: dict[str, Any] = {}
+    exec(compile(f"{PRELUDE}{setup}\n__value = {expression}\n", "<case>", "exec"), scope)  # noqa: S102
+    value = scope["__value"]
+    if isinstance(value, (tf.Tensor, tf.Variable)):
+        return Value(Kind.TENSOR, value.dtype.name, tuple(value.shape))
+    if isinstance(value, (np.ndarray, np.generic)):
+        return Value(Kind.NDARRAY, _numpy_dtype(value.dtype), tuple(np.shape(value)))
+    if isinstance(value, (list, tuple)):
+        return Value(Kind.LIST, _python_element_type(value), tuple(np.shape(value)))
+    if isinstance(value, (str, bytes)):
+        return Value(Kind.STRING, "str", ())
+    return Value(Kind.SCALAR, _python_element_type(value), ())
+
+
+@pytest.mark.parametrize(("setup", "expression"), EXPRESSIONS, ids=[e for _, e in EXPRESSIONS])
+def test_inferred_value_matches_reality(setup: str, expression: str) -> None:
+    static = _static(setup, expression)
+    real = _real(setup, expression)
+    assert static.kind == real.kind
+    if expression in PARTIAL:
+        assert static.dtype in (None, real.dtype)
+        assert static.shape is None or static.shape == real.shape
+    else:
+        assert (static.dtype, static.shape) == (real.dtype, real.shape)
+
+
+FLOW_CASES = [
+    # (source, name, expected (kind, dtype, shape) or None for unknown)
+    (
+        "if cond:\n    x = np.zeros((2, 5))\nelse:\n    x = np.zeros((2, 5))",
+        "x",
+        (Kind.NDARRAY, "float64", (2, 5)),
+    ),
+    ("if cond:\n    x = np.zeros((2, 5))\nelse:\n    x = np.zeros((3, 5))", "x", None),
+    ("x = np.zeros(3)\nfor i in range(3):\n    x = np.zeros(4)", "x", None),
+    ("x = np.zeros(3)\nwhile cond:\n    x = x[None]", "x", None),
+    ("def f(x):\n    return x\nx = f(1)", "x", None),
+    ("a, b = np.zeros(2), np.ones((1, 3))", "b", (Kind.NDARRAY, "float64", (1, 3))),
+    ("x = np.zeros(3)\nx += 1", "x", None),
+    (
+        "try:\n    x = np.zeros(2)\nexcept ValueError:\n    x = np.zeros(2)",
+        "x",
+        (Kind.NDARRAY, "float64", (2,)),
+    ),
+    ("with open('f') as x:\n    pass", "x", None),
+]
+
+
+@pytest.mark.parametrize(("source", "name", "expected"), FLOW_CASES)
+def test_flow(source: str, name: str, expected: tuple[Kind, str, tuple[int, ...]] | None) -> None:
+    interpreter = Interpreter(cst.parse_module(PRELUDE + source), None)
+    env = interpreter.block(interpreter.module.body, {})
+    value = as_argument(env.get(name)) if name in env else Value()
+    if expected is None:
+        assert value == Value()
+    else:
+        assert (value.kind, value.dtype, value.shape) == expected
