@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import io
 import os
@@ -67,7 +68,7 @@ class Linter:
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:
-            return FileAnalysis(name, None, syntax_error=_syntax_error(name, error))
+            return FileAnalysis(name, None, syntax_error=_syntax_error(name, source, error))
         except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
             span = Span(1, 1, 1, 1)
             return FileAnalysis(
@@ -105,7 +106,12 @@ class Linter:
     ) -> ResolvedLoad:
         if loader == "keras.load_model" and path is not None and path.endswith((".keras", ".h5")):
             return ResolvedLoad(
-                load_id, expr, path, Resolution(None, "a Keras file, not a SavedModel"), None, None
+                load_id,
+                expr,
+                path,
+                Resolution(None, "a Keras file, not a SavedModel", local=False),
+                None,
+                None,
             )
         resolution = self.resolver.resolve(path, source_file, loader)
         if resolution.error is not None:
@@ -137,7 +143,12 @@ class Linter:
             resolved = analysis.loads[load.id]
             ctx = self._context(analysis, resolved, facts)
             findings.extend(
-                check_model_load(ctx, load, resolved.error, resolved.resolution.model is not None)
+                check_model_load(
+                    ctx,
+                    load,
+                    resolved.error,
+                    resolved.resolution.model is not None or not resolved.resolution.local,
+                )
             )
         for lookup in facts.lookups:
             resolved = analysis.loads[lookup.load_id]
@@ -297,14 +308,23 @@ def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
     return out
 
 
-def _syntax_error(path: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    message = error.message.strip() if hasattr(error, "message") else str(error)
+def _syntax_error(path: str, source: str | bytes, error: cst.ParserSyntaxError) -> Diagnostic:
+    """SM900 at the place Python itself reports (libcst's parser points a token later)."""
+    line, column = error.raw_line, error.raw_column + 1
+    message = error.message.strip()
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_error:
+        line, column = py_error.lineno or line, py_error.offset or column
+        message = py_error.msg
+    except (ValueError, TypeError):
+        pass
     return Diagnostic(
         path,
-        error.raw_line,
-        error.raw_column + 1,
-        error.raw_line,
-        error.raw_column + 2,
+        line,
+        column,
+        line,
+        column + 1,
         "SM900",
         RULES["SM900"].severity,
         f"cannot parse: {message}",

@@ -165,7 +165,7 @@ def _numpy_dtype(dtype: Any) -> str:
 
 def _real(setup: str, expression: str) -> Value:
     scope: dict[str, Any] = {}
-    exec(compile(f"{PRELUDE}{setup}\n__value = {expression}\n", "<case>", "exec"), scope)  # noqa: S102
+    exec(compile(f"{PRELUDE}{setup}\n__value = {expression}\n", "<case>", "exec"), scope)
     value = scope["__value"]
     if isinstance(value, (tf.Tensor, tf.Variable)):
         return Value(Kind.TENSOR, value.dtype.name, tuple(value.shape))

@@ -18,6 +18,8 @@ class Resolution:
     reason: str
     #: The path exists but is not a readable SavedModel.
     error: ModelReadError | None = None
+    #: False for paths that are not local by nature (gs://, hub handles): never "not found".
+    local: bool = True
 
 
 class ModelResolver:
@@ -44,11 +46,15 @@ class ModelResolver:
             return self._check(mapped, f"mapped in model-paths from {path!r}")
         if loader == "hub.load":
             return Resolution(
-                None, f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]"
+                None,
+                f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]",
+                local=False,
             )
         if "://" in path:
             return Resolution(
-                None, f"remote path {path!r} is not mapped in [tool.sm-lint.model-paths]"
+                None,
+                f"remote path {path!r} is not mapped in [tool.sm-lint.model-paths]",
+                local=False,
             )
         expanded = os.path.expanduser(path)
         candidates: list[tuple[Path, str]] = []
