@@ -8,7 +8,7 @@ import io
 import os
 import re
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -55,9 +55,13 @@ class FileAnalysis:
 class Linter:
     """Lints sources against one configuration; model reads and discovery are shared."""
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(
+        self, config: Config | None = None, observer: Callable[[FileAnalysis], None] | None = None
+    ) -> None:
         self.config = config or Config()
         self.resolver = ModelResolver(self.config)
+        #: Called with each file's analysis (``--verbose`` uses it to explain resolution).
+        self.observer = observer
 
     # ------------------------------------------------------------ analysis
     def analyze_source(
@@ -130,6 +134,8 @@ class Linter:
     ) -> list[Diagnostic]:
         """All findings for *source*, after noqa, select/ignore and severity settings."""
         analysis = self.analyze_source(source, path)
+        if self.observer is not None:
+            self.observer(analysis)
         return self.finalize(analysis, _text(source), self.diagnose(analysis))
 
     def diagnose(self, analysis: FileAnalysis) -> list[Diagnostic]:

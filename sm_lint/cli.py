@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from sm_lint import __version__
-from sm_lint.api import Linter
+from sm_lint.api import FileAnalysis, Linter
 from sm_lint.config import Config, ConfigError
 from sm_lint.diagnostics import RULES, Diagnostic
 
@@ -135,8 +135,9 @@ def cmd_lint(argv: Sequence[str]) -> int:
         for path in paths:
             if not os.path.exists(path):
                 raise ConfigError(f"{path}: no such file or directory")
-        linter = Linter(config)
+        linter = Linter(config, _explain if args.verbose else None)
         findings = linter.lint_paths(paths)
+        linter.observer = None
         fixed = 0
         if args.fix or args.diff:
             fixed = _apply_fixes(linter, findings, write=args.fix)
@@ -155,6 +156,11 @@ def cmd_lint(argv: Sequence[str]) -> int:
     findings.sort(key=lambda d: (d.path, d.cell or 0, d.line, d.column, d.code))
     if args.format == "json":
         report.write(report.render_json(findings))
+    elif args.format in ("sarif", "github"):
+        from sm_lint.output import ci_formats
+
+        render = ci_formats.render_sarif if args.format == "sarif" else ci_formats.render_github
+        report.write(render(findings))
     else:
         color = report.use_color(sys.stdout) and not args.no_color
         report.write(report.render_text(findings, _source_lines, color=color))
@@ -166,6 +172,32 @@ def cmd_lint(argv: Sequence[str]) -> int:
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _explain(analysis: FileAnalysis) -> None:
+    """--verbose: which model each load resolved to, and why not."""
+    if analysis.facts is None:
+        return
+    for load in analysis.facts.loads:
+        resolved = analysis.loads[load.id]
+        where = f"{analysis.path}:{load.span.line}:{load.span.column}"
+        if resolved.model is not None:
+            print(
+                f"sm-lint: {where}: {load.expr} -> {resolved.model.path} "
+                f"({resolved.resolution.reason})",
+                file=sys.stderr,
+            )
+        else:
+            why = resolved.error or resolved.resolution.reason
+            print(
+                f"sm-lint: {where}: {load.expr or '<no path>'} not checked: {why}", file=sys.stderr
+            )
+    calls = len(analysis.facts.calls)
+    if calls:
+        print(
+            f"sm-lint: {analysis.path}: {calls} signature call{'' if calls == 1 else 's'}",
+            file=sys.stderr,
+        )
 
 
 def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int:

@@ -66,8 +66,9 @@ class Case:
         return f"{head}: " + "; ".join([*self.setup, self.call, *self.after])
 
 
-def _c(model: str, key: str | None, args: str, suffix: str = "", **kw: object) -> Case:
-    return Case(model, key, f"infer({args}){suffix}", **kw)  # type: ignore[arg-type]
+def _c(model: str, key: str | None, args: str, error: str | None = None, suffix: str = "",
+       **kw: object) -> Case:
+    return Case(model, key, f"infer({args}){suffix}", error, **kw)  # type: ignore[arg-type]
 
 
 def dense(arg: str, error: str | None = None, **kw: object) -> Case:
@@ -481,7 +482,7 @@ CASES: list[Case] = [
     multi("classify_image", "np.zeros((1, 8, 8, 3), np.uint8)", "SM004"),
     multi("classify_image", "tf.zeros((1, 8, 8, 3), tf.uint8)", warn=("SM004",)),
     multi("classify_image", "images=np.zeros((1, 8, 8, 3), np.uint8)", "SM002"),
-    image("x", warn=("SM006",), setup=("x = np.random.rand(4, 8, 8, 3) * 255", "x = x.reshape(4, 8, 8, 3)")),
+    image("x", warn=("SM006",), setup=("x = np.random.rand(768)", "x = x.reshape(4, 8, 8, 3)")),
     # ------------------------------------------------------------------ lookup (string, unknown rank)
     multi("lookup", "text=['a', 'bc'], ids=[1, 2, 3]"),
     multi("lookup", "text=[b'a', b'b'], ids=np.array([[1, 2], [3, 4]])"),

@@ -256,8 +256,14 @@ def test_bad_input_read_signatures(tmp_path: Path, case: str) -> None:
 def test_bad_input_show_exits_2(tmp_path: Path, case: str) -> None:
     bad = BAD[case]
     path = bad.make(tmp_path)
-    for fmt in ("text", "json"):
-        _check_cli(run_cli("show", "--format", fmt, path), path, bad.reason)
+    _check_cli(run_cli("show", path), path, bad.reason)
+
+
+@pytest.mark.parametrize("case", ["empty", "random_seed_0", "does_not_exist", "only_variables"])
+def test_bad_input_show_json_exits_2(tmp_path: Path, case: str) -> None:
+    bad = BAD[case]
+    path = bad.make(tmp_path)
+    _check_cli(run_cli("show", "--format", "json", path), path, bad.reason)
 
 
 def test_version_layout_error_not_misleading(tmp_path: Path) -> None:
@@ -289,8 +295,12 @@ def _as_unprivileged(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
     Root ignores file modes, so chmod alone cannot make a file unreadable to it; a
     process that has given up root can. The child cannot exec a new Python (the
-    interpreter lives under /root, mode 0700), so it runs sm-lint in the forked copy.
+    interpreter lives under /root, mode 0700), so it runs sm-lint in the forked copy,
+    after the parent has run it once on a good model so that every module it imports
+    lazily is already loaded.
     """
+    warm = _read_and_show(MULTI)
+    assert warm["error"] is None and warm["rc"] == 0, warm
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # child

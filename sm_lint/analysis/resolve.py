@@ -90,7 +90,7 @@ class ModelResolver:
 
     def _check(self, folder: Path, how: str) -> Resolution:
         try:
-            return Resolution(resolve_model_dir(folder), how)
+            return Resolution(resolve_model_dir(_display(folder)), how)
         except ModelReadError as error:
             return Resolution(None, str(error), error)
 
@@ -107,3 +107,14 @@ class ModelResolver:
                 names = ", ".join(str(m) for m in matches[:3])
                 return f"{path!r} matches several models ({names}); map it in model-paths"
         return f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots"
+
+
+def _display(folder: Path) -> Path:
+    """Normalised, and relative to the working directory when it lies below it."""
+    normal = Path(os.path.normpath(folder))
+    if normal.is_absolute():
+        try:
+            return normal.relative_to(Path.cwd())
+        except ValueError:
+            return normal
+    return normal

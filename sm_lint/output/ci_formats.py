@@ -1,0 +1,124 @@
+"""Findings for CI systems: SARIF 2.1.0 (code scanning) and GitHub workflow commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sm_lint import __version__
+from sm_lint.diagnostics import RULES, Diagnostic, Severity
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _uri(path: str) -> str:
+    return Path(path).as_posix().removeprefix("./")
+
+
+def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run, the full rule catalogue, and one result a finding."""
+    codes = list(RULES)
+    rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.why},
+            "help": {"text": f"Bad:\n{rule.bad}\nGood:\n{rule.good}"},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        }
+        for rule in RULES.values()
+    ]
+    results = []
+    for d in findings:
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": codes.index(d.code),
+            "level": _SARIF_LEVEL[d.severity],
+            "message": {"text": d.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(d.path)},
+                        "region": {
+                            "startLine": d.line,
+                            "startColumn": d.column,
+                            "endLine": d.end_line,
+                            "endColumn": d.end_column,
+                        },
+                    }
+                }
+            ],
+        }
+        if d.fix is not None:
+            result["fixes"] = [
+                {
+                    "description": {"text": d.fix.description},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": _uri(d.path)},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {
+                                        "startLine": e.line,
+                                        "startColumn": e.column,
+                                        "endLine": e.end_line,
+                                        "endColumn": e.end_column,
+                                    },
+                                    "insertedContent": {"text": e.text},
+                                }
+                                for e in d.fix.edits
+                            ],
+                        }
+                    ],
+                }
+            ]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "sm-lint",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/sm-lint/",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def render_sarif(findings: Sequence[Diagnostic]) -> str:
+    return json.dumps(sarif(findings), indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: Sequence[Diagnostic]) -> str:
+    """One ``::error file=...,line=...::message`` workflow command per finding."""
+    lines = []
+    for d in findings:
+        props = (
+            f"file={_escape_property(d.path)},line={d.line},col={d.column},"
+            f"endLine={d.end_line},endColumn={d.end_column},"
+            f"title={_escape_property(f'{d.code} {RULES[d.code].name}')}"
+        )
+        lines.append(
+            f"::{_GITHUB_LEVEL[d.severity]} {props}::{_escape_data(f'{d.code} {d.message}')}"
+        )
+    return "\n".join(lines)

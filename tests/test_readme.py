@@ -1,0 +1,31 @@
+"""The README's promises: the two commands, the generated rules table, every flag."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sm_lint.cli import _lint_parser
+from sm_lint.output.rules import rules_table
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_rules_table_is_generated_from_the_catalogue() -> None:
+    block = README.split("<!-- rules:start -->")[1].split("<!-- rules:end -->")[0]
+    assert block.strip() == rules_table()
+
+
+def test_second_command_is_what_ci_runs() -> None:
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
+    commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    assert commands[1] == ci
+    assert commands[0].startswith("python -m pip install -e . && sm-lint examples/demo/src")
+
+
+def test_every_flag_is_documented() -> None:
+    for action in _lint_parser()._actions:
+        for flag in action.option_strings:
+            if flag.startswith("--") and flag not in ("--help", "--version"):
+                assert f"`{flag}" in README, flag
