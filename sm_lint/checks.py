@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup, Span
 from sm_lint.diagnostics import RULES, Diagnostic, Edit, Fix, Severity
@@ -13,13 +13,13 @@ from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_
 from sm_lint.semantics import (
     Kind,
     ShapeProblem,
-    Value,
     Verdict,
     accepted_keywords,
     binds_positionally,
     describe,
     dtype_verdict,
     shape_mismatch,
+    through_keras_layer,
 )
 
 
@@ -139,23 +139,7 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
     taken: set[str] = set()
 
     if call.layer:
-        # Keras converts a TFSMLayer's single input itself: only its shape can be checked.
-        if len(positional) == 1 and len(sig.inputs) == 1:
-            spec = next(iter(sig.inputs.values()))
-            value = positional[0].value
-            bound.append(
-                (
-                    Argument(
-                        None,
-                        Value(value.kind, None, value.shape),
-                        positional[0].span,
-                        positional[0].value_span,
-                        positional[0].value_text,
-                    ),
-                    spec,
-                )
-            )
-        return Binding(tuple(bound), ())
+        return _bind_layer(ctx, call, sig, positional, keywords)
 
     findings.extend(_positional(ctx, call, sig, tf2, positional, keywords, bound, taken))
     rejected = any(f.severity is Severity.ERROR for f in findings)
@@ -189,6 +173,52 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
                     )
                 )
     return Binding(tuple(bound), tuple(findings))
+
+
+def _bind_layer(
+    ctx: Context,
+    call: SignatureCall,
+    sig: Signature,
+    positional: list[Argument],
+    keywords: list[Argument],
+) -> Binding:
+    """A TFSMLayer called on one value: Keras converts it, then calls the endpoint with it
+    as the single positional argument."""
+    if len(positional) != 1 or keywords:
+        return Binding((), ())
+    arg = positional[0]
+    if len(sig.inputs) != 1:
+        return Binding(
+            (),
+            (
+                _finding(
+                    ctx,
+                    "SM004",
+                    arg.span,
+                    f"a TFSMLayer passes its input positionally, which signature {sig.key!r} with "
+                    f"{len(sig.inputs)} inputs rejects; call loaded.signatures[{sig.key!r}](...) "
+                    f"with every input by name ({_inputs_list(sig)})",
+                    sig.key,
+                ),
+            ),
+        )
+    converted = through_keras_layer(arg.value)
+    if converted is None:
+        return Binding(
+            (),
+            (
+                _finding(
+                    ctx,
+                    "SM004",
+                    arg.span,
+                    f"a TFSMLayer accepts only arrays and tensors, not a {describe(arg.value)} "
+                    '("Only input tensors may be passed as positional arguments")',
+                    sig.key,
+                ),
+            ),
+        )
+    spec = next(iter(sig.inputs.values()))
+    return Binding(((replace(arg, value=converted), spec),), ())
 
 
 def _positional(

@@ -163,6 +163,19 @@ def binds_positionally(
     return value.kind is Kind.TENSOR
 
 
+def through_keras_layer(value: Value) -> Value | None:
+    """What a TFSMLayer passes on to its endpoint for *value* (measured): Keras casts float
+    arrays and tensors to the layer's float32 compute dtype and hands them over positionally;
+    other dtypes pass unchanged. None where TensorFlow rejects the value (lists and Python
+    scalars: "Only input tensors may be passed as positional arguments")."""
+    if value.kind in (Kind.LIST, Kind.SCALAR, Kind.STRING):
+        return None
+    if value.kind is Kind.UNKNOWN:
+        return value
+    dtype = "float32" if value.dtype in FLOATS else value.dtype
+    return Value(Kind.TENSOR, dtype, value.shape)
+
+
 def sanitized_names(name: str) -> set[str]:
     """The keyword spellings TensorFlow also accepts for an input name that is not a Python
     identifier (measured: ``x:0`` binds as ``x_0``, ``my/y`` as ``my_y``)."""

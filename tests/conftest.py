@@ -45,9 +45,7 @@ def make_models() -> ModuleType:
 
 
 @pytest.fixture(scope="session")
-def regenerated_models(
-    tmp_path_factory: pytest.TempPathFactory, make_models: ModuleType
-) -> Path:
+def regenerated_models(tmp_path_factory: pytest.TempPathFactory, make_models: ModuleType) -> Path:
     """Every fixture model built afresh with real TensorFlow into a temp folder."""
     out = tmp_path_factory.mktemp("regenerated_models")
     make_models.build_fixtures(out)

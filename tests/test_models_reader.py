@@ -374,7 +374,10 @@ def test_unreadable(what: str) -> None:
             if os.geteuid() == 0:
                 result = _as_unprivileged(lambda: _read_and_show(folder))
                 error, rc, stdout, stderr = (
-                    result["error"], result["rc"], result["stdout"], result["stderr"]
+                    result["error"],
+                    result["rc"],
+                    result["stdout"],
+                    result["stderr"],
                 )
             else:
                 result = _read_and_show(folder)
@@ -501,9 +504,8 @@ def test_tag_sets_select_meta_graph(two_meta_graphs: Path) -> None:
     assert proc.returncode == 2
     (line,) = proc.stderr.splitlines()
     assert "tpu" in line and "serve" in line and "gpu" in line, line
-    for tag_set in ("serve", "serve,gpu"):
-        # every available tag-set is listed
-        assert any(part.strip() == tag_set for part in line.split("(tag-sets:")[1].rstrip(")").split(";"))
+    listed = {part.strip() for part in line.split("(tag-sets:")[1].rstrip(")").split(";")}
+    assert listed == {"serve", "serve,gpu"}, line  # every available tag-set is listed
 
 
 # --------------------------------------------------------------------------- discovery
@@ -642,11 +644,8 @@ def test_pbtxt_error_message_is_bounded(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- properties
 
 
-_PROPERTY_DIR = Path(tempfile.mkdtemp(prefix="sm-lint-prop-"))
 _SEEDS = [
-    p.read_bytes()
-    for p in sorted(FIXTURES.rglob("saved_model.pb"))
-    if p.stat().st_size < 40_000
+    p.read_bytes() for p in sorted(FIXTURES.rglob("saved_model.pb")) if p.stat().st_size < 40_000
 ]
 
 
@@ -668,8 +667,13 @@ _BYTES = st.one_of(
 )
 
 
-def _read_fresh(name: str, data: bytes) -> ModelSignatures | None:
-    folder = _PROPERTY_DIR / name
+@pytest.fixture(scope="module")
+def property_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("property")
+
+
+def _read_fresh(root: Path, name: str, data: bytes) -> ModelSignatures | None:
+    folder = root / name
     folder.mkdir(exist_ok=True)
     (folder / "saved_model.pb").unlink(missing_ok=True)
     (folder / "saved_model.pbtxt").unlink(missing_ok=True)
@@ -685,20 +689,16 @@ def _read_fresh(name: str, data: bytes) -> ModelSignatures | None:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_BYTES)
-def test_any_bytes_read_or_model_read_error(data: bytes) -> None:
-    result = _read_fresh("saved_model.pb", data)
+def test_any_bytes_read_or_model_read_error(property_dir: Path, data: bytes) -> None:
+    result = _read_fresh(property_dir, "saved_model.pb", data)
     assert result is None or isinstance(result, ModelSignatures)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.binary(max_size=1024), st.text(max_size=1024).map(str.encode)))
-def test_any_text_read_or_model_read_error(data: bytes) -> None:
-    result = _read_fresh("saved_model.pbtxt", data)
+def test_any_text_read_or_model_read_error(property_dir: Path, data: bytes) -> None:
+    result = _read_fresh(property_dir, "saved_model.pbtxt", data)
     assert result is None or isinstance(result, ModelSignatures)
-
-
-def teardown_module() -> None:
-    shutil.rmtree(_PROPERTY_DIR, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- import weight
