@@ -53,7 +53,9 @@ class Case:
             f'loaded = tf.saved_model.load("{(MODELS_DIR / self.model).as_posix()}")',
         ]
         if self.key is not None or self.lookup is not None:
-            lines.append(f"infer = {self.lookup or f'loaded.signatures[{self.key!r}]'}".replace("'", '"'))
+            lines.append(
+                f"infer = {self.lookup or f'loaded.signatures[{self.key!r}]'}".replace("'", '"')
+            )
         lines.extend(self.setup)
         lines.append(f"result = {self.call}")
         lines.extend(self.after)
@@ -61,13 +63,17 @@ class Case:
 
     @property
     def id(self) -> str:
-        head = f"{_SHORT[self.model]}.{self.key}" if self.lookup is None else (
-            f"{_SHORT[self.model]}.<{self.lookup}>")
+        head = (
+            f"{_SHORT[self.model]}.{self.key}"
+            if self.lookup is None
+            else (f"{_SHORT[self.model]}.<{self.lookup}>")
+        )
         return f"{head}: " + "; ".join([*self.setup, self.call, *self.after])
 
 
-def _c(model: str, key: str | None, args: str, error: str | None = None, suffix: str = "",
-       **kw: object) -> Case:
+def _c(
+    model: str, key: str | None, args: str, error: str | None = None, suffix: str = "", **kw: object
+) -> Case:
     return Case(model, key, f"infer({args}){suffix}", error, **kw)  # type: ignore[arg-type]
 
 
@@ -341,35 +347,78 @@ CASES: list[Case] = [
     _c("keras_export_dense", "serving_default", "[[1.0, 2.0, 3.0, 4.0, 5.0]]", "SM004"),
     _c("keras_export_dense", "serving_default", "tf.constant(np.random.rand(2, 5))", "SM005"),
     _c("keras_export_dense", "serving_default", "tf.zeros((2, 6))", "SM008"),
-    _c("keras_export_dense", "serving_default", "tf.zeros((2, 5)), keras_tensor=tf.zeros((2, 5))",
-       "SM004"),
+    _c(
+        "keras_export_dense",
+        "serving_default",
+        "tf.zeros((2, 5)), keras_tensor=tf.zeros((2, 5))",
+        "SM004",
+    ),
     _c("keras_export_dense", "serving_default", "x=np.zeros((2, 5))", "SM002"),
     _c("keras_export_dense", "serving_default", "inputs=np.zeros((2, 5))", "SM002"),
     _c("keras_export_dense", "serving_default", "", "SM003"),
     _c("keras_export_dense", "serving_default", "**{'keras_tensor': np.zeros((2, 5))}"),
     _c("keras_export_dense", "serving_default", "**{'keras_tensor': np.zeros((2, 4))}", "SM008"),
     _c("keras_export_dense", "serving_default", "**{'Keras_tensor': np.zeros((2, 5))}", "SM002"),
-    _c("keras_export_dense", "serving_default", "**feed", setup=(
-        "feed = {'keras_tensor': np.random.rand(4, 5)}",)),
-    _c("keras_export_dense", "serving_default", "**feed", "SM007", setup=(
-        "feed = {'keras_tensor': np.random.rand(4)}",)),
-    _c("keras_export_dense", "serving_default", "keras_tensor=x", setup=("x = np.random.rand(64, 5)",)),
+    _c(
+        "keras_export_dense",
+        "serving_default",
+        "**feed",
+        setup=("feed = {'keras_tensor': np.random.rand(4, 5)}",),
+    ),
+    _c(
+        "keras_export_dense",
+        "serving_default",
+        "**feed",
+        "SM007",
+        setup=("feed = {'keras_tensor': np.random.rand(4)}",),
+    ),
+    _c(
+        "keras_export_dense",
+        "serving_default",
+        "keras_tensor=x",
+        setup=("x = np.random.rand(64, 5)",),
+    ),
     _c("keras_export_dense", "serving", "keras_tensor=np.zeros((2, 5))", "SM001"),
     _c("keras_export_dense", "Serving_Default", "keras_tensor=np.zeros((2, 5))", "SM001"),
     _c("keras_export_dense", "serve", "keras_tensor=np.zeros((2, 5))"),
     _c("keras_export_dense", "serve", "keras_tensor=np.zeros((2, 6))", "SM008"),
-    Case("keras_export_dense", None, "infer(keras_tensor=np.zeros((2, 5)))",
-         lookup="loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]"),
-    Case("keras_export_dense", None, "infer(keras_tensor=np.zeros((2, 6)))", "SM008",
-         lookup="loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]"),
-    Case("keras_export_dense", None, "infer(keras_tensor=np.zeros((2, 5)))", "SM001",
-         lookup="loaded.signatures.get('predict')"),
-    Case("keras_export_dense", None,
-         "loaded.signatures['serving_default'](keras_tensor=np.zeros((2, 5)))"),
-    Case("keras_export_dense", None,
-         "loaded.signatures['serving_default'](keras_tensor=np.zeros((2, 4)))", "SM008"),
-    Case("keras_export_dense", None,
-         "loaded.signatures['predict'](keras_tensor=np.zeros((2, 5)))", "SM001"),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 5)))",
+        lookup="loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]",
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 6)))",
+        "SM008",
+        lookup="loaded.signatures[tf.saved_model.DEFAULT_SERVING_SIGNATURE_DEF_KEY]",
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 5)))",
+        "SM001",
+        lookup="loaded.signatures.get('predict')",
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "loaded.signatures['serving_default'](keras_tensor=np.zeros((2, 5)))",
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "loaded.signatures['serving_default'](keras_tensor=np.zeros((2, 4)))",
+        "SM008",
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "loaded.signatures['predict'](keras_tensor=np.zeros((2, 5)))",
+        "SM001",
+    ),
     dense("np.zeros((2, 5))", suffix='["output_1"]', error="SM010"),
     dense("np.zeros((2, 5))", suffix='["dense"]', error="SM010"),
     dense("np.zeros((2, 5))", after=('y = result["output_0"]',)),
@@ -558,10 +607,15 @@ CASES: list[Case] = [
     multi("pair", "left=np.zeros((4, 3)), right=np.ones((4, 3))"),
     multi("pair", "left=np.zeros((2, 3)), right=np.ones((3, 3))", warn=("SM009",)),
     multi("pair", "left=tf.zeros((2, 3)), right=tf.zeros((5, 3))", warn=("SM009",)),
-    multi("pair", "left=[[1.0, 2.0, 3.0]], right=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]",
-          warn=("SM009",)),
-    multi("pair", "left=l, right=r", warn=("SM009",), setup=(
-        "l = np.random.rand(8, 3)", "r = np.random.rand(16, 3)")),
+    multi(
+        "pair", "left=[[1.0, 2.0, 3.0]], right=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]", warn=("SM009",)
+    ),
+    multi(
+        "pair",
+        "left=l, right=r",
+        warn=("SM009",),
+        setup=("l = np.random.rand(8, 3)", "r = np.random.rand(16, 3)"),
+    ),
     multi("pair", "left=np.zeros((2, 4)), right=np.zeros((2, 3))", "SM008"),
     multi("pair", "left=tf.zeros((2, 4)), right=tf.zeros((2, 3))", "SM008"),
     multi("pair", "left=np.zeros((2, 3))", "SM003"),
@@ -643,8 +697,9 @@ CASES: list[Case] = [
     tf1("**{'x:0': np.zeros((2, 3)), 'my/y': np.zeros((4, 3))}", warn=("SM009",)),
     tf1("**{'x:0': np.zeros((1, 3)), 'my/y': np.zeros((4, 3))}", warn=("SM009",)),
     tf1("**{'x:0': np.zeros((2, 3)), 'my/y': np.ones((2, 3))}", suffix='["sum"]'),
-    tf1("**{'x:0': np.zeros((2, 3)), 'my/y': np.ones((2, 3))}", suffix='["output_0"]',
-        error="SM010"),
+    tf1(
+        "**{'x:0': np.zeros((2, 3)), 'my/y': np.ones((2, 3))}", suffix='["output_0"]', error="SM010"
+    ),
     tf1("**{'x:0': np.zeros((2, 3)), 'my/y': 'abc'}", "SM005"),
     _c("tf1_builder", "only_x", "b_input=np.zeros((2, 3))"),
     _c("tf1_builder", "only_x", "np.zeros((2, 3))", warn=("SM004",)),
@@ -655,4 +710,265 @@ CASES: list[Case] = [
     _c("tf1_builder", "only_x", "b_input=np.zeros((2, 3))", suffix='["doubled"]'),
     _c("tf1_builder", "only_x", "b_input=np.zeros((2, 3))", suffix='["sum"]', error="SM010"),
     _c("tf1_builder", "serve", "**{'x:0': np.zeros((2, 3)), 'my/y': np.ones((2, 3))}", "SM001"),
+]
+
+# Edge cases: further spellings of what the analyzer understands, and values whose
+# verdict TensorFlow decides differently from the simple rules.
+CASES += [
+    # numpy random, more spellings
+    dense("np.random.normal(0, 1, (8, 5))"),
+    dense("np.random.randint(10, size=(8, 5))"),
+    dense("np.random.random_sample((8, 5))"),
+    dense("np.random.standard_normal((8, 6))", "SM008"),
+    dense("rng.random((8, 5))", setup=("rng = np.random.default_rng(0)",)),
+    dense("rng.normal(size=(8, 6))", "SM008", setup=("rng = np.random.default_rng(0)",)),
+    image(
+        "rng.integers(0, 255, (2, 8, 8, 3))",
+        warn=("SM006",),
+        setup=("rng = np.random.default_rng(0)",),
+    ),
+    # filled / like with keywords and dtypes
+    dense("np.zeros(shape=(8, 5))"),
+    dense("np.zeros((8, 5)).reshape(-1)", "SM007"),
+    dense("np.zeros((2, 3, 5)).reshape(-1, 5)"),
+    dense("np.zeros((8, 5)).reshape(2, -1, 5)", "SM007"),
+    dense("np.zeros((8, 5)).flatten()", "SM007"),
+    dense("np.zeros((8, 5)).copy()"),
+    dense("np.zeros((1, 8, 5)).squeeze()"),
+    dense("np.zeros((5, 8)).transpose()"),
+    dense("np.zeros((5, 8)).transpose(1, 0)"),
+    dense("np.transpose(np.zeros((5, 8)))"),
+    dense("np.transpose(np.zeros((8, 5, 1)), (0, 2, 1))", "SM007"),
+    dense("np.reshape(np.zeros(10), (2, 5))"),
+    dense("np.reshape(np.zeros(10), shape=(5, 2))", "SM008"),
+    dense("np.random.rand(8, 5).astype(dtype=np.float32)"),
+    dense("np.random.rand(8, 5)[:, :3]", "SM008"),
+    dense("np.zeros((8, 10))[:, -5:]"),
+    dense("np.zeros((8, 10))[:, -3:]", "SM008"),
+    dense("np.zeros((10, 5))[::-1]"),
+    dense("np.zeros((10, 5))[1:-1]"),
+    dense("np.zeros((2, 8, 5))[-1]"),
+    dense("np.zeros((8, 5, 1))[..., 0]"),
+    dense("np.zeros((8, 5))[:, :, None]", "SM007"),
+    dense("np.zeros(5)[None, None]", "SM007"),
+    dense("np.stack((np.zeros(5), np.ones(5)), axis=0)"),
+    dense("np.stack([np.zeros(5), np.ones(5)], -1)", "SM008"),
+    dense("np.concatenate((np.zeros((2, 2)), np.ones((2, 3))), axis=-1)"),
+    dense("np.row_stack([np.zeros(5), np.ones(5)])"),
+    dense("np.vstack([np.zeros((2, 5)), np.ones((3, 5))])"),
+    dense("np.expand_dims(np.zeros(5), axis=0)"),
+    dense("np.squeeze(np.zeros((8, 5, 1)), axis=-1)"),
+    dense("np.squeeze(np.zeros((1, 8, 5)), 0)"),
+    dense("np.linspace(0, 1, 5, dtype=np.float32)[np.newaxis, :]"),
+    dense("np.linspace(0, 1).reshape(10, 5)"),
+    dense("np.linspace(0, 1, 5, endpoint=False)[None]"),
+    dense("np.arange(0.0, 1.0, 0.1).reshape(2, 5)"),
+    dense("np.arange(1, 11, dtype=float).reshape(2, 5)"),
+    dense("np.arange(start=0, stop=10).reshape(2, 5)"),
+    dense("np.eye(N=5)"),
+    dense("np.eye(5, k=1)"),
+    dense("np.array(x)", setup=("x = tf.zeros((3, 5))",)),
+    dense("np.asarray(tf.zeros((3, 6)))", "SM008"),
+    dense("tf.zeros((3, 5)).numpy()"),
+    dense("tf.zeros((3, 6)).numpy()", "SM008"),
+    dense("np.float32([1, 2, 3, 4, 5])", "SM007"),
+    dense("np.zeros((2, 5), dtype='<f8')"),
+    dense("np.zeros((2, 5), dtype=np.single)"),
+    dense("np.zeros((2, 5), dtype=np.double)"),
+    dense("np.zeros((2, 5), dtype=np.half)"),
+    # tensors: more spellings
+    dense("tf.constant(x, tf.float32)", setup=("x = np.random.rand(8, 5)",)),
+    dense("tf.convert_to_tensor(np.zeros((8, 5)), tf.float32)"),
+    dense("tf.convert_to_tensor(np.zeros((8, 5)), dtype=tf.float64)", "SM005"),
+    dense("tf.zeros(shape=[8, 5])"),
+    dense("tf.zeros([8, 5], 'float64')", "SM005"),
+    dense("tf.ones(5)", "SM007"),
+    dense("tf.fill(dims=[8, 5], value=0.5)"),
+    dense("tf.random.normal(shape=(8, 5))"),
+    dense("tf.random.uniform((8, 5), 0, 10)"),
+    dense("tf.random.truncated_normal((8, 5))"),
+    dense("tf.cast(x, dtype=tf.float32)", setup=("x = np.zeros((8, 5))",)),
+    dense("tf.dtypes.cast(np.zeros((8, 5)), tf.float32)"),
+    dense("tf.expand_dims(tf.zeros(5), -1)", "SM008"),
+    dense("tf.expand_dims(input=tf.zeros(5), axis=0)"),
+    dense("tf.reshape(tf.zeros(10), shape=[-1, 5])"),
+    dense("tf.reshape(tf.zeros(10), (-1,))", "SM007"),
+    dense("tf.stack([tf.zeros(5), tf.ones(5)], axis=-1)", "SM008"),
+    dense("tf.stack((tf.zeros(5), tf.ones(5)))"),
+    dense("tf.concat([tf.zeros((2, 2)), tf.ones((2, 3))], axis=-1)"),
+    dense("tf.concat([tf.zeros((2, 5)), tf.ones((2, 5))], 0)"),
+    dense("tf.range(0, 10, 2)", "SM005"),
+    dense("tf.reshape(tf.range(10, dtype=tf.float32), (5, 2))", "SM008"),
+    dense("tf.reshape(tf.range(start=0, limit=10, dtype=tf.float32), (2, 5))"),
+    dense("tf.transpose(tf.zeros((5, 8)))"),
+    dense("tf.transpose(tf.zeros((8, 5)))", "SM008"),
+    dense("tf.squeeze(tf.zeros((1, 8, 5)))"),
+    dense("tf.squeeze(tf.zeros((8, 5, 1)), axis=-1)"),
+    dense("tf.ones_like(tf.zeros((2, 5), tf.int32))", "SM005"),
+    dense("tf.zeros_like(tf.zeros((2, 5), tf.int32), dtype=tf.float32)"),
+    dense("tf.Variable(tf.zeros((2, 5)))"),
+    dense("tf.Variable(np.zeros((2, 5)))", "SM005"),
+    dense("tf.constant(np.zeros((2, 5)), dtype=tf.float32)[0]", "SM007"),
+    dense("tf.zeros((2, 5), dtype=tf.dtypes.float32)"),
+    dense("tf.zeros((2, 5), dtype=tf.dtypes.float64)", "SM005"),
+    dense("tf.zeros((2, 5), dtype=np.dtype(np.float64))", "SM005"),
+    dense("tf.zeros((2, 5), dtype=np.dtype('f4'))"),
+    f64("tf.constant(np.zeros((4, 5), dtype='f8'))"),
+    f64("tf.constant(np.zeros((4, 5), dtype=np.float64))"),
+    f64("tf.constant(np.zeros((4, 5), dtype=float))"),
+    f64("tf.constant(np.zeros((4, 5), dtype='double'))"),
+    dense("tf.constant(np.zeros((4, 5), dtype='float32'))"),
+    dense("tf.constant(np.zeros((4, 5), dtype=float))", "SM005"),
+    # Python values
+    dense("[[True, 2, 3, 4, 5]]"),
+    dense("([1.0, 2.0, 3.0, 4.0, 5.0],)"),
+    dense("'1.5'", "SM005"),
+    dense("[]", "SM007"),
+    multi("lookup", "text=('a', 'b'), ids=1"),
+    multi("lookup", "text=[['a']], ids=1", "SM007"),
+    multi("lookup", "text=np.array(['a', 'b'], dtype=str), ids=1"),
+    multi("lookup", "text=np.array(['a', 'b'], dtype='U5'), ids=1"),
+    multi("lookup", "text=['a'], ids=np.float32(3.0)", warn=("SM006",)),
+    multi("lookup", "text=['a'], ids=np.int64(3)"),
+    multi("lookup", "text=['a'], ids=[True, False]"),
+    multi("lookup", "text=['a'], ids=np.array([1], np.uint64)"),
+    multi("lookup", "text=np.array([1.5]), ids=1", "SM005"),
+    matrix("np.ones((2, 3))", temperature="np.bool_(True)"),
+    matrix("[[True, 2.5, 1], [1, 1, 1]]"),
+    counts("[[True, 2], [3, 4]]"),
+    counts("[[1, 2.0], [3, 4]]", "SM005"),
+    counts("[[1, 2], [3, 4]]", flags="np.array([0.5, 0.0])", warn=("SM006",)),
+    counts("np.zeros((2, 2), np.uint64)"),
+    image("np.zeros((2, 8, 8, 3), dtype=bool)"),
+    dense("np.zeros((2, 5), np.int16)"),
+    dense("np.zeros((2, 5), np.uint64)"),
+    # calls
+    _c(
+        "keras_export_dense",
+        "serving_default",
+        "keras_tensor=np.zeros((2, 5))",
+        suffix='["output_0"].numpy()',
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 5)))",
+        lookup="loaded.signatures.get('serving_default')",
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 5)))",
+        "SM001",
+        setup=("key = 'predict'", "infer = loaded.signatures[key]"),
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 5)))",
+        setup=("key = 'serve'", "infer = loaded.signatures[key]"),
+    ),
+    Case(
+        "keras_export_dense",
+        None,
+        "infer(keras_tensor=np.zeros((2, 6)))",
+        "SM008",
+        lookup="loaded.signatures[tf.compat.v1.saved_model.signature_constants"
+        ".DEFAULT_SERVING_SIGNATURE_DEF_KEY]",
+    ),
+    two("{'a': np.zeros((1, 10)), 'b': np.zeros((1, 5))}", "SM004"),
+    tf1("np.zeros((2, 3)), **{'x:0': np.zeros((2, 3))}", warn=("SM004",)),
+    tf1("tf.zeros((2, 3)), x_0=tf.zeros((2, 4))", "SM008"),
+    _c("tf1_builder", "only_x", "np.float32(1.0)", "SM007"),
+    _c("tf1_builder", "only_x", "np.zeros((2, 3)), np.zeros((2, 3))", "SM004"),
+]
+
+# Where sm-lint and TensorFlow disagree today; the reason says what the lead should decide.
+CASES += [
+    dense(
+        "tf.random.uniform((8, 5), 0, 10, tf.int32)",
+        "SM005",
+        xfail="tf.random.uniform/normal: a positional dtype (4th argument) is ignored; "
+        "the analyzer assumes float32",
+    ),
+    f64(
+        "tf.random.normal((4, 5), 0.0, 1.0, tf.float64)",
+        xfail="tf.random.uniform/normal: a positional dtype (4th argument) is ignored; "
+        "the analyzer assumes float32 and reports a false SM005",
+    ),
+    _c(
+        "keras_export_dense",
+        "serving_default",
+        "tf.Variable(tf.zeros((2, 5)))",
+        "SM004",
+        xfail="a positional tf.Variable is rejected ('too many positional arguments'; the flat "
+        "signature wants an EagerTensor), but the analyzer treats tf.Variable as a "
+        "tf.Tensor and only warns",
+    ),
+    tf1(
+        "np.zeros((2, 3)), my_y=np.zeros((2, 3))",
+        "SM004",
+        xfail="TF1: a positional argument and a keyword for the same input ('multiple values "
+        "for argument') is rejected; the linter binds the positional one and drops the "
+        "keyword silently",
+    ),
+    _c(
+        "tf1_builder",
+        "only_x",
+        "np.zeros((2, 3)), b_input=np.zeros((2, 3))",
+        "SM004",
+        xfail="TF1: positional + keyword for the same input is rejected ('multiple values for "
+        "argument'); the linter reports only the SM004 warning",
+    ),
+    counts(
+        "[[1, 2], [3, 4]]",
+        "SM005",
+        flags="[True, 1]",
+        xfail="a Python list mixing bools and ints is rejected for a bool input ('Can't "
+        "convert Python sequence with mixed types'); the analyzer treats [True, 1] "
+        "as a bool list",
+    ),
+    counts(
+        "[[1, 2], [3, 4]]",
+        "SM005",
+        flags="[1, True]",
+        xfail="a Python list mixing ints and bools is rejected for a bool input; the "
+        "analyzer treats [1, True] as a bool list",
+    ),
+    counts(
+        "np.array([['1', '2'], ['3', '4']])",
+        xfail="a numpy str array of numerals is accepted for an int32 input (numpy parses "
+        "the strings); the linter reports SM005 for every numpy str -> number",
+    ),
+    multi(
+        "lookup",
+        "text=[], ids=[1]",
+        xfail="an empty list is accepted for a string input; the analyzer types [] as a "
+        "list of floats and reports SM005",
+    ),
+    multi(
+        "lookup",
+        "text=['a'], ids=[]",
+        xfail="an empty list is accepted for an int64 input; the analyzer types [] as a "
+        "list of floats and reports SM005",
+    ),
+    dense(
+        "None",
+        "SM005",
+        xfail="None is rejected ('Attempt to convert a value (None) with an unsupported "
+        "type'); the linter says nothing",
+    ),
+    dense(
+        "[[1.0, 2.0, 3.0, 4.0, 5.0], [1.0]]",
+        "SM007",
+        xfail="a ragged literal is always rejected ('Can't convert non-rectangular Python "
+        "sequence'); the analyzer only marks its shape unknown. Which code to give it "
+        "(SM007 here) is the lead's call",
+    ),
+    dense(
+        "[np.zeros(4), np.ones(4)]",
+        "SM008",
+        xfail="a list of arrays with known shapes (real shape (2, 4)) is not inferred; the "
+        "linter says nothing",
+    ),
 ]

@@ -141,8 +141,11 @@ def execute(case: Case, loaded: Any) -> Run:
     assert lines[LOAD_LINE - 1].startswith("loaded = tf.saved_model.load(")
     lines[LOAD_LINE - 1] = "loaded = __oracle_loaded__"
     run = Run()
-    namespace = {"__name__": "__oracle_case__", "__builtins__": builtins,
-                 "__oracle_loaded__": _Loaded(loaded, run)}
+    namespace = {
+        "__name__": "__oracle_case__",
+        "__builtins__": builtins,
+        "__oracle_loaded__": _Loaded(loaded, run),
+    }
     code = compile("\n".join(lines) + "\n", "<oracle case>", "exec")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -214,7 +217,9 @@ def lossy_cast(source: Any, target: Any) -> bool:
         return True
     if src.kind == "i" and dst.kind == "u":
         return True
-    return src.kind in "iu" and dst.kind in "iu" and dst.itemsize <= 2 and dst.itemsize < src.itemsize
+    return (
+        src.kind in "iu" and dst.kind in "iu" and dst.itemsize <= 2 and dst.itemsize < src.itemsize
+    )
 
 
 @dataclass
@@ -240,30 +245,45 @@ def derive(run: Run) -> Verdict:
         pytest.fail("the case never called a signature")
     bound = bind(run.fn, run.args, run.kwargs)
     shape_codes = {b.name: c for b in bound if (c := shape_problem(b)) is not None}
-    tensor_dtype = [b.name for b in bound
-                    if isinstance(b.value, tf.Tensor) and b.value.dtype != b.spec.dtype]
+    tensor_dtype = [
+        b.name for b in bound if isinstance(b.value, tf.Tensor) and b.value.dtype != b.spec.dtype
+    ]
     expected: set[str] = set()
-    leading = {b.shape[0] for b in bound
-               if b.spec.shape.rank and b.spec.shape[0] is None and b.shape and len(b.shape) >= 1}
+    leading = {
+        b.shape[0]
+        for b in bound
+        if b.spec.shape.rank and b.spec.shape[0] is None and b.shape and len(b.shape) >= 1
+    }
     if len(leading) > 1:
         expected.add("SM009")
-    if any(isinstance(b.value, (np.ndarray, np.generic)) and lossy_cast(b.value.dtype, b.spec.dtype)
-           for b in bound):
+    if any(
+        isinstance(b.value, (np.ndarray, np.generic)) and lossy_cast(b.value.dtype, b.spec.dtype)
+        for b in bound
+    ):
         expected.add("SM006")
     if run.args:
         expected.add("SM004")
 
     if run.error is not None and run.error_phase == "returned":
-        return Verdict(True, expected, shape_codes,
-                       f"call succeeded, output access failed: {_first_line(run.error)}")
+        return Verdict(
+            True,
+            expected,
+            shape_codes,
+            f"call succeeded, output access failed: {_first_line(run.error)}",
+        )
     if run.error is not None:
         outcome = f"call raised {_first_line(run.error)}"
         in_graph = isinstance(run.error, tf.errors.OpError) and "Graph execution error" in str(
-            run.error)
+            run.error
+        )
         if in_graph and not shape_codes and not tensor_dtype:
             if "SM009" not in expected:
-                pytest.fail(f"TensorFlow failed inside the graph and no input explains it: {outcome}")
-            return Verdict(False, expected, shape_codes, outcome + " (inside the graph, batch sizes differ)")
+                pytest.fail(
+                    f"TensorFlow failed inside the graph and no input explains it: {outcome}"
+                )
+            return Verdict(
+                False, expected, shape_codes, outcome + " (inside the graph, batch sizes differ)"
+            )
         return Verdict(True, expected, shape_codes, outcome)
     outcome = "call succeeded"
     if shape_codes:
@@ -320,19 +340,28 @@ def test_call_matches_tensorflow(case: Case, oracle_models: dict[str, Any]) -> N
         problems.append(f"harness: findings on the import/load lines: {early}")
     # The case's own expectation must agree with TensorFlow (guards the case list itself).
     if (case.error is not None) != verdict.breaks:
-        problems.append(f"case says error={case.error}, but TensorFlow says "
-                        f"{'it breaks' if verdict.breaks else 'it does not break'} the signature")
-    if case.error in ("SM007", "SM008") and verdict.shape_codes and (
-            case.error not in verdict.shape_codes.values()):
+        problems.append(
+            f"case says error={case.error}, but TensorFlow says "
+            f"{'it breaks' if verdict.breaks else 'it does not break'} the signature"
+        )
+    if (
+        case.error in ("SM007", "SM008")
+        and verdict.shape_codes
+        and (case.error not in verdict.shape_codes.values())
+    ):
         problems.append(f"case says {case.error}, real shapes say {verdict.shape_codes}")
     if not verdict.breaks and set(case.warn) != verdict.warnings:
-        problems.append(f"case expects warnings {sorted(case.warn)}, real values call for "
-                        f"{sorted(verdict.warnings)}")
+        problems.append(
+            f"case expects warnings {sorted(case.warn)}, real values call for "
+            f"{sorted(verdict.warnings)}"
+        )
     # sm-lint against TensorFlow.
     if bool(errors) != verdict.breaks:
-        problems.append(f"linter {'reports' if errors else 'reports no'} error "
-                        f"{sorted(errors) if errors else ''} but the call "
-                        f"{'breaks' if verdict.breaks else 'does not break'} the signature")
+        problems.append(
+            f"linter {'reports' if errors else 'reports no'} error "
+            f"{sorted(errors) if errors else ''} but the call "
+            f"{'breaks' if verdict.breaks else 'does not break'} the signature"
+        )
     elif verdict.breaks and case.error not in errors:
         problems.append(f"linter reports {sorted(errors)}, expected {case.error}")
     if not verdict.breaks:
@@ -341,11 +370,18 @@ def test_call_matches_tensorflow(case: Case, oracle_models: dict[str, Any]) -> N
         if missing:
             problems.append(f"linter misses warning(s) {sorted(missing)}")
         if extra:
-            problems.append(f"linter reports warning(s) {sorted(extra)} the real values do not call for")
+            problems.append(
+                f"linter reports warning(s) {sorted(extra)} the real values do not call for"
+            )
 
     if problems:
-        listed = "\n".join(f"    {f.line}:{f.column} {f.code} {f.severity.value}: {f.message}"
-                           for f in findings) or "    (none)"
+        listed = (
+            "\n".join(
+                f"    {f.line}:{f.column} {f.code} {f.severity.value}: {f.message}"
+                for f in findings
+            )
+            or "    (none)"
+        )
         pytest.fail(
             "\n".join(problems)
             + f"\n  call:       {case.call}"

@@ -1,0 +1,120 @@
+"""The pre-commit hooks, run by the real ``pre-commit`` executable in a real git repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = Path(__file__).parent / "fixtures" / "models" / "keras_export_dense"
+
+BAD = """import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+model.signatures["serving_default"](inputs=np.zeros((2, 5), np.float32))
+"""
+GOOD = BAD.replace("inputs=", "keras_tensor=")
+
+
+def _pre_commit() -> list[str]:
+    exe = shutil.which("pre-commit")
+    return [exe] if exe else [sys.executable, "-m", "pre_commit"]
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A commit of this checkout, working tree included, for pre-commit to install from."""
+    clone = tmp_path_factory.mktemp("hook-repo") / "sm-lint"
+    shutil.copytree(
+        ROOT,
+        clone,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            "__pycache__",
+            "*.egg-info",
+            ".pytest_cache",
+            ".mypy_cache",
+            ".ruff_cache",
+            "node_modules",
+            "build",
+        ),
+    )
+    _git(clone, "init", "-q")
+    _git(clone, "add", "-A")
+    _git(clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "hooks")
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return clone, rev
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _project(tmp_path: Path, source: str, hook: str, hook_repo: tuple[Path, str]) -> Path:
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    shutil.copytree(MODEL, project / "models" / "dense")
+    (project / "src" / "serve.py").write_text(source)
+    (project / "pyproject.toml").write_text('[tool.sm-lint]\nmodels = ["models"]\n')
+    repo, rev = hook_repo
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n  - id: {hook}\n"
+    )
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    return project
+
+
+def _run(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    return subprocess.run(
+        [*_pre_commit(), *args], cwd=project, capture_output=True, text=True, env=env, timeout=900
+    )
+
+
+def test_hook_fails_on_a_bad_call(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    project = _project(tmp_path, BAD, "sm-lint", hook_repo)
+    result = _run(project, pre_commit_home, "run", "--all-files")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "src/serve.py:5:37: SM002 'inputs' is not an input" in result.stdout
+    assert "did you mean 'keras_tensor'?" in result.stdout
+
+
+def test_hook_passes_on_a_good_call(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    project = _project(tmp_path, GOOD, "sm-lint", hook_repo)
+    result = _run(project, pre_commit_home, "run", "--all-files")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Passed" in result.stdout
+
+
+def test_fix_hook_rewrites_the_file(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    project = _project(tmp_path, BAD, "sm-lint-fix", hook_repo)
+    result = _run(project, pre_commit_home, "run", "--all-files")
+    assert result.returncode == 1  # files were modified
+    assert (project / "src" / "serve.py").read_text() == GOOD
+
+
+def test_try_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    project = _project(tmp_path, BAD, "sm-lint", hook_repo)
+    result = _run(project, pre_commit_home, "try-repo", str(hook_repo[0]), "sm-lint", "--all-files")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "SM002" in result.stdout
