@@ -287,7 +287,18 @@ def cmd_rules(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"show": cmd_show, "calls": cmd_calls, "rules": cmd_rules}
+def cmd_server(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="sm-lint server", description="Language Server Protocol over stdio.")
+    parser.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    args = parser.parse_args(argv)
+    from sm_lint.server import serve
+
+    serve(args.tcp)
+    return EXIT_OK
+
+
+_COMMANDS = {"show": cmd_show, "calls": cmd_calls, "rules": cmd_rules, "server": cmd_server}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,247 @@
+"""Editor queries over an analysis: hover, completion and inlay hints.
+
+Frontend-neutral: positions are 1-based lines and 1-based columns in code points, like the
+findings. The language server converts them to and from LSP positions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sm_lint.analysis.facts import Argument, SignatureCall, Span
+from sm_lint.api import FileAnalysis, Linter, ResolvedLoad
+from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value, accepted_keywords, describe
+
+
+@dataclass(frozen=True)
+class Hover:
+    markdown: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Completion:
+    label: str
+    detail: str
+    insert_text: str
+    #: "input", "signature" or "output".
+    kind: str
+    #: The text to replace (the inside of the quotes for keys), when there is one.
+    replace: Span | None = None
+
+
+@dataclass(frozen=True)
+class InlayHint:
+    line: int
+    column: int
+    label: str
+
+
+def _inside(span: Span, line: int, column: int) -> bool:
+    if line < span.line or line > span.end_line:
+        return False
+    if line == span.line and column < span.column:
+        return False
+    return not (line == span.end_line and column > span.end_column)
+
+
+def _spec(spec: TensorSpec) -> str:
+    return f"{spec.dtype} {format_shape(spec.shape)}"
+
+
+def signature_markdown(model: ModelSignatures, sig: Signature) -> str:
+    """A Markdown table of a signature's inputs and outputs, and the model folder."""
+    lines = [f"**{sig.key}** · `{model.path}` ({sig.method or 'no method'})", ""]
+    for title, specs in (("input", sig.inputs), ("output", sig.outputs)):
+        lines += [f"| {title} | dtype | shape |", "|---|---|---|"]
+        lines += [f"| `{s.name}` | {s.dtype} | {format_shape(s.shape)} |" for s in specs.values()]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _model(analysis: FileAnalysis, load_id: int) -> ResolvedLoad | None:
+    resolved = analysis.loads.get(load_id)
+    return resolved if resolved is not None and resolved.model is not None else None
+
+
+def _argument_spec(
+    sig: Signature, call: SignatureCall, arg: Argument, tf2: bool
+) -> TensorSpec | None:
+    if arg.name is not None:
+        target = accepted_keywords(sig.inputs).get(arg.name)
+        return sig.inputs.get(target) if target else None
+    positional = [a for a in call.arguments if a.name is None]
+    index = positional.index(arg)
+    order = sorted(sig.inputs)
+    if (not tf2 or len(order) == 1) and index < len(order):
+        return sig.inputs[order[index]]
+    return None
+
+
+def _value_text(value: Value) -> str:
+    if value.kind in (Kind.LIST, Kind.SCALAR, Kind.STRING) and value.dtype is not None:
+        converted = PYTHON_DEFAULT_DTYPE.get(value.dtype, value.dtype)
+        return f"{describe(value)} (converted as {converted})"
+    return describe(value)
+
+
+def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
+    """What to show at a position: an argument's value against its input, a signature
+    table on a lookup or call, an output's spec on ``result["key"]``."""
+    facts = analysis.facts
+    if facts is None:
+        return None
+    for call in facts.calls:
+        resolved = _model(analysis, call.load_id)
+        if resolved is None or resolved.model is None or not _inside(call.span, line, column):
+            continue
+        model = resolved.model
+        sig = model.signatures.get(call.key)
+        if sig is None:
+            continue
+        for arg in call.arguments:
+            if _inside(arg.span, line, column):
+                spec = _argument_spec(sig, call, arg, model.tf2)
+                name = arg.name or "positional argument"
+                text = f"**{name}**: {_value_text(arg.value)}"
+                if spec is not None:
+                    text += f"\n\nexpects `{spec.name}`: {_spec(spec)}"
+                return Hover(text, arg.span)
+        return Hover(signature_markdown(model, sig), call.func_span)
+    for call in facts.calls:
+        resolved = _model(analysis, call.load_id)
+        if resolved is None or resolved.model is None:
+            continue
+        sig = resolved.model.signatures.get(call.key)
+        for access in call.outputs:
+            if sig is not None and _inside(access.span, line, column):
+                spec = sig.outputs.get(access.key)
+                text = (
+                    f"output **{access.key}**: {_spec(spec)}"
+                    if spec is not None
+                    else f"`{sig.key}` has no output {access.key!r}"
+                )
+                return Hover(text, access.span)
+    for lookup in facts.lookups:
+        resolved = _model(analysis, lookup.load_id)
+        if resolved is None or resolved.model is None or not _inside(lookup.span, line, column):
+            continue
+        sig = resolved.model.signatures.get(lookup.key)
+        if sig is not None:
+            return Hover(signature_markdown(resolved.model, sig), lookup.span)
+        keys = ", ".join(f"`{k}`" for k in resolved.model.signatures)
+        return Hover(
+            f"`{resolved.model.path}` has no signature {lookup.key!r}; it has {keys}", lookup.span
+        )
+    return None
+
+
+def inlay_hints(analysis: FileAnalysis) -> list[InlayHint]:
+    """The inferred dtype and shape after each argument of a signature call."""
+    hints: list[InlayHint] = []
+    if analysis.facts is None:
+        return hints
+    for call in analysis.facts.calls:
+        for arg in call.arguments:
+            value = arg.value
+            if value.kind is Kind.UNKNOWN or (value.dtype is None and value.shape is None):
+                continue
+            parts = []
+            if value.dtype is not None:
+                parts.append(
+                    value.dtype
+                    if value.kind in (Kind.TENSOR, Kind.NDARRAY)
+                    else PYTHON_DEFAULT_DTYPE.get(value.dtype, value.dtype)
+                )
+            if value.shape is not None:
+                parts.append(format_shape(value.shape))
+            hints.append(
+                InlayHint(
+                    arg.value_span.end_line, arg.value_span.end_column, f": {' '.join(parts)}"
+                )
+            )
+    return hints
+
+
+# Text inserted at the cursor to make a half-typed line parse, tried in order.
+_REPAIRS = ("", ")", '")', '"]', "']", "')", "]", "=None)", "None)")
+
+
+def completions(
+    linter: Linter, source: str, path: str | Path | None, line: int, column: int
+) -> list[Completion]:
+    """Input names inside a signature call, keys inside ``.signatures["``, output keys
+    inside ``result["``. Half-typed code is repaired at the cursor before analysis."""
+    lines = source.splitlines(keepends=True)
+    for repair in _REPAIRS:
+        text = source
+        if repair:
+            if not 1 <= line <= len(lines):
+                break
+            current = lines[line - 1]
+            patched = current[: column - 1] + repair + current[column - 1 :]
+            text = "".join([*lines[: line - 1], patched, *lines[line:]])
+        analysis = linter.analyze_source(text, path)
+        if analysis.facts is None:
+            continue
+        return _completions(analysis, line, column)
+    return []
+
+
+def _key_items(keys: dict[str, str], span: Span, kind: str) -> list[Completion]:
+    inner = Span(
+        span.line, span.column + 1, span.end_line, max(span.column + 1, span.end_column - 1)
+    )
+    return [Completion(key, detail, key, kind, inner) for key, detail in keys.items()]
+
+
+def _completions(analysis: FileAnalysis, line: int, column: int) -> list[Completion]:
+    facts = analysis.facts
+    assert facts is not None
+    for lookup in facts.lookups:
+        resolved = _model(analysis, lookup.load_id)
+        if (
+            resolved is not None
+            and resolved.model is not None
+            and _inside(lookup.span, line, column)
+        ):
+            keys = {
+                k: ", ".join(f"{n} {_spec(s)}" for n, s in sig.inputs.items())
+                for k, sig in resolved.model.signatures.items()
+            }
+            return _key_items(keys, lookup.span, "signature")
+    for call in facts.calls:
+        resolved = _model(analysis, call.load_id)
+        if resolved is None or resolved.model is None:
+            continue
+        sig = resolved.model.signatures.get(call.key)
+        if sig is None:
+            continue
+        for access in call.outputs:
+            if _inside(access.span, line, column):
+                return _key_items(
+                    {n: _spec(s) for n, s in sig.outputs.items()}, access.span, "output"
+                )
+        if _inside(call.span, line, column) and not (line, column) <= (
+            call.func_span.end_line,
+            call.func_span.end_column,
+        ):
+            if any(_inside(a.value_span, line, column) for a in call.arguments):
+                return []
+            return _input_items(sig, call)
+    return []
+
+
+def _input_items(sig: Signature, call: SignatureCall) -> list[Completion]:
+    names = accepted_keywords(sig.inputs)
+    passed = {names.get(a.name) for a in call.arguments if a.name is not None}
+    items = []
+    for name, spec in sig.inputs.items():
+        if name in passed:
+            continue
+        insert = f"{name}=" if name.isidentifier() else f"**{{{json.dumps(name)}: }}"
+        items.append(Completion(name, _spec(spec), insert, "input"))
+    return items

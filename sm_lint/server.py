@@ -1,0 +1,412 @@
+"""The language server: a thin pygls adapter from LSP to the core API.
+
+Diagnostics on open, change (debounced; stale results dropped) and save; hover, completion,
+quick fixes and inlay hints from :mod:`sm_lint.editor`. An exception while analysing a
+document is logged to the client and never stops the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+
+from sm_lint import __version__
+from sm_lint.api import Linter
+from sm_lint.config import Config, ConfigError, find_pyproject, load_config
+from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.editor import completions, hover, inlay_hints
+from sm_lint.models import clear_cache
+
+DEBOUNCE_SECONDS = 0.15
+DOCS_URL = "https://pypi.org/project/sm-lint/#rules"
+
+_SEVERITY = {
+    Severity.ERROR: lsp.DiagnosticSeverity.Error,
+    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+    Severity.INFO: lsp.DiagnosticSeverity.Information,
+}
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+
+T = TypeVar("T")
+
+
+class SmLintServer(LanguageServer):
+    """Holds the settings, one Linter, and each open document's latest version."""
+
+    def __init__(self) -> None:
+        super().__init__("sm-lint", __version__)
+        self.settings: dict[str, Any] = {}
+        self.linter = Linter(Config())
+        self.pending: dict[str, asyncio.Task[None]] = {}
+
+    # ------------------------------------------------------------ settings
+    def configure(self, settings: dict[str, Any] | None) -> None:
+        """(Re)build the linter from the workspace's pyproject.toml and client settings."""
+        if settings is not None:
+            self.settings = {k.replace("_", "-"): v for k, v in settings.items()}
+        root = self.root()
+        try:
+            config = load_config(find_pyproject(root)) if root is not None else Config()
+        except ConfigError as error:
+            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, str(error)))
+            config = Config()
+        base = root or Path.cwd()
+        s = self.settings
+        changes: dict[str, Any] = {}
+        if isinstance(s.get("models"), list):
+            changes["models"] = tuple(base / str(m) for m in s["models"])
+        elif not config.models and (base / "models").is_dir():
+            changes["models"] = (base / "models",)
+        for key in ("select", "ignore"):
+            if isinstance(s.get(key), list):
+                changes[key] = tuple(str(c).upper() for c in s[key])
+        mapping = s.get("model-paths") or s.get("modelPaths")
+        if isinstance(mapping, dict):
+            changes["model_paths"] = {str(k): base / str(v) for k, v in mapping.items()}
+        if config.project_root is None and root is not None:
+            changes["project_root"] = root
+        self.linter = Linter(config.with_overrides(**changes))
+
+    def root(self) -> Path | None:
+        uri = self.workspace.root_uri
+        if not uri:
+            return None
+        return Path(unquote(urlparse(uri).path))
+
+    # ------------------------------------------------------------ analysis
+    def guarded(self, what: str, uri: str, action: Callable[[], T], default: T) -> T:
+        """Run *action*; on any exception log it to the client and return *default*."""
+        try:
+            return action()
+        except Exception as error:
+            detail = "".join(traceback.format_exception(error)[-3:])
+            self.window_log_message(
+                lsp.LogMessageParams(
+                    lsp.MessageType.Error, f"sm-lint: {what} failed for {uri}: {error}\n{detail}"
+                )
+            )
+            return default
+
+    def lint(self, uri: str) -> None:
+        document = self.workspace.get_text_document(uri)
+        version = document.version
+        findings = self.guarded("analysis", uri, lambda: self._lint(document), None)
+        if findings is None:
+            return  # analysis failed: keep what the client shows
+        current = self.workspace.text_documents.get(uri)
+        if current is None or current.version != version:
+            return  # a newer version arrived meanwhile: its own run will publish
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(
+                uri=uri, version=version, diagnostics=[to_lsp(document, d) for d in findings]
+            )
+        )
+
+    def _lint(self, document: TextDocument) -> list[Diagnostic]:
+        return self.linter.lint_source(document.source, document_path(document))
+
+    def schedule(self, uri: str) -> None:
+        """Lint *uri* after a short quiet period; a newer edit cancels the older run."""
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+        async def later() -> None:
+            await asyncio.sleep(DEBOUNCE_SECONDS)
+            self.pending.pop(uri, None)
+            self.lint(uri)
+
+        self.pending[uri] = asyncio.get_event_loop().create_task(later())
+
+    def relint_all(self) -> None:
+        for uri in list(self.workspace.text_documents):
+            self.lint(uri)
+
+
+def document_path(document: TextDocument) -> str | None:
+    """A file path for file: documents; None for untitled buffers."""
+    if not document.uri.startswith("file:"):
+        return None
+    return document.path
+
+
+def _position(document: TextDocument, line: int, column: int) -> lsp.Position:
+    lines = document.lines
+    position = lsp.Position(line=max(line - 1, 0), character=max(column - 1, 0))
+    if position.line < len(lines):
+        return document.position_codec.position_to_client_units(lines, position)
+    return position
+
+
+def to_lsp(document: TextDocument, d: Diagnostic) -> lsp.Diagnostic:
+    rule = RULES[d.code]
+    data: dict[str, Any] = {"code": d.code}
+    if d.fix is not None:
+        data["fix"] = {
+            "description": d.fix.description,
+            "edits": [[e.line, e.column, e.end_line, e.end_column, e.text] for e in d.fix.edits],
+        }
+    return lsp.Diagnostic(
+        range=lsp.Range(
+            _position(document, d.line, d.column), _position(document, d.end_line, d.end_column)
+        ),
+        message=d.message,
+        severity=_SEVERITY[d.severity],
+        code=d.code,
+        code_description=lsp.CodeDescription(href=f"{DOCS_URL}-{d.code.lower()}-{rule.name}"),
+        source="sm-lint",
+        data=data,
+    )
+
+
+def _server_position(document: TextDocument, position: lsp.Position) -> tuple[int, int]:
+    lines = document.lines
+    if position.line < len(lines):
+        server = document.position_codec.position_from_client_units(lines, position)
+        return server.line + 1, server.character + 1
+    return position.line + 1, position.character + 1
+
+
+def create_server() -> SmLintServer:
+    server = SmLintServer()
+
+    @server.feature(lsp.INITIALIZED)
+    def initialized(ls: SmLintServer, params: lsp.InitializedParams) -> None:
+        watch = lsp.Registration(
+            id="sm-lint-models",
+            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                watchers=[
+                    lsp.FileSystemWatcher(glob_pattern="**/saved_model.pb"),
+                    lsp.FileSystemWatcher(glob_pattern="**/saved_model.pbtxt"),
+                    lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+                ]
+            ),
+        )
+        caps = ls.client_capabilities.workspace
+        if (
+            caps is not None
+            and caps.did_change_watched_files is not None
+            and caps.did_change_watched_files.dynamic_registration
+        ):
+            ls.client_register_capability(lsp.RegistrationParams(registrations=[watch]))
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: SmLintServer, params: lsp.InitializeParams) -> None:
+        options = params.initialization_options
+        ls.configure(options if isinstance(options, dict) else {})
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: SmLintServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        ls.lint(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: SmLintServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: SmLintServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        ls.lint(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: SmLintServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        task = ls.pending.pop(params.text_document.uri, None)
+        if task is not None:
+            task.cancel()
+        ls.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+        )
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: SmLintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        if any(c.uri.endswith("pyproject.toml") for c in params.changes):
+            ls.configure(None)
+        clear_cache()
+        ls.relint_all()
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def configuration(ls: SmLintServer, params: lsp.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict):
+            ls.configure(settings.get("smLint", settings.get("sm-lint", settings)))
+            ls.relint_all()
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def on_hover(ls: SmLintServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        document = ls.workspace.get_text_document(params.text_document.uri)
+
+        def run() -> lsp.Hover | None:
+            line, column = _server_position(document, params.position)
+            analysis = ls.linter.analyze_source(document.source, document_path(document))
+            found = hover(analysis, line, column)
+            if found is None:
+                return None
+            span = found.span
+            return lsp.Hover(
+                contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=found.markdown),
+                range=lsp.Range(
+                    _position(document, span.line, span.column),
+                    _position(document, span.end_line, span.end_column),
+                ),
+            )
+
+        return ls.guarded("hover", document.uri, run, None)
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION,
+        lsp.CompletionOptions(trigger_characters=["(", ",", '"', "'", "["]),
+    )
+    def on_completion(ls: SmLintServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+        document = ls.workspace.get_text_document(params.text_document.uri)
+
+        def run() -> lsp.CompletionList:
+            line, column = _server_position(document, params.position)
+            items = []
+            for i, c in enumerate(
+                completions(ls.linter, document.source, document_path(document), line, column)
+            ):
+                kind = (
+                    lsp.CompletionItemKind.Variable
+                    if c.kind == "input"
+                    else lsp.CompletionItemKind.Value
+                )
+                edit = None
+                if c.replace is not None:
+                    edit = lsp.TextEdit(
+                        range=lsp.Range(
+                            _position(document, c.replace.line, c.replace.column),
+                            _position(document, c.replace.end_line, c.replace.end_column),
+                        ),
+                        new_text=c.insert_text,
+                    )
+                items.append(
+                    lsp.CompletionItem(
+                        label=c.label,
+                        detail=c.detail,
+                        kind=kind,
+                        sort_text=f"{i:04}",
+                        insert_text=None if edit else c.insert_text,
+                        text_edit=edit,
+                    )
+                )
+            return lsp.CompletionList(is_incomplete=False, items=items)
+
+        return ls.guarded(
+            "completion", document.uri, run, lsp.CompletionList(is_incomplete=False, items=[])
+        )
+
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]),
+    )
+    def on_code_action(ls: SmLintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        return ls.guarded(
+            "code action",
+            document.uri,
+            lambda: code_actions(document, params.context.diagnostics),
+            [],
+        )
+
+    @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions())
+    def on_inlay_hint(ls: SmLintServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+        document = ls.workspace.get_text_document(params.text_document.uri)
+
+        def run() -> list[lsp.InlayHint]:
+            analysis = ls.linter.analyze_source(document.source, document_path(document))
+            first, last = params.range.start.line + 1, params.range.end.line + 1
+            return [
+                lsp.InlayHint(
+                    position=_position(document, h.line, h.column),
+                    label=h.label,
+                    kind=lsp.InlayHintKind.Type,
+                    padding_left=False,
+                )
+                for h in inlay_hints(analysis)
+                if first <= h.line <= last
+            ]
+
+        return ls.guarded("inlay hints", document.uri, run, [])
+
+    return server
+
+
+def code_actions(
+    document: TextDocument, diagnostics: Sequence[lsp.Diagnostic]
+) -> list[lsp.CodeAction]:
+    """Each sm-lint finding's fix as a quick fix, and "add # noqa: SMxxx"."""
+    actions: list[lsp.CodeAction] = []
+    for diagnostic in diagnostics:
+        if diagnostic.source != "sm-lint" or not isinstance(diagnostic.data, dict):
+            continue
+        code = str(diagnostic.data.get("code", diagnostic.code))
+        fix = diagnostic.data.get("fix")
+        if isinstance(fix, dict):
+            edits = [
+                lsp.TextEdit(
+                    range=lsp.Range(
+                        _position(document, e[0], e[1]), _position(document, e[2], e[3])
+                    ),
+                    new_text=e[4],
+                )
+                for e in fix["edits"]
+            ]
+            actions.append(
+                lsp.CodeAction(
+                    title=f"{fix['description']} ({code})",
+                    kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=True,
+                    edit=lsp.WorkspaceEdit(changes={document.uri: edits}),
+                )
+            )
+        actions.append(_noqa_action(document, diagnostic, code))
+    return actions
+
+
+def _noqa_action(document: TextDocument, diagnostic: lsp.Diagnostic, code: str) -> lsp.CodeAction:
+    line = diagnostic.range.start.line
+    text = document.lines[line].rstrip("\r\n") if line < len(document.lines) else ""
+    match = _NOQA.search(text)
+    if match and match.group("codes"):
+        start, end, new = match.start(), match.end(), f"{match.group(0)}, {code}"
+    elif match:
+        start = end = len(text)
+        new = ""
+    else:
+        start = end = len(text)
+        new = f"  # noqa: {code}"
+    char_start = document.position_codec.position_to_client_units(
+        document.lines, lsp.Position(line, start)
+    ).character
+    char_end = document.position_codec.position_to_client_units(
+        document.lines, lsp.Position(line, end)
+    ).character
+    edit = lsp.TextEdit(
+        range=lsp.Range(lsp.Position(line, char_start), lsp.Position(line, char_end)), new_text=new
+    )
+    return lsp.CodeAction(
+        title=f"Add `# noqa: {code}`",
+        kind=lsp.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        edit=lsp.WorkspaceEdit(changes={document.uri: [edit]}),
+    )
+
+
+def serve(tcp: str | None = None) -> None:
+    """Serve LSP over stdio, or over TCP at ``HOST:PORT``."""
+    server = create_server()
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()

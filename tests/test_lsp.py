@@ -1,0 +1,277 @@
+"""The language server, as a real process over stdio, driven by pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+FIXTURES = Path(__file__).parent / "fixtures" / "models"
+PROJECT = Path(tempfile.mkdtemp(prefix="sm-lint-lsp-"))
+shutil.copytree(FIXTURES / "keras_export_dense", PROJECT / "models" / "dense")
+shutil.copytree(FIXTURES / "module_multi", PROJECT / "models" / "multi")
+(PROJECT / "src").mkdir()
+
+SOURCE = """import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+infer = model.signatures["serving_default"]
+out = infer(keras_tensor=tf.constant(np.random.rand(4, 5)))
+print(out["output_0"])
+"""
+GOOD_LINE = "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5), dtype=tf.float32))"
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "sm_lint", "server"])
+)
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    registrations: list[lsp.RegistrationParams] = []
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params: lsp.RegistrationParams) -> None:
+        registrations.append(params)
+
+    await lsp_client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=lsp.ClientCapabilities(
+                workspace=lsp.WorkspaceClientCapabilities(
+                    did_change_watched_files=lsp.DidChangeWatchedFilesClientCapabilities(
+                        dynamic_registration=True
+                    )
+                )
+            ),
+            root_uri=PROJECT.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(uri=PROJECT.as_uri(), name="project")],
+            initialization_options={"models": ["models"]},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _uri(name: str) -> str:
+    return (PROJECT / "src" / name).as_uri()
+
+
+async def _open(client: LanguageClient, name: str, text: str) -> list[lsp.Diagnostic]:
+    uri = _uri(name)
+    (PROJECT / "src" / name).write_text(text)
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+async def _change(
+    client: LanguageClient, name: str, text: str, version: int
+) -> list[lsp.Diagnostic]:
+    uri = _uri(name)
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+@pytest.mark.asyncio
+async def test_diagnostics_on_open(client: LanguageClient) -> None:
+    diagnostics = await _open(client, "open.py", SOURCE)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in diagnostics] == [
+        ("SM005", 5, 25)
+    ]
+    d = diagnostics[0]
+    assert d.source == "sm-lint"
+    assert d.severity == lsp.DiagnosticSeverity.Error
+    assert "expects float32, got float64 tf.Tensor (4, 5)" in d.message
+    assert d.code_description is not None and "sm005" in d.code_description.href
+
+
+@pytest.mark.asyncio
+async def test_edit_introduces_then_fixes_a_mistake(client: LanguageClient) -> None:
+    good = SOURCE.replace(SOURCE.splitlines()[5], GOOD_LINE)
+    assert await _open(client, "edit.py", good) == []
+    bad = good.replace('out["output_0"]', 'out["scores"]')
+    after = await _change(client, "edit.py", bad, 2)
+    assert [(d.code, d.range.start.line) for d in after] == [("SM010", 6)]
+    assert await _change(client, "edit.py", good, 3) == []
+
+
+@pytest.mark.asyncio
+async def test_close_clears_diagnostics(client: LanguageClient) -> None:
+    assert await _open(client, "close.py", SOURCE)
+    client.text_document_did_close(
+        lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri=_uri("close.py")))
+    )
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert list(client.diagnostics[_uri("close.py")]) == []
+
+
+@pytest.mark.asyncio
+async def test_hover(client: LanguageClient) -> None:
+    await _open(client, "hover.py", SOURCE)
+    uri = _uri("hover.py")
+    on_call = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(5, 7))
+    )
+    assert on_call is not None and isinstance(on_call.contents, lsp.MarkupContent)
+    table = on_call.contents.value
+    assert "| `keras_tensor` | float32 | (?, 5) |" in table
+    assert "| `output_0` | float32 | (?, 10) |" in table
+    assert "models/dense" in table
+    on_arg = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(5, 30))
+    )
+    assert on_arg is not None and isinstance(on_arg.contents, lsp.MarkupContent)
+    assert "float64 tf.Tensor (4, 5)" in on_arg.contents.value
+    assert "expects `keras_tensor`: float32 (?, 5)" in on_arg.contents.value
+
+
+@pytest.mark.asyncio
+async def test_completion(client: LanguageClient) -> None:
+    text = SOURCE + 'again = infer()\nkey = model.signatures[""]\nout[""]\n'
+    await _open(client, "complete.py", text)
+    uri = _uri("complete.py")
+
+    async def labels(line: int, character: int) -> list[str]:
+        result = await client.text_document_completion_async(
+            lsp.CompletionParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(line, character))
+        )
+        assert isinstance(result, lsp.CompletionList)
+        return [item.label for item in result.items]
+
+    assert await labels(7, 14) == ["keras_tensor"]
+    assert await labels(8, 24) == ["serve", "serving_default"]
+    assert await labels(9, 5) == ["output_0"]
+    # Half-typed code: no closing parenthesis yet.
+    await _change(client, "complete.py", SOURCE + "again = infer(\n", 2)
+    assert await labels(7, 14) == ["keras_tensor"]
+
+
+@pytest.mark.asyncio
+async def test_completion_quotes_names_that_are_not_identifiers(client: LanguageClient) -> None:
+    shutil.copytree(FIXTURES / "tf1_builder", PROJECT / "models" / "tf1", dirs_exist_ok=True)
+    text = (
+        'import tensorflow as tf\nm = tf.saved_model.load("models/tf1")\n'
+        'm.signatures["serving_default"]()\n'
+    )
+    await _open(client, "tf1.py", text)
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri=_uri("tf1.py")), lsp.Position(2, 32))
+    )
+    assert isinstance(result, lsp.CompletionList)
+    inserts = {item.label: item.insert_text for item in result.items}
+    assert inserts == {"my/y": '**{"my/y": }', "x:0": '**{"x:0": }'}
+
+
+def _apply(text: str, edits: list[lsp.TextEdit]) -> str:
+    lines = text.splitlines(keepends=True)
+    for edit in sorted(
+        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
+        start, end = edit.range.start, edit.range.end
+        head = "".join(lines[: start.line]) + lines[start.line][: start.character]
+        tail = lines[end.line][end.character :] + "".join(lines[end.line + 1 :])
+        lines = (head + edit.new_text + tail).splitlines(keepends=True)
+    return "".join(lines)
+
+
+@pytest.mark.asyncio
+async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
+    diagnostics = await _open(client, "fix.py", SOURCE)
+    uri = _uri("fix.py")
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[0].range,
+            context=lsp.CodeActionContext(diagnostics=diagnostics),
+        )
+    )
+    assert actions is not None
+    titles = [a.title for a in actions if isinstance(a, lsp.CodeAction)]
+    assert titles == ["cast to float32 (SM005)", "Add `# noqa: SM005`"]
+    for action, expected in zip(actions, ([], []), strict=True):
+        assert isinstance(action, lsp.CodeAction) and action.edit and action.edit.changes
+        fixed = _apply(SOURCE, list(action.edit.changes[uri]))
+        assert await _change(client, "fix.py", fixed, 10 + len(titles)) == expected
+        titles.pop()
+
+
+@pytest.mark.asyncio
+async def test_inlay_hints(client: LanguageClient) -> None:
+    await _open(client, "hints.py", SOURCE)
+    hints = await client.text_document_inlay_hint_async(
+        lsp.InlayHintParams(
+            text_document=lsp.TextDocumentIdentifier(uri=_uri("hints.py")),
+            range=lsp.Range(lsp.Position(0, 0), lsp.Position(10, 0)),
+        )
+    )
+    assert hints is not None
+    assert [(h.position.line, h.position.character, h.label) for h in hints] == [
+        (5, 58, ": float64 (4, 5)")
+    ]
+
+
+@pytest.mark.asyncio
+async def test_model_change_on_disk_republishes(client: LanguageClient) -> None:
+    text = (
+        "import numpy as np\nimport tensorflow as tf\n"
+        'm = tf.saved_model.load("models/swap")\n'
+        'm.signatures["serving_default"](x=np.zeros((2, 4), np.float32))\n'
+    )
+    swap = PROJECT / "models" / "swap"
+    shutil.copytree(FIXTURES / "module_multi", swap, dirs_exist_ok=True)
+    assert await _open(client, "swap.py", text) == []
+    shutil.copy(FIXTURES / "keras_export_dense" / "saved_model.pb", swap / "saved_model.pb")
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[
+                lsp.FileEvent(
+                    uri=(swap / "saved_model.pb").as_uri(), type=lsp.FileChangeType.Changed
+                )
+            ]
+        )
+    )
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await asyncio.sleep(0.2)
+    codes = [d.code for d in client.diagnostics[_uri("swap.py")]]
+    assert codes == ["SM002"]
+
+
+@pytest.mark.asyncio
+async def test_untitled_document(client: LanguageClient) -> None:
+    uri = "untitled:Untitled-1"
+    text = SOURCE.replace('"models/dense"', repr(str(PROJECT / "models" / "dense")))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(
+            lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+        )
+    )
+    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["SM005"]
+
+
+@pytest.mark.asyncio
+async def test_a_failing_request_does_not_kill_the_server(client: LanguageClient) -> None:
+    missing = (PROJECT / "src" / "never-opened.py").as_uri()
+    result = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=missing), lsp.Position(0, 0))
+    )
+    assert result is None
+    assert any("hover failed" in m.message for m in client.log_messages)
+    # Still serving.
+    assert [d.code for d in await _open(client, "alive.py", SOURCE)] == ["SM005"]
