@@ -124,7 +124,7 @@ def tf1(args: str, error: str | None = None, **kw: object) -> Case:
 Z = "np.zeros((2, 3))"  # a fitting tf1 / pair / saved value
 
 CASES: list[Case] = [
-    # ------------------------------------------------------------------ numpy random
+    # ---------------------------------------------------------- numpy random
     dense("np.random.rand(64, 5)"),
     dense("np.random.randn(8, 5)"),
     dense("np.random.random((8, 5))"),
@@ -143,7 +143,7 @@ CASES: list[Case] = [
     dense("np.random.normal(size=(8, 5, 1))", "SM007"),
     dense("np.random.randint(0, 10, (8, 3))", "SM008"),
     dense("np.random.rand()", "SM007"),
-    # ------------------------------------------------------------------ numpy filled
+    # ---------------------------------------------------------- numpy filled
     dense("np.zeros((8, 5))"),
     dense("np.ones((8, 5), dtype=np.float32)"),
     dense("np.empty((8, 5), 'float32')"),
@@ -159,7 +159,7 @@ CASES: list[Case] = [
     dense("np.empty_like(x, dtype=np.float32)", setup=("x = np.random.rand(8, 5)",)),
     dense("np.zeros_like(x)", "SM008", setup=("x = np.random.rand(8, 6)",)),
     dense("np.ones_like(np.zeros((3, 8, 5)))", "SM007"),
-    # ------------------------------------------------------------------ np.array literals
+    # ---------------------------------------------------------- np.array literals
     dense("np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])"),
     dense("np.array([[1, 2, 3, 4, 5]], dtype='float32')"),
     dense("np.array([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]])"),
@@ -172,7 +172,7 @@ CASES: list[Case] = [
     dense("np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])", "SM007"),
     dense("np.array(3.0)", "SM007"),
     dense("np.array([['a', 'b', 'c', 'd', 'e']])", "SM005"),
-    # ------------------------------------------------------------------ arange / linspace / eye
+    # ---------------------------------------------------------- arange / linspace / eye
     dense("np.arange(10).reshape(2, 5)"),
     dense("np.arange(10.0).reshape(-1, 5)"),
     dense("np.arange(0, 20, 2).reshape(2, 5)"),
@@ -189,7 +189,7 @@ CASES: list[Case] = [
     dense("np.eye(3, 5)"),
     dense("np.eye(4)", "SM008"),
     dense("np.eye(5, 4)", "SM008"),
-    # ------------------------------------------------------------------ stack / concatenate
+    # ---------------------------------------------------------- stack / concatenate
     dense("np.stack([np.zeros(5), np.ones(5)])"),
     dense("np.stack([np.zeros(4), np.ones(4)], axis=1)", "SM008"),
     dense("np.stack([np.zeros((2, 5)), np.ones((2, 5))])", "SM007"),
@@ -201,7 +201,7 @@ CASES: list[Case] = [
     dense("np.hstack([np.zeros((2, 2)), np.ones((2, 3))])"),
     dense("np.hstack([np.zeros(2), np.ones(3)])", "SM007"),
     dense("np.stack([a, b])", setup=("a = np.zeros(5)", "b = np.ones(5)")),
-    # ------------------------------------------------------------------ expand / squeeze / reshape / T
+    # ---------------------------------------------------------- expand / squeeze / reshape / T
     dense("np.expand_dims(np.zeros(5), 0)"),
     dense("np.expand_dims(np.zeros(5), axis=-1)", "SM008"),
     dense("np.expand_dims(np.zeros((8, 5)), 0)", "SM007"),
@@ -216,7 +216,7 @@ CASES: list[Case] = [
     dense("np.zeros((8, 5)).T", "SM008"),
     dense("x.T", setup=("x = np.random.rand(5, 16)",)),
     dense("x", "SM008", setup=("x = np.zeros(40)", "x = x.reshape(5, 8)")),
-    # ------------------------------------------------------------------ astype / indexing
+    # ---------------------------------------------------------- astype / indexing
     dense("np.random.rand(8, 5).astype(np.float32)"),
     dense("np.random.rand(8, 5).astype('float16')"),
     dense("np.random.rand(8, 5).astype(np.int64)"),
@@ -234,11 +234,11 @@ CASES: list[Case] = [
     dense("np.zeros((8, 5))[None]", "SM007"),
     dense("x[:, 1:6]", setup=("x = np.random.rand(4, 10)",)),
     dense("x[:, 1:]", "SM008", setup=("x = np.random.rand(4, 10)",)),
-    # ------------------------------------------------------------------ numpy scalars
+    # ---------------------------------------------------------- numpy scalars
     dense("np.float32(1.0)", "SM007"),
     dense("np.float64(2.5)", "SM007"),
     dense("np.int32(3)", "SM007"),
-    # ------------------------------------------------------------------ tf.constant / convert
+    # ---------------------------------------------------------- tf.constant / convert
     dense("tf.constant(np.random.rand(8, 5))", "SM005"),
     dense("tf.constant(np.random.rand(8, 5), dtype=tf.float32)"),
     dense("tf.constant([[1.0, 2.0, 3.0, 4.0, 5.0]])"),
@@ -254,7 +254,7 @@ CASES: list[Case] = [
     dense("tf.convert_to_tensor([[1.0, 2, 3, 4, 5]])"),
     dense("tf.convert_to_tensor([[1, 2, 3, 4, 5]], dtype=tf.float32)"),
     dense("tf.convert_to_tensor([[1, 2, 3, 4, 5]])", "SM005"),
-    # ------------------------------------------------------------------ tf.zeros / ones / fill / random
+    # ---------------------------------------------------------- tf.zeros / ones / fill / random
     dense("tf.zeros((8, 5))"),
     dense("tf.ones([8, 5], dtype=tf.float32)"),
     dense("tf.zeros((8, 5), tf.int32)", "SM005"),
@@ -272,7 +272,7 @@ CASES: list[Case] = [
     dense("tf.random.normal([8, 5], dtype=tf.float64)", "SM005"),
     dense("tf.random.normal([8, 3])", "SM008"),
     dense("tf.zeros_like(np.zeros((8, 5), np.float32))"),
-    # ------------------------------------------------------------------ tf.cast / expand / reshape / stack
+    # ---------------------------------------------------------- tf.cast / expand / reshape / stack
     dense("tf.cast(np.random.rand(8, 5), tf.float32)"),
     dense("tf.cast(tf.zeros((8, 5), tf.int32), tf.float32)"),
     dense("tf.cast(np.zeros((8, 5)), 'float64')", "SM005"),
@@ -293,7 +293,7 @@ CASES: list[Case] = [
     dense("tf.zeros((8, 5))[0]", "SM007"),
     dense("x", setup=("x = tf.zeros((4, 5))",)),
     dense("x", "SM005", setup=("x = tf.zeros((4, 5))", "x = tf.cast(x, tf.float64)")),
-    # ------------------------------------------------------------------ Python values
+    # ---------------------------------------------------------- Python values
     dense("[[1.0, 2.0, 3.0, 4.0, 5.0]]"),
     dense("[[1, 2, 3, 4, 5]]"),
     dense("[[True, False, True, False, True]]"),
@@ -310,7 +310,7 @@ CASES: list[Case] = [
     dense("[['a', 'b', 'c', 'd', 'e']]", "SM005"),
     dense("rows", setup=("rows = [[0.5, 0.5, 0.5, 0.5, 0.5]]",)),
     dense("row", "SM007", setup=("row = [0.5, 0.5, 0.5, 0.5, 0.5]",)),
-    # ------------------------------------------------------------------ dtype spellings (tensors)
+    # ---------------------------------------------------------- dtype spellings (tensors)
     dense("tf.zeros((2, 5), dtype='float32')"),
     dense("tf.zeros((2, 5), dtype=np.float32)"),
     dense("tf.zeros((2, 5), dtype=tf.float32)"),
@@ -336,11 +336,11 @@ CASES: list[Case] = [
     dense("tf.cast(x, 'float16')", "SM005", setup=("x = np.zeros((2, 5))",)),
     dense("tf.cast(x, tf.int64)", "SM005", setup=("x = np.zeros((2, 5))",)),
     dense("tf.random.normal((2, 5), dtype='float64')", "SM005"),
-    # ------------------------------------------------------------------ numpy dtypes into float32
+    # ---------------------------------------------------------- numpy dtypes into float32
     dense("np.zeros((2, 5), np.float16)"),
     dense("np.zeros((2, 5), dtype=bool)"),
     dense("np.zeros((2, 5), dtype=np.complex64)", warn=("SM006",)),
-    # ------------------------------------------------------------------ positional, keywords
+    # ---------------------------------------------------------- positional, keywords
     dense("np.zeros((2, 5))", suffix='["output_0"]'),
     _c("keras_export_dense", "serving_default", "tf.zeros((2, 5))", warn=("SM004",)),
     _c("keras_export_dense", "serving_default", "np.zeros((2, 5))", "SM004"),
@@ -423,7 +423,7 @@ CASES: list[Case] = [
     dense("np.zeros((2, 5))", suffix='["dense"]', error="SM010"),
     dense("np.zeros((2, 5))", after=('y = result["output_0"]',)),
     dense("np.zeros((2, 5))", "SM010", after=('y = result["outputs"]',)),
-    # ------------------------------------------------------------------ keras_float64
+    # ---------------------------------------------------------- keras_float64
     f64("np.random.rand(4, 5)"),
     f64("np.random.rand(4, 5).astype(np.float32)"),
     f64("tf.constant(np.random.rand(4, 5))"),
@@ -445,7 +445,7 @@ CASES: list[Case] = [
     f64("tf.constant(np.random.rand(4, 6))", "SM008"),
     _c("keras_float64", "serving_default", "tf.zeros((1, 5), tf.float64)", warn=("SM004",)),
     _c("keras_float64", "serving_default", "tf.zeros((1, 5))", "SM005"),
-    # ------------------------------------------------------------------ keras_two_inputs
+    # ---------------------------------------------------------- keras_two_inputs
     two("a=np.random.rand(8, 10), b=np.random.rand(8, 5)"),
     two("a=np.random.rand(8, 5), b=np.random.rand(8, 10)", "SM008"),
     two("a=tf.zeros((8, 5)), b=tf.zeros((8, 10))", "SM008"),
@@ -468,7 +468,7 @@ CASES: list[Case] = [
     two("a=x, b=y", setup=("x = np.random.rand(3, 10)", "y = np.random.rand(3, 5)")),
     two("a=x, b=y", "SM008", setup=("x = np.random.rand(3, 10)", "y = np.random.rand(3, 4)")),
     two("**batch", setup=("batch = {'a': np.zeros((2, 10)), 'b': np.zeros((2, 5))}",)),
-    # ------------------------------------------------------------------ keras_saved
+    # ---------------------------------------------------------- keras_saved
     saved("inputs=np.random.rand(2, 3)"),
     saved("x=np.random.rand(2, 3)", "SM002"),
     saved("input=np.random.rand(2, 3)", "SM002"),
@@ -483,7 +483,7 @@ CASES: list[Case] = [
     saved("inputs=np.zeros((2, 3, 1))", "SM007"),
     _c("keras_saved", "serve", "inputs=np.zeros((2, 3))", "SM001"),
     _c("keras_saved", "serving-default", "inputs=np.zeros((2, 3))", "SM001"),
-    # ------------------------------------------------------------------ module_multi serving_default
+    # ---------------------------------------------------------- module_multi serving_default
     multi("serving_default", "x=np.random.rand(3, 4)"),
     multi("serving_default", "x=np.random.rand(3, 5)", "SM008"),
     multi("serving_default", "x=tf.zeros((3, 5))", "SM008"),
@@ -492,7 +492,7 @@ CASES: list[Case] = [
     multi("serving_default", "x=np.random.rand(3, 4)", suffix='["output_0"]', error="SM010"),
     multi("serving_default", "inputs=np.random.rand(3, 4)", "SM002"),
     _c("module_multi", "classify", "image=np.zeros((1, 8, 8, 3), np.uint8)", "SM001"),
-    # ------------------------------------------------------------------ classify_image (uint8)
+    # ---------------------------------------------------------- classify_image (uint8)
     image("np.random.randint(0, 255, (2, 8, 8, 3), dtype=np.uint8)"),
     image("np.random.randint(0, 255, (2, 8, 8, 3))", warn=("SM006",)),
     image("np.random.rand(2, 8, 8, 3)", warn=("SM006",)),
@@ -532,7 +532,7 @@ CASES: list[Case] = [
     multi("classify_image", "tf.zeros((1, 8, 8, 3), tf.uint8)", warn=("SM004",)),
     multi("classify_image", "images=np.zeros((1, 8, 8, 3), np.uint8)", "SM002"),
     image("x", warn=("SM006",), setup=("x = np.random.rand(768)", "x = x.reshape(4, 8, 8, 3)")),
-    # ------------------------------------------------------------------ lookup (string, unknown rank)
+    # ---------------------------------------------------------- lookup (string, unknown rank)
     multi("lookup", "text=['a', 'bc'], ids=[1, 2, 3]"),
     multi("lookup", "text=[b'a', b'b'], ids=np.array([[1, 2], [3, 4]])"),
     multi("lookup", "text=np.array(['a', 'b']), ids=5"),
@@ -558,7 +558,7 @@ CASES: list[Case] = [
     multi("lookup", "text=['a'], ids=1", suffix='["n"]'),
     multi("lookup", "text=['a'], ids=1", suffix='["length"]', error="SM010"),
     multi("lookup", "['a'], 1", "SM004"),
-    # ------------------------------------------------------------------ scale (scalar, fixed shape)
+    # ---------------------------------------------------------- scale (scalar, fixed shape)
     matrix("np.ones((2, 3))"),
     matrix("[[1, 2, 3], [4, 5, 6]]", temperature="2"),
     matrix("np.ones((2, 3), np.float32)", temperature="np.float32(0.5)"),
@@ -603,7 +603,7 @@ CASES: list[Case] = [
     multi("scale", "temperature=1.0, matrix=np.ones((2, 3)), scale=2.0", "SM002"),
     multi("scale", "2.0, np.ones((2, 3))", "SM004"),
     matrix("np.ones((2, 3))", suffix='["scaled"]'),
-    # ------------------------------------------------------------------ pair (batch sizes)
+    # ---------------------------------------------------------- pair (batch sizes)
     multi("pair", "left=np.zeros((4, 3)), right=np.ones((4, 3))"),
     multi("pair", "left=np.zeros((2, 3)), right=np.ones((3, 3))", warn=("SM009",)),
     multi("pair", "left=tf.zeros((2, 3)), right=tf.zeros((5, 3))", warn=("SM009",)),
@@ -621,7 +621,7 @@ CASES: list[Case] = [
     multi("pair", "left=np.zeros((2, 3))", "SM003"),
     multi("pair", "left=np.zeros((2, 3)), rigth=np.zeros((2, 3))", "SM002"),
     multi("pair", "np.zeros((2, 3)), np.zeros((2, 3))", "SM004"),
-    # ------------------------------------------------------------------ int_in (int32, bool)
+    # ---------------------------------------------------------- int_in (int32, bool)
     counts("np.array([[1, 2], [3, 4]], dtype=np.int32)", flags="np.array([True, False])"),
     counts("[[1, 2], [3, 4]]"),
     counts("np.array([[1, 2], [3, 4]])"),
@@ -674,7 +674,7 @@ CASES: list[Case] = [
     multi("int_in", "counts=[[1, 2]]", "SM003"),
     multi("int_in", "counts=[[1, 2]], flags=[True]", suffix='["total"]'),
     multi("int_in", "counts=[[1, 2]], flags=[True]", suffix='["sum"]', error="SM010"),
-    # ------------------------------------------------------------------ tf1_builder
+    # ---------------------------------------------------------- tf1_builder
     tf1("**{'x:0': np.zeros((2, 3)), 'my/y': np.ones((2, 3))}"),
     tf1("**{'x:0': [[1.0, 2.0, 3.0]], 'my/y': [[1, 2, 3]]}"),
     tf1("x_0=np.zeros((2, 3)), my_y=np.ones((2, 3))"),
@@ -906,11 +906,11 @@ CASES += [
         "tf.Tensor and only warns",
     ),
     tf1(
-        "np.zeros((2, 3)), my_y=np.zeros((2, 3))",
+        "np.zeros((2, 3)), my_y=np.zeros((2, 3)), x_0=np.zeros((2, 3))",
         "SM004",
         xfail="TF1: a positional argument and a keyword for the same input ('multiple values "
-        "for argument') is rejected; the linter binds the positional one and drops the "
-        "keyword silently",
+        "for argument') is rejected; the linter binds the positional one, drops the "
+        "keyword silently and reports only the SM004 warning",
     ),
     _c(
         "tf1_builder",
@@ -970,5 +970,82 @@ CASES += [
         "SM008",
         xfail="a list of arrays with known shapes (real shape (2, 4)) is not inferred; the "
         "linter says nothing",
+    ),
+]
+
+# Values built in several statements, and more constructors.
+CASES += [
+    dense("y", setup=("x = np.zeros((8, 5))", "y = x")),
+    dense("y", "SM008", setup=("x, y = np.zeros((8, 5)), np.zeros((8, 6))",)),
+    dense("x", "SM007", setup=("x = np.zeros((8, 5))", "x = x[None]")),
+    dense("x", setup=("x = np.zeros((5, 8))", "x = x.T")),
+    dense("np.array([np.zeros(5), np.ones(5)])"),
+    dense("np.array([np.zeros(4), np.ones(4)])", "SM008"),
+    dense("np.arange(10).reshape(2, 5).astype(np.uint8)"),
+    dense("np.zeros((8, 5))[0, 0]", "SM007"),
+    dense("np.zeros((8, 5))[0:1]"),
+    dense("np.full((8, 5), np.float32(0.5))"),
+    dense("np.full((8, 5), True)"),
+    dense("np.zeros_like(x, dtype=float)", setup=("x = np.zeros((8, 5), np.int32)",)),
+    dense("np.asarray(rows, dtype='float32')", setup=("rows = [[1, 2, 3, 4, 5]]",)),
+    dense("np.random.uniform(0, 1, 5)", "SM007"),
+    dense("np.random.randint(0, 10, size=8)", "SM007"),
+    dense("tf.constant([1, 2, 3, 4, 5], shape=(1, 5))", "SM005"),
+    counts("np.array([[1, 2]], dtype=np.uint8)", flags="[True]"),
+    counts("np.full((2, 2), 1)", flags="np.full(2, True)"),
+    counts("np.full((2, 2), np.float32(1.0))", warn=("SM006",)),
+    matrix("np.ones((2, 3))", temperature="tf.constant(5.0, shape=[])"),
+    matrix("np.ones((2, 3))", temperature="tf.constant(np.float32(2.0))"),
+    matrix("np.ones((2, 3))", temperature="tf.cast(2, tf.float32)"),
+    matrix("tf.ones((2, 3))", temperature="tf.ones([])"),
+    matrix("tf.ones((2, 3))", temperature="tf.fill([], 2.0)"),
+    matrix("np.ones((2, 3))", "SM007", temperature="tf.constant([2.0])"),
+    matrix("np.ones((2, 3))", "SM007", temperature="np.zeros((2, 3))[0, :1]"),
+    matrix("np.ones((2, 3))", temperature="np.zeros((2, 3))[0, 0]"),
+    image("tf.image.resize(tf.zeros((2, 16, 16, 3), tf.uint8), (8, 8))", "SM005"),
+    image("tf.cast(tf.image.resize(tf.zeros((2, 16, 16, 3), tf.uint8), (8, 8)), tf.uint8)"),
+    image(
+        "tf.cast(tf.image.resize(tf.zeros((2, 16, 16, 3), tf.uint8), (8, 9)), tf.uint8)", "SM008"
+    ),
+    image("tf.zeros((2, 8, 8, 4), dtype=tf.uint8)[..., :3]"),
+    two(
+        "**feed", setup=("feed = {'a': np.zeros((2, 10)), 'b': np.zeros((2, 5))}", "x = feed['a']")
+    ),
+]
+
+# Values changed in place after they were assigned.
+CASES += [
+    two(
+        "**feed",
+        setup=("feed = {'a': np.zeros((2, 10))}", "feed['b'] = np.zeros((2, 5))"),
+        xfail="a dict filled in place (feed['b'] = ...) keeps its literal keys: the linter "
+        "reports SM003 for 'b', TensorFlow accepts the call",
+    ),
+    two(
+        "**feed",
+        setup=("feed = {'a': np.zeros((2, 10))}", "feed.update(b=np.zeros((2, 5)))"),
+        xfail="a dict updated in place (feed.update(...)) keeps its literal keys: the linter "
+        "reports SM003 for 'b', TensorFlow accepts the call",
+    ),
+    dense(
+        "rows",
+        setup=("rows = []", "rows.append([0.5, 0.5, 0.5, 0.5, 0.5])"),
+        xfail="a list grown in place (rows.append) keeps the shape of its literal []: the "
+        "linter reports an error for a call TensorFlow accepts",
+    ),
+]
+
+CASES += [
+    two(
+        "**feed",
+        "SM003",
+        setup=("feed = {'a': np.zeros((2, 10)), 'b': np.zeros((2, 5))}", "del feed['b']"),
+        xfail="a dict with a key deleted in place (del feed['b']) keeps its literal keys: "
+        "TensorFlow rejects the call (missing 'b'), the linter says nothing",
+    ),
+    dense(
+        "np.array([['1', '2', '3', '4', '5.5']])",
+        xfail="a numpy str array of numerals is accepted for a float32 input (numpy parses "
+        "the strings); the linter reports SM005 for every numpy str -> number",
     ),
 ]

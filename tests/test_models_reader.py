@@ -687,14 +687,18 @@ def _read_fresh(root: Path, name: str, data: bytes) -> ModelSignatures | None:
         return None
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(_BYTES)
 def test_any_bytes_read_or_model_read_error(property_dir: Path, data: bytes) -> None:
     result = _read_fresh(property_dir, "saved_model.pb", data)
     assert result is None or isinstance(result, ModelSignatures)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.one_of(st.binary(max_size=1024), st.text(max_size=1024).map(str.encode)))
 def test_any_text_read_or_model_read_error(property_dir: Path, data: bytes) -> None:
     result = _read_fresh(property_dir, "saved_model.pbtxt", data)

@@ -48,7 +48,7 @@ from sm_lint.api import lint_source  # noqa: E402
 from sm_lint.config import Config  # noqa: E402
 
 try:  # TensorFlow's own keyword sanitizer ("x:0" -> "x_0"), so binding is replayed exactly
-    from tensorflow.core.function.polymorphism.function_type import (  # noqa: E402
+    from tensorflow.core.function.polymorphism.function_type import (
         sanitize_arg_name as _tf_sanitize,
     )
 except ImportError:  # pragma: no cover - older/newer TensorFlow layouts
@@ -151,7 +151,7 @@ def execute(case: Case, loaded: Any) -> Run:
         warnings.simplefilter("ignore")
         try:
             exec(code, namespace)
-        except Exception as error:  # noqa: BLE001 - any failure is data here
+        except Exception as error:  # any failure is data here
             run.error, run.error_phase = error, run.phase
     return run
 
@@ -182,7 +182,9 @@ def bind(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Bound]:
         bound = dict(inspect.Signature.bind(fn.function_type, *args, **named).arguments)
     except TypeError:
         keywords = [sanitize(tf.compat.as_str(k)) for k in fn._arg_keywords]
-        bound = dict(zip(keywords, args)) if len(args) <= fn._num_positional_args else {}
+        bound = (
+            dict(zip(keywords, args, strict=False)) if len(args) <= fn._num_positional_args else {}
+        )
         bound.update({k: v for k, v in named.items() if k not in bound})
     return [Bound(name, value, specs[name]) for name, value in bound.items() if name in specs]
 
@@ -195,7 +197,7 @@ def shape_problem(arg: Bound) -> str | None:
     dims = declared.as_list()
     if len(shape) != len(dims):
         return "SM007"
-    if any(want is not None and got != want for got, want in zip(shape, dims)):
+    if any(want is not None and got != want for got, want in zip(shape, dims, strict=True)):
         return "SM008"
     return None
 
@@ -294,14 +296,12 @@ def derive(run: Run) -> Verdict:
 # ----------------------------------------------------------------------------- tests
 @pytest.fixture(scope="session")
 def oracle_models() -> dict[str, Any]:
-    """Each fixture model loaded once per session (by name)."""
-    cache: dict[str, Any] = {}
+    """Each fixture model loaded once per session, on first use (by folder name)."""
 
     class Models(dict):  # type: ignore[type-arg]
         def __missing__(self, name: str) -> Any:
-            cache[name] = tf.saved_model.load(str(MODELS_DIR / name))
-            self[name] = cache[name]
-            return cache[name]
+            self[name] = tf.saved_model.load(str(MODELS_DIR / name))
+            return self[name]
 
     return Models()
 

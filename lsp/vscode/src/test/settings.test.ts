@@ -1,0 +1,24 @@
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { serverLaunch } from "../settings";
+
+test("defaults start `sm-lint server` with no options", () => {
+  assert.deepEqual(serverLaunch({}), {
+    command: "sm-lint",
+    args: ["server"],
+    initializationOptions: {},
+  });
+});
+
+test("path, models and extra args are passed through", () => {
+  const launch = serverLaunch({ path: "/venv/bin/sm-lint", models: ["models", " "], args: ["--tcp", "x"] });
+  assert.equal(launch.command, "/venv/bin/sm-lint");
+  assert.deepEqual(launch.args, ["server", "--tcp", "x"]);
+  assert.deepEqual(launch.initializationOptions, { models: ["models"] });
+});
+
+test("a blank path falls back to sm-lint, and `server` is not repeated", () => {
+  const launch = serverLaunch({ path: "  ", args: ["server"] });
+  assert.equal(launch.command, "sm-lint");
+  assert.deepEqual(launch.args, ["server"]);
+});
