@@ -153,6 +153,18 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
         elif target not in taken:
             taken.add(target)
             bound.append((arg, sig.inputs[target]))
+        else:
+            findings.append(
+                _finding(
+                    ctx,
+                    "SM004",
+                    arg.keyword_span or arg.span,
+                    f"input {target!r} is already bound by a positional argument (TF1 signatures "
+                    "bind positional arguments in sorted input-name order); TensorFlow raises "
+                    "'multiple values for argument'",
+                    sig.key,
+                )
+            )
     free = [n for n in sig.inputs if n not in taken]
     suggested: set[str] = set()
     for arg in unexpected:
@@ -347,6 +359,16 @@ def check_value(
 ) -> Iterator[Diagnostic]:
     """SM005/SM006 for the dtype, SM007/SM008 for the shape of one bound argument."""
     value = arg.value
+    if value.ragged:
+        yield _finding(
+            ctx,
+            "SM007",
+            arg.value_span,
+            f"input {spec.name!r} expects {_spec(spec)}, got a ragged list (rows of "
+            "different lengths): TensorFlow cannot convert a non-rectangular list",
+            sig.key,
+        )
+        return
     verdict = dtype_verdict(value, spec.dtype)
     got = describe(value)
     if verdict is Verdict.REJECTED:

@@ -6,11 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sm_lint import __version__
-from sm_lint.api import FileAnalysis, Linter
 from sm_lint.config import Config, ConfigError
 from sm_lint.diagnostics import RULES, Diagnostic
+
+if TYPE_CHECKING:
+    from sm_lint.api import FileAnalysis, Linter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -126,6 +129,7 @@ def _build_config(args: argparse.Namespace) -> Config:
 
 
 def cmd_lint(argv: Sequence[str]) -> int:
+    from sm_lint.api import Linter
     from sm_lint.output import report
 
     args = _lint_parser().parse_args(argv)

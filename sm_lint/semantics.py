@@ -37,6 +37,12 @@ class Value:
     kind: Kind = Kind.UNKNOWN
     dtype: str | None = None
     shape: Shape = None
+    #: A Python list whose rows differ in length: TensorFlow converts it to nothing.
+    ragged: bool = False
+    #: A tf.Variable: binds by keyword like a tensor, but never positionally.
+    variable: bool = False
+    #: For numpy string arrays: whether every string is a numeral (None: not known).
+    numerals: bool | None = None
 
     @property
     def rank(self) -> int | None:
@@ -58,13 +64,22 @@ _BITS.update({"uint32": 32, "uint64": 64})
 # is irregular in TensorFlow itself).
 PYTHON_ACCEPTS: dict[str, frozenset[str]] = {
     "bool": frozenset({"float16", "float32", "float64", "int32", "int64", "uint64", "bool"}),
+    # A list mixing bools and ints: like bools, but not into a bool input.
+    "boolint": frozenset({"float16", "float32", "float64", "int32", "int64", "uint64"}),
+    "none": frozenset(),
     "int": frozenset(FLOATS | COMPLEX | INTEGERS),
     "float": frozenset(FLOATS | COMPLEX),
     "str": frozenset({"string"}),
 }
 
 #: The dtype TensorFlow gives a Python element type when no dtype is asked for.
-PYTHON_DEFAULT_DTYPE = {"bool": "bool", "int": "int32", "float": "float32", "str": "string"}
+PYTHON_DEFAULT_DTYPE = {
+    "bool": "bool",
+    "boolint": "int32",
+    "int": "int32",
+    "float": "float32",
+    "str": "string",
+}
 
 
 class Verdict(str, enum.Enum):
@@ -85,17 +100,22 @@ def dtype_verdict(value: Value, target: str) -> Verdict:
         if accepts is None:
             return Verdict.UNKNOWN
         return Verdict.OK if target in accepts else Verdict.REJECTED
-    return _numpy_verdict(value.dtype, target)
+    return _numpy_verdict(value.dtype, target, value.numerals)
 
 
-def _numpy_verdict(source: str, target: str) -> Verdict:
+def _numpy_verdict(source: str, target: str, numerals: bool | None = None) -> Verdict:
     if source == target:
         return Verdict.OK
     if source == "string":
-        # numpy str arrays convert only to strings, and (truthiness) to bool.
+        # numpy str arrays convert to strings, to bool (truthiness), and to numbers exactly
+        # when every string is a numeral, which the analysis cannot know.
         if target == "string":
             return Verdict.OK
-        return Verdict.LOSSY if target == "bool" else Verdict.REJECTED
+        if target == "bool":
+            return Verdict.LOSSY
+        if target == "bfloat16" or numerals is False:
+            return Verdict.REJECTED
+        return Verdict.OK if numerals else Verdict.UNKNOWN
     if source not in NUMERIC or target not in NUMERIC:
         return Verdict.REJECTED if target == "string" and source in NUMERIC else Verdict.UNKNOWN
     return Verdict.LOSSY if is_lossy_cast(source, target) else Verdict.OK
@@ -156,7 +176,7 @@ def binds_positionally(
     """
     if not tf2:
         return positional_count <= input_count
-    if positional_count != 1 or input_count != 1:
+    if positional_count != 1 or input_count != 1 or value.variable:
         return False
     if value.kind is Kind.UNKNOWN:
         return None
@@ -197,23 +217,36 @@ def accepted_keywords(inputs: Mapping[str, object]) -> dict[str, str]:
     return names
 
 
+_ELEMENT_WORDS = {
+    "bool": "bool",
+    "boolint": "bool/int",
+    "int": "int",
+    "float": "float",
+    "str": "str",
+}
+_KIND_WORDS = {
+    Kind.TENSOR: "tf.Tensor",
+    Kind.NDARRAY: "numpy array",
+    Kind.LIST: "list",
+    Kind.SCALAR: "scalar",
+    Kind.STRING: "string",
+    Kind.UNKNOWN: "value",
+}
+
+
 def describe(value: Value) -> str:
-    """``float64 ndarray (64, 5)`` style, leaving out what is unknown."""
+    """``float64 numpy array (64, 5)`` style, leaving out what is unknown."""
+    if value.dtype == "none":
+        return "None"
     parts = []
     if value.dtype is not None:
-        parts.append(
-            value.dtype if value.kind in (Kind.TENSOR, Kind.NDARRAY) else f"Python {value.dtype}"
-        )
-    parts.append(
-        {
-            Kind.TENSOR: "tf.Tensor",
-            Kind.NDARRAY: "numpy array",
-            Kind.LIST: "list",
-            Kind.SCALAR: "scalar",
-            Kind.STRING: "string",
-            Kind.UNKNOWN: "value",
-        }[value.kind]
-    )
-    if value.shape is not None:
+        if value.kind in (Kind.TENSOR, Kind.NDARRAY):
+            parts.append(value.dtype)
+        else:
+            parts.append(f"Python {_ELEMENT_WORDS.get(value.dtype, value.dtype)}")
+    parts.append("tf.Variable" if value.variable else _KIND_WORDS[value.kind])
+    if value.ragged:
+        parts.append("(ragged)")
+    elif value.shape is not None:
         parts.append(format_shape(value.shape))
     return " ".join(parts)

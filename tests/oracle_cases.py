@@ -888,88 +888,58 @@ CASES += [
     dense(
         "tf.random.uniform((8, 5), 0, 10, tf.int32)",
         "SM005",
-        xfail="tf.random.uniform/normal: a positional dtype (4th argument) is ignored; "
-        "the analyzer assumes float32",
     ),
     f64(
         "tf.random.normal((4, 5), 0.0, 1.0, tf.float64)",
-        xfail="tf.random.uniform/normal: a positional dtype (4th argument) is ignored; "
-        "the analyzer assumes float32 and reports a false SM005",
     ),
     _c(
         "keras_export_dense",
         "serving_default",
         "tf.Variable(tf.zeros((2, 5)))",
         "SM004",
-        xfail="a positional tf.Variable is rejected ('too many positional arguments'; the flat "
-        "signature wants an EagerTensor), but the analyzer treats tf.Variable as a "
-        "tf.Tensor and only warns",
     ),
     tf1(
         "np.zeros((2, 3)), my_y=np.zeros((2, 3)), x_0=np.zeros((2, 3))",
         "SM004",
-        xfail="TF1: a positional argument and a keyword for the same input ('multiple values "
-        "for argument') is rejected; the linter binds the positional one, drops the "
-        "keyword silently and reports only the SM004 warning",
     ),
     _c(
         "tf1_builder",
         "only_x",
         "np.zeros((2, 3)), b_input=np.zeros((2, 3))",
         "SM004",
-        xfail="TF1: positional + keyword for the same input is rejected ('multiple values for "
-        "argument'); the linter reports only the SM004 warning",
     ),
     counts(
         "[[1, 2], [3, 4]]",
         "SM005",
         flags="[True, 1]",
-        xfail="a Python list mixing bools and ints is rejected for a bool input ('Can't "
-        "convert Python sequence with mixed types'); the analyzer treats [True, 1] "
-        "as a bool list",
     ),
     counts(
         "[[1, 2], [3, 4]]",
         "SM005",
         flags="[1, True]",
-        xfail="a Python list mixing ints and bools is rejected for a bool input; the "
-        "analyzer treats [1, True] as a bool list",
     ),
     counts(
         "np.array([['1', '2'], ['3', '4']])",
-        xfail="a numpy str array of numerals is accepted for an int32 input (numpy parses "
-        "the strings); the linter reports SM005 for every numpy str -> number",
     ),
     multi(
         "lookup",
         "text=[], ids=[1]",
-        xfail="an empty list is accepted for a string input; the analyzer types [] as a "
-        "list of floats and reports SM005",
     ),
     multi(
         "lookup",
         "text=['a'], ids=[]",
-        xfail="an empty list is accepted for an int64 input; the analyzer types [] as a "
-        "list of floats and reports SM005",
     ),
     dense(
         "None",
         "SM005",
-        xfail="None is rejected ('Attempt to convert a value (None) with an unsupported "
-        "type'); the linter says nothing",
     ),
     dense(
         "[[1.0, 2.0, 3.0, 4.0, 5.0], [1.0]]",
         "SM007",
-        xfail="a ragged literal is always rejected ('Can't convert non-rectangular Python "
-        "sequence'); the analyzer only marks its shape unknown. Which code to give it "
-        "(SM007 here) is the lead's call",
     ),
     dense(
         "[np.zeros(4), np.ones(4)]",
         "SM008",
-        xfail="a list of arrays with known shapes (real shape (2, 4)) is not inferred; the "
-        "linter says nothing",
     ),
 ]
 
@@ -1018,20 +988,14 @@ CASES += [
     two(
         "**feed",
         setup=("feed = {'a': np.zeros((2, 10))}", "feed['b'] = np.zeros((2, 5))"),
-        xfail="a dict filled in place (feed['b'] = ...) keeps its literal keys: the linter "
-        "reports SM003 for 'b', TensorFlow accepts the call",
     ),
     two(
         "**feed",
         setup=("feed = {'a': np.zeros((2, 10))}", "feed.update(b=np.zeros((2, 5)))"),
-        xfail="a dict updated in place (feed.update(...)) keeps its literal keys: the linter "
-        "reports SM003 for 'b', TensorFlow accepts the call",
     ),
     dense(
         "rows",
         setup=("rows = []", "rows.append([0.5, 0.5, 0.5, 0.5, 0.5])"),
-        xfail="a list grown in place (rows.append) keeps the shape of its literal []: the "
-        "linter reports an error for a call TensorFlow accepts",
     ),
 ]
 
@@ -1040,12 +1004,8 @@ CASES += [
         "**feed",
         "SM003",
         setup=("feed = {'a': np.zeros((2, 10)), 'b': np.zeros((2, 5))}", "del feed['b']"),
-        xfail="a dict with a key deleted in place (del feed['b']) keeps its literal keys: "
-        "TensorFlow rejects the call (missing 'b'), the linter says nothing",
     ),
     dense(
         "np.array([['1', '2', '3', '4', '5.5']])",
-        xfail="a numpy str array of numerals is accepted for a float32 input (numpy parses "
-        "the strings); the linter reports SM005 for every numpy str -> number",
     ),
 ]

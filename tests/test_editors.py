@@ -7,10 +7,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
@@ -24,21 +24,33 @@ model.signatures["serving_default"](keras_tensor=tf.constant(np.random.rand(2, 5
 
 def _project(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "keras_export_dense", tmp_path / "models" / "dense")
-    (tmp_path / "pyproject.toml").write_text("[tool.sm-lint]\nmodels = [\"models\"]\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.sm-lint]\nmodels = ["models"]\n')
     (tmp_path / "app.py").write_text(BAD)
     return tmp_path
 
 
-@pytest.mark.skipif(shutil.which("nvim") is None, reason="Neovim is not installed "
-                    "(.ci/run installs it with apt-get)")
+@pytest.mark.skipif(
+    shutil.which("nvim") is None,
+    reason="Neovim is not installed (.ci/run installs it with apt-get)",
+)
 def test_neovim_shows_the_finding(tmp_path: Path) -> None:
     project = _project(tmp_path)
     out = tmp_path / "diagnostics.json"
-    env = {**os.environ, "SM_LINT_FILE": str(project / "app.py"), "SM_LINT_OUT": str(out),
-           "SM_LINT_CMD": json.dumps([sys.executable, "-m", "sm_lint", "server"])}
+    env = {
+        **os.environ,
+        "SM_LINT_FILE": str(project / "app.py"),
+        "SM_LINT_OUT": str(out),
+        "SM_LINT_CMD": json.dumps([sys.executable, "-m", "sm_lint", "server"]),
+    }
     script = ROOT / "lsp" / "neovim" / "test_diagnostics.lua"
-    subprocess.run(["nvim", "--headless", "--clean", "-c", f"luafile {script}"], cwd=project,
-                   env=env, timeout=120, capture_output=True, check=False)
+    subprocess.run(
+        ["nvim", "--headless", "--clean", "-c", f"luafile {script}"],
+        cwd=project,
+        env=env,
+        timeout=120,
+        capture_output=True,
+        check=False,
+    )
     data = json.loads(out.read_text())
     assert data["ok"], data
     found = [(d["lnum"], d["code"], d["source"]) for d in data["diagnostics"]]
@@ -64,8 +76,12 @@ def test_vscode_extension_builds_and_its_unit_tests_pass(tmp_path: Path) -> None
     source = ROOT / "lsp" / "vscode"
     work = tmp_path / "vscode"
     shutil.copytree(source, work, ignore=shutil.ignore_patterns("node_modules", "out", "*.vsix"))
-    for step in (["npm", "ci", "--no-audit", "--no-fund"], ["npm", "run", "compile"],
-                 ["npm", "test"], ["npm", "run", "package"]):
+    for step in (
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        ["npm", "run", "compile"],
+        ["npm", "test"],
+        ["npm", "run", "package"],
+    ):
         result = subprocess.run(step, cwd=work, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, (step, result.stdout[-2000:], result.stderr[-2000:])
     assert (work / "sm-lint.vsix").stat().st_size > 10_000

@@ -197,7 +197,12 @@ FLOW_CASES = [
         "x",
         (Kind.NDARRAY, "float64", (2, 5)),
     ),
-    ("if cond:\n    x = np.zeros((2, 5))\nelse:\n    x = np.zeros((3, 5))", "x", None),
+    (
+        "if cond:\n    x = np.zeros((2, 5))\nelse:\n    x = np.zeros((3, 5))",
+        "x",
+        (Kind.NDARRAY, "float64", (None, 5)),
+    ),
+    ("if cond:\n    x = np.zeros((2, 5))\nelse:\n    x = [1, 2]", "x", None),
     ("x = np.zeros(3)\nfor i in range(3):\n    x = np.zeros(4)", "x", None),
     ("x = np.zeros(3)\nwhile cond:\n    x = x[None]", "x", None),
     ("def f(x):\n    return x\nx = f(1)", "x", None),

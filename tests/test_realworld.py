@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sm_lint.api import lint_source
+from sm_lint.api import Linter, lint_source
 from sm_lint.config import Config
 from tests.tf_support import run_with_tensorflow
 
@@ -121,9 +121,9 @@ import numpy as np
 import tensorflow as tf
 
 if len(sys.argv) > 5:
-    batch = np.zeros((2, 7), dtype=np.float32)
-else:
     batch = np.zeros((2, 4), dtype=np.float32)
+else:
+    batch = np.zeros((3, 4), dtype=np.float64)
 model = tf.saved_model.load({models!r} + "/module_multi")
 model.signatures["serving_default"](x=batch)
 """,
@@ -223,3 +223,11 @@ def test_hub_load_with_a_mapping(tmp_path: Path) -> None:
         f"hub.load({handle!r})", f"tf.saved_model.load({str(MODELS / 'keras_export_dense')!r})"
     )
     assert not run_with_tensorflow(real).ok
+
+
+def test_branches_keep_only_what_they_agree_on() -> None:
+    source = CASES["branches_that_disagree_stay_unknown"][0].format(models=str(MODELS))
+    facts = Linter(Config(models=(MODELS,))).analyze_source(source, None).facts
+    assert facts is not None
+    value = facts.calls[0].arguments[0].value
+    assert (value.kind.value, value.dtype, value.shape) == ("ndarray", None, (None, 4))

@@ -319,9 +319,8 @@ def _tf_convert(args: CallArgs) -> AbstractValue:
 
 
 def _tf_random(args: CallArgs) -> AbstractValue:
-    index = {"dtype": 3}
-    dtype = dtype_of(args.get(None, "dtype"), numpy=False) if args.has(None, "dtype") else "float32"
-    del index
+    """tf.random.normal/uniform/truncated_normal(shape, a, b, dtype, ...): dtype is 4th."""
+    dtype = dtype_of(args.get(3, "dtype"), numpy=False) if args.has(3, "dtype") else "float32"
     return _array(TENSOR, dtype, shape_arg(args.get(0, "shape")))
 
 
@@ -336,9 +335,10 @@ def _tf_range(args: CallArgs) -> AbstractValue:
 
 def _tf_variable(args: CallArgs) -> AbstractValue:
     source = as_array(args.get(0, "initial_value"), numpy=False)
-    if args.has(None, "dtype"):
-        return _array(TENSOR, dtype_of(args.get(None, "dtype"), numpy=False), source.shape)
-    return Array(source)
+    dtype = (
+        dtype_of(args.get(None, "dtype"), numpy=False) if args.has(None, "dtype") else source.dtype
+    )
+    return Array(Value(TENSOR, dtype, source.shape, variable=True))
 
 
 def _decode(default_dtype: str, rank3: bool) -> Handler:

@@ -245,7 +245,10 @@ class Interpreter:
         if isinstance(node, cst.Assign):
             value = self.expr(node.value, env)
             for target in node.targets:
-                env = self.assign(target.target, value, env)
+                if isinstance(target.target, cst.Subscript):
+                    env = self.set_item(target.target, node, node.value, value, env)
+                else:
+                    env = self.assign(target.target, value, env)
             return env
         if isinstance(node, cst.AnnAssign):
             value = self.expr(node.value, env) if node.value is not None else UNKNOWN
@@ -277,7 +280,7 @@ class Interpreter:
                 self.expr(node.value, env)
             return env
         if isinstance(node, cst.Del):
-            return self.assign(node.target, UNKNOWN, env)
+            return self.delete(node.target, env)
         for expression in _expressions(node):
             self.expr(expression, env)
         return env
@@ -302,10 +305,59 @@ class Interpreter:
         if isinstance(target, (cst.Name, cst.Attribute)):
             return self.bind(target, value, env)
         if isinstance(target, cst.Subscript):
+            # An item written in place (or deleted): the container is no longer known.
             self.expr(target.value, env)
+            key = _key(target.value)
+            if key is not None and key in env:
+                env = {**env, key: UNKNOWN}
+            return env
         if isinstance(target, cst.StarredElement):
             return self.assign(target.value, UNKNOWN, env)
         return env
+
+    def set_item(
+        self,
+        target: cst.Subscript,
+        statement: cst.CSTNode,
+        value_node: cst.BaseExpression,
+        value: AbstractValue,
+        env: Env,
+    ) -> Env:
+        """``feed["b"] = value`` adds a known key to a known dict; anything else forgets it."""
+        key = _key(target.value)
+        current = env.get(key) if key is not None else None
+        index = self.index(target.slice, env)
+        if (
+            key is not None
+            and isinstance(current, DictLit)
+            and current.items is not None
+            and isinstance(index, Const)
+            and isinstance(index.value, str)
+        ):
+            kept = tuple(item for item in current.items if item[0] != index.value)
+            return {**env, key: DictLit((*kept, (index.value, value, statement, value_node)))}
+        return self.assign(target, UNKNOWN, env)
+
+    def delete(self, target: cst.BaseExpression, env: Env) -> Env:
+        """``del feed["b"]`` removes a known key; other deletions forget the target."""
+        if isinstance(target, cst.Subscript):
+            key = _key(target.value)
+            current = env.get(key) if key is not None else None
+            index = self.index(target.slice, env)
+            if (
+                key is not None
+                and isinstance(current, DictLit)
+                and current.items is not None
+                and isinstance(index, Const)
+                and isinstance(index.value, str)
+            ):
+                kept = tuple(item for item in current.items if item[0] != index.value)
+                return {**env, key: DictLit(kept)}
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                env = self.delete(element.value, env)
+            return env
+        return self.assign(target, UNKNOWN, env)
 
     def bind(self, target: cst.BaseExpression, value: AbstractValue, env: Env) -> Env:
         key = _key(target)
@@ -494,7 +546,7 @@ class Interpreter:
         return UNKNOWN
 
     def dict_literal(self, node: cst.Dict, env: Env) -> AbstractValue:
-        items: list[tuple[str, AbstractValue, cst.CSTNode]] | None = []
+        items: list[tuple[str, AbstractValue, cst.CSTNode, cst.BaseExpression]] | None = []
         for element in node.elements:
             if not isinstance(element, cst.DictElement):
                 self.expr(element.value, env)
@@ -503,7 +555,7 @@ class Interpreter:
             key = self.expr(element.key, env)
             value = self.expr(element.value, env)
             if items is not None and isinstance(key, Const) and isinstance(key.value, str):
-                items.append((key.value, value, element))
+                items.append((key.value, value, element, element.value))
             else:
                 items = None
         return DictLit(tuple(items) if items is not None else None)
@@ -548,7 +600,7 @@ class Interpreter:
             except IndexError:
                 return UNKNOWN
         if isinstance(base, DictLit) and base.items is not None and isinstance(index, Const):
-            for key, value, _ in base.items:
+            for key, value, _, _ in base.items:
                 if key == index.value:
                     return value
         return UNKNOWN
@@ -596,6 +648,11 @@ class Interpreter:
         else:
             func = self.expr(node.func, env)
         args, opaque = self.arguments(node.args, env)
+        if isinstance(node.func, cst.Attribute) and _mutates(receiver, node.func.attr.value):
+            # feed.update(...), rows.append(...): the container changed in place.
+            key = _key(node.func.value)
+            if key is not None and key in env:
+                env[key] = UNKNOWN
         if isinstance(func, SignatureFn):
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, QualName):
@@ -615,7 +672,7 @@ class Interpreter:
                 opaque = True
             elif arg.star == "**":
                 if isinstance(value, DictLit) and value.items is not None:
-                    for key, item, _ in value.items:
+                    for key, item, _, _ in value.items:
                         args.keywords[key] = item
                 else:
                     opaque = True
@@ -719,15 +776,14 @@ class Interpreter:
             if not (isinstance(value, DictLit) and value.items is not None):
                 return []
             facts = []
-            for key, item, element in value.items:
-                assert isinstance(element, cst.DictElement)
+            for key, item, entry, value_node in value.items:
                 facts.append(
                     Argument(
                         name=key,
                         value=as_argument(item),
-                        span=self.span(element),
-                        value_span=self.span(element.value),
-                        value_text=self.text(element.value),
+                        span=self.span(entry),
+                        value_span=self.span(value_node),
+                        value_text=self.text(value_node),
                         keyword_span=None,
                         from_dict=True,
                     )
@@ -929,6 +985,15 @@ def _argument_node(node: cst.Call, index: int, keyword: str) -> cst.BaseExpressi
     if index < len(positional):
         return positional[index].value
     return None
+
+
+_PURE_METHODS = frozenset({"get", "keys", "values", "items", "copy", "count", "index"})
+
+
+def _mutates(receiver: AbstractValue | None, method: str) -> bool:
+    if isinstance(receiver, DictLit) or (isinstance(receiver, Seq) and not receiver.is_tuple):
+        return method not in _PURE_METHODS
+    return False
 
 
 def _alias_of(env: Env, module: str) -> str | None:

@@ -9,7 +9,13 @@ from sm_lint.models.types import Shape
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
 
 #: numpy's dtype for a Python element type.
-NUMPY_DEFAULT_DTYPE = {"bool": "bool", "int": "int64", "float": "float64", "str": "string"}
+NUMPY_DEFAULT_DTYPE = {
+    "bool": "bool",
+    "boolint": "int64",
+    "int": "int64",
+    "float": "float64",
+    "str": "string",
+}
 
 
 @dataclass
@@ -50,7 +56,7 @@ def _merge_element_types(types: set[str]) -> str | None:
     if types == {"int", "float"}:
         return "float"
     if types == {"bool", "int"}:
-        return "bool"  # measured: TensorFlow converts [True, 2] like a bool list
+        return "boolint"  # measured: converts like a bool list, except into bool
     return None
 
 
@@ -65,7 +71,7 @@ def literal(value: AbstractValue) -> tuple[str | None, Shape] | None:
     if not isinstance(value, Seq):
         return None
     if not value.items:
-        return ("float", (0,))
+        return (None, (0,))
     parts = [literal(item) for item in value.items]
     if any(p is None for p in parts):
         return None
@@ -85,6 +91,8 @@ def as_argument(value: AbstractValue) -> Value:
     if isinstance(value, Array):
         return value.value
     if isinstance(value, Const):
+        if value.value is None:
+            return Value(Kind.SCALAR, "none", ())
         etype = python_element_type(value.value)
         if etype == "str":
             return Value(Kind.STRING, "str", ())
@@ -93,8 +101,23 @@ def as_argument(value: AbstractValue) -> Value:
         return Value()
     info = literal(value)
     if info is not None:
-        return Value(Kind.LIST, info[0], info[1])
+        return Value(Kind.LIST, info[0], info[1], ragged=_ragged(value))
+    if isinstance(value, Seq) and value.items and all(isinstance(i, Array) for i in value.items):
+        # A list of arrays converts by stacking; its dtype conversion is not modelled.
+        stacked = stack_shapes([as_array(i, numpy=True) for i in value.items], 0)
+        return Value(Kind.LIST, None, stacked.shape if stacked is not None else None)
     return Value()
+
+
+def _ragged(value: AbstractValue) -> bool:
+    """True for a nested list literal whose rows have different lengths or depths."""
+    if not isinstance(value, Seq) or not value.items:
+        return False
+    infos = [literal(item) for item in value.items]
+    shapes = {info[1] if info is not None else None for info in infos}
+    if len(shapes) > 1:
+        return True
+    return any(_ragged(item) for item in value.items)
 
 
 def as_array(value: AbstractValue, *, numpy: bool) -> Value:
@@ -110,12 +133,29 @@ def as_array(value: AbstractValue, *, numpy: bool) -> Value:
         )
     info = literal(value)
     if info is not None:
-        return Value(kind, _default(info[0], numpy), info[1])
+        numerals = _numerals(value) if numpy and info[0] == "str" else None
+        return Value(kind, _default(info[0], numpy), info[1], numerals=numerals)
     if isinstance(value, Seq):
         stacked = stack_shapes([as_array(item, numpy=numpy) for item in value.items], 0)
         if stacked is not None:
             return Value(kind, stacked.dtype, stacked.shape)
     return Value(kind)
+
+
+def _numerals(value: AbstractValue) -> bool | None:
+    """Whether every string in a literal parses as a number (numpy converts those)."""
+    if isinstance(value, Seq):
+        results = [_numerals(item) for item in value.items]
+        if False in results:
+            return False
+        return None if None in results else True
+    if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
+        try:
+            float(value.value)
+        except ValueError:
+            return False
+        return True
+    return None
 
 
 def _default(etype: str | None, numpy: bool) -> str | None:

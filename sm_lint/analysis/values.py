@@ -38,9 +38,10 @@ class Seq(AbstractValue):
 
 @dataclass(frozen=True)
 class DictLit(AbstractValue):
-    """A dict literal with constant string keys (None when not all keys are known)."""
+    """A dict with constant string keys (None when not all keys are known). Each item is
+    (key, value, the node spanning the entry, the value's node)."""
 
-    items: tuple[tuple[str, AbstractValue, cst.CSTNode], ...] | None
+    items: tuple[tuple[str, AbstractValue, cst.CSTNode, cst.BaseExpression], ...] | None
 
 
 @dataclass(frozen=True)
@@ -105,5 +106,14 @@ class CallResult(AbstractValue):
 
 
 def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
-    """The value known after two branches: kept only where both agree."""
-    return a if a == b else UNKNOWN
+    """The value known after two branches: kept only where both agree (for arrays, the
+    kind, dtype and each dimension separately)."""
+    if a == b:
+        return a
+    if isinstance(a, Array) and isinstance(b, Array) and a.value.kind == b.value.kind:
+        x, y = a.value, b.value
+        shape = None
+        if x.shape is not None and y.shape is not None and len(x.shape) == len(y.shape):
+            shape = tuple(p if p == q else None for p, q in zip(x.shape, y.shape, strict=True))
+        return Array(Value(x.kind, x.dtype if x.dtype == y.dtype else None, shape))
+    return UNKNOWN

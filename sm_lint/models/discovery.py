@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from sm_lint.models.reader import PB, PBTXT
+from sm_lint.models.reader import PB, PBTXT, is_version
 
 # Folders inside a SavedModel, and folders no model lives in.
 _SKIP = frozenset({"variables", "assets", "assets.extra", ".git", "__pycache__", "node_modules"})
@@ -42,6 +42,6 @@ def _walk(root: Path) -> Iterable[Path]:
         if PB in files or PBTXT in files:
             dirs[:] = []
             parent = here.parent
-            yield parent if here.name.isdigit() and here != root else here
+            yield parent if is_version(here.name) and here != root else here
             continue
         dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))

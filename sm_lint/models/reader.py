@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def resolve_model_dir(path: Path | str) -> Path:
         versions = sorted(
             (int(child.name), child)
             for child in folder.iterdir()
-            if child.name.isdigit() and child.is_dir() and model_file(child) is not None
+            if is_version(child.name) and child.is_dir() and model_file(child) is not None
         )
     except PermissionError as error:
         raise ModelReadError(folder, "permission denied") from error
@@ -61,6 +62,11 @@ def resolve_model_dir(path: Path | str) -> Path:
     if (folder / "variables").is_dir():
         raise ModelReadError(folder, f"has variables/ but no {PB}: not a complete SavedModel")
     raise ModelReadError(folder, f"not a SavedModel folder (no {PB} or {PBTXT})")
+
+
+def is_version(name: str) -> bool:
+    """A TensorFlow Serving version folder name: ASCII digits only."""
+    return name.isascii() and name.isdigit()
 
 
 def read_signatures(path: Path | str, tags: tuple[str, ...] | None = None) -> ModelSignatures:
@@ -81,7 +87,8 @@ def read_signatures(path: Path | str, tags: tuple[str, ...] | None = None) -> Mo
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
-        return hit[2]
+        # Same file, maybe reached by another spelling: answer with the caller's path.
+        return hit[2] if hit[2].path == folder else replace(hit[2], path=folder)
     result = _parse(folder, file, tags)
     with _cache_lock:
         _cache[key] = (stat.st_mtime_ns, stat.st_size, result)
@@ -108,13 +115,20 @@ def _decode(file: Path) -> Any:
         else:
             proto.ParseFromString(data)
     except (message.DecodeError, text_format.ParseError) as error:
-        detail = str(error).splitlines()[0] if str(error) else "parse error"
+        detail = _one_line(str(error)) or "parse error"
         raise ModelReadError(file, f"corrupt or truncated SavedModel ({detail})") from error
     except UnicodeDecodeError as error:
         raise ModelReadError(file, "not a text-format SavedModel (not UTF-8)") from error
     except (RecursionError, ValueError, OverflowError, MemoryError) as error:
         raise ModelReadError(file, f"corrupt SavedModel ({type(error).__name__})") from error
     return proto
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """The first line of *text*, printable characters only, at most *limit* long."""
+    first = text.splitlines()[0] if text else ""
+    clean = "".join(c if c.isprintable() else "?" for c in first)
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSignatures:
