@@ -14,13 +14,16 @@ from pathlib import Path
 
 import libcst as cst
 
-from sm_lint.analysis.facts import FileFacts, SignatureCall, Span
+from sm_lint import observed
+from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall, Span
 from sm_lint.analysis.interpreter import analyze_module
 from sm_lint.analysis.resolve import ModelResolver, Resolution
 from sm_lint.checks import Context, check_call, check_lookup, check_model_load
 from sm_lint.config import Config
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
 from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
+from sm_lint.observed import Observed
+from sm_lint.semantics import Kind
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 # Files that cannot contain a model load are not parsed at all.
@@ -47,6 +50,8 @@ class FileAnalysis:
     facts: FileFacts | None
     loads: dict[int, ResolvedLoad] = field(default_factory=dict)
     syntax_error: Diagnostic | None = None
+    #: Call id -> input name ("#0" for the first positional) -> what runs observed there.
+    observed: dict[int, dict[str, list[Observed]]] = field(default_factory=dict)
 
     def model_for(self, call: SignatureCall) -> ResolvedLoad | None:
         return self.loads.get(call.load_id)
@@ -60,6 +65,7 @@ class Linter:
     ) -> None:
         self.config = config or Config()
         self.resolver = ModelResolver(self.config)
+        self._observed_cache: tuple[int, observed.Observations] | None = None
         #: Called with each file's analysis (``--verbose`` uses it to explain resolution).
         self.observer = observer
 
@@ -97,7 +103,34 @@ class Linter:
             )
             for load in facts.loads
         }
-        return FileAnalysis(name, facts, loads)
+        return FileAnalysis(name, facts, loads, observed=self._observed(facts, path))
+
+    def _observed(
+        self, facts: FileFacts, path: str | os.PathLike[str] | None
+    ) -> dict[int, dict[str, list[Observed]]]:
+        """What earlier runs observed at this file's call sites (``.sm-lint/observed.json``)."""
+        root = self.config.project_root or Path.cwd()
+        if path is None or not facts.calls:
+            return {}
+        stored = self._observations(root)
+        if not stored:
+            return {}
+        out = {}
+        for call in facts.calls:
+            site = stored.get(observed.site_key(root, os.fspath(path), call.span.line))
+            if site:
+                out[call.id] = site
+        return out
+
+    def _observations(self, root: Path) -> observed.Observations:
+        file = observed.path_for(root)
+        try:
+            stamp = file.stat().st_mtime_ns
+        except OSError:
+            return {}
+        if self._observed_cache is None or self._observed_cache[0] != stamp:
+            self._observed_cache = (stamp, observed.load(root))
+        return self._observed_cache[1]
 
     def _resolve(
         self,
@@ -165,9 +198,19 @@ class Linter:
         for call in facts.calls:
             resolved = analysis.loads[call.load_id]
             if resolved.model is not None:
-                findings.extend(
-                    check_call(self._context(analysis, resolved, facts), call, resolved.model)
-                )
+                ctx = self._context(analysis, resolved, facts)
+                filled, from_run = with_observed(call, analysis.observed.get(call.id, {}))
+                for finding in check_call(ctx, filled, resolved.model):
+                    if any(
+                        finding.line == a.value_span.line and finding.column == a.value_span.column
+                        for a in from_run
+                    ):
+                        finding = replace(
+                            finding,
+                            origin="runtime",
+                            message=f"{finding.message} (observed at run time)",
+                        )
+                    findings.append(finding)
         return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
 
     @staticmethod
@@ -243,6 +286,26 @@ class Linter:
         for file in iter_source_files(paths, self.config.exclude):
             findings.extend(self.lint_file(file))
         return findings
+
+
+def with_observed(
+    call: SignatureCall, observations: dict[str, list[Observed]]
+) -> tuple[SignatureCall, list[Argument]]:
+    """*call* with each statically unknown argument replaced by the one value every run
+    observed for it; also the arguments so replaced."""
+    if not observations:
+        return call, []
+    arguments, replaced = [], []
+    positional = 0
+    for arg in call.arguments:
+        key = arg.name if arg.name is not None else f"#{positional}"
+        positional += arg.name is None
+        seen = observed.agreed(observations.get(key, []))
+        if arg.value.kind is Kind.UNKNOWN and seen is not None:
+            arg = replace(arg, value=seen)
+            replaced.append(arg)
+        arguments.append(arg)
+    return replace(call, arguments=tuple(arguments)), replaced
 
 
 def iter_source_files(

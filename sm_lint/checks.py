@@ -400,8 +400,8 @@ def check_value(
     if mismatch is None:
         return
     tensor_note = (
-        " TensorFlow does not check a tf.Tensor's shape when binding: the call fails "
-        "inside the model or computes on the wrong data."
+        " A tf.Tensor's shape is not checked when every argument is a tensor: the call then "
+        "fails inside the model or computes on the wrong data."
         if value.kind is Kind.TENSOR
         else ""
     )

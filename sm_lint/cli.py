@@ -302,7 +302,52 @@ def cmd_server(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"show": cmd_show, "calls": cmd_calls, "rules": cmd_rules, "server": cmd_server}
+def cmd_run(argv: Sequence[str]) -> int:
+    """``sm-lint run [--format F] SCRIPT [ARGS ...]``: run with every signature call checked."""
+    fmt = "text"
+    argv = list(argv)
+    while argv and argv[0].startswith("--format"):
+        option = argv.pop(0)
+        fmt = option.split("=", 1)[1] if "=" in option else (argv.pop(0) if argv else "")
+    if fmt not in ("text", "json"):
+        return _fail(f"run: --format must be text or json, not {fmt!r}")
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: sm-lint run [--format text|json] SCRIPT [ARGS ...]")
+        return EXIT_OK if argv else EXIT_ERROR
+    script = argv[0]
+    if not os.path.isfile(script):
+        return _fail(f"{script}: no such file")
+    from sm_lint.output import report
+    from sm_lint.runtime.guard import Recorder
+    from sm_lint.runtime.run import run_script, unique
+
+    recorder = Recorder()
+    status = run_script(script, argv[1:], recorder)
+    findings = unique(recorder.findings)
+    out = sys.stderr if fmt == "text" else sys.stdout
+    if fmt == "json":
+        report.write(report.render_json(findings), out)
+    else:
+        text = report.render_text(findings, _source_lines, color=report.use_color(out))
+        report.write(text, out)
+        calls = recorder.calls
+        report.write(
+            f"sm-lint: {calls} signature call{'' if calls == 1 else 's'} checked; "
+            + report.summary(findings),
+            out,
+        )
+    if status == 0 and findings:
+        return EXIT_FINDINGS
+    return status
+
+
+_COMMANDS = {
+    "show": cmd_show,
+    "calls": cmd_calls,
+    "rules": cmd_rules,
+    "server": cmd_server,
+    "run": cmd_run,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
 from sm_lint.api import FileAnalysis, Linter, ResolvedLoad
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.observed import Observed
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value, accepted_keywords, describe
 
 
@@ -88,6 +89,25 @@ def _value_text(value: Value) -> str:
     return describe(value)
 
 
+def _observed_for(analysis: FileAnalysis, call: SignatureCall, arg: Argument) -> list[Observed]:
+    observations = analysis.observed.get(call.id, {})
+    if arg.name is not None:
+        return observations.get(arg.name, [])
+    index = [a for a in call.arguments if a.name is None].index(arg)
+    return observations.get(f"#{index}", [])
+
+
+def _short(value: Value) -> str:
+    """``float64 (64, 5)``: dtype and shape only."""
+    dtype = (
+        value.dtype
+        if value.kind in (Kind.TENSOR, Kind.NDARRAY)
+        else (PYTHON_DEFAULT_DTYPE.get(value.dtype or "", value.dtype))
+    )
+    shape = format_shape(value.shape) if value.shape is not None else None
+    return " ".join(p for p in (dtype, shape) if p) or "unknown"
+
+
 def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
     """What to show at a position: an argument's value against its input, a signature
     table on a lookup or call, an output's spec on ``result["key"]``."""
@@ -109,6 +129,10 @@ def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
                 text = f"**{name}**: {_value_text(arg.value)}"
                 if spec is not None:
                     text += f"\n\nexpects `{spec.name}`: {_spec(spec)}"
+                for seen in _observed_for(analysis, call, arg):
+                    times = "once" if seen.count == 1 else f"{seen.count} times"
+                    kind = describe(Value(seen.value.kind))
+                    text += f"\n\nobserved at run time: {_short(seen.value)} ({kind}, {times})"
                 return Hover(text, arg.span)
         return Hover(signature_markdown(model, sig), call.func_span)
     for call in facts.calls:

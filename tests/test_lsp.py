@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
 import tempfile
@@ -275,3 +276,35 @@ async def test_a_failing_request_does_not_kill_the_server(client: LanguageClient
     assert any("hover failed" in m.message for m in client.log_messages)
     # Still serving.
     assert [d.code for d in await _open(client, "alive.py", SOURCE)] == ["SM005"]
+
+
+@pytest.mark.asyncio
+async def test_hover_shows_values_observed_at_run_time(client: LanguageClient) -> None:
+    text = (
+        'import tensorflow as tf\nmodel = tf.saved_model.load("models/dense")\n'
+        "def predict(batch):\n"
+        '    return model.signatures["serving_default"](keras_tensor=batch)\n'
+    )
+    folder = PROJECT / ".sm-lint"
+    folder.mkdir(exist_ok=True)
+    (folder / "observed.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "sites": {
+                    "src/observed.py:4": {
+                        "keras_tensor": [
+                            {"kind": "ndarray", "dtype": "float64", "shape": [64, 5], "count": 3}
+                        ]
+                    }
+                },
+            }
+        )
+    )
+    diagnostics = await _open(client, "observed.py", text)
+    assert [d.code for d in diagnostics] == []  # float64 arrays are cast: no finding
+    result = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=_uri("observed.py")), lsp.Position(3, 63))
+    )
+    assert result is not None and isinstance(result.contents, lsp.MarkupContent)
+    assert "observed at run time: float64 (64, 5) (numpy array, 3 times)" in result.contents.value

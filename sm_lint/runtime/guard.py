@@ -1,0 +1,401 @@
+"""Check real signature calls before TensorFlow sees them, with the static checks.
+
+Each argument of a guarded call is described as a :class:`sm_lint.semantics.Value` (kind,
+dtype, shape, all known at run time) and run through :func:`sm_lint.checks.check_call`,
+the very function the static analyzer uses, so both always agree on the same facts.
+TensorFlow is imported lazily: only values that already are tensors need it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sm_lint.analysis.facts import Argument, SignatureCall, Span
+from sm_lint.checks import Context, check_call
+from sm_lint.diagnostics import Diagnostic, Severity
+from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.semantics import Kind, Value
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class SignatureCallError(TypeError):
+    """A signature call that breaks the signature; raised before TensorFlow runs it."""
+
+    def __init__(self, message: str, findings: list[Diagnostic]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+class SignatureCallWarning(UserWarning):
+    """A signature call that works but loses data or is fragile (SM004, SM006, SM009)."""
+
+
+@dataclass
+class Recorder:
+    """What guarded calls found; ``sm-lint run`` and the pytest plugin report it."""
+
+    #: True: record errors and let TensorFlow decide (``sm-lint run``); False: raise.
+    report_only: bool = False
+    calls: int = 0
+    findings: list[Diagnostic] = field(default_factory=list)
+    #: (path, line) -> input name -> observed Value descriptions, for the static side.
+    observed: dict[tuple[str, int], dict[str, list[Value]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+RECORDER = Recorder()
+
+
+def save_observations(recorder: Recorder, root: Path | None = None) -> Path | None:
+    """Merge what *recorder* saw into ``.sm-lint/observed.json`` under the project root
+    (the folder of the nearest pyproject.toml, else the working directory)."""
+    from collections import Counter
+
+    from sm_lint import observed
+    from sm_lint.config import find_pyproject
+
+    if not recorder.observed:
+        return None
+    if root is None:
+        pyproject = find_pyproject(Path.cwd())
+        root = pyproject.parent if pyproject is not None else Path.cwd()
+    new: observed.Observations = {}
+    with recorder.lock:
+        for (path, line), inputs in recorder.observed.items():
+            if path.startswith("<"):
+                continue
+            site = new.setdefault(observed.site_key(root, path, line), {})
+            for name, values in inputs.items():
+                site[name] = [observed.Observed(v, n) for v, n in Counter(values).items()]
+    try:
+        return observed.save(root, new) if new else None
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------- values
+def _tensor_like(value: Any) -> Value | None:
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return None
+    if isinstance(value, tf.Variable):
+        return Value(Kind.TENSOR, value.dtype.name, _dims(value.shape), variable=True)
+    if isinstance(value, tf.Tensor):
+        return Value(Kind.TENSOR, value.dtype.name, _dims(value.shape))
+    return None
+
+
+def _dims(shape: Any) -> tuple[int | None, ...] | None:
+    """A TensorShape as a tuple (None for unknown dimensions), None for unknown rank."""
+    try:
+        return tuple(None if d is None else int(d) for d in shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def _numpy_value(value: Any) -> Value | None:
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, (np.ndarray, np.generic)):
+        return None
+    kind = value.dtype.kind
+    shape = tuple(int(d) for d in np.shape(value))
+    if kind in "US":
+        numerals = True
+        for item in np.asarray(value).ravel().tolist():
+            try:
+                float(item)
+            except (TypeError, ValueError):
+                numerals = False
+                break
+        return Value(Kind.NDARRAY, "string", shape, numerals=numerals)
+    if kind == "O":
+        return Value(Kind.NDARRAY, None, shape)
+    return Value(Kind.NDARRAY, value.dtype.name, shape)
+
+
+def _python_value(value: Any) -> Value:
+    if value is None:
+        return Value(Kind.SCALAR, "none", ())
+    if isinstance(value, bool):
+        return Value(Kind.SCALAR, "bool", ())
+    if isinstance(value, int):
+        return Value(Kind.SCALAR, "int", ())
+    if isinstance(value, float):
+        return Value(Kind.SCALAR, "float", ())
+    if isinstance(value, (str, bytes)):
+        return Value(Kind.STRING, "str", ())
+    if isinstance(value, (list, tuple)):
+        return _list_value(value)
+    return Value()
+
+
+def _list_value(value: list[Any] | tuple[Any, ...]) -> Value:
+    """A Python list: its shape (or raggedness) and element type, as TensorFlow sees it."""
+    types: set[str] = set()
+
+    def walk(item: Any) -> tuple[int | None, ...] | None:
+        if isinstance(item, (list, tuple)):
+            shapes = {walk(x) for x in item}
+            if None in shapes or len(shapes) > 1:
+                return None
+            inner = next(iter(shapes), ()) or ()
+            return (len(item), *inner)
+        described = describe_value(item)
+        if described.kind in (Kind.SCALAR, Kind.STRING) and described.dtype is not None:
+            types.add(described.dtype)
+        elif described.kind in (Kind.TENSOR, Kind.NDARRAY) and described.shape is not None:
+            types.add("array")
+            return described.shape
+        else:
+            types.add("other")
+        return ()
+
+    shape = walk(value)
+    if types == {"int", "float"}:
+        etype: str | None = "float"
+    elif types == {"bool", "int"}:
+        etype = "boolint"
+    elif len(types) == 1 and "array" not in types and "other" not in types:
+        etype = next(iter(types))
+    else:
+        etype = None
+    if shape is None:
+        return Value(Kind.LIST, etype, None, ragged=True)
+    return Value(Kind.LIST, etype, shape)
+
+
+def describe_value(value: Any) -> Value:
+    """What a real argument is: kind, dtype and shape, as the checks understand them."""
+    return _tensor_like(value) or _numpy_value(value) or _python_value(value)
+
+
+# ------------------------------------------------------------------ signatures
+def _spec(name: str, spec: Any) -> TensorSpec:
+    dtype = getattr(getattr(spec, "dtype", None), "name", None) or "unknown"
+    shape = getattr(spec, "shape", None)
+    dims = None if shape is None or shape.rank is None else _dims(shape)
+    return TensorSpec(name=name, dtype=dtype, shape=dims)
+
+
+def signature_of(key: str, fn: Any) -> Signature:
+    """A :class:`Signature` from a loaded signature function's own structured specs."""
+    _, kwargs = fn.structured_input_signature
+    outputs = fn.structured_outputs if isinstance(fn.structured_outputs, Mapping) else {}
+    return Signature(
+        key=key,
+        method="",
+        inputs={name: _spec(name, spec) for name, spec in sorted(kwargs.items())},
+        outputs={name: _spec(name, spec) for name, spec in sorted(outputs.items())},
+    )
+
+
+def model_of(loaded: Any, path: str | None) -> ModelSignatures:
+    # TF1 models come back from tf.saved_model.load with ``prune``; TF2 objects do not.
+    signatures = {key: signature_of(key, fn) for key, fn in loaded.signatures.items()}
+    return ModelSignatures(
+        path=Path(path or "<loaded model>"),
+        tags=("serve",),
+        signatures=signatures,
+        tf2=not hasattr(loaded, "prune"),
+    )
+
+
+# ------------------------------------------------------------------- guarding
+def _caller() -> tuple[str, Span]:
+    """The first frame outside sm-lint, TensorFlow and Keras: the user's call site."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not (
+            name.startswith(_PACKAGE_DIR)
+            or os.sep + "tensorflow" + os.sep in name
+            or os.sep + "keras" + os.sep in name
+            or name.startswith("<frozen")
+        ):
+            return name, _frame_span(frame)
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<unknown>", Span(1, 1, 1, 1)
+
+
+def _frame_span(frame: Any) -> Span:
+    """The source range of the call being executed in *frame* (columns where known)."""
+    line = frame.f_lineno or 1
+    try:
+        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+    except (AttributeError, IndexError):
+        return Span(line, 1, line, 1)
+    start, end, column, end_column = positions
+    if start is None or end is None or column is None or end_column is None:
+        return Span(line, 1, line, 1)
+    return Span(start, column + 1, end, end_column + 1)
+
+
+def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any], span: Span) -> tuple[Argument, ...]:
+    described = [Argument(None, describe_value(a), span, span, repr_short(a)) for a in args]
+    described += [
+        Argument(k, describe_value(v), span, span, repr_short(v), keyword_span=span)
+        for k, v in kwargs.items()
+    ]
+    return tuple(described)
+
+
+def repr_short(value: Any) -> str:
+    return f"<{type(value).__name__}>"
+
+
+def _inputs_table(sig: Signature) -> str:
+    rows = [
+        f"    {name}: {spec.dtype} {format_shape(spec.shape)}" for name, spec in sig.inputs.items()
+    ]
+    return "\n".join(rows) or "    (none)"
+
+
+def explain(findings: list[Diagnostic], sig: Signature, where: tuple[str, int]) -> str:
+    """The SignatureCallError message: every problem, then the real inputs."""
+    lines = [f"bad call of signature {sig.key!r} at {where[0]}:{where[1]}:"]
+    lines += [f"  {d.code} {d.message}" for d in findings]
+    lines += [f"  the signature's inputs:\n{_inputs_table(sig)}"]
+    return "\n".join(lines)
+
+
+class GuardedFunction:
+    """A signature function whose calls are checked first. Anything else is delegated."""
+
+    def __init__(self, fn: Any, key: str, model: ModelSignatures, recorder: Recorder) -> None:
+        self._fn = fn
+        self._key = key
+        self._model = model
+        self._recorder = recorder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fn, name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        path, span = _caller()
+        where = (path, span.line)
+        # Called by Keras' TFSMLayer: Keras converted the value and passes it positionally.
+        through_layer = os.sep + "keras" + os.sep in sys._getframe(1).f_code.co_filename
+        call = SignatureCall(
+            id=0,
+            load_id=0,
+            key=self._key,
+            span=span,
+            func_span=span,
+            arguments=_arguments(args, kwargs, span),
+            opaque_arguments=False,
+            layer=through_layer,
+        )
+        ctx = Context(where[0], str(self._model.path))
+        findings = [replace_origin(d) for d in check_call(ctx, call, self._model)]
+        self._record(where, call, findings)
+        errors = [d for d in findings if d.severity is Severity.ERROR]
+        sig = self._model.signatures[self._key]
+        if errors and not self._recorder.report_only:
+            raise SignatureCallError(explain(errors, sig, where), errors)
+        for d in findings:
+            if d.severity is not Severity.ERROR:
+                warnings.warn_explicit(
+                    f"{d.code} {d.message}", SignatureCallWarning, where[0], where[1]
+                )
+        return self._fn(*args, **kwargs)
+
+    def _record(
+        self, where: tuple[str, int], call: SignatureCall, findings: list[Diagnostic]
+    ) -> None:
+        with self._recorder.lock:
+            self._recorder.calls += 1
+            self._recorder.findings.extend(findings)
+            site = self._recorder.observed.setdefault(where, {})
+            positional = 0
+            for arg in call.arguments:
+                name = arg.name if arg.name is not None else f"#{positional}"
+                positional += arg.name is None
+                site.setdefault(name, []).append(arg.value)
+
+
+def replace_origin(d: Diagnostic) -> Diagnostic:
+    return replace(d, origin="runtime")
+
+
+class GuardedSignatures(Mapping[str, Any]):
+    """``loaded.signatures`` with every function guarded."""
+
+    def __init__(
+        self, signatures: Mapping[str, Any], model: ModelSignatures, recorder: Recorder
+    ) -> None:
+        self._signatures = signatures
+        self._guarded = {k: GuardedFunction(fn, k, model, recorder) for k, fn in signatures.items()}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._guarded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._guarded)
+
+    def __len__(self) -> int:
+        return len(self._guarded)
+
+
+def guard(
+    loaded: Any, path: str | os.PathLike[str] | None = None, recorder: Recorder | None = None
+) -> Any:
+    """Return *loaded* with every ``loaded.signatures[...]`` function checked before it
+    runs. Idempotent; returns *loaded* itself."""
+    if isinstance(getattr(loaded, "signatures", None), GuardedSignatures):
+        return loaded
+    model = model_of(loaded, None if path is None else os.fspath(path))
+    object.__setattr__(
+        loaded, "signatures", GuardedSignatures(loaded.signatures, model, recorder or RECORDER)
+    )
+    return loaded
+
+
+_original_load: Callable[..., Any] | None = None
+_install_lock = threading.Lock()
+
+
+def install(recorder: Recorder | None = None) -> None:
+    """Guard everything loaded from now on: ``tf.saved_model.load`` (and so Keras'
+    ``TFSMLayer``, which loads through it) returns guarded objects."""
+    global _original_load
+    import tensorflow as tf
+
+    with _install_lock:
+        if _original_load is not None:
+            return
+        original = tf.saved_model.load
+        target = recorder or RECORDER
+
+        def load(export_dir: Any, *args: Any, **kwargs: Any) -> Any:
+            return guard(original(export_dir, *args, **kwargs), os.fspath(export_dir), target)
+
+        load.__wrapped__ = original  # type: ignore[attr-defined]
+        load.__doc__ = original.__doc__
+        _original_load = original
+        tf.saved_model.load = load
+        compat = getattr(getattr(tf, "compat", None), "v2", None)
+        if compat is not None and getattr(compat.saved_model, "load", None) is original:
+            compat.saved_model.load = load
+
+
+def uninstall() -> None:
+    """Undo :func:`install`; objects already guarded stay guarded."""
+    global _original_load
+    import tensorflow as tf
+
+    with _install_lock:
+        if _original_load is not None:
+            patched = tf.saved_model.load
+            tf.saved_model.load = _original_load
+            compat = getattr(getattr(tf, "compat", None), "v2", None)
+            if compat is not None and getattr(compat.saved_model, "load", None) is patched:
+                compat.saved_model.load = _original_load
+            _original_load = None

@@ -1,0 +1,207 @@
+"""The runtime checker with real TensorFlow: guard(), install(), `sm-lint run`, the pytest
+plugin, and the run-time facts it leaves for the static side."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+from sm_lint.runtime import SignatureCallError, SignatureCallWarning, guard, install, uninstall
+
+np = pytest.importorskip("numpy")
+tf = pytest.importorskip("tensorflow")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "models"
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(scope="module")
+def two_inputs() -> object:
+    return guard(tf.saved_model.load(str(FIXTURES / "keras_two_inputs")))
+
+
+def test_error_lists_every_problem_before_tensorflow_runs(two_inputs: object) -> None:
+    fn = two_inputs.signatures["serving_default"]  # type: ignore[attr-defined]
+    with pytest.raises(SignatureCallError) as info:
+        fn(a=tf.constant(np.random.rand(32, 12)), bb=np.zeros((32, 5), np.float32))
+    message = str(info.value)
+    assert isinstance(info.value, TypeError)  # existing `except TypeError` keeps working
+    assert f"at {__file__}:" in message  # the caller's file and line
+    assert "SM002 'bb' is not an input of signature 'serving_default'; did you mean 'b'?" in message
+    assert "SM005 input 'a' expects float32, got float64 tf.Tensor (32, 12)" in message
+    assert "SM008 input 'a' expects shape (?, 10), got (32, 12)" in message
+    assert "    a: float32 (?, 10)\n    b: float32 (?, 5)" in message
+    assert [d.code for d in info.value.findings] == ["SM002", "SM005", "SM008"]
+
+
+def test_good_call_goes_through_unchanged(two_inputs: object) -> None:
+    raw = tf.saved_model.load(str(FIXTURES / "keras_two_inputs"))
+    a, b = np.random.rand(4, 10), np.random.rand(4, 5)
+    guarded = two_inputs.signatures["serving_default"](a=a, b=b)  # type: ignore[attr-defined]
+    plain = raw.signatures["serving_default"](a=a, b=b)
+    assert guarded.keys() == plain.keys()
+    np.testing.assert_array_equal(guarded["output_0"].numpy(), plain["output_0"].numpy())
+
+
+def test_lossy_cast_warns() -> None:
+    model = guard(tf.saved_model.load(str(FIXTURES / "module_multi")))
+    with pytest.warns(SignatureCallWarning, match="SM006 input 'image' expects uint8"):
+        model.signatures["classify_image"](image=np.random.rand(1, 8, 8, 3))
+
+
+def test_install_guards_loads_and_tfsm_layers() -> None:
+    import keras
+
+    install()
+    try:
+        model = tf.saved_model.load(str(FIXTURES / "keras_export_dense"))
+        with pytest.raises(SignatureCallError, match="SM007"):
+            model.signatures["serving_default"](keras_tensor=np.zeros(5, np.float32))
+        layer = keras.layers.TFSMLayer(
+            str(FIXTURES / "keras_export_dense"), call_endpoint="serving_default"
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SignatureCallWarning)  # no positional-call noise
+            assert layer(np.zeros((2, 5)))["output_0"].shape == (2, 10)
+        with pytest.raises(
+            Exception, match="SM005 input 'keras_tensor' expects float32, got int64"
+        ):
+            layer(np.ones((2, 5), np.int64))
+    finally:
+        uninstall()
+    plain = tf.saved_model.load(str(FIXTURES / "keras_export_dense"))
+    assert type(plain.signatures).__name__ == "_SignatureMap"
+
+
+BAD_SCRIPT = """import sys
+import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load(sys.argv[1])
+model.signatures["serving_default"](**{"x:0": tf.ones((2, 1)), "my/y": tf.ones((2, 3))})
+print("still running", sys.argv[2:])
+"""
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sm_lint", "run", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+
+
+def test_sm_lint_run_reports_and_keeps_the_scripts_behaviour(tmp_path: Path) -> None:
+    script = tmp_path / "job.py"
+    script.write_text(BAD_SCRIPT)
+    result = _run("--format", "json", str(script), str(FIXTURES / "tf1_builder"), "x", cwd=tmp_path)
+    # TensorFlow accepts a wrongly shaped tensor when every argument is a tensor, and this
+    # model's add broadcasts it: the script runs on, computing on the wrong data; the
+    # finding is reported at exit, with exit status 1.
+    assert "still running ['x']" in result.stdout
+    assert result.returncode == 1, result.stderr
+    report = result.stdout[result.stdout.index("\n[") + 1 :]  # after the script's own output
+    findings = json.loads(report)
+    assert [(f["code"], f["line"], Path(f["path"]).name) for f in findings] == [
+        ("SM008", 6, "job.py")
+    ]
+    good = tmp_path / "good.py"
+    good.write_text(BAD_SCRIPT.replace("tf.ones((2, 1))", "tf.ones((2, 3))"))
+    ok = _run(str(good), str(FIXTURES / "tf1_builder"), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "sm-lint: 1 signature call checked; All checks passed." in ok.stderr
+
+
+def test_sm_lint_run_returns_the_scripts_own_status(tmp_path: Path) -> None:
+    script = tmp_path / "exit.py"
+    script.write_text("import sys\nsys.exit(3)\n")
+    assert _run(str(script), cwd=tmp_path).returncode == 3
+    crash = tmp_path / "crash.py"
+    crash.write_text("raise ValueError('boom')\n")
+    result = _run(str(crash), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "ValueError: boom" in result.stderr and 'crash.py", line 1' in result.stderr
+
+
+def test_pytest_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_model=f"""
+import numpy as np
+import tensorflow as tf
+
+MODEL = {str(FIXTURES / "keras_export_dense")!r}
+
+def test_good():
+    model = tf.saved_model.load(MODEL)
+    model.signatures["serving_default"](keras_tensor=np.zeros((2, 5)))
+
+def test_bad():
+    model = tf.saved_model.load(MODEL)
+    model.signatures["serving_default"](inputs=np.zeros((2, 5)))
+"""
+    )
+    result = pytester.runpytest_subprocess("--sm-lint", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*SignatureCallError: bad call of signature 'serving_default'*",
+            "*SM002 'inputs' is not an input of signature 'serving_default'; did you mean 'keras_tensor'?*",
+            "sm-lint: 2 signature calls checked, 1 error, 0 warnings",
+        ]
+    )
+    without = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    without.assert_outcomes(passed=1, failed=1)  # TensorFlow's own TypeError
+
+
+def test_observed_facts_feed_the_static_linter(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "keras_export_dense", tmp_path / "dense")
+    (tmp_path / "pyproject.toml").write_text('[tool.sm-lint]\nmodels = ["."]\n')
+    (tmp_path / "app.py").write_text(
+        "import numpy as np\nimport tensorflow as tf\n\n"
+        "def predict(batch):\n"
+        "    model = tf.saved_model.load('dense')\n"
+        "    return model.signatures['serving_default'](keras_tensor=batch)\n\n"
+        "for rows in (2, 3):\n"
+        "    try:\n"
+        "        predict(np.zeros((rows, 4), np.float32))\n"
+        "    except TypeError:\n"
+        "        pass\n"
+    )
+    lint = [sys.executable, "-m", "sm_lint", "app.py", "--format", "json"]
+    before = subprocess.run(lint, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert json.loads(before.stdout) == []  # `batch` is a parameter: unknown statically
+    _run("app.py", cwd=tmp_path)
+    stored = json.loads((tmp_path / ".sm-lint" / "observed.json").read_text())
+    observations = stored["sites"]["app.py:6"]["keras_tensor"]
+    assert sorted((o["shape"], o["count"]) for o in observations) == [([2, 4], 1), ([3, 4], 1)]
+    # Two runs merge: counts add up.
+    _run("app.py", cwd=tmp_path)
+    stored = json.loads((tmp_path / ".sm-lint" / "observed.json").read_text())
+    assert sorted(o["count"] for o in stored["sites"]["app.py:6"]["keras_tensor"]) == [2, 2]
+    # Runs disagree on the batch size, so the static check uses no single value ...
+    assert (
+        json.loads(
+            subprocess.run(lint, cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout
+        )
+        == []
+    )
+    # ... until they agree.
+    (tmp_path / "app.py").write_text((tmp_path / "app.py").read_text().replace("(2, 3)", "(2,)"))
+    shutil.rmtree(tmp_path / ".sm-lint")
+    _run("app.py", cwd=tmp_path)
+    after = json.loads(
+        subprocess.run(lint, cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout
+    )
+    assert [(f["code"], f["line"], f["origin"]) for f in after] == [("SM008", 6, "runtime")]
+    assert after[0]["message"].endswith("(observed at run time)")
