@@ -156,7 +156,8 @@ def test_bad():
     result.stdout.fnmatch_lines(
         [
             "*SignatureCallError: bad call of signature 'serving_default'*",
-            "*SM002 'inputs' is not an input of signature 'serving_default'; did you mean 'keras_tensor'?*",
+            "*SM002 'inputs' is not an input of signature 'serving_default'; "
+            "did you mean 'keras_tensor'?*",
             "sm-lint: 2 signature calls checked, 1 error, 0 warnings",
         ]
     )
