@@ -22,8 +22,12 @@ from sm_lint.checks import Context, check_call, check_lookup, check_model_load
 from sm_lint.config import Config
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
 from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
+from sm_lint.notebooks import NotebookError, parse_notebook, to_cells
 from sm_lint.observed import Observed
 from sm_lint.semantics import Kind
+
+#: The files a folder is walked for.
+SOURCE_SUFFIXES = (".py", ".ipynb")
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 # Files that cannot contain a model load are not parsed at all.
@@ -279,7 +283,29 @@ class Linter:
             ]
         if not any(marker.encode() in data for marker in _MARKERS):
             return []
+        if path.suffix == ".ipynb":
+            return self.lint_notebook(data.decode("utf-8", errors="replace"), path)
         return self.lint_source(data, path)
+
+    def lint_notebook(self, text: str, path: str | os.PathLike[str]) -> list[Diagnostic]:
+        """Findings for a notebook's code cells, analysed as one program; each finding
+        names its cell, with line and column counted within the cell."""
+        try:
+            notebook = parse_notebook(text)
+        except NotebookError as error:
+            return [
+                Diagnostic(
+                    os.fspath(path),
+                    1,
+                    1,
+                    1,
+                    1,
+                    "SM900",
+                    Severity.ERROR,
+                    f"cannot read the notebook: {error}",
+                )
+            ]
+        return to_cells(notebook, self.lint_source(notebook.program, path))
 
     def lint_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[Diagnostic]:
         findings: list[Diagnostic] = []
@@ -335,7 +361,7 @@ def iter_source_files(
             seen.add((st.st_dev, st.st_ino))
             dirs[:] = sorted(d for d in dirs if not _excluded(d, patterns))
             for name in sorted(files):
-                if name.endswith(".py") and not _excluded(name, patterns):
+                if name.endswith(SOURCE_SUFFIXES) and not _excluded(name, patterns):
                     yield Path(current) / name
 
 

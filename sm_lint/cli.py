@@ -205,11 +205,18 @@ def _explain(analysis: FileAnalysis) -> None:
 
 
 def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int:
-    """Fix every file with fixable findings (re-linting between rounds); with *write*
-    False print the unified diff instead. Returns how many fixes were applied."""
+    """Fix every file with fixable findings; with *write* False print the unified diff
+    instead. Returns how many fixes were applied."""
     from pathlib import Path
 
-    from sm_lint.fixes import StaleFileError, apply_fixes, digest, unified_diff, write_atomically
+    from sm_lint.fixes import (
+        StaleFileError,
+        digest,
+        fix_notebook,
+        fix_source,
+        unified_diff,
+        write_atomically,
+    )
 
     total = 0
     for name in sorted({d.path for d in findings if d.fix is not None}):
@@ -220,30 +227,33 @@ def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int
         except UnicodeDecodeError:
             print(f"sm-lint: {name}: not UTF-8; not fixed", file=sys.stderr)
             continue
-        text = original
-        for _round in range(5):
-            result = apply_fixes(text, linter.lint_source(text, path))
-            if not result.applied:
-                break
-            text, total = result.text, total + result.applied
-        if text == original:
+        fixer = fix_notebook if path.suffix == ".ipynb" else fix_source
+        result = fixer(linter, original, path)
+        if result.text == original:
             continue
+        total += result.applied
         if write:
             try:
-                write_atomically(path, text, digest(data))
+                write_atomically(path, result.text, digest(data))
             except StaleFileError as error:
                 print(f"sm-lint: {error}", file=sys.stderr)
         else:
-            sys.stdout.write(unified_diff(name, original, text))
+            sys.stdout.write(unified_diff(name, original, result.text))
     return total
 
 
-def _source_lines(path: str) -> list[str] | None:
+def _source_lines(finding: Diagnostic) -> list[str] | None:
+    """The lines a finding points into: the file's, or its notebook cell's."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.readlines()
+        with open(finding.path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
     except OSError:
         return None
+    if finding.cell is not None:
+        from sm_lint.notebooks import cell_lines
+
+        return cell_lines(text, finding.cell)
+    return text.splitlines(keepends=True)
 
 
 def cmd_calls(argv: Sequence[str]) -> int:

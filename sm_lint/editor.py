@@ -16,6 +16,17 @@ from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_
 from sm_lint.observed import Observed
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value, accepted_keywords, describe
 
+__all__ = [
+    "Completion",
+    "Hover",
+    "InlayHint",
+    "Span",
+    "completions",
+    "hover",
+    "inlay_hints",
+    "signature_markdown",
+]
+
 
 @dataclass(frozen=True)
 class Hover:

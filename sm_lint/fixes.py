@@ -12,7 +12,9 @@ from pathlib import Path
 
 import libcst as cst
 
+from sm_lint.api import Linter
 from sm_lint.diagnostics import Diagnostic, Edit
+from sm_lint.notebooks import NotebookError, dump_like, parse_notebook, set_cell_source
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ def _offset(starts: list[int], line: int, column: int) -> int:
     return starts[line] + column - 1
 
 
-def apply_fixes(text: str, findings: Sequence[Diagnostic]) -> FixResult:
+def apply_fixes(text: str, findings: Sequence[Diagnostic], validate: bool = True) -> FixResult:
     """Apply every non-overlapping fix; bytes outside the edits stay identical.
 
     Columns are code points, as libcst reports them. If the result would not parse, nothing
@@ -66,10 +68,11 @@ def apply_fixes(text: str, findings: Sequence[Diagnostic]) -> FixResult:
     out = text
     for start, end, edit in reversed(chosen):
         out = out[:start] + edit.text + out[end:]
-    try:
-        cst.parse_module(out)
-    except cst.ParserSyntaxError:
-        return FixResult(text, 0)
+    if validate:
+        try:
+            cst.parse_module(out)
+        except cst.ParserSyntaxError:
+            return FixResult(text, 0)
     return FixResult(out, len(chosen))
 
 
@@ -112,3 +115,49 @@ def write_atomically(path: Path, text: str, expected_digest: str) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+def fix_source(linter: Linter, text: str, path: str | os.PathLike[str]) -> FixResult:
+    """Apply fixes to a Python file's text, re-linting between rounds."""
+    total = 0
+    for _round in range(5):
+        result = apply_fixes(text, linter.lint_source(text, path))
+        if not result.applied:
+            break
+        text, total = result.text, total + result.applied
+    return FixResult(text, total)
+
+
+def fix_notebook(linter: Linter, text: str, path: str | os.PathLike[str]) -> FixResult:
+    """Apply fixes to a notebook's code cells only. Outputs, metadata and the file's JSON
+    formatting stay as they were; a notebook whose formatting cannot be reproduced is not
+    changed."""
+    try:
+        notebook = parse_notebook(text)
+    except NotebookError:
+        return FixResult(text, 0)
+    data = notebook.data
+    total = 0
+    for _round in range(5):
+        findings = linter.lint_notebook(text, path)
+        applied = 0
+        for cell in {d.cell for d in findings if d.fix is not None and d.cell is not None}:
+            source = (
+                "".join(data["cells"][cell - 1]["source"])
+                if isinstance(data["cells"][cell - 1]["source"], list)
+                else data["cells"][cell - 1]["source"]
+            )
+            ours = [d for d in findings if d.cell == cell]
+            result = apply_fixes(source, ours, validate=False)
+            if result.applied:
+                set_cell_source(data, cell, result.text)
+                applied += result.applied
+        if not applied:
+            break
+        dumped = dump_like(text, data)
+        if dumped is None:
+            return FixResult(text, 0)
+        text, total = dumped, total + applied
+        notebook = parse_notebook(text)
+        data = notebook.data
+    return FixResult(text, total)

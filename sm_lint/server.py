@@ -11,6 +11,7 @@ import asyncio
 import re
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -23,8 +24,9 @@ from sm_lint import __version__
 from sm_lint.api import Linter
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
-from sm_lint.editor import completions, hover, inlay_hints
+from sm_lint.editor import Span, completions, hover, inlay_hints
 from sm_lint.models import clear_cache
+from sm_lint.notebooks import Notebook, from_cells, to_cells
 
 DEBOUNCE_SECONDS = 0.15
 DOCS_URL = "https://pypi.org/project/sm-lint/#rules"
@@ -43,7 +45,18 @@ class SmLintServer(LanguageServer):
     """Holds the settings, one Linter, and each open document's latest version."""
 
     def __init__(self) -> None:
-        super().__init__("sm-lint", __version__)
+        super().__init__(
+            "sm-lint",
+            __version__,
+            notebook_document_sync=lsp.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    lsp.NotebookDocumentFilterWithCells(
+                        notebook="jupyter-notebook", cells=[lsp.NotebookCellLanguage("python")]
+                    )
+                ],
+                save=True,
+            ),
+        )
         self.settings: dict[str, Any] = {}
         self.linter = Linter(Config())
         self.pending: dict[str, asyncio.Task[None]] = {}
@@ -128,8 +141,105 @@ class SmLintServer(LanguageServer):
         self.pending[uri] = asyncio.get_event_loop().create_task(later())
 
     def relint_all(self) -> None:
+        cells = {c.document for nb in self.workspace.notebook_documents.values() for c in nb.cells}
         for uri in list(self.workspace.text_documents):
-            self.lint(uri)
+            if uri not in cells:
+                self.lint(uri)
+        for uri in list(self.workspace.notebook_documents):
+            self.lint_notebook(uri)
+
+    # ------------------------------------------------------------ notebooks
+    def notebook_program(self, notebook: lsp.NotebookDocument) -> tuple[Notebook, list[str]]:
+        """The notebook's code cells as one program, and each cell's URI (by position)."""
+        uris = [cell.document for cell in notebook.cells]
+        sources = [
+            (i, self.workspace.get_text_document(cell.document).source)
+            for i, cell in enumerate(notebook.cells, start=1)
+            if cell.kind == lsp.NotebookCellKind.Code
+        ]
+        return from_cells(sources), uris
+
+    def lint_notebook(self, uri: str) -> None:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is None:
+            return
+        version = notebook.version
+
+        def run() -> tuple[list[Diagnostic], list[str]]:
+            program, uris = self.notebook_program(notebook)
+            path = notebook_path(uri)
+            return to_cells(program, self.linter.lint_source(program.program, path)), uris
+
+        result = self.guarded("analysis", uri, run, None)
+        current = self.workspace.get_notebook_document(notebook_uri=uri)
+        if result is None or current is None or current.version != version:
+            return
+        findings, uris = result
+        for index, cell_uri in enumerate(uris, start=1):
+            document = self.workspace.get_text_document(cell_uri)
+            ours = [to_lsp(document, d) for d in findings if d.cell == index]
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=cell_uri, diagnostics=ours)
+            )
+
+    def schedule_notebook(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+        async def later() -> None:
+            await asyncio.sleep(DEBOUNCE_SECONDS)
+            self.pending.pop(uri, None)
+            self.lint_notebook(uri)
+
+        self.pending[uri] = asyncio.get_event_loop().create_task(later())
+
+    def view(self, uri: str) -> View:
+        """What to analyse for a document: itself, or for a notebook cell the notebook's
+        program with this cell's place in it."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is None:
+            document = self.workspace.get_text_document(uri)
+            return View(document.source, document_path(document), 0, None)
+        program, uris = self.notebook_program(notebook)
+        index = uris.index(uri) + 1 if uri in uris else 0
+        for cell in program.cells:
+            if cell.index == index:
+                return View(
+                    program.program,
+                    notebook_path(notebook.uri),
+                    cell.first_line - 1,
+                    cell.line_count,
+                )
+        return View("", None, 0, 0)
+
+
+@dataclass(frozen=True)
+class View:
+    """Source to analyse, and where a document's lines sit in it (``offset`` lines down;
+    ``lines`` long, None for the whole text)."""
+
+    source: str
+    path: str | None
+    offset: int
+    lines: int | None
+
+    def to_program(self, line: int) -> int:
+        return line + self.offset
+
+    def from_program(self, span: Span) -> Span | None:
+        first, last = self.offset + 1, self.offset + (self.lines or 10**9)
+        if not (first <= span.line <= last and first <= span.end_line <= last):
+            return None
+        return Span(
+            span.line - self.offset, span.column, span.end_line - self.offset, span.end_column
+        )
+
+
+def notebook_path(uri: str) -> str | None:
+    if not uri.startswith("file:"):
+        return None
+    return unquote(urlparse(uri).path)
 
 
 def document_path(document: TextDocument) -> str | None:
@@ -226,6 +336,25 @@ def create_server() -> SmLintServer:
             lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
         )
 
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: SmLintServer, params: lsp.DidOpenNotebookDocumentParams) -> None:
+        ls.lint_notebook(params.notebook_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: SmLintServer, params: lsp.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule_notebook(params.notebook_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: SmLintServer, params: lsp.DidSaveNotebookDocumentParams) -> None:
+        ls.lint_notebook(params.notebook_document.uri)
+
+    @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: SmLintServer, params: lsp.DidCloseNotebookDocumentParams) -> None:
+        for cell in params.cell_text_documents:
+            ls.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[])
+            )
+
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: SmLintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
         if any(c.uri.endswith("pyproject.toml") for c in params.changes):
@@ -246,11 +375,12 @@ def create_server() -> SmLintServer:
 
         def run() -> lsp.Hover | None:
             line, column = _server_position(document, params.position)
-            analysis = ls.linter.analyze_source(document.source, document_path(document))
-            found = hover(analysis, line, column)
+            view = ls.view(document.uri)
+            analysis = ls.linter.analyze_source(view.source, view.path)
+            found = hover(analysis, view.to_program(line), column)
             if found is None:
                 return None
-            span = found.span
+            span = view.from_program(found.span) or Span(line, column, line, column)
             return lsp.Hover(
                 contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=found.markdown),
                 range=lsp.Range(
@@ -270,21 +400,22 @@ def create_server() -> SmLintServer:
 
         def run() -> lsp.CompletionList:
             line, column = _server_position(document, params.position)
+            view = ls.view(document.uri)
             items = []
-            for i, c in enumerate(
-                completions(ls.linter, document.source, document_path(document), line, column)
-            ):
+            found = completions(ls.linter, view.source, view.path, view.to_program(line), column)
+            for i, c in enumerate(found):
                 kind = (
                     lsp.CompletionItemKind.Variable
                     if c.kind == "input"
                     else lsp.CompletionItemKind.Value
                 )
                 edit = None
-                if c.replace is not None:
+                replace = view.from_program(c.replace) if c.replace is not None else None
+                if replace is not None:
                     edit = lsp.TextEdit(
                         range=lsp.Range(
-                            _position(document, c.replace.line, c.replace.column),
-                            _position(document, c.replace.end_line, c.replace.end_column),
+                            _position(document, replace.line, replace.column),
+                            _position(document, replace.end_line, replace.end_column),
                         ),
                         new_text=c.insert_text,
                     )
@@ -322,18 +453,22 @@ def create_server() -> SmLintServer:
         document = ls.workspace.get_text_document(params.text_document.uri)
 
         def run() -> list[lsp.InlayHint]:
-            analysis = ls.linter.analyze_source(document.source, document_path(document))
+            view = ls.view(document.uri)
+            analysis = ls.linter.analyze_source(view.source, view.path)
             first, last = params.range.start.line + 1, params.range.end.line + 1
-            return [
-                lsp.InlayHint(
-                    position=_position(document, h.line, h.column),
-                    label=h.label,
-                    kind=lsp.InlayHintKind.Type,
-                    padding_left=False,
-                )
-                for h in inlay_hints(analysis)
-                if first <= h.line <= last
-            ]
+            hints = []
+            for h in inlay_hints(analysis):
+                at = view.from_program(Span(h.line, h.column, h.line, h.column))
+                if at is not None and first <= at.line <= last:
+                    hints.append(
+                        lsp.InlayHint(
+                            position=_position(document, at.line, at.column),
+                            label=h.label,
+                            kind=lsp.InlayHintKind.Type,
+                            padding_left=False,
+                        )
+                    )
+            return hints
 
         return ls.guarded("inlay hints", document.uri, run, [])
 

@@ -59,6 +59,13 @@ async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     await lsp_client.shutdown_session()
 
 
+async def _published(client: LanguageClient) -> None:
+    """The next publishDiagnostics, or a test failure (never a hang) after 30 s."""
+    await asyncio.wait_for(
+        client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), timeout=30
+    )
+
+
 def _uri(name: str) -> str:
     return (PROJECT / "src" / name).as_uri()
 
@@ -71,7 +78,7 @@ async def _open(client: LanguageClient, name: str, text: str) -> list[lsp.Diagno
             lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
         )
     )
-    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await _published(client)
     return list(client.diagnostics[uri])
 
 
@@ -85,7 +92,7 @@ async def _change(
             content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
         )
     )
-    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await _published(client)
     return list(client.diagnostics[uri])
 
 
@@ -118,7 +125,7 @@ async def test_close_clears_diagnostics(client: LanguageClient) -> None:
     client.text_document_did_close(
         lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(uri=_uri("close.py")))
     )
-    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await _published(client)
     assert list(client.diagnostics[_uri("close.py")]) == []
 
 
@@ -247,7 +254,7 @@ async def test_model_change_on_disk_republishes(client: LanguageClient) -> None:
             ]
         )
     )
-    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await _published(client)
     await asyncio.sleep(0.2)
     codes = [d.code for d in client.diagnostics[_uri("swap.py")]]
     assert codes == ["SM002"]
@@ -262,7 +269,7 @@ async def test_untitled_document(client: LanguageClient) -> None:
             lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
         )
     )
-    await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    await _published(client)
     assert [d.code for d in client.diagnostics[uri]] == ["SM005"]
 
 
@@ -308,3 +315,66 @@ async def test_hover_shows_values_observed_at_run_time(client: LanguageClient) -
     )
     assert result is not None and isinstance(result.contents, lsp.MarkupContent)
     assert "observed at run time: float64 (64, 5) (numpy array, 3 times)" in result.contents.value
+
+
+NOTEBOOK_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\n%matplotlib inline",
+    "model = tf.saved_model.load('models/dense')\ninfer = model.signatures['serving_default']",
+    "batch = np.random.rand(8, 5)\nout = infer(keras_tensor=tf.constant(batch))",
+    "out['scores']",
+]
+
+
+async def _open_notebook(client: LanguageClient, name: str, cells: list[str]) -> list[str]:
+    uri = (PROJECT / "src" / name).as_uri()
+    cell_uris = [
+        f"vscode-notebook-cell:{(PROJECT / 'src' / name).as_posix()}#c{i}"
+        for i in range(len(cells))
+    ]
+    client.notebook_document_did_open(
+        lsp.DidOpenNotebookDocumentParams(
+            notebook_document=lsp.NotebookDocument(
+                uri=uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[
+                    lsp.NotebookCell(kind=lsp.NotebookCellKind.Code, document=u) for u in cell_uris
+                ],
+            ),
+            cell_text_documents=[
+                lsp.TextDocumentItem(uri=u, language_id="python", version=1, text=t)
+                for u, t in zip(cell_uris, cells, strict=True)
+            ],
+        )
+    )
+    for _ in range(300):  # every cell gets its diagnostics, possibly in one burst
+        if all(u in client.diagnostics for u in cell_uris):
+            break
+        await asyncio.sleep(0.1)
+    return cell_uris
+
+
+@pytest.mark.asyncio
+async def test_notebook_cells(client: LanguageClient) -> None:
+    cells = await _open_notebook(client, "guide.ipynb", NOTEBOOK_CELLS)
+    found = {
+        i: [
+            (d.code, d.range.start.line, d.range.start.character)
+            for d in client.diagnostics.get(uri, [])
+        ]
+        for i, uri in enumerate(cells)
+    }
+    # Loaded in cell 2, called in cell 3, indexed in cell 4: one program, per-cell positions.
+    assert found == {0: [], 1: [], 2: [("SM005", 1, 25)], 3: [("SM010", 0, 4)]}
+    hovered = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=cells[2]), lsp.Position(1, 8))
+    )
+    assert hovered is not None and isinstance(hovered.contents, lsp.MarkupContent)
+    assert "| `keras_tensor` | float32 | (?, 5) |" in hovered.contents.value
+    completion = await client.text_document_completion_async(
+        lsp.CompletionParams(lsp.TextDocumentIdentifier(uri=cells[3]), lsp.Position(0, 5))
+    )
+    assert isinstance(completion, lsp.CompletionList)
+    assert [item.label for item in completion.items] == ["output_0"]
+    assert completion.items[0].text_edit is not None
+    assert completion.items[0].text_edit.range.start.line == 0  # in the cell's own lines

@@ -77,7 +77,7 @@ def location(d: Diagnostic) -> str:
 
 def render_text(
     findings: Sequence[Diagnostic],
-    source_lines: Callable[[str], list[str] | None],
+    source_lines: Callable[[Diagnostic], list[str] | None],
     color: bool = False,
     show_source: bool = True,
 ) -> str:
@@ -89,7 +89,7 @@ def render_text(
             f"{style('1', location(d))}: {style(_SEVERITY_COLOR[d.severity], d.code)} {d.message}"
         )
         lines = [head]
-        source = source_lines(d.path) if show_source else None
+        source = source_lines(d) if show_source else None
         if source is not None and 1 <= d.line <= len(source):
             text = source[d.line - 1].rstrip("\n").replace("\t", " ")
             width = len(str(d.line))

@@ -8,13 +8,16 @@ TensorFlow is imported lazily: only values that already are tensors need it.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
@@ -45,11 +48,35 @@ class Recorder:
     #: True: record errors and let TensorFlow decide (``sm-lint run``); False: raise.
     report_only: bool = False
     calls: int = 0
-    findings: list[Diagnostic] = field(default_factory=list)
-    #: (path, line) -> input name -> observed Value descriptions, for the static side.
-    observed: dict[tuple[str, int], dict[str, list[Value]]] = field(default_factory=dict)
+    #: Each distinct finding once (a loop repeats the same call site), in order of arrival.
+    unique_findings: dict[tuple[str, int, str, str], Diagnostic] = field(default_factory=dict)
+    #: (path, line) -> input name -> how often each value was observed, for the static side.
+    observed: dict[tuple[str, int], dict[str, Counter[Value]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def findings(self) -> list[Diagnostic]:
+        return list(self.unique_findings.values())
+
+    def record(
+        self, where: tuple[str, int], call: SignatureCall, findings: list[Diagnostic]
+    ) -> None:
+        """Count a call; keep its new findings and (boundedly) what its inputs were."""
+        with self.lock:
+            self.calls += 1
+            for d in findings:
+                self.unique_findings.setdefault((d.path, d.line, d.code, d.message), d)
+            site = self.observed.setdefault(where, {})
+            positional = 0
+            for arg in call.arguments:
+                name = arg.name if arg.name is not None else f"#{positional}"
+                positional += arg.name is None
+                counts = site.setdefault(name, Counter())
+                if arg.value in counts or len(counts) < MAX_VALUES_PER_INPUT:
+                    counts[arg.value] += 1
+
+
+MAX_VALUES_PER_INPUT = 8
 
 RECORDER = Recorder()
 
@@ -57,8 +84,6 @@ RECORDER = Recorder()
 def save_observations(recorder: Recorder, root: Path | None = None) -> Path | None:
     """Merge what *recorder* saw into ``.sm-lint/observed.json`` under the project root
     (the folder of the nearest pyproject.toml, else the working directory)."""
-    from collections import Counter
-
     from sm_lint import observed
     from sm_lint.config import find_pyproject
 
@@ -73,8 +98,8 @@ def save_observations(recorder: Recorder, root: Path | None = None) -> Path | No
             if path.startswith("<"):
                 continue
             site = new.setdefault(observed.site_key(root, path, line), {})
-            for name, values in inputs.items():
-                site[name] = [observed.Observed(v, n) for v, n in Counter(values).items()]
+            for name, counts in inputs.items():
+                site[name] = [observed.Observed(v, n) for v, n in counts.items()]
     try:
         return observed.save(root, new) if new else None
     except OSError:
@@ -225,11 +250,17 @@ def _caller() -> tuple[str, Span]:
     return "<unknown>", Span(1, 1, 1, 1)
 
 
+@functools.lru_cache(maxsize=512)
+def _positions(code: CodeType) -> tuple[tuple[int | None, int | None, int | None, int | None], ...]:
+    positions = getattr(code, "co_positions", None)  # Python 3.11+
+    return tuple(positions()) if positions is not None else ()
+
+
 def _frame_span(frame: Any) -> Span:
     """The source range of the call being executed in *frame* (columns where known)."""
     line = frame.f_lineno or 1
     try:
-        positions = list(frame.f_code.co_positions())[frame.f_lasti // 2]
+        positions = _positions(frame.f_code)[frame.f_lasti // 2]
     except (AttributeError, IndexError):
         return Span(line, 1, line, 1)
     start, end, column, end_column = positions
@@ -295,7 +326,7 @@ class GuardedFunction:
         )
         ctx = Context(where[0], str(self._model.path))
         findings = [replace_origin(d) for d in check_call(ctx, call, self._model)]
-        self._record(where, call, findings)
+        self._recorder.record(where, call, findings)
         errors = [d for d in findings if d.severity is Severity.ERROR]
         sig = self._model.signatures[self._key]
         if errors and not self._recorder.report_only:
@@ -306,19 +337,6 @@ class GuardedFunction:
                     f"{d.code} {d.message}", SignatureCallWarning, where[0], where[1]
                 )
         return self._fn(*args, **kwargs)
-
-    def _record(
-        self, where: tuple[str, int], call: SignatureCall, findings: list[Diagnostic]
-    ) -> None:
-        with self._recorder.lock:
-            self._recorder.calls += 1
-            self._recorder.findings.extend(findings)
-            site = self._recorder.observed.setdefault(where, {})
-            positional = 0
-            for arg in call.arguments:
-                name = arg.name if arg.name is not None else f"#{positional}"
-                positional += arg.name is None
-                site.setdefault(name, []).append(arg.value)
 
 
 def replace_origin(d: Diagnostic) -> Diagnostic:
