@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_precommit import _git, _run, hook_repo, pre_commit_home  # noqa: F401
+from tests.conftest import git as _git
+from tests.test_precommit import _run
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = Path(__file__).parent / "fixtures" / "notebooks" / "saved_model_guide.ipynb"

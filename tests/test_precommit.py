@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.conftest import git as _git
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = Path(__file__).parent / "fixtures" / "models" / "keras_export_dense"
@@ -25,42 +25,6 @@ GOOD = BAD.replace("inputs=", "keras_tensor=")
 def _pre_commit() -> list[str]:
     exe = shutil.which("pre-commit")
     return [exe] if exe else [sys.executable, "-m", "pre_commit"]
-
-
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A commit of this checkout, working tree included, for pre-commit to install from."""
-    clone = tmp_path_factory.mktemp("hook-repo") / "sm-lint"
-    shutil.copytree(
-        ROOT,
-        clone,
-        ignore=shutil.ignore_patterns(
-            ".git",
-            "__pycache__",
-            "*.egg-info",
-            ".pytest_cache",
-            ".mypy_cache",
-            ".ruff_cache",
-            "node_modules",
-            "build",
-        ),
-    )
-    _git(clone, "init", "-q")
-    _git(clone, "add", "-A")
-    _git(clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "hooks")
-    rev = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    return clone, rev
-
-
-@pytest.fixture(scope="module")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
 
 
 def _project(tmp_path: Path, source: str, hook: str, hook_repo: tuple[Path, str]) -> Path:
