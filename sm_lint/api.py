@@ -11,13 +11,12 @@ import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import libcst as cst
+from typing import Any
 
 from sm_lint import observed
-from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall, Span
-from sm_lint.analysis.interpreter import analyze_module
+from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall
 from sm_lint.analysis.resolve import ModelResolver, Resolution
+from sm_lint.cache import FactsCache
 from sm_lint.checks import Context, check_call, check_lookup, check_model_load
 from sm_lint.config import Config
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
@@ -65,10 +64,15 @@ class Linter:
     """Lints sources against one configuration; model reads and discovery are shared."""
 
     def __init__(
-        self, config: Config | None = None, observer: Callable[[FileAnalysis], None] | None = None
+        self,
+        config: Config | None = None,
+        observer: Callable[[FileAnalysis], None] | None = None,
+        cache: FactsCache | None = None,
     ) -> None:
         self.config = config or Config()
         self.resolver = ModelResolver(self.config)
+        #: Analysis facts of unchanged files, from an earlier run (None: no cache).
+        self.cache = cache
         self._observed_cache: tuple[int, observed.Observations] | None = None
         #: Called with each file's analysis (``--verbose`` uses it to explain resolution).
         self.observer = observer
@@ -79,27 +83,15 @@ class Linter:
     ) -> FileAnalysis:
         """Parse and analyse *source*; SyntaxError becomes an SM900 finding."""
         name = str(path) if path is not None else "<string>"
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError as error:
-            return FileAnalysis(name, None, syntax_error=_syntax_error(name, source, error))
-        except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-            span = Span(1, 1, 1, 1)
-            return FileAnalysis(
-                name,
-                None,
-                syntax_error=Diagnostic(
-                    name,
-                    span.line,
-                    span.column,
-                    span.end_line,
-                    span.end_column,
-                    "SM900",
-                    Severity.ERROR,
-                    f"cannot read the file as Python source: {error}",
-                ),
-            )
-        facts = analyze_module(module, name if path is not None else None)
+        data = source.encode("utf-8", errors="surrogatepass") if isinstance(source, str) else source
+        facts = self.cache.get(name, data) if self.cache is not None and path is not None else None
+        if facts is None:
+            parsed = _parse(name, source)
+            if isinstance(parsed, Diagnostic):
+                return FileAnalysis(name, None, syntax_error=parsed)
+            facts = parsed
+            if self.cache is not None and path is not None:
+                self.cache.put(name, data, facts)
         source_file = Path(path) if path is not None else None
         loads = {
             load.id: self._resolve(
@@ -307,11 +299,52 @@ class Linter:
             ]
         return to_cells(notebook, self.lint_source(notebook.program, path))
 
-    def lint_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[Diagnostic]:
+    def lint_paths(
+        self, paths: Iterable[str | os.PathLike[str]], jobs: int = 1
+    ) -> list[Diagnostic]:
+        """Findings for files and folders; with *jobs* > 1, files that need parsing are
+        shared out to that many worker processes."""
+        files = list(iter_source_files(paths, self.config.exclude))
+        if jobs > 1 and self.observer is None and len(files) >= _PARALLEL_MIN_FILES:
+            parallel = _lint_in_processes(self, files, jobs)
+            if parallel is not None:
+                return parallel
         findings: list[Diagnostic] = []
-        for file in iter_source_files(paths, self.config.exclude):
+        for file in files:
             findings.extend(self.lint_file(file))
         return findings
+
+
+_PARALLEL_MIN_FILES = 16
+_worker: Linter | None = None
+
+
+def _init_worker(linter: Linter) -> None:
+    global _worker
+    _worker = linter
+
+
+def _lint_chunk(files: list[Path]) -> list[Diagnostic]:
+    assert _worker is not None
+    return [d for file in files for d in _worker.lint_file(file)]
+
+
+def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diagnostic] | None:
+    """Lint *files* in *jobs* forked workers; None where processes cannot be used."""
+    import multiprocessing
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    # Round-robin chunks balance big and small files without measuring them.
+    chunks = [files[i :: jobs * 4] for i in range(jobs * 4)]
+    try:
+        with context.Pool(jobs, initializer=_init_worker, initargs=(linter,)) as pool:
+            results = pool.map(_lint_chunk, [c for c in chunks if c])
+    except (OSError, RuntimeError):
+        return None
+    return [d for chunk in results for d in chunk]
 
 
 def with_observed(
@@ -403,7 +436,31 @@ def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
     return out
 
 
-def _syntax_error(path: str, source: str | bytes, error: cst.ParserSyntaxError) -> Diagnostic:
+def _parse(name: str, source: str | bytes) -> FileFacts | Diagnostic:
+    """The facts of *source*, or the SM900 finding that says why it cannot be read."""
+    import libcst as cst  # imported here: a run served from the cache never needs it
+
+    from sm_lint.analysis.interpreter import analyze_module
+
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        return _syntax_error(name, source, error)
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        return Diagnostic(
+            name,
+            1,
+            1,
+            1,
+            1,
+            "SM900",
+            Severity.ERROR,
+            f"cannot read the file as Python source: {error}",
+        )
+    return analyze_module(module, None if name == "<string>" else name)
+
+
+def _syntax_error(path: str, source: str | bytes, error: Any) -> Diagnostic:
     """SM900 at the place Python itself reports (libcst's parser points a token later)."""
     line, column = error.raw_line, error.raw_column + 1
     message = error.message.strip()

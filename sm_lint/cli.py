@@ -14,6 +14,7 @@ from sm_lint.diagnostics import RULES, Diagnostic
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis, Linter
+    from sm_lint.cache import FactsCache
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -95,6 +96,19 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
     )
     parser.add_argument("--tag-set", help="meta graph tags, comma-separated (default: serve)")
     parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes for many files (default: the number of cores)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the analysis cache (.sm-lint/cache)",
+    )
     parser.add_argument("--version", action="version", version=f"sm-lint {__version__}")
     return parser
 
@@ -139,8 +153,8 @@ def cmd_lint(argv: Sequence[str]) -> int:
         for path in paths:
             if not os.path.exists(path):
                 raise ConfigError(f"{path}: no such file or directory")
-        linter = Linter(config, _explain if args.verbose else None)
-        findings = linter.lint_paths(paths)
+        linter = Linter(config, _explain if args.verbose else None, _cache(args, config))
+        findings = linter.lint_paths(paths, jobs=max(1, args.jobs))
         linter.observer = None
         fixed = 0
         if args.fix or args.diff:
@@ -176,6 +190,17 @@ def cmd_lint(argv: Sequence[str]) -> int:
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:
+    """The analysis cache under the project root (else the working directory)."""
+    if args.no_cache:
+        return None
+    from pathlib import Path
+
+    from sm_lint.cache import FactsCache
+
+    return FactsCache(config.project_root or Path.cwd())
 
 
 def _explain(analysis: FileAnalysis) -> None:

@@ -23,13 +23,12 @@ from pygls.workspace import TextDocument
 from sm_lint import __version__
 from sm_lint.api import Linter
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
-from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
 from sm_lint.models import clear_cache
 from sm_lint.notebooks import Notebook, from_cells, to_cells
 
 DEBOUNCE_SECONDS = 0.15
-DOCS_URL = "https://pypi.org/project/sm-lint/#rules"
 
 _SEVERITY = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
@@ -258,7 +257,6 @@ def _position(document: TextDocument, line: int, column: int) -> lsp.Position:
 
 
 def to_lsp(document: TextDocument, d: Diagnostic) -> lsp.Diagnostic:
-    rule = RULES[d.code]
     data: dict[str, Any] = {"code": d.code}
     if d.fix is not None:
         data["fix"] = {
@@ -272,7 +270,6 @@ def to_lsp(document: TextDocument, d: Diagnostic) -> lsp.Diagnostic:
         message=d.message,
         severity=_SEVERITY[d.severity],
         code=d.code,
-        code_description=lsp.CodeDescription(href=f"{DOCS_URL}-{d.code.lower()}-{rule.name}"),
         source="sm-lint",
         data=data,
     )

@@ -8,9 +8,11 @@ assigned in loops, parameters and anything not understood become unknown.
 
 from __future__ import annotations
 
+import builtins
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PurePosixPath
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import (
@@ -88,6 +90,7 @@ _CONSTANTS: dict[str, object] = {
 }
 
 
+_BUILTINS = frozenset(dir(builtins))
 _KEYWORD_CONSTANTS = {"True": True, "False": False, "None": None, "Ellipsis": ...}
 
 
@@ -115,9 +118,9 @@ class Interpreter:
     def __init__(self, module: cst.Module, path: str | None) -> None:
         self.module = module
         self.path = path
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
-        self.qualnames = wrapper.resolve(QualifiedNameProvider)
+        self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.positions = self._wrapper.resolve(PositionProvider)
+        self._qualnames: Mapping[cst.CSTNode, Any] | None = None
         self.loads: list[ModelLoad] = []
         self.lookups: list[SignatureLookup] = []
         self.calls: dict[int, SignatureCall] = {}
@@ -475,7 +478,14 @@ class Interpreter:
             return env[node.value]
         if node.value in _KEYWORD_CONSTANTS:
             return Const(_KEYWORD_CONSTANTS[node.value])
-        found = self.qualnames.get(node)
+        if node.value in _BUILTINS:
+            # Imports and assignments are all in env, so an unbound builtin name is the builtin.
+            return QualName(f"builtins.{node.value}")
+        # Rare: a name bound in a way the walk does not follow. Scope analysis is costly
+        # (measured: most of the analysis time of a file), so it runs only when needed.
+        if self._qualnames is None:
+            self._qualnames = self._wrapper.resolve(QualifiedNameProvider)
+        found = self._qualnames.get(node)
         # QualifiedNameProvider resolves lazily in recent libcst releases.
         for qualified in (found() if callable(found) else found) or ():
             if qualified.source is QualifiedNameSource.BUILTIN:

@@ -87,7 +87,6 @@ def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
                     "driver": {
                         "name": "sm-lint",
                         "version": __version__,
-                        "informationUri": "https://pypi.org/project/sm-lint/",
                         "rules": rules,
                     }
                 },

@@ -1,0 +1,139 @@
+"""An on-disk cache of analysis facts, so unchanged files are not parsed again.
+
+Only what is derived from a file's own text is cached: the facts the interpreter finds
+(model loads, lookups, calls, inferred values), keyed by sm-lint's version, the file's path
+and its exact bytes. Model resolution, the models' signatures, the configuration and
+``# noqa`` are applied afresh on every run, so a changed model or setting can never be
+served stale. Entries are JSON (never pickle) and written with an atomic rename, so
+concurrent runs are safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sm_lint import __version__
+from sm_lint.analysis import facts
+from sm_lint.semantics import Kind, Value
+
+FOLDER = Path(".sm-lint") / "cache"
+_SCHEMA = 1
+
+# Every dataclass a FileFacts holds, by name, for decoding.
+_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        facts.FileFacts,
+        facts.ModelLoad,
+        facts.SignatureLookup,
+        facts.SignatureCall,
+        facts.Argument,
+        facts.OutputAccess,
+        facts.Span,
+        Value,
+    )
+}
+
+
+def _encode(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        out["__t"] = type(obj).__name__
+        return out
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, (tuple, list)):
+        return [_encode(item) for item in obj]
+    return obj
+
+
+def _decode(data: Any, hint: str | None = None) -> Any:
+    if isinstance(data, dict) and "__t" in data:
+        cls = _TYPES[data["__t"]]
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value = _decode(data[f.name])
+            if cls is Value and f.name == "kind":
+                value = Kind(value)
+            elif isinstance(value, list):
+                value = _tuples(value)
+            kwargs[f.name] = value
+        return cls(**kwargs)
+    if isinstance(data, list):
+        return [_decode(item) for item in data]
+    return data
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back to the tuples the frozen dataclasses hold (shapes, fields)."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def encode_facts(file_facts: facts.FileFacts) -> str:
+    return json.dumps({"schema": _SCHEMA, "facts": _encode(file_facts)}, separators=(",", ":"))
+
+
+def decode_facts(text: str) -> facts.FileFacts | None:
+    try:
+        data = json.loads(text)
+        if data.get("schema") != _SCHEMA:
+            return None
+        decoded = _decode(data["facts"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return decoded if isinstance(decoded, facts.FileFacts) else None
+
+
+class FactsCache:
+    """Facts of analysed files under ``ROOT/.sm-lint/cache``."""
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / FOLDER
+        self.hits = 0
+        self.misses = 0
+
+    def _entry(self, path: str, source: bytes) -> Path:
+        digest = hashlib.sha256()
+        for part in (__version__.encode(), str(_SCHEMA).encode(), os.path.abspath(path).encode()):
+            digest.update(part)
+            digest.update(b"\0")
+        digest.update(source)
+        key = digest.hexdigest()
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, path: str, source: bytes) -> facts.FileFacts | None:
+        try:
+            text = self._entry(path, source).read_text(encoding="utf-8")
+        except OSError:
+            self.misses += 1
+            return None
+        found = decode_facts(text)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, path: str, source: bytes, file_facts: facts.FileFacts) -> None:
+        entry = self._entry(path, source)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            if not (self.folder.parent / ".gitignore").exists():
+                (self.folder.parent / ".gitignore").write_text("*\n")
+            fd, temp = tempfile.mkstemp(prefix=".entry.", dir=entry.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(encode_facts(file_facts))
+            os.replace(temp, entry)
+        except OSError:
+            pass  # a read-only tree just means no cache
