@@ -279,6 +279,19 @@ def test_rules_command_documents_every_rule() -> None:
     assert "dtype-mismatch" in one.stdout and "Bad:" in one.stdout and "Good:" in one.stdout
 
 
+def test_version_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\nfrom sm_lint.cli import main\nmain(['--version'])\n"
+        "heavy = {'tensorflow', 'numpy', 'pygls', 'libcst', 'google.protobuf'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "sm-lint 0.1.0"
+
+
 def test_lint_path_imports_neither_tensorflow_nor_numpy() -> None:
     code = (
         "import sys\n"
@@ -290,6 +303,10 @@ def test_lint_path_imports_neither_tensorflow_nor_numpy() -> None:
         "assert found, 'expected findings'\n"
         "assert 'tensorflow' not in sys.modules, 'tensorflow imported'\n"
         "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+        "assert 'pygls' not in sys.modules, 'pygls imported'\n"
+        "from sm_lint.cli import main\n"
+        "main(['--version'])\n"
+        "assert 'libcst' in sys.modules  # the lint above parsed files\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
