@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -121,6 +121,14 @@ class Interpreter:
         self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.positions = self._wrapper.resolve(PositionProvider)
         self._qualnames: Mapping[cst.CSTNode, Any] | None = None
+        self._star_import = any(
+            isinstance(s, cst.SimpleStatementLine)
+            and any(
+                isinstance(i, cst.ImportFrom) and isinstance(i.names, cst.ImportStar)
+                for i in s.body
+            )
+            for s in module.body
+        )
         self.loads: list[ModelLoad] = []
         self.lookups: list[SignatureLookup] = []
         self.calls: dict[int, SignatureCall] = {}
@@ -481,8 +489,11 @@ class Interpreter:
         if node.value in _BUILTINS:
             # Imports and assignments are all in env, so an unbound builtin name is the builtin.
             return QualName(f"builtins.{node.value}")
-        # Rare: a name bound in a way the walk does not follow. Scope analysis is costly
-        # (measured: most of the analysis time of a file), so it runs only when needed.
+        # Every import and assignment is in env, except what a star import brings in: only
+        # then is libcst's scope analysis asked (measured: it costs several times the rest of
+        # the analysis of a file).
+        if not self._star_import:
+            return UNKNOWN
         if self._qualnames is None:
             self._qualnames = self._wrapper.resolve(QualifiedNameProvider)
         found = self._qualnames.get(node)
@@ -876,69 +887,71 @@ def _self_name(method: cst.FunctionDef) -> str | None:
 
 
 def _self_attributes(method: cst.FunctionDef) -> set[str]:
+    """The attributes a method assigns on its first parameter (``self.x = ...``)."""
     me = _self_name(method)
     found: set[str] = set()
     if me is None:
         return found
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            if isinstance(node.value, cst.Name) and node.value.value == me:
-                found.add(node.attr.value)
-
     for target in _assignment_targets(method):
-        target.visit(Visitor())
+        for key in _target_names(target):
+            if key.startswith(f"{me}.") and key.count(".") == 1:
+                found.add(key.split(".", 1)[1])
     return found
 
 
+# Statement-level walks: assignments and ``global`` live in statements, so expressions need
+# not be visited (libcst's visitor over whole subtrees was most of the analysis time).
+def _child_statements(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in ("body", "orelse", "finalbody"):
+        part = getattr(statement, name, None)
+        if isinstance(part, cst.If):
+            yield part
+        elif part is not None and not isinstance(part, (list, tuple)):
+            yield from _body(part.body if isinstance(part, (cst.Else, cst.Finally)) else part)
+    for group in ("handlers", "cases"):
+        for handler in getattr(statement, group, ()) or ():
+            yield from _body(handler.body)
+
+
+def _small_targets(small: cst.BaseSmallStatement, targets: list[cst.CSTNode]) -> None:
+    if isinstance(small, cst.Assign):
+        targets.extend(t.target for t in small.targets)
+    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        targets.append(small.target)
+    elif isinstance(small, cst.Import):
+        targets.extend(
+            cst.Name(_dotted(a.name).split(".")[0]) if a.asname is None else a.asname.name
+            for a in small.names
+        )
+    elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        targets.extend(
+            cst.Name(_dotted(a.name)) if a.asname is None else a.asname.name for a in small.names
+        )
+
+
 def _assignment_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Every target *node*'s statements assign (not those of nested functions/classes)."""
     targets: list[cst.CSTNode] = []
 
-    class Visitor(cst.CSTVisitor):
-        def visit_AssignTarget(self, n: cst.AssignTarget) -> None:
-            targets.append(n.target)
+    def walk(statement: cst.CSTNode, top: bool) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                _small_targets(small, targets)
+            return
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and not top:
+            targets.append(statement.name)
+            return
+        if isinstance(statement, cst.For):
+            targets.append(statement.target)
+        elif isinstance(statement, cst.With):
+            targets.extend(item.asname.name for item in statement.items if item.asname)
+        for handler in getattr(statement, "handlers", ()) or ():
+            if getattr(handler, "name", None) is not None:
+                targets.append(handler.name.name)
+        for child in _child_statements(statement):
+            walk(child, False)
 
-        def visit_AnnAssign(self, n: cst.AnnAssign) -> None:
-            targets.append(n.target)
-
-        def visit_AugAssign(self, n: cst.AugAssign) -> None:
-            targets.append(n.target)
-
-        def visit_For(self, n: cst.For) -> None:
-            targets.append(n.target)
-
-        def visit_CompFor(self, n: cst.CompFor) -> None:
-            targets.append(n.target)
-
-        def visit_AsName(self, n: cst.AsName) -> None:
-            targets.append(n.name)
-
-        def visit_NamedExpr(self, n: cst.NamedExpr) -> None:
-            targets.append(n.target)
-
-        def visit_Import(self, n: cst.Import) -> None:
-            for alias in n.names:
-                if alias.asname is None:
-                    targets.append(cst.Name(_dotted(alias.name).split(".")[0]))
-
-        def visit_ImportFrom(self, n: cst.ImportFrom) -> None:
-            if not isinstance(n.names, cst.ImportStar):
-                for alias in n.names:
-                    if alias.asname is None:
-                        targets.append(cst.Name(_dotted(alias.name)))
-
-        def visit_FunctionDef(self, n: cst.FunctionDef) -> bool:
-            targets.append(n.name)
-            return n is node
-
-        def visit_ClassDef(self, n: cst.ClassDef) -> bool:
-            targets.append(n.name)
-            return False
-
-        def visit_Lambda(self, n: cst.Lambda) -> bool:
-            return False
-
-    node.visit(Visitor())
+    walk(node, True)
     return targets
 
 
@@ -966,13 +979,20 @@ def _assigned_names(node: cst.CSTNode) -> set[str]:
 
 
 def _global_declarations(module: cst.Module) -> set[str]:
+    """Names declared ``global`` anywhere in the module."""
     names: set[str] = set()
 
-    class Visitor(cst.CSTVisitor):
-        def visit_Global(self, node: cst.Global) -> None:
-            names.update(item.name.value for item in node.names)
+    def walk(statement: cst.CSTNode) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Global):
+                    names.update(item.name.value for item in small.names)
+            return
+        for child in _child_statements(statement):
+            walk(child)
 
-    module.visit(Visitor())
+    for statement in module.body:
+        walk(statement)
     return names
 
 
