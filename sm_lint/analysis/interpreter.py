@@ -16,9 +16,7 @@ from typing import Any
 
 import libcst as cst
 from libcst.metadata import (
-    CodeRange,
     MetadataWrapper,
-    PositionProvider,
     QualifiedNameProvider,
     QualifiedNameSource,
 )
@@ -35,6 +33,7 @@ from sm_lint.analysis.facts import (
     Span,
 )
 from sm_lint.analysis.literals import CallArgs, as_argument
+from sm_lint.analysis.positions import Positions
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -119,7 +118,7 @@ class Interpreter:
         self.module = module
         self.path = path
         self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = self._wrapper.resolve(PositionProvider)
+        self.positions = Positions(module)
         self._qualnames: Mapping[cst.CSTNode, Any] | None = None
         self._star_import = any(
             isinstance(s, cst.SimpleStatementLine)
@@ -177,8 +176,8 @@ class Interpreter:
 
     # ------------------------------------------------------------- positions
     def span(self, node: cst.CSTNode) -> Span:
-        rng: CodeRange = self.positions[node]
-        return Span(rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
+        line, column, end_line, end_column = self.positions.of(node)
+        return Span(line, column + 1, end_line, end_column + 1)
 
     def text(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
