@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from sm_lint import __version__
-from sm_lint.api import Linter
+from sm_lint.api import FileAnalysis, Linter
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
@@ -59,6 +59,7 @@ class SmLintServer(LanguageServer):
         self.settings: dict[str, Any] = {}
         self.linter = Linter(Config())
         self.pending: dict[str, asyncio.Task[None]] = {}
+        self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
 
     # ------------------------------------------------------------ settings
     def configure(self, settings: dict[str, Any] | None) -> None:
@@ -87,6 +88,7 @@ class SmLintServer(LanguageServer):
         if config.project_root is None and root is not None:
             changes["project_root"] = root
         self.linter = Linter(config.with_overrides(**changes))
+        self.analyses = {}
 
     def root(self) -> Path | None:
         uri = self.workspace.root_uri
@@ -124,7 +126,27 @@ class SmLintServer(LanguageServer):
         )
 
     def _lint(self, document: TextDocument) -> list[Diagnostic]:
-        return self.linter.lint_source(document.source, document_path(document))
+        # Diagnostics always analyse afresh (the model reader re-checks each model's mtime),
+        # and leave the result for the hovers and completions that follow.
+        path = document_path(document)
+        analysis = self.linter.analyze_source(document.source, path)
+        self._remember((path, document.source), analysis)
+        return self.linter.finalize(analysis, document.source, self.linter.diagnose(analysis))
+
+    def _remember(self, key: tuple[str | None, str], analysis: FileAnalysis) -> None:
+        self.analyses[key] = analysis
+        while len(self.analyses) > 16:
+            self.analyses.pop(next(iter(self.analyses)))
+
+    def analysis(self, source: str, path: str | None) -> FileAnalysis:
+        """The analysis of *source*; hover, completion and hints on an unchanged document
+        reuse the one its diagnostics were computed from."""
+        key = (path, source)
+        found = self.analyses.get(key)
+        if found is None:
+            found = self.linter.analyze_source(source, path)
+            self._remember(key, found)
+        return found
 
     def schedule(self, uri: str) -> None:
         """Lint *uri* after a short quiet period; a newer edit cancels the older run."""
@@ -357,6 +379,7 @@ def create_server() -> SmLintServer:
         if any(c.uri.endswith("pyproject.toml") for c in params.changes):
             ls.configure(None)
         clear_cache()
+        ls.analyses.clear()
         ls.relint_all()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -373,7 +396,7 @@ def create_server() -> SmLintServer:
         def run() -> lsp.Hover | None:
             line, column = _server_position(document, params.position)
             view = ls.view(document.uri)
-            analysis = ls.linter.analyze_source(view.source, view.path)
+            analysis = ls.analysis(view.source, view.path)
             found = hover(analysis, view.to_program(line), column)
             if found is None:
                 return None
@@ -451,7 +474,7 @@ def create_server() -> SmLintServer:
 
         def run() -> list[lsp.InlayHint]:
             view = ls.view(document.uri)
-            analysis = ls.linter.analyze_source(view.source, view.path)
+            analysis = ls.analysis(view.source, view.path)
             first, last = params.range.start.line + 1, params.range.end.line + 1
             hints = []
             for h in inlay_hints(analysis):
