@@ -8,6 +8,7 @@ import io
 import os
 import re
 import tokenize
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -395,7 +396,18 @@ def iter_source_files(
             dirs[:] = sorted(d for d in dirs if not _excluded(d, patterns))
             for name in sorted(files):
                 if name.endswith(SOURCE_SUFFIXES) and not _excluded(name, patterns):
-                    yield Path(current) / name
+                    file = Path(current) / name
+                    # A dangling link or a link loop found while walking is skipped quietly;
+                    # a file named on the command line is always reported on.
+                    if _is_regular(file):
+                        yield file
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
@@ -442,6 +454,38 @@ def _parse(name: str, source: str | bytes) -> FileFacts | Diagnostic:
 
     from sm_lint.analysis.interpreter import analyze_module
 
+    # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
+    # nesting deep enough to crash libcst's native parser) with Python's own message.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are not sm-lint's to report
+            # A full compile: some errors (a repeated keyword argument) come after parsing.
+            # Top-level await is allowed: notebooks use it.
+            text = source[1:] if isinstance(source, str) and source[:1] == "\ufeff" else source
+            compile(text, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except SyntaxError as error:
+        line, column = error.lineno or 1, error.offset or 1
+        return Diagnostic(
+            name,
+            line,
+            column,
+            line,
+            column + 1,
+            "SM900",
+            Severity.ERROR,
+            f"cannot parse: {error.msg}",
+        )
+    except (ValueError, MemoryError, RecursionError) as error:
+        return Diagnostic(
+            name,
+            1,
+            1,
+            1,
+            1,
+            "SM900",
+            Severity.ERROR,
+            f"cannot parse: {type(error).__name__}: {error}",
+        )
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -457,7 +501,25 @@ def _parse(name: str, source: str | bytes) -> FileFacts | Diagnostic:
             Severity.ERROR,
             f"cannot read the file as Python source: {error}",
         )
-    return analyze_module(module, None if name == "<string>" else name)
+    except RecursionError:
+        return _too_deep(name)
+    try:
+        return analyze_module(module, None if name == "<string>" else name)
+    except RecursionError:
+        return _too_deep(name)
+
+
+def _too_deep(name: str) -> Diagnostic:
+    return Diagnostic(
+        name,
+        1,
+        1,
+        1,
+        1,
+        "SM900",
+        Severity.ERROR,
+        "cannot analyse: expressions are nested too deeply",
+    )
 
 
 def _syntax_error(path: str, source: str | bytes, error: Any) -> Diagnostic:

@@ -576,6 +576,6 @@ class SliceValue(AbstractValue):
     known: bool
 
     def length(self, size: int | None) -> int | None:
-        if not self.known or size is None:
+        if not self.known or size is None or self.step == 0:
             return None
         return len(range(size)[slice(self.lower, self.upper, self.step)])

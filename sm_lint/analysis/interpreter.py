@@ -90,6 +90,7 @@ _CONSTANTS: dict[str, object] = {
 
 
 _BUILTINS = frozenset(dir(builtins))
+MAX_FOLDED = 4096
 _KEYWORD_CONSTANTS = {"True": True, "False": False, "None": None, "Ellipsis": ...}
 
 
@@ -120,6 +121,7 @@ class Interpreter:
         self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.positions = Positions(module)
         self._qualnames: Mapping[cst.CSTNode, Any] | None = None
+        self._attribute_bases: set[str] = set()
         self._star_import = any(
             isinstance(s, cst.SimpleStatementLine)
             and any(
@@ -319,7 +321,7 @@ class Interpreter:
             self.expr(target.value, env)
             key = _key(target.value)
             if key is not None and key in env:
-                env = {**env, key: UNKNOWN}
+                env[key] = UNKNOWN
             return env
         if isinstance(target, cst.StarredElement):
             return self.assign(target.value, UNKNOWN, env)
@@ -373,7 +375,13 @@ class Interpreter:
         key = _key(target)
         if key is None:
             return env
-        env = {k: v for k, v in env.items() if not k.startswith(key + ".")}
+        # In place: the walk threads one env through straight-line code and copies it only
+        # at branches (copying on every assignment made long modules quadratic).
+        if key in self._attribute_bases:
+            for stale in [k for k in env if k.startswith(key + ".")]:
+                del env[stale]
+        if "." in key:
+            self._attribute_bases.add(key.split(".", 1)[0])
         env[key] = value
         return env
 
@@ -416,9 +424,16 @@ class Interpreter:
         if node is None:
             return UNKNOWN
         try:
-            return self._expr(node, env)
+            value = self._expr(node, env)
         except RecursionError:
             return UNKNOWN
+        # Folded text stays small: paths and keys are short, and `s = s + s` repeated
+        # would otherwise grow exponentially.
+        if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
+            return value if len(value.value) <= MAX_FOLDED else UNKNOWN
+        if isinstance(value, PathValue) and len(value.path) > MAX_FOLDED:
+            return UNKNOWN
+        return value
 
     def _expr(self, node: cst.BaseExpression, env: Env) -> AbstractValue:
         if isinstance(node, cst.Name):

@@ -10,12 +10,15 @@ alone. The analysis needs the positions of a few dozen nodes.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
+
+_NEWLINE = re.compile(r"\r\n?|\n")
 
 
 @dataclass
@@ -76,12 +79,8 @@ class Positions:
         module._codegen(state)
         code = "".join(state.tokens)
         self._spans = state.spans
-        starts = [0]
-        index = code.find("\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = code.find("\n", index + 1)
-        self._starts = starts
+        # Line breaks as libcst counts them: \r\n, \r or \n.
+        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(code))]
 
     def _point(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset)

@@ -72,7 +72,7 @@ class ModelResolver:
                 (root / expanded, f"relative to {root}") for root in self.config.models
             )
         for candidate, how in candidates:
-            if candidate.exists():
+            if _exists(candidate):
                 return self._check(candidate, how)
         match = self._suffix_match(expanded)
         if isinstance(match, Path):
@@ -118,3 +118,11 @@ def _display(folder: Path) -> Path:
         except ValueError:
             return normal
     return normal
+
+
+def _exists(path: Path) -> bool:
+    """Path.exists() that treats an unsearchable folder or an overlong name as absent."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
