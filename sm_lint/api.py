@@ -7,6 +7,7 @@ import fnmatch
 import io
 import os
 import re
+import sys
 import tokenize
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -450,6 +451,21 @@ def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
 
 def _parse(name: str, source: str | bytes) -> FileFacts | Diagnostic:
     """The facts of *source*, or the SM900 finding that says why it cannot be read."""
+    # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
+    # operand; its pure-Python visitors need more than the default recursion limit. CPython's
+    # own parser has rejected truly deep nesting before this runs.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        return _parse_checked(name, source)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+_RECURSION_LIMIT = 20_000
+
+
+def _parse_checked(name: str, source: str | bytes) -> FileFacts | Diagnostic:
     import libcst as cst  # imported here: a run served from the cache never needs it
 
     from sm_lint.analysis.interpreter import analyze_module
