@@ -148,8 +148,10 @@ class SmLintServer(LanguageServer):
             self._remember(key, found)
         return found
 
-    def schedule(self, uri: str) -> None:
-        """Lint *uri* after a short quiet period; a newer edit cancels the older run."""
+    def schedule(self, uri: str, run: Callable[[str], None] | None = None) -> None:
+        """Run *run* (default: lint) on *uri* after a short quiet period; a newer edit
+        cancels the older run."""
+        action = run or self.lint
         task = self.pending.pop(uri, None)
         if task is not None:
             task.cancel()
@@ -157,7 +159,7 @@ class SmLintServer(LanguageServer):
         async def later() -> None:
             await asyncio.sleep(DEBOUNCE_SECONDS)
             self.pending.pop(uri, None)
-            self.lint(uri)
+            action(uri)
 
         self.pending[uri] = asyncio.get_event_loop().create_task(later())
 
@@ -202,18 +204,6 @@ class SmLintServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=cell_uri, diagnostics=ours)
             )
-
-    def schedule_notebook(self, uri: str) -> None:
-        task = self.pending.pop(uri, None)
-        if task is not None:
-            task.cancel()
-
-        async def later() -> None:
-            await asyncio.sleep(DEBOUNCE_SECONDS)
-            self.pending.pop(uri, None)
-            self.lint_notebook(uri)
-
-        self.pending[uri] = asyncio.get_event_loop().create_task(later())
 
     def view(self, uri: str) -> View:
         """What to analyse for a document: itself, or for a notebook cell the notebook's
@@ -361,7 +351,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def notebook_change(ls: SmLintServer, params: lsp.DidChangeNotebookDocumentParams) -> None:
-        ls.schedule_notebook(params.notebook_document.uri)
+        ls.schedule(params.notebook_document.uri, ls.lint_notebook)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
     def notebook_save(ls: SmLintServer, params: lsp.DidSaveNotebookDocumentParams) -> None:
