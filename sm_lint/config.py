@@ -88,7 +88,7 @@ def find_pyproject(start: Path) -> Path | None:
             try:
                 if "sm-lint" in tomllib.loads(file.read_text(encoding="utf-8")).get("tool", {}):
                     return file
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
                 return file
     return nearest
 
@@ -119,6 +119,9 @@ def load_config(pyproject: Path | None) -> Config:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: invalid TOML: {error}") from error
+    except (ValueError, RecursionError) as error:  # huge integers, deeply nested arrays
+        detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise ConfigError(f"{pyproject}: invalid TOML: {detail}") from error
     root = pyproject.parent
     table = data.get("tool", {}).get("sm-lint")
     if table is None:

@@ -628,6 +628,69 @@ async def test_incremental_edits_keep_the_server_copy_exact(client: LanguageClie
     _alive(client)
 
 
+# Settings a client may send that are not what the server expects.
+GARBAGE_SETTINGS: list[Any] = [
+    {"smLint": "a string"},
+    {"smLint": {"models": 5, "select": "SM", "model-paths": [1, 2]}},
+    {"smLint": {"models": [None, 3, "\u0000"], "select": [None], "ignore": [{}]}},
+    {"sm-lint": {"modelPaths": {"": "", "gs://x": None}}},
+    {"smLint": {"models": ["/" * 5000, "a" * 300]}},
+    ["not", "a", "dict"],
+    None,
+    {},
+]
+
+
+@pytest.mark.asyncio
+async def test_garbage_settings_and_model_changes_on_disk(client: LanguageClient) -> None:
+    """Odd workspace/didChangeConfiguration payloads, then a model corrupted and restored
+    on disk (workspace/didChangeWatchedFiles): the server keeps serving, reports SM012 for
+    the corrupt model, and the original findings once it is back."""
+    model = PROJECT / "models" / "corruptible"
+    shutil.copytree(FIXTURES / "keras_export_dense", model, dirs_exist_ok=True)
+    text = SOURCE.replace('"models/dense"', '"models/corruptible"')
+    path = PROJECT / "src" / "settings.py"
+    path.write_text(text)
+    doc = Document(path.as_uri(), text)
+    _open(client, doc.uri, text)
+    await _sync(client, doc)
+    expected = _expected(text, path)
+    assert _published(client, doc.uri) == expected
+    for settings in GARBAGE_SETTINGS:
+        client.protocol._send_data(
+            {
+                "jsonrpc": "2.0",
+                "method": lsp.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                "params": {"settings": settings},
+            }
+        )
+        await _sync(client, doc)
+        _alive(client)
+    client.workspace_did_change_configuration(
+        lsp.DidChangeConfigurationParams(settings={"smLint": {"models": ["models"]}})
+    )
+    await _sync(client, doc)
+    assert _published(client, doc.uri) == expected
+
+    pb = model / "saved_model.pb"
+    good = pb.read_bytes()
+    event = lsp.DidChangeWatchedFilesParams(
+        changes=[lsp.FileEvent(uri=pb.as_uri(), type=lsp.FileChangeType.Changed)]
+    )
+    try:
+        pb.write_bytes(good[: len(good) // 3])
+        client.workspace_did_change_watched_files(event)
+        await _sync(client, doc)
+        codes = [(c, line) for c, line, *_ in _published(client, doc.uri)]
+        assert ("SM012", 3) in codes, codes
+    finally:
+        pb.write_bytes(good)
+    client.workspace_did_change_watched_files(event)
+    await _sync(client, doc)
+    assert _published(client, doc.uri) == expected
+    _alive(client)
+
+
 # --------------------------------------------------------------------------- crashes, hangs
 
 
@@ -758,7 +821,7 @@ async def test_request_with_invalid_params_gets_an_error_response(
                 client,
                 lsp.TEXT_DOCUMENT_HOVER,
                 {"textDocument": {"uri": uri}, "position": position},
-                timeout=5,
+                timeout=2,
             )
             for position in _INVALID_POSITIONS
         )
@@ -790,7 +853,7 @@ async def test_request_for_a_fifo_does_not_hang_the_server(client: LanguageClien
             client,
             lsp.TEXT_DOCUMENT_HOVER,
             {"textDocument": {"uri": path.as_uri()}, "position": {"line": 5, "character": 8}},
-            timeout=5,
+            timeout=2,
         )
         assert outcome == "result"
     finally:
@@ -804,3 +867,53 @@ async def test_request_for_a_fifo_does_not_hang_the_server(client: LanguageClien
             await asyncio.sleep(0.02)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(blocked, timeout=5)
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "sm_lint", "server"])
+)
+async def bare_client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    """A started server the test initializes itself (with its own workspace)."""
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params: lsp.RegistrationParams) -> None:
+        pass
+
+    yield
+    if lsp_client.capabilities is not None:
+        await lsp_client.shutdown_session()
+
+
+# pyproject.toml files a TOML parser fails on in ways other than TOMLDecodeError.
+BAD_PYPROJECTS = {
+    "long_integer": "[tool.other]\nx = 1" + "0" * 5000 + "\n",
+    "deep_arrays": "[tool.other]\nx = " + "[" * 50_000 + "]" * 50_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_PYPROJECTS))
+@pytest.mark.asyncio
+async def test_workspace_with_an_odd_pyproject(
+    bare_client: LanguageClient, kind: str, tmp_path: Path
+) -> None:
+    root = tmp_path
+    shutil.copytree(FIXTURES / "keras_export_dense", root / "models" / "dense")
+    (root / "src").mkdir()
+    (root / "pyproject.toml").write_text(BAD_PYPROJECTS[kind])
+    await _answer(
+        bare_client.initialize_session(
+            lsp.InitializeParams(
+                capabilities=lsp.ClientCapabilities(),
+                root_uri=root.as_uri(),
+                workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="project")],
+            )
+        ),
+        "initialize",
+    )
+    path = root / "src" / "a.py"
+    path.write_text(SOURCE)
+    doc = Document(path.as_uri(), SOURCE)
+    _open(bare_client, doc.uri, SOURCE)
+    await _sync(bare_client, doc)
+    assert "SM005" in [str(d.code) for d in bare_client.diagnostics.get(doc.uri, [])]
+    _alive(bare_client)

@@ -3,14 +3,17 @@ a crash, a hang or unbounded memory.
 
 1. Property tests (hypothesis, hypothesmith): any generated Python program lints without
    an exception, alone and behind a real model load, with generated expressions passed
-   as signature arguments.
+   as signature arguments; programs over the modelled numpy/TensorFlow API with awkward
+   numbers; sm-lint's own node positions equal libcst's PositionProvider.
 2. A mutation fuzzer for ``saved_model.pb`` (truncation at every stride, bit flips, byte
    edits, length prefixes rewritten inside the real wire structure, deep nesting, huge
    counts): ``ModelReadError`` or a valid result, each read timed and memory-bounded; a
    source that loads a corrupted model gets SM012.
 3. Source edge cases through ``lint_source`` and the CLI as a subprocess: a 50,000-line
-   file, deep nesting, non-UTF-8, BOM, CRLF, tabs, binary ``.py`` files, syntax errors,
-   symlink loops, unreadable folders.
+   file, deep nesting and long chains, non-UTF-8, BOM, CRLF and lone CR, tabs, characters
+   str.splitlines() breaks at, ``--fix`` on those, binary ``.py`` files, syntax errors,
+   symlink loops, unreadable folders, and analyzer corner cases (overlong and unreadable
+   model paths, a zero slice step, exponential constant folding).
 
 ``SM_LINT_FUZZ_BUDGET`` (a float, default 1) scales every example count; ``5`` runs five
 times as many. Hypothesis runs derandomized (the same examples on every run) unless
@@ -148,7 +151,7 @@ def test_any_program_from_the_grammar(program: str) -> None:
     assert not [d for d in findings if d.code == "SM900"], findings
 
 
-@fuzz_settings(12)
+@fuzz_settings(8)
 @given(hypothesmith.from_node())
 def test_any_program_from_libcst_nodes(program: str) -> None:
     findings = checked_lint(program)
@@ -431,7 +434,7 @@ def _position_mismatches(source: str) -> list[tuple[str, Any, Any]]:
     return out
 
 
-@fuzz_settings(60)
+@fuzz_settings(40)
 @given(st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
 def test_positions_match_libcst_position_provider(program: str) -> None:
     """sm-lint computes node positions itself (sm_lint.analysis.positions, "the way
@@ -652,7 +655,7 @@ def test_length_prefixes_rewritten_inside_the_real_structure(fuzzer: ModelFuzzer
 def test_text_format_truncation_and_bit_flips(fuzzer: ModelFuzzer) -> None:
     rng = random.Random(SEED + 3)
     text = SEED_PBTXT.read_bytes()
-    for n in range(scaled(40)):
+    for n in range(scaled(25)):
         cut = rng.randrange(len(text))
         fuzzer.read(text[:cut], f"pbtxt cut at {cut}", "saved_model.pbtxt")
         buf = bytearray(text)
@@ -1100,6 +1103,71 @@ def test_form_feed_at_line_start_keeps_columns() -> None:
     assert line[finding.column - 1 : finding.end_column - 1] == (
         "tf.constant(np.random.rand(4, 5))"
     )
+
+
+# Characters str.splitlines() breaks at but Python does not: inside a comment or string,
+# or (a form feed) as a page break on a line of its own.
+_NOT_LINE_BREAKS = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the text report's code excerpt comes from str.splitlines() (cli."
+    "_source_lines), which also breaks at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and "
+    "\\u2029: after such a character in a comment, every finding shows the wrong line",
+)
+def test_text_report_excerpt_is_the_finding_line(tmp_path: Path) -> None:
+    for char in _NOT_LINE_BREAKS:
+        text = SIMPLE.replace("as tf\n", f"as tf  # page{char}2\n")
+        assert _compiles(text), repr(char)
+        (tmp_path / f"sep_{ord(char):04x}.py").write_text(text)
+    proc = run_cli(".", "--models", FIXTURES, "--no-color", cwd=tmp_path)
+    assert_clean_exit(proc)
+    excerpts = re.findall(r"^ *5 \| (.*)$", proc.stdout, re.M)
+    assert excerpts == [BAD_CALL] * len(_NOT_LINE_BREAKS), proc.stdout
+
+
+def _fix(tmp_path: Path, name: str, data: bytes) -> bytes:
+    (tmp_path / name).write_bytes(data)
+    proc = run_cli(name, "--models", FIXTURES, "--fix", "-q", cwd=tmp_path)
+    assert_clean_exit(proc)
+    return (tmp_path / name).read_bytes()
+
+
+FIXED_CALL = "out = infer(keras_tensor=tf.cast(tf.constant(np.random.rand(4, 5)), tf.float32))"
+
+
+def test_fix_keeps_crlf(tmp_path: Path) -> None:
+    fixed = _fix(tmp_path, "crlf.py", SIMPLE.replace("\n", "\r\n").encode())
+    assert fixed.count(b"\r\n") == SIMPLE.count("\n") and fixed.count(b"\n") == fixed.count(b"\r\n")
+    assert FIXED_CALL.encode() in fixed and b'out["output_0"]' in fixed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: --fix does nothing on a file with lone-CR line endings: fixes._offsets "
+    "counts lines at '\\n' only, so every edit past line 1 is dropped (the findings "
+    "themselves are placed right)",
+)
+def test_fix_on_lone_cr_line_endings(tmp_path: Path) -> None:
+    fixed = _fix(tmp_path, "cr.py", SIMPLE.replace("\n", "\r").encode())
+    assert FIXED_CALL.encode() in fixed
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: --fix does nothing for a finding on the first line of a file that starts "
+    "with a UTF-8 BOM: the fix's columns do not count the BOM, the text it edits does, so "
+    "the edit is off by one and rejected",
+)
+def test_fix_on_the_first_line_after_a_bom(tmp_path: Path) -> None:
+    one_line = (
+        f"import numpy as np; import tensorflow as tf; tf.saved_model.load({str(DENSE)!r})"
+        '.signatures["serving_default"](keras_tensor=tf.constant(np.random.rand(4, 5)))\n'
+    )
+    fixed = _fix(tmp_path, "bom.py", b"\xef\xbb\xbf" + one_line.encode())
+    assert fixed.startswith(b"\xef\xbb\xbf")
+    assert b"tf.cast(tf.constant(np.random.rand(4, 5)), tf.float32)" in fixed
 
 
 # --------------------------------------------------------------------------- odd files
