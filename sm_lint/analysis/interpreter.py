@@ -336,35 +336,41 @@ class Interpreter:
         env: Env,
     ) -> Env:
         """``feed["b"] = value`` adds a known key to a known dict; anything else forgets it."""
-        key = _key(target.value)
-        current = env.get(key) if key is not None else None
+        known = self._dict_item(target, env)
+        if known is None:
+            return self.assign(target, UNKNOWN, env)
+        name, item, kept = known
+        env[name] = DictLit((*kept, (item, value, statement, value_node)))
+        return env
+
+    def _dict_item(
+        self, target: cst.Subscript, env: Env
+    ) -> (
+        tuple[str, str, tuple[tuple[str, AbstractValue, cst.CSTNode, cst.BaseExpression], ...]]
+        | None
+    ):
+        """For ``name["key"]`` on a dict whose keys are known: the env name, the key, and the
+        dict's other items; None otherwise."""
+        name = _key(target.value)
+        current = env.get(name) if name is not None else None
         index = self.index(target.slice, env)
         if (
-            key is not None
-            and isinstance(current, DictLit)
-            and current.items is not None
-            and isinstance(index, Const)
-            and isinstance(index.value, str)
+            name is None
+            or not isinstance(current, DictLit)
+            or current.items is None
+            or not isinstance(index, Const)
+            or not isinstance(index.value, str)
         ):
-            kept = tuple(item for item in current.items if item[0] != index.value)
-            return {**env, key: DictLit((*kept, (index.value, value, statement, value_node)))}
-        return self.assign(target, UNKNOWN, env)
+            return None
+        return name, index.value, tuple(i for i in current.items if i[0] != index.value)
 
     def delete(self, target: cst.BaseExpression, env: Env) -> Env:
         """``del feed["b"]`` removes a known key; other deletions forget the target."""
         if isinstance(target, cst.Subscript):
-            key = _key(target.value)
-            current = env.get(key) if key is not None else None
-            index = self.index(target.slice, env)
-            if (
-                key is not None
-                and isinstance(current, DictLit)
-                and current.items is not None
-                and isinstance(index, Const)
-                and isinstance(index.value, str)
-            ):
-                kept = tuple(item for item in current.items if item[0] != index.value)
-                return {**env, key: DictLit(kept)}
+            known = self._dict_item(target, env)
+            if known is not None:
+                env[known[0]] = DictLit(known[2])
+                return env
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 env = self.delete(element.value, env)
