@@ -20,6 +20,9 @@ class Resolution:
     error: ModelReadError | None = None
     #: False for paths that are not local by nature (gs://, hub handles): never "not found".
     local: bool = True
+    #: How the model was found (DESIGN.md, "Where a model comes from"): "mapping", "path",
+    #: "hub-cache", "kagglehub", "source" or "observed"; None while no model is found.
+    source: str | None = None
 
 
 class ModelResolver:
@@ -43,7 +46,7 @@ class ModelResolver:
             return Resolution(None, "the path is not known statically")
         mapped = self._mapped(path)
         if mapped is not None:
-            return self._check(mapped, f"mapped in model-paths from {path!r}")
+            return self._check(mapped, f"mapped in model-paths from {path!r}", "mapping")
         if loader == "hub.load":
             return Resolution(
                 None,
@@ -88,9 +91,9 @@ class ModelResolver:
                 return mapping[prefix] / path[len(prefix.rstrip("/")) + 1 :]
         return None
 
-    def _check(self, folder: Path, how: str) -> Resolution:
+    def _check(self, folder: Path, how: str, source: str = "path") -> Resolution:
         try:
-            return Resolution(resolve_model_dir(_display(folder)), how)
+            return Resolution(resolve_model_dir(_display(folder)), how, source=source)
         except ModelReadError as error:
             return Resolution(None, str(error), error)
 

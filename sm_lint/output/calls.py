@@ -33,6 +33,9 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     "column": call.span.column,
                     "model": str(model) if model is not None else None,
                     "model_expr": resolved.expr if resolved is not None else None,
+                    "model_source": resolved.resolution.source
+                    if resolved is not None and resolved.model is not None
+                    else None,
                     "unresolved_reason": None
                     if model is not None or resolved is None
                     else (resolved.error or resolved.resolution.reason),
