@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 from sm_lint.cli import _lint_parser
@@ -29,3 +30,19 @@ def test_every_flag_is_documented() -> None:
         for flag in action.option_strings:
             if flag.startswith("--") and flag not in ("--help", "--version"):
                 assert f"`{flag}" in README, flag
+
+
+def test_precommit_snippet_names_a_rev_that_exists() -> None:
+    """pre-commit needs a tag the repository really has, or a commit: no invented version."""
+    rev = re.search(r"^\s*rev:\s*(\S+)", README, re.M)
+    assert rev is not None
+    value = rev.group(1)
+    if re.fullmatch(r"v?\d+(\.\d+)*", value):
+        tags = subprocess.run(
+            ["git", "tag", "--list", value], cwd=ROOT, capture_output=True, text=True
+        ).stdout.split()
+        assert value in tags, f"README's pre-commit rev {value!r} is not a tag of this repository"
+
+
+def test_ci_snippet_does_not_hide_configuration_errors() -> None:
+    assert "|| true" not in README
