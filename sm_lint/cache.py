@@ -96,10 +96,10 @@ def decode_facts(text: str) -> facts.FileFacts | None:
 
 
 class FactsCache:
-    """Facts of analysed files under ``ROOT/.sm-lint/cache``."""
+    """Facts of analysed files in one cache folder (by default ``.sm-lint/cache``)."""
 
-    def __init__(self, root: Path) -> None:
-        self.folder = root / FOLDER
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.hits = 0
         self.misses = 0
 
@@ -129,8 +129,9 @@ class FactsCache:
         entry = self._entry(path, source)
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            if not (self.folder.parent / ".gitignore").exists():
-                (self.folder.parent / ".gitignore").write_text("*\n")
+            # A cache is never committed (ruff writes the same file into .ruff_cache).
+            if not (self.folder / ".gitignore").exists():
+                (self.folder / ".gitignore").write_text("*\n")
             fd, temp = tempfile.mkstemp(prefix=".entry.", dir=entry.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(encode_facts(file_facts))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sm_lint import __version__
 from sm_lint.config import Config, ConfigError
-from sm_lint.diagnostics import RULES, Diagnostic
+from sm_lint.diagnostics import RULES, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis, Linter
@@ -107,7 +107,13 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="do not read or write the analysis cache (.sm-lint/cache)",
+        help="do not read or write the analysis cache",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where the analysis cache lives (env SM_LINT_CACHE_DIR; default: "
+        ".sm-lint/cache in the working directory's project root)",
     )
     parser.add_argument("--version", action="version", version=f"sm-lint {__version__}")
     return parser
@@ -187,20 +193,31 @@ def cmd_lint(argv: Sequence[str]) -> int:
         if not args.quiet:
             fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
             report.write(("\n" if findings else "") + fixed_note + report.summary(findings))
-    if findings and not args.exit_zero:
+    # Like ruff: only findings that can fail a run do; `info` is shown and never fails it.
+    failing = [d for d in findings if d.severity is not Severity.INFO]
+    if failing and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
 
 
 def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:
-    """The analysis cache under the project root (else the working directory)."""
+    """The analysis cache, as ruff finds its own: ``--cache-dir``, else
+    ``SM_LINT_CACHE_DIR``, else ``cache-dir`` in the configuration, else ``.sm-lint/cache``
+    in the project root of the working directory (never inside a project merely linted)."""
     if args.no_cache:
         return None
     from pathlib import Path
 
-    from sm_lint.cache import FactsCache
+    from sm_lint.cache import FOLDER, FactsCache
+    from sm_lint.config import find_pyproject
 
-    return FactsCache(config.project_root or Path.cwd())
+    chosen = args.cache_dir or os.environ.get("SM_LINT_CACHE_DIR")
+    if chosen:
+        return FactsCache(Path(os.path.expanduser(chosen)))
+    if config.cache_dir is not None:
+        return FactsCache(config.cache_dir)
+    here = find_pyproject(Path.cwd())
+    return FactsCache((here.parent if here is not None else Path.cwd()) / FOLDER)
 
 
 def _explain(analysis: FileAnalysis) -> None:

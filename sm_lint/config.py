@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -57,12 +58,15 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
+    #: Where the analysis cache lives (``cache-dir``); None: the default (see the CLI).
+    cache_dir: Path | None = None
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 _KEYS = {
+    "cache-dir",
     "models",
     "model-paths",
     "select",
@@ -156,6 +160,11 @@ def load_config(pyproject: Path | None) -> Config:
             *changes.get("exclude", config.exclude),
             *_strings(pyproject, "extend-exclude", table["extend-exclude"]),
         )
+    if "cache-dir" in table:
+        cache_dir = table["cache-dir"]
+        if not isinstance(cache_dir, str) or not cache_dir:
+            raise ConfigError(f"{pyproject}: [tool.sm-lint] cache-dir must be a folder path")
+        changes["cache_dir"] = root / os.path.expanduser(cache_dir)
     if "tag-set" in table:
         changes["tag_set"] = _strings(pyproject, "tag-set", table["tag-set"])
     if "per-file-ignores" in table:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from sm_lint.api import Linter
-from sm_lint.cache import FactsCache
+from sm_lint.cache import FOLDER, FactsCache
 from sm_lint.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +42,10 @@ def _lint(project: Path, *args: str) -> list[dict[str, object]]:
 def test_warm_run_is_served_from_the_cache_with_the_same_findings(tmp_path: Path) -> None:
     project = _tree(tmp_path)
     config = Config(models=(project / "models",), project_root=project)
-    cold = Linter(config, cache=FactsCache(project))
+    cold = Linter(config, cache=FactsCache(project / FOLDER))
     first = cold.lint_paths([project / "src"])
     assert cold.cache is not None and cold.cache.misses == 4 and cold.cache.hits == 0
-    warm = Linter(config, cache=FactsCache(project))
+    warm = Linter(config, cache=FactsCache(project / FOLDER))
     assert warm.lint_paths([project / "src"]) == first
     assert warm.cache is not None and warm.cache.hits == 4 and warm.cache.misses == 0
     assert first == Linter(config).lint_paths([project / "src"])  # and without a cache
@@ -104,4 +104,4 @@ def test_jobs_and_concurrent_runs_agree(tmp_path: Path) -> None:
         assert "Traceback" not in err
         assert json.loads(out) == serial
     assert not [p for p in (project / ".sm-lint").rglob(".entry.*")]  # no torn temp files
-    assert os.path.exists(project / ".sm-lint" / ".gitignore")
+    assert os.path.exists(project / ".sm-lint" / "cache" / ".gitignore")
