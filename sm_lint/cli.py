@@ -27,11 +27,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _show_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sm-lint show", description="Show a SavedModel's signatures.")
-    parser.add_argument("model_dir", metavar="MODEL_DIR")
+    parser = _Parser(
+        prog="sm-lint show",
+        description="Show SavedModels' signatures. Each MODEL_DIR is a SavedModel folder, "
+        "a TensorFlow Serving version layout, or a folder of models (each one is listed).",
+    )
+    parser.add_argument("model_dirs", nargs="+", metavar="MODEL_DIR")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--tag-set", default=None, help="meta graph tags, comma-separated")
     return parser
+
+
+def _warn(message: str) -> None:
+    print(f"sm-lint: warning: {message}", file=sys.stderr)
 
 
 def _fail(message: str) -> int:
@@ -40,17 +48,36 @@ def _fail(message: str) -> int:
 
 
 def cmd_show(argv: Sequence[str]) -> int:
-    from sm_lint.models import ModelReadError, read_signatures
-    from sm_lint.output.show import render_json, render_text
+    from sm_lint.models import ModelReadError, discover_models, read_signatures
+    from sm_lint.output.show import render_json, render_json_list, render_text
 
     args = _show_parser().parse_args(argv)
     tags = tuple(t for t in args.tag_set.split(",") if t) if args.tag_set else None
-    try:
-        model = read_signatures(args.model_dir, tags)
-    except ModelReadError as error:
-        return _fail(str(error))
-    print(render_json(model) if args.format == "json" else render_text(model))
-    return EXIT_OK
+    models, failed = [], False
+    for folder in args.model_dirs:
+        try:
+            models.append(read_signatures(folder, tags))
+            continue
+        except ModelReadError as error:
+            found = discover_models([folder]) if os.path.isdir(folder) else []
+            if not found:
+                print(f"sm-lint: error: {error}", file=sys.stderr)
+                failed = True
+                continue
+        for model_dir in found:
+            try:
+                models.append(read_signatures(model_dir, tags))
+            except ModelReadError as error:
+                print(f"sm-lint: error: {error}", file=sys.stderr)
+                failed = True
+    if models:
+        # One model named directly keeps the documented single JSON object.
+        single = len(models) == 1 and len(args.model_dirs) == 1
+        if args.format == "json":
+            print(render_json(models[0]) if single else render_json_list(models))
+        else:
+            print("\n\n".join(render_text(model) for model in models))
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def _codes(text: str | None) -> tuple[str, ...] | None:
@@ -63,8 +90,10 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog,
         description="Check calls to TensorFlow SavedModel signatures against the real models.",
-        epilog="Other commands: sm-lint show MODEL_DIR | calls PATH... | rules [CODE] | "
-        "server | run SCRIPT",
+        epilog="Other commands: sm-lint check PATH... (this command, by name) | "
+        "show MODEL_DIR... | calls PATH... | rules [CODE] | server | run SCRIPT. "
+        "A PATH named like a command is read as the command: write `sm-lint check server` "
+        "or `sm-lint ./server` to lint a folder called server.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     parser.add_argument(
@@ -137,9 +166,15 @@ def _build_config(args: argparse.Namespace) -> Config:
     if models is None and not config.models:
         default = (config.project_root or Path.cwd()) / "models"
         models = (default,) if default.is_dir() else None
+    # A missing models folder is a warning that names where it was set, wherever it was set:
+    # the rest of the run (other folders, model paths in code) still works.
     for folder in models or ():
-        if not folder.exists():
-            raise ConfigError(f"--models {folder}: no such folder")
+        if not folder.is_dir():
+            _warn(f"--models {folder}: no such folder")
+    if models is None:
+        for folder in config.models:
+            if not folder.is_dir():
+                _warn(f"{pyproject}: [tool.sm-lint] models: {folder}: no such folder")
     select, ignore = _codes(args.select), _codes(args.ignore)
     for code in (*(select or ()), *(ignore or ())):
         if code != "ALL" and not any(rule.startswith(code) for rule in RULES):

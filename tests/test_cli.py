@@ -120,7 +120,6 @@ def test_exit_zero_select_ignore() -> None:
     ("args", "needle"),
     [
         (("no/such/dir",), "no/such/dir: no such file or directory"),
-        (("examples/demo/src", "--models", "no/such/models"), "no such folder"),
         (("examples/demo/src", "--select", "XX1"), "unknown rule code 'XX1'"),
         (("examples/demo/src", "--format", "yaml"), "invalid choice"),
         (("show", "no/such/model"), "no such file or directory"),

@@ -3,6 +3,7 @@ fail a run. Each test runs the real CLI in a subprocess on real files."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,54 @@ def test_a_warning_still_fails_the_run(tmp_path: Path) -> None:
     result = sm_lint("src", cwd=project)
     assert result.returncode == 1
     assert "SM005" in result.stdout
+
+
+def test_missing_models_folder_is_a_warning_wherever_it_is_set(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    result = sm_lint("src", "--models", "models", "--models", "nope", cwd=project)
+    assert result.returncode == 1  # the findings from the folder that exists still count
+    assert "sm-lint: warning: --models nope: no such folder" in result.stderr
+    assert "SM005" in result.stdout
+    configured = _project(tmp_path / "second")
+    text = (configured / "pyproject.toml").read_text()
+    (configured / "pyproject.toml").write_text(text.replace('["models"]', '["models", "gone"]'))
+    result = sm_lint("src", cwd=configured)
+    assert result.returncode == 1
+    assert "pyproject.toml: [tool.sm-lint] models:" in result.stderr
+    assert "gone: no such folder" in result.stderr
+    assert "SM005" in result.stdout
+
+
+def test_show_takes_several_folders_and_folders_of_models(tmp_path: Path) -> None:
+    models = DEMO / "models"
+    text = sm_lint("show", str(models / "dense"), str(models / "two_inputs"))
+    assert text.returncode == 0, text.stderr
+    assert "keras_tensor" in text.stdout and "'serving_default'" in text.stdout
+    assert str(models / "two_inputs") in text.stdout
+    listed = sm_lint("show", str(models), "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert sorted(Path(m["path"]).name for m in data) == sorted(
+        p.name for p in models.iterdir() if p.is_dir()
+    )
+    # One model named directly keeps the documented single object.
+    one = json.loads(sm_lint("show", str(models / "dense"), "--format", "json").stdout)
+    assert isinstance(one, dict) and "serving_default" in one["signatures"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    mixed = sm_lint("show", str(models / "dense"), str(empty))
+    assert mixed.returncode == 2
+    assert "keras_tensor" in mixed.stdout
+    assert "sm-lint: error:" in mixed.stderr and "Traceback" not in mixed.stderr
+
+
+def test_check_is_the_explicit_form_and_a_folder_named_like_a_command(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "src").rename(project / "server")
+    explicit = sm_lint("check", "server", cwd=project)
+    assert explicit.returncode == 1, explicit.stderr
+    assert "server/predict_dense.py" in explicit.stdout
+    dotted = sm_lint("./server", cwd=project)
+    assert dotted.returncode == 1 and "predict_dense.py" in dotted.stdout
+    help_text = sm_lint("check", "--help").stdout
+    assert "sm-lint check server" in " ".join(help_text.split())

@@ -37,6 +37,11 @@ def render_json(model: ModelSignatures) -> str:
     return json.dumps(signatures_json(model), indent=2)
 
 
+def render_json_list(models: list[ModelSignatures]) -> str:
+    """Several models: a JSON array of the objects ``render_json`` writes one of."""
+    return json.dumps([signatures_json(model) for model in models], indent=2)
+
+
 def call_example(sig: Signature, model_var: str = "loaded") -> str:
     """A call that passes every input by name, e.g. ``loaded.signatures["k"](x=...)``."""
     names = list(sig.inputs)
