@@ -252,11 +252,20 @@ def test_bad_input_read_signatures(tmp_path: Path, case: str) -> None:
     _check_error(info.value, path, bad.reason)
 
 
-@pytest.mark.parametrize("case", list(BAD))
+# A folder whose model sits in a non-numeric subfolder is a folder of models to `show`.
+@pytest.mark.parametrize("case", [c for c in BAD if c != "layout_without_numeric_versions"])
 def test_bad_input_show_exits_2(tmp_path: Path, case: str) -> None:
     bad = BAD[case]
     path = bad.make(tmp_path)
     _check_cli(run_cli("show", path), path, bad.reason)
+
+
+def test_show_lists_the_model_inside_a_non_numeric_layout(tmp_path: Path) -> None:
+    layout = _non_numeric_layout(tmp_path)
+    proc = run_cli("show", layout)
+    assert proc.returncode == 0, proc.stderr
+    (model,) = [p for p in layout.iterdir() if p.is_dir()]
+    assert proc.stdout.startswith(f"{model}  [tags:")
 
 
 @pytest.mark.parametrize("case", ["empty", "random_seed_0", "does_not_exist", "only_variables"])
