@@ -264,8 +264,8 @@ def test_show_lists_the_model_inside_a_non_numeric_layout(tmp_path: Path) -> Non
     layout = _non_numeric_layout(tmp_path)
     proc = run_cli("show", layout)
     assert proc.returncode == 0, proc.stderr
-    (model,) = [p for p in layout.iterdir() if p.is_dir()]
-    assert proc.stdout.startswith(f"{model}  [tags:")
+    assert proc.stdout.startswith(f"{layout / 'latest'}  [tags:")
+    assert proc.stdout.count("[tags:") == 1
 
 
 @pytest.mark.parametrize("case", ["empty", "random_seed_0", "does_not_exist", "only_variables"])
