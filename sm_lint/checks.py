@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup, Span
-from sm_lint.diagnostics import RULES, Diagnostic, Edit, Fix, Severity
+from sm_lint.diagnostics import RULES, Applicability, Diagnostic, Edit, Fix, Severity
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
 from sm_lint.semantics import (
     Kind,
@@ -57,8 +57,17 @@ def _finding(
     )
 
 
-def _replace(span: Span, text: str, description: str) -> Fix:
-    return Fix(description, (Edit(span.line, span.column, span.end_line, span.end_column, text),))
+def _replace(
+    span: Span, text: str, description: str, applicability: Applicability = Applicability.SAFE
+) -> Fix:
+    edit = Edit(span.line, span.column, span.end_line, span.end_column, text)
+    return Fix(description, (edit,), applicability)
+
+
+def _rename(span: Span, text: str, description: str) -> Fix:
+    """A name chosen by similarity (or because it is the only one left): a guess, so an
+    unsafe fix."""
+    return _replace(span, text, description, Applicability.UNSAFE)
 
 
 def _spec(spec: TensorSpec) -> str:
@@ -105,9 +114,7 @@ def check_lookup(
     close = _suggest(lookup.key, keys)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     fix = (
-        _replace(lookup.span, json.dumps(close[0]), f"use signature {close[0]!r}")
-        if close
-        else None
+        _rename(lookup.span, json.dumps(close[0]), f"use signature {close[0]!r}") if close else None
     )
     yield _finding(
         ctx,
@@ -337,12 +344,12 @@ def _unexpected(
         suggested.add(target)
         hint = f"; did you mean {target!r}?"
         if arg.keyword_span is not None and target.isidentifier():
-            fix = _replace(arg.keyword_span, target, f"rename to {target}")
+            fix = _rename(arg.keyword_span, target, f"rename to {target}")
         elif arg.from_dict:
             key_span = Span(
                 arg.span.line, arg.span.column, arg.value_span.line, arg.value_span.column
             )
-            fix = _replace(key_span, f"{json.dumps(target)}: ", f"rename to {target!r}")
+            fix = _rename(key_span, f"{json.dumps(target)}: ", f"rename to {target!r}")
     return _finding(
         ctx,
         "SM002",
@@ -479,9 +486,7 @@ def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator
         close = _suggest(access.key, list(sig.outputs))
         hint = f"; did you mean {close[0]!r}?" if close else ""
         target = close[0] if close else (next(iter(sig.outputs)) if len(sig.outputs) == 1 else None)
-        fix = (
-            _replace(access.span, json.dumps(target), f"use output {target!r}") if target else None
-        )
+        fix = _rename(access.span, json.dumps(target), f"use output {target!r}") if target else None
         yield _finding(
             ctx,
             "SM010",

@@ -109,6 +109,21 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
     parser.add_argument("--ignore", metavar="CODES", help="skip these codes or prefixes")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes")
     parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        default=None,
+        help="with --fix, also apply unsafe fixes (renames chosen by similarity)",
+    )
+    parser.add_argument(
+        "--no-unsafe-fixes",
+        action="store_false",
+        dest="unsafe_fixes",
+        help="never apply unsafe fixes (overrides unsafe-fixes in the configuration)",
+    )
+    parser.add_argument(
+        "--show-fixes", action="store_true", help="list the findings --fix fixed, per file"
+    )
+    parser.add_argument(
         "--diff", action="store_true", help="print the fixes as a diff, write nothing"
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
@@ -198,8 +213,10 @@ def cmd_lint(argv: Sequence[str]) -> int:
         findings = linter.lint_paths(paths, jobs=max(1, args.jobs))
         linter.observer = None
         fixed = 0
+        unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
+        before = findings
         if args.fix or args.diff:
-            fixed = _apply_fixes(linter, findings, write=args.fix)
+            fixed = _apply_fixes(linter, findings, write=args.fix, unsafe=unsafe)
             if args.fix and fixed:
                 findings = linter.lint_paths(paths)
     except ConfigError as error:
@@ -228,6 +245,8 @@ def cmd_lint(argv: Sequence[str]) -> int:
         if not args.quiet:
             fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
             report.write(("\n" if findings else "") + fixed_note + report.summary(findings))
+        if args.show_fixes and args.fix and fixed:
+            report.write("\n" + report.fixed_list(before, findings))
     # Like ruff: only findings that can fail a run do; `info` is shown and never fails it.
     failing = [d for d in findings if d.severity is not Severity.INFO]
     if failing and not args.exit_zero:
@@ -281,7 +300,9 @@ def _explain(analysis: FileAnalysis) -> None:
         )
 
 
-def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int:
+def _apply_fixes(
+    linter: Linter, findings: list[Diagnostic], write: bool, unsafe: bool = False
+) -> int:
     """Fix every file with fixable findings; with *write* False print the unified diff
     instead. Returns how many fixes were applied."""
     from pathlib import Path
@@ -296,7 +317,7 @@ def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int
     )
 
     total = 0
-    for name in sorted({d.path for d in findings if d.fix is not None}):
+    for name in sorted({d.path for d in findings if d.fix is not None and (d.fix.safe or unsafe)}):
         path = Path(name)
         data = path.read_bytes()
         try:
@@ -305,7 +326,7 @@ def _apply_fixes(linter: Linter, findings: list[Diagnostic], write: bool) -> int
             print(f"sm-lint: {name}: not UTF-8; not fixed", file=sys.stderr)
             continue
         fixer = fix_notebook if path.suffix == ".ipynb" else fix_source
-        result = fixer(linter, original, path)
+        result = fixer(linter, original, path, unsafe=unsafe)
         if result.text == original:
             continue
         total += result.applied

@@ -60,6 +60,8 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     #: Where the analysis cache lives (``cache-dir``); None: the default (see the CLI).
     cache_dir: Path | None = None
+    #: ``--fix`` also applies unsafe fixes (``unsafe-fixes = true``).
+    unsafe_fixes: bool = False
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -76,6 +78,7 @@ _KEYS = {
     "per-file-ignores",
     "tag-set",
     "severity",
+    "unsafe-fixes",
 }
 
 
@@ -165,6 +168,10 @@ def load_config(pyproject: Path | None) -> Config:
         if not isinstance(cache_dir, str) or not cache_dir:
             raise ConfigError(f"{pyproject}: [tool.sm-lint] cache-dir must be a folder path")
         changes["cache_dir"] = root / os.path.expanduser(cache_dir)
+    if "unsafe-fixes" in table:
+        if not isinstance(table["unsafe-fixes"], bool):
+            raise ConfigError(f"{pyproject}: [tool.sm-lint] unsafe-fixes must be true or false")
+        changes["unsafe_fixes"] = table["unsafe-fixes"]
     if "tag-set" in table:
         changes["tag_set"] = _strings(pyproject, "tag-set", table["tag-set"])
     if "per-file-ignores" in table:

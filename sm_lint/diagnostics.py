@@ -23,10 +23,25 @@ class Edit:
     text: str
 
 
+class Applicability(str, enum.Enum):
+    """How far a fix can be trusted, as in ruff: a *safe* fix keeps the program's meaning
+    (a positional argument passed by the name it binds to, a cast to the only dtype the
+    input takes) and ``--fix`` applies it; an *unsafe* one is a guess (a name chosen by
+    similarity) and is applied only with ``--unsafe-fixes``."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True)
 class Fix:
     description: str
     edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+    @property
+    def safe(self) -> bool:
+        return self.applicability is Applicability.SAFE
 
 
 @dataclass(frozen=True)

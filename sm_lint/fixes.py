@@ -36,8 +36,11 @@ def _offset(starts: list[int], line: int, column: int) -> int:
     return starts[line] + column - 1
 
 
-def apply_fixes(text: str, findings: Sequence[Diagnostic], validate: bool = True) -> FixResult:
-    """Apply every non-overlapping fix; bytes outside the edits stay identical.
+def apply_fixes(
+    text: str, findings: Sequence[Diagnostic], validate: bool = True, unsafe: bool = False
+) -> FixResult:
+    """Apply every non-overlapping safe fix (and unsafe ones with *unsafe*); bytes outside
+    the edits stay identical.
 
     Columns are code points, as libcst reports them. If the result would not parse, nothing
     is applied.
@@ -45,7 +48,7 @@ def apply_fixes(text: str, findings: Sequence[Diagnostic], validate: bool = True
     starts = _offsets(text)
     edits: list[tuple[int, int, Edit]] = []
     for finding in findings:
-        if finding.fix is None:
+        if finding.fix is None or not (finding.fix.safe or unsafe):
             continue
         for edit in finding.fix.edits:
             if edit.line >= len(starts) or edit.end_line >= len(starts):
@@ -117,18 +120,22 @@ def write_atomically(path: Path, text: str, expected_digest: str) -> None:
         raise
 
 
-def fix_source(linter: Linter, text: str, path: str | os.PathLike[str]) -> FixResult:
+def fix_source(
+    linter: Linter, text: str, path: str | os.PathLike[str], unsafe: bool = False
+) -> FixResult:
     """Apply fixes to a Python file's text, re-linting between rounds."""
     total = 0
     for _round in range(5):
-        result = apply_fixes(text, linter.lint_source(text, path))
+        result = apply_fixes(text, linter.lint_source(text, path), unsafe=unsafe)
         if not result.applied:
             break
         text, total = result.text, total + result.applied
     return FixResult(text, total)
 
 
-def fix_notebook(linter: Linter, text: str, path: str | os.PathLike[str]) -> FixResult:
+def fix_notebook(
+    linter: Linter, text: str, path: str | os.PathLike[str], unsafe: bool = False
+) -> FixResult:
     """Apply fixes to a notebook's code cells only. Outputs, metadata and the file's JSON
     formatting stay as they were; a notebook whose formatting cannot be reproduced is not
     changed."""
@@ -148,7 +155,7 @@ def fix_notebook(linter: Linter, text: str, path: str | os.PathLike[str]) -> Fix
                 else data["cells"][cell - 1]["source"]
             )
             ours = [d for d in findings if d.cell == cell]
-            result = apply_fixes(source, ours, validate=False)
+            result = apply_fixes(source, ours, validate=False, unsafe=unsafe)
             if result.applied:
                 set_cell_source(data, cell, result.text)
                 applied += result.applied

@@ -273,6 +273,7 @@ def to_lsp(document: TextDocument, d: Diagnostic) -> lsp.Diagnostic:
     if d.fix is not None:
         data["fix"] = {
             "description": d.fix.description,
+            "safe": d.fix.safe,
             "edits": [[e.line, e.column, e.end_line, e.end_column, e.text] for e in d.fix.edits],
         }
     return lsp.Diagnostic(
@@ -505,12 +506,14 @@ def code_actions(
                 )
                 for e in fix["edits"]
             ]
+            # An unsafe fix (a guess by similarity) is offered, marked, never preferred.
+            safe = fix.get("safe", True) is True
             actions.append(
                 lsp.CodeAction(
-                    title=f"{fix['description']} ({code})",
+                    title=f"{fix['description']} ({code}{'' if safe else ', unsafe'})",
                     kind=lsp.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
-                    is_preferred=True,
+                    is_preferred=safe,
                     edit=lsp.WorkspaceEdit(changes={document.uri: edits}),
                 )
             )

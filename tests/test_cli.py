@@ -214,7 +214,7 @@ def test_fix_rewrites_only_the_edits_and_keeps_permissions(tmp_path: Path) -> No
     assert target.read_text() == before  # --diff writes nothing
     result = sm_lint("src", "--models", "models", "--fix", cwd=project)
     after = target.read_text()
-    assert "Fixed 4 findings." in result.stdout
+    assert "Fixed 2 findings." in result.stdout  # the safe ones; renames are unsafe
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b
@@ -233,6 +233,8 @@ def test_fix_rewrites_only_the_edits_and_keeps_permissions(tmp_path: Path) -> No
     assert {(Path(str(d["path"])).name, d["code"]) for d in remaining} == {
         ("classify.py", "SM006"),
         ("classify.py", "SM007"),
+        ("classify.py", "SM010"),
+        ("multi_input.py", "SM002"),
         ("multi_input.py", "SM008"),
     }
 

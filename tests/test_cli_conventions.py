@@ -135,3 +135,46 @@ def test_check_is_the_explicit_form_and_a_folder_named_like_a_command(tmp_path: 
     assert dotted.returncode == 1 and "predict_dense.py" in dotted.stdout
     help_text = sm_lint("check", "--help").stdout
     assert "sm-lint check server" in " ".join(help_text.split())
+
+
+def _demo(tmp_path: Path) -> Path:
+    shutil.copytree(DEMO, tmp_path / "demo")
+    return tmp_path / "demo"
+
+
+def test_guesses_are_unsafe_fixes_applied_only_when_asked(tmp_path: Path) -> None:
+    project = _demo(tmp_path)
+    listed = findings_json("src", "--models", "models", cwd=project)
+    by_code = {d["code"]: d["fix"] for d in listed if d["fix"] is not None}
+    # Meaning-preserving: a cast to the one dtype, a positional made the keyword it binds to.
+    assert by_code["SM005"]["applicability"] == "safe"
+    assert by_code["SM004"]["applicability"] == "safe"
+    # Names chosen by similarity are guesses.
+    assert by_code["SM002"]["applicability"] == "unsafe"
+    assert by_code["SM010"]["applicability"] == "unsafe"
+    text = sm_lint("src", "--models", "models", cwd=project).stdout
+    assert "= fix (unsafe): rename to a" in text
+    assert "(2 fixable with --fix; 2 more with --unsafe-fixes)" in text
+
+    multi = project / "src" / "multi_input.py"
+    before = multi.read_text()
+    safe_run = sm_lint("src", "--models", "models", "--fix", "--show-fixes", cwd=project)
+    assert "input_a=" in multi.read_text() and multi.read_text() == before
+    assert "Fixed 2 findings:" in safe_run.stdout
+    assert "1 x SM005 (dtype-mismatch)" in safe_run.stdout
+    unsafe_run = sm_lint("src", "--models", "models", "--fix", "--unsafe-fixes", cwd=project)
+    assert "Fixed 2 findings." in unsafe_run.stdout
+    assert "a=" in multi.read_text() and "input_a=" not in multi.read_text()
+    left = {d["code"] for d in findings_json("src", "--models", "models", cwd=project)}
+    assert not left & {"SM002", "SM010", "SM004", "SM005"}
+
+
+def test_unsafe_fixes_from_configuration_and_overridden_by_the_flag(tmp_path: Path) -> None:
+    project = _demo(tmp_path)
+    (project / "pyproject.toml").write_text("[tool.sm-lint]\nunsafe-fixes = true\n")
+    multi = project / "src" / "multi_input.py"
+    before = multi.read_text()
+    sm_lint("src", "--models", "models", "--fix", "--no-unsafe-fixes", cwd=project)
+    assert multi.read_text() == before
+    sm_lint("src", "--models", "models", "--fix", cwd=project)
+    assert "input_a=" not in multi.read_text()

@@ -68,13 +68,25 @@ def test_hook_passes_on_a_good_call(
     assert "Passed" in result.stdout
 
 
-def test_fix_hook_rewrites_the_file(
+def test_fix_hook_applies_safe_fixes_only(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
-    project = _project(tmp_path, BAD, "sm-lint-fix", hook_repo)
+    # A positional argument made the keyword it binds to: safe, so the hook writes it.
+    positional = GOOD.replace("keras_tensor=np.zeros", "np.zeros").replace(
+        "np.zeros((2, 5), np.float32)", "tf.zeros((2, 5))"
+    )
+    project = _project(tmp_path, positional, "sm-lint-fix", hook_repo)
     result = _run(project, pre_commit_home, "run", "--all-files")
     assert result.returncode == 1  # files were modified
-    assert (project / "src" / "serve.py").read_text() == GOOD
+    assert (project / "src" / "serve.py").read_text() == positional.replace(
+        "tf.zeros(", "keras_tensor=tf.zeros("
+    )
+    # A rename chosen by similarity is a guess: reported, never written by the hook.
+    guessed = _project(tmp_path / "guess", BAD, "sm-lint-fix", hook_repo)
+    result = _run(guessed, pre_commit_home, "run", "--all-files")
+    assert result.returncode == 1
+    assert "fix (unsafe): rename to keras_tensor" in result.stdout
+    assert (guessed / "src" / "serve.py").read_text() == BAD
 
 
 def test_try_repo(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:

@@ -47,6 +47,7 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         if d.fix is None
         else {
             "description": d.fix.description,
+            "applicability": d.fix.applicability.value,
             "edits": [
                 {
                     "line": e.line,
@@ -100,9 +101,9 @@ def render_text(
             underline = style(_SEVERITY_COLOR[d.severity], carets)
             lines.append(f"{' ' * width} | {' ' * (d.column - 1)}{underline}")
             if d.fix is not None:
-                lines.append(f"{' ' * width} = {style('32', 'fix')}: {d.fix.description}")
+                lines.append(f"{' ' * width} = {style('32', _fix_label(d))}: {d.fix.description}")
         elif d.fix is not None:
-            lines.append(f"  = {style('32', 'fix')}: {d.fix.description}")
+            lines.append(f"  = {style('32', _fix_label(d))}: {d.fix.description}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -118,16 +119,43 @@ def summary(findings: Sequence[Diagnostic]) -> str:
         if n:
             parts.append(f"{n} {severity.value}{'' if n == 1 else 's'}")
     files = len({d.path for d in findings})
-    fixable = sum(1 for d in findings if d.fix is not None)
+    safe = sum(1 for d in findings if d.fix is not None and d.fix.safe)
+    unsafe = sum(1 for d in findings if d.fix is not None and not d.fix.safe)
     text = f"{', '.join(parts)} in {files} file{'' if files == 1 else 's'}"
-    if fixable:
-        text += f" ({fixable} fixable with --fix)"
+    notes = []
+    if safe:
+        notes.append(f"{safe} fixable with --fix")
+    if unsafe:
+        notes.append(f"{unsafe} more with --unsafe-fixes")
+    if notes:
+        text += f" ({'; '.join(notes)})"
     return text
+
+
+def _fix_label(d: Diagnostic) -> str:
+    return "fix" if d.fix is None or d.fix.safe else "fix (unsafe)"
+
+
+def fixed_list(before: Sequence[Diagnostic], after: Sequence[Diagnostic]) -> str:
+    """``--show-fixes``: per file, how many findings of each rule a fix removed (ruff's
+    enumeration)."""
+    gone = Counter((d.path, d.code) for d in before if d.fix is not None)
+    gone.subtract(Counter((d.path, d.code) for d in after))
+    per_file: dict[str, list[tuple[str, int]]] = {}
+    for (path, code), n in sorted(gone.items()):
+        if n > 0:
+            per_file.setdefault(path, []).append((code, n))
+    total = sum(n for rows in per_file.values() for _, n in rows)
+    lines = [f"Fixed {total} finding{'' if total == 1 else 's'}:"]
+    for path, rows in per_file.items():
+        lines.append(f"- {path}:")
+        lines.extend(f"    {n} x {code} ({RULES[code].name})" for code, n in rows)
+    return "\n".join(lines)
 
 
 def statistics(findings: Sequence[Diagnostic]) -> str:
     counts = Counter(d.code for d in findings)
-    fixable = Counter(d.code for d in findings if d.fix is not None)
+    fixable = Counter(d.code for d in findings if d.fix is not None and d.fix.safe)
     rows = []
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         mark = "*" if fixable.get(code) else " "
