@@ -35,21 +35,25 @@ def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
     ]
     results = []
     for d in findings:
+        region: dict[str, Any] = {
+            "startLine": d.line,
+            "startColumn": d.column,
+            "endLine": d.end_line,
+            "endColumn": d.end_column,
+        }
+        if d.cell is not None:
+            # Lines count within the notebook cell, not within the file's JSON.
+            region["properties"] = {"cell": d.cell}
         result: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": codes.index(d.code),
             "level": _SARIF_LEVEL[d.severity],
-            "message": {"text": d.message},
+            "message": {"text": _with_cell(d)},
             "locations": [
                 {
                     "physicalLocation": {
                         "artifactLocation": {"uri": _uri(d.path)},
-                        "region": {
-                            "startLine": d.line,
-                            "startColumn": d.column,
-                            "endLine": d.end_line,
-                            "endColumn": d.end_column,
-                        },
+                        "region": region,
                     }
                 }
             ],
@@ -108,16 +112,24 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _with_cell(d: Diagnostic) -> str:
+    """The message, naming the notebook cell and the place in it for notebook findings."""
+    if d.cell is None:
+        return d.message
+    return f"cell {d.cell}, line {d.line}, column {d.column}: {d.message}"
+
+
 def render_github(findings: Sequence[Diagnostic]) -> str:
-    """One ``::error file=...,line=...::message`` workflow command per finding."""
+    """One ``::error file=...,line=...::message`` workflow command per finding. A notebook
+    finding is a file-level annotation whose message names the cell: GitHub would read a
+    line number as a line of the notebook's JSON."""
     lines = []
     for d in findings:
-        props = (
-            f"file={_escape_property(d.path)},line={d.line},col={d.column},"
-            f"endLine={d.end_line},endColumn={d.end_column},"
-            f"title={_escape_property(f'{d.code} {RULES[d.code].name}')}"
-        )
+        where = f"file={_escape_property(d.path)}"
+        if d.cell is None:
+            where += f",line={d.line},col={d.column},endLine={d.end_line},endColumn={d.end_column}"
+        props = f"{where},title={_escape_property(f'{d.code} {RULES[d.code].name}')}"
         lines.append(
-            f"::{_GITHUB_LEVEL[d.severity]} {props}::{_escape_data(f'{d.code} {d.message}')}"
+            f"::{_GITHUB_LEVEL[d.severity]} {props}::{_escape_data(f'{d.code} {_with_cell(d)}')}"
         )
     return "\n".join(lines)
