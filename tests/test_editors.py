@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,39 @@ def test_neovim_shows_the_finding(tmp_path: Path) -> None:
     assert "expects float32, got float64 tf.Tensor (2, 5)" in data["diagnostics"][0]["message"]
 
 
-def test_helix_configuration_is_valid() -> None:
+@pytest.mark.skipif(shutil.which("nvim") is None, reason="Neovim is not installed")
+def test_neovim_server_config_for_vim_lsp_config(tmp_path: Path) -> None:
+    """lsp/sm_lint.lua (Neovim 0.11's vim.lsp.config file) is a valid table naming the server."""
+    out = tmp_path / "config.json"
+    config = ROOT / "lsp" / "neovim" / "lsp" / "sm_lint.lua"
+    lua = (
+        f"local c = dofile({json.dumps(str(config))}); "
+        f"local f = io.open({json.dumps(str(out))}, 'w'); "
+        "f:write(vim.fn.json_encode(c)); f:close()"
+    )
+    subprocess.run(
+        ["nvim", "--headless", "--clean", "-c", f"lua {lua}", "-c", "qa!"],
+        timeout=60,
+        capture_output=True,
+        check=False,
+    )
+    data = json.loads(out.read_text())
+    assert data["cmd"] == ["sm-lint", "server"]
+    assert data["filetypes"] == ["python"]
+    assert "pyproject.toml" in data["root_markers"]
+
+
+# Helix's own default servers for Python (helix-editor/helix languages.toml): the snippet must
+# keep them, because Helix replaces a language's server list rather than extending it.
+HELIX_DEFAULT_PYTHON_SERVERS = ["ruff", "jedi", "pylsp"]
+
+
+def test_helix_configuration_adds_sm_lint_beside_the_default_servers() -> None:
     config = tomllib.loads((ROOT / "lsp" / "helix" / "languages.toml").read_text())
     server = config["language-server"]["sm-lint"]
     assert server["command"] == "sm-lint" and server["args"] == ["server"]
     python = next(lang for lang in config["language"] if lang["name"] == "python")
-    assert "sm-lint" in python["language-servers"]
+    assert python["language-servers"] == [*HELIX_DEFAULT_PYTHON_SERVERS, "sm-lint"]
 
 
 def test_emacs_configuration_names_the_server() -> None:
@@ -84,7 +112,20 @@ def test_vscode_extension_builds_and_its_unit_tests_pass(tmp_path: Path) -> None
     ):
         result = subprocess.run(step, cwd=work, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, (step, result.stdout[-2000:], result.stderr[-2000:])
-    assert (work / "sm-lint.vsix").stat().st_size > 10_000
+    vsix = work / "sm-lint.vsix"
+    with zipfile.ZipFile(vsix) as archive:
+        names = archive.namelist()
+    # Bundled: one JavaScript file, no node_modules, no sources.
+    assert [n for n in names if n.endswith(".js")] == ["extension/dist/extension.js"]
+    assert not [n for n in names if "node_modules" in n or n.endswith(".ts")]
     package = json.loads((work / "package.json").read_text())
+    assert package["main"] == "./dist/extension.js"
     settings = package["contributes"]["configuration"]["properties"]
-    assert {"smLint.path", "smLint.models", "smLint.args"} <= set(settings)
+    assert {
+        "smLint.path",
+        "smLint.interpreter",
+        "smLint.models",
+        "smLint.select",
+        "smLint.ignore",
+        "smLint.args",
+    } <= set(settings)

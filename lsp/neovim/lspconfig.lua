@@ -1,16 +1,10 @@
--- sm-lint through nvim-lspconfig (register it once, then enable it like any server).
-local configs = require("lspconfig.configs")
-local util = require("lspconfig.util")
+-- sm-lint in Neovim, with the current API (Neovim 0.11+). Add lsp/neovim to the runtimepath
+-- (a plugin manager does this when it installs this folder as a plugin); Neovim then finds
+-- lsp/sm_lint.lua by name:
+vim.lsp.config("sm_lint", {
+  init_options = { models = { "models" } },
+})
+vim.lsp.enable("sm_lint")
 
-if not configs.sm_lint then
-  configs.sm_lint = {
-    default_config = {
-      cmd = { "sm-lint", "server" },
-      filetypes = { "python" },
-      root_dir = util.root_pattern("pyproject.toml", ".git"),
-      init_options = { models = { "models" } },
-    },
-  }
-end
-
-require("lspconfig").sm_lint.setup({})
+-- Older Neovim (0.7 to 0.10), without nvim-lspconfig: the plugin module does the same.
+--   require("sm_lint").setup({ models = { "models" } })

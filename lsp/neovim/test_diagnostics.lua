@@ -1,7 +1,8 @@
 -- Headless check used by tests/test_editors.py: open a file, wait for sm-lint's
 -- diagnostics, write them as JSON to $SM_LINT_OUT, quit.
+-- The folder is laid out as a plugin: on the runtimepath, require() finds lua/sm_lint.lua.
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)")
-package.path = here .. "?.lua;" .. package.path
+vim.opt.runtimepath:append(here)
 local sm_lint = require("sm_lint")
 local cmd = vim.fn.json_decode(os.getenv("SM_LINT_CMD"))
 sm_lint.setup({ cmd = cmd, models = { "models" } })

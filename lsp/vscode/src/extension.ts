@@ -9,7 +9,10 @@ function settings() {
   const config = vscode.workspace.getConfiguration("smLint");
   return {
     path: config.get<string>("path"),
+    interpreter: config.get<string[]>("interpreter"),
     models: config.get<string[]>("models"),
+    select: config.get<string[]>("select"),
+    ignore: config.get<string[]>("ignore"),
     args: config.get<string[]>("args"),
   };
 }

@@ -22,3 +22,14 @@ test("a blank path falls back to sm-lint, and `server` is not repeated", () => {
   assert.equal(launch.command, "sm-lint");
   assert.deepEqual(launch.args, ["server"]);
 });
+
+test("an interpreter runs `python -m sm_lint server` and wins over path", () => {
+  const launch = serverLaunch({ path: "/bin/sm-lint", interpreter: ["/venv/bin/python", "-X", "utf8"] });
+  assert.equal(launch.command, "/venv/bin/python");
+  assert.deepEqual(launch.args, ["-X", "utf8", "-m", "sm_lint", "server"]);
+});
+
+test("select and ignore reach the server's initialization options", () => {
+  const launch = serverLaunch({ select: ["SM005", " "], ignore: ["SM004"] });
+  assert.deepEqual(launch.initializationOptions, { select: ["SM005"], ignore: ["SM004"] });
+});

@@ -1,7 +1,9 @@
--- sm-lint for Neovim: start `sm-lint server` for Python buffers.
+-- sm-lint for Neovim: start `sm-lint server` for Python buffers. Install lsp/neovim as a
+-- plugin (or add it to the runtimepath), then:
 --
 --   require("sm_lint").setup({ models = { "models" } })
 --
+-- On Neovim 0.11+ the server config in lsp/sm_lint.lua also works: vim.lsp.enable("sm_lint").
 -- Works with Neovim 0.7+ (vim.lsp.start_client); uses vim.lsp.start on 0.8+.
 local M = {}
 
