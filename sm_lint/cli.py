@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from sm_lint import __version__
 from sm_lint.config import Config, ConfigError
@@ -102,9 +103,24 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder with SavedModels (repeatable; default: configured, else models/)",
     )
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=("text", "json", "sarif", "github"),
+        default="text",
+        help="output format (--format is an alias)",
+    )
+    parser.add_argument(
+        "-o", "--output-file", metavar="FILE", help="write the report to FILE, not stdout"
+    )
     parser.add_argument(
         "--select", metavar="CODES", help="only these codes or prefixes, comma-separated"
+    )
+    parser.add_argument(
+        "--extend-select",
+        metavar="CODES",
+        help="add these codes or prefixes to the selected ones (configured or --select)",
     )
     parser.add_argument("--ignore", metavar="CODES", help="skip these codes or prefixes")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -127,7 +143,11 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         "--diff", action="store_true", help="print the fixes as a diff, write nothing"
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
-    parser.add_argument("--statistics", action="store_true", help="counts per rule")
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print only the counts per rule (JSON with --output-format json)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="findings only, no summary")
     parser.add_argument(
         "-v",
@@ -139,7 +159,14 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         "--config", metavar="PYPROJECT", help="pyproject.toml to read settings from"
     )
     parser.add_argument("--tag-set", help="meta graph tags, comma-separated (default: serve)")
-    parser.add_argument("--no-color", action="store_true", help="never colour the output")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output: auto (a terminal; NO_COLOR, FORCE_COLOR and TERM=dumb "
+        "honoured), always, never",
+    )
+    parser.add_argument("--no-color", action="store_true", help="the same as --color never")
     parser.add_argument(
         "--jobs",
         "-j",
@@ -191,6 +218,10 @@ def _build_config(args: argparse.Namespace) -> Config:
             if not folder.is_dir():
                 _warn(f"{pyproject}: [tool.sm-lint] models: {folder}: no such folder")
     select, ignore = _codes(args.select), _codes(args.ignore)
+    extend = _codes(args.extend_select)
+    base = select if select is not None else config.select
+    if extend and base:  # an empty selection already means every rule
+        select = (*base, *extend)
     for code in (*(select or ()), *(ignore or ())):
         if code != "ALL" and not any(rule.startswith(code) for rule in RULES):
             raise ConfigError(f"unknown rule code {code!r} (see `sm-lint rules`)")
@@ -200,7 +231,6 @@ def _build_config(args: argparse.Namespace) -> Config:
 
 def cmd_lint(argv: Sequence[str]) -> int:
     from sm_lint.api import Linter
-    from sm_lint.output import report
 
     args = _lint_parser().parse_args(argv)
     try:
@@ -230,28 +260,59 @@ def cmd_lint(argv: Sequence[str]) -> int:
     if args.diff:
         return EXIT_FINDINGS if fixed else EXIT_OK
     findings.sort(key=lambda d: (d.path, d.cell or 0, d.line, d.column, d.code))
-    if args.format == "json":
-        report.write(report.render_json(findings))
-    elif args.format in ("sarif", "github"):
-        from sm_lint.output import ci_formats
-
-        render = ci_formats.render_sarif if args.format == "sarif" else ci_formats.render_github
-        report.write(render(findings))
-    else:
-        color = report.use_color(sys.stdout) and not args.no_color
-        report.write(report.render_text(findings, _source_lines, color=color))
-        if args.statistics and findings:
-            report.write("\n" + report.statistics(findings))
-        if not args.quiet:
-            fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
-            report.write(("\n" if findings else "") + fixed_note + report.summary(findings))
-        if args.show_fixes and args.fix and fixed:
-            report.write("\n" + report.fixed_list(before, findings))
+    try:
+        with _output(args.output_file) as out:
+            _report(args, findings, out, fixed=fixed, before=before)
+    except OSError as error:
+        return _fail(f"--output-file {args.output_file}: {error.strerror or error}")
     # Like ruff: only findings that can fail a run do; `info` is shown and never fails it.
     failing = [d for d in findings if d.severity is not Severity.INFO]
     if failing and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    """Where the report goes: ``-o FILE``, else standard output."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        yield handle
+
+
+def _report(
+    args: argparse.Namespace,
+    findings: list[Diagnostic],
+    out: TextIO,
+    fixed: int,
+    before: list[Diagnostic],
+) -> None:
+    """Write the findings (or with ``--statistics`` only their counts) in the chosen format."""
+    from sm_lint.output import report
+
+    if args.statistics:
+        if args.format == "json":
+            report.write(report.statistics_json(findings), out)
+        elif findings:
+            report.write(report.statistics(findings), out)
+        return
+    if args.format == "json":
+        report.write(report.render_json(findings), out)
+    elif args.format in ("sarif", "github"):
+        from sm_lint.output import ci_formats
+
+        render = ci_formats.render_sarif if args.format == "sarif" else ci_formats.render_github
+        report.write(render(findings), out)
+    else:
+        color = report.use_color(out, "never" if args.no_color else args.color)
+        report.write(report.render_text(findings, _source_lines, color=color), out)
+        if not args.quiet:
+            fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
+            report.write(("\n" if findings else "") + fixed_note + report.summary(findings), out)
+        if args.show_fixes and args.fix and fixed:
+            report.write("\n" + report.fixed_list(before, findings), out)
 
 
 def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:

@@ -75,6 +75,7 @@ _KEYS = {
     "ignore",
     "exclude",
     "extend-exclude",
+    "extend-select",
     "per-file-ignores",
     "tag-set",
     "severity",
@@ -156,6 +157,11 @@ def load_config(pyproject: Path | None) -> Config:
         changes["select"] = _codes(pyproject, "select", table["select"])
     if "ignore" in table:
         changes["ignore"] = _codes(pyproject, "ignore", table["ignore"])
+    if "extend-select" in table:
+        # Added to `select`, or to every rule when `select` is not set (its default).
+        extended = _codes(pyproject, "extend-select", table["extend-select"])
+        base = changes.get("select", config.select)
+        changes["select"] = (*base, *extended) if base else ()
     if "exclude" in table:
         changes["exclude"] = _strings(pyproject, "exclude", table["exclude"])
     if "extend-exclude" in table:

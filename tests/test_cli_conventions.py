@@ -178,3 +178,62 @@ def test_unsafe_fixes_from_configuration_and_overridden_by_the_flag(tmp_path: Pa
     assert multi.read_text() == before
     sm_lint("src", "--models", "models", "--fix", cwd=project)
     assert "input_a=" not in multi.read_text()
+
+
+DEMO_ARGS = ("examples/demo/src", "--models", "examples/demo/models")
+
+
+def test_output_format_with_format_as_alias() -> None:
+    new = sm_lint(*DEMO_ARGS, "--output-format", "json")
+    old = sm_lint(*DEMO_ARGS, "--format", "json")
+    assert new.returncode == old.returncode == 1
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+
+
+def test_output_file_receives_the_report(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    result = sm_lint(*DEMO_ARGS, "--output-format", "json", "-o", str(target))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert {d["code"] for d in json.loads(target.read_text())} >= {"SM005", "SM002"}
+    unwritable = sm_lint(*DEMO_ARGS, "-o", str(tmp_path / "no" / "such" / "dir" / "r.txt"))
+    assert unwritable.returncode == 2
+    assert "--output-file" in unwritable.stderr and "Traceback" not in unwritable.stderr
+
+
+def test_statistics_prints_only_the_table_and_has_a_json_form() -> None:
+    text = sm_lint(*DEMO_ARGS, "--statistics")
+    lines = text.stdout.strip().splitlines()
+    assert lines and all("  SM0" in line for line in lines), text.stdout
+    assert "    1  SM005  * dtype-mismatch" in lines
+    rows = json.loads(sm_lint(*DEMO_ARGS, "--statistics", "--output-format", "json").stdout)
+    by_code = {row["code"]: row for row in rows}
+    assert by_code["SM005"] == {"code": "SM005", "name": "dtype-mismatch", "count": 1, "fixable": 1}
+    assert by_code["SM002"]["fixable"] == 0  # its rename is unsafe
+    assert sum(row["count"] for row in rows) == 7
+
+
+def test_color_modes_and_environment() -> None:
+    colored = sm_lint(*DEMO_ARGS, "--color", "always", env={"NO_COLOR": ""})
+    assert "\x1b[" in colored.stdout
+    never = sm_lint(*DEMO_ARGS, "--color", "never", env={"NO_COLOR": "", "FORCE_COLOR": "1"})
+    assert "\x1b[" not in never.stdout
+    # auto: not a terminal, so plain, unless FORCE_COLOR; NO_COLOR wins over FORCE_COLOR.
+    forced = sm_lint(*DEMO_ARGS, env={"NO_COLOR": "", "FORCE_COLOR": "1"})
+    assert "\x1b[" in forced.stdout
+    both = sm_lint(*DEMO_ARGS, env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
+    assert "\x1b[" not in both.stdout
+    dumb = sm_lint(*DEMO_ARGS, "--no-color", env={"NO_COLOR": "", "FORCE_COLOR": "1"})
+    assert "\x1b[" not in dumb.stdout
+
+
+def test_extend_select_adds_to_the_selection(tmp_path: Path) -> None:
+    only = findings_json(*DEMO_ARGS, "--select", "SM005")
+    assert {d["code"] for d in only} == {"SM005"}
+    more = findings_json(*DEMO_ARGS, "--select", "SM005", "--extend-select", "SM002")
+    assert {d["code"] for d in more} == {"SM005", "SM002"}
+    # With no selection every rule is on: extending keeps them all.
+    everything = findings_json(*DEMO_ARGS)
+    assert findings_json(*DEMO_ARGS, "--extend-select", "SM002") == everything
+    project = _project(tmp_path, 'select = ["SM004"]\nextend-select = ["SM005"]\n')
+    assert {d["code"] for d in findings_json("src", cwd=project)} == {"SM004", "SM005"}

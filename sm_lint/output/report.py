@@ -12,9 +12,17 @@ from typing import Any, TextIO
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
 
 
-def use_color(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
+def use_color(stream: TextIO, mode: str = "auto") -> bool:
+    """Whether to colour: ``always``/``never`` as asked; ``auto`` colours a terminal unless
+    ``NO_COLOR`` is set or ``TERM=dumb``, and anything when ``FORCE_COLOR`` is set (the
+    conventions of no-color.org and force-color.org, which ruff follows too)."""
+    if mode != "auto":
+        return mode == "always"
     if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
@@ -163,6 +171,19 @@ def statistics(findings: Sequence[Diagnostic]) -> str:
     return "\n".join(rows)
 
 
-def write(text: str, stream: TextIO = sys.stdout) -> None:
+def statistics_json(findings: Sequence[Diagnostic]) -> str:
+    """``--statistics --output-format json``: one object per rule, most frequent first."""
+    counts = Counter(d.code for d in findings)
+    fixable = Counter(d.code for d in findings if d.fix is not None and d.fix.safe)
+    rows = [
+        {"code": code, "name": RULES[code].name, "count": n, "fixable": fixable.get(code, 0)}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return json.dumps(rows, indent=2)
+
+
+def write(text: str, stream: TextIO | None = None) -> None:
+    # Resolved at call time: a stream bound at import would miss a replaced sys.stdout.
+    stream = stream if stream is not None else sys.stdout
     if text:
         stream.write(text if text.endswith("\n") else text + "\n")
