@@ -1,0 +1,456 @@
+"""One notebook cell as IPython runs it: the Python code after IPython's input transformations.
+
+This reproduces IPython's own rules (``IPython/core/inputtransformer2.py``, IPython 8) without
+importing IPython: leading empty lines and the common leading indentation are removed,
+``>>> `` / ``In [1]: `` prompts stripped, ``%%magic`` cells whose body is Python are read as
+Python (the others are not Python), and the escaped forms ``!cmd``, ``!!cmd``, ``%magic``,
+``?obj`` / ``obj?``, ``,f a b`` / ``;f a`` / ``/f a``, ``x = !cmd`` and ``x = %magic`` (with
+their ``\\`` continuation lines) become the call IPython runs in their place. A single-line
+cell that is not Python but starts with a line-magic name runs as that magic (automagic).
+
+Unlike IPython, no line is removed or joined: the result has the cell's line structure (every
+line separator stays where it was), so line *l* of the result is line *l* of the cell, and a
+removed line (a leading empty line, an escaped command's continuation) is left empty.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import tokenize
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["CellCode", "transform_cell"]
+
+
+@dataclass(frozen=True)
+class CellCode:
+    """A cell's Python code.
+
+    ``python`` is None for a cell whose body is not Python (``%%bash``, ``%%html`` ...); it
+    is then left out silently. Otherwise it has exactly the cell's lines (split on ``"\\n"``),
+    and column *c* of line *l* of ``python`` is column ``c + offsets[l - 1]`` of the cell's
+    line *l* (``offsets`` counts the characters IPython removed at the line's start). Lines
+    that IPython replaced by a call keep only their indentation in that mapping.
+    """
+
+    python: str | None
+    offsets: tuple[int, ...]
+
+
+# Cell magics whose body IPython runs as Python in the user's namespace (through its own
+# transform_cell or run_cell). Every other cell magic (%%bash, %%writefile, %%python, which
+# runs in another process, and unknown ones) has a body that is not this program's Python.
+_PYTHON_BODY = frozenset({"time", "timeit", "capture", "prun", "debug"})
+
+# Line magics of IPython 8 and ipykernel: a single-line cell that is not Python and starts
+# with one of these names runs as that magic (automagic, on by default).
+_LINE_MAGICS = frozenset(
+    """alias alias_magic autoawait autocall automagic autosave bookmark cat cd clear colors
+    conda config connect_info cp debug dhist dirs doctest_mode ed edit env gui hist history
+    killbgscripts ldir less lf lk ll load load_ext loadpy logoff logon logstart logstate
+    logstop ls lsmagic lx macro magic man matplotlib mkdir more mv notebook page pastebin pdb
+    pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd
+    pycat pylab qtconsole quickref recall rehashx reload_ext rep rerun reset reset_selective
+    rm rmdir run save sc set_env sx system tb time timeit unalias unload_ext who who_ls whos
+    xdel xmode tensorflow_version""".split()
+)
+
+# IPython gives up (RuntimeError, the cell fails) when a cell still changes after 500 rounds
+# of token transformations: at most 499 succeed, and what is left over makes the cell fail.
+_TRANSFORM_LIMIT = 500 - 1
+
+_INDENT = re.compile(r"^[ \t]+")
+_CLASSIC_PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
+_CLASSIC_FIRST = re.compile(r"^>>>( |$)")
+_IPYTHON_PROMPT = re.compile(
+    r"""
+    ^(
+    ((\[nav\]|\[ins\])?\ )?  In\ \[\d+\]:\     # first-line prompt, vi mode marker optional
+    |
+    \s*\.{3,}:\ ?                              # continuation prompt
+    )
+    """,
+    re.VERBOSE,
+)
+_CELL_MAGIC_HELP = re.compile(r"%%\w+\?")
+_HELP_END = re.compile(
+    r"""(%{0,2}
+    (?!\d)[\w*]+                             # a name
+    (\.(?!\d)[\w*]+|\[-?[0-9]+\])*           # .attr or [0]: literal integers only
+    )
+    (\?\??)$                                 # ? or ??
+    """,
+    re.VERBOSE,
+)
+# IPython's split_user_input: leading space, the "function part", the rest.
+_AUTOMAGIC = re.compile(r"^(\s*)(%{0,2}[\w.*]*)(.*?$|$)")
+
+_ESCAPE_SINGLES = frozenset("!?%,;/")
+_ESCAPE_DOUBLES = frozenset({"!!", "??"})
+
+
+def _ending(line: str) -> str:
+    """The line separator at the end of *line* (one piece of ``str.splitlines(True)``)."""
+    body = line.splitlines()
+    return line[len(body[0]) :] if body else line
+
+
+def _help_call(target: str, escape: str) -> str:
+    method = "pinfo2" if escape == "??" else "psearch" if "*" in target else "pinfo"
+    name, _, argument = f"{method} {target}".partition(" ")
+    return f"get_ipython().run_line_magic({name.lstrip('%')!r}, {argument!r})"
+
+
+def _escaped_call(escape: str, content: str) -> str:
+    """The code IPython runs for an escaped line (``_tr_*`` in inputtransformer2)."""
+    name, _, args = content.partition(" ")
+    if escape == "!":
+        return f"get_ipython().system({content!r})"
+    if escape == "!!":
+        return f"get_ipython().getoutput({content!r})"
+    if escape in ("?", "??"):
+        return "get_ipython().show_usage()" if not content else _help_call(content, escape)
+    if escape == "%":
+        return f"get_ipython().run_line_magic({name!r}, {args!r})"
+    if escape == ",":
+        return '{}("{}")'.format(name, '", "'.join(args.split()))
+    if escape == ";":
+        return f'{name}("{args}")'
+    if escape == "/":
+        return "{}({})".format(name, ", ".join(args.split()))
+    return ""
+
+
+class _Failed(Exception):
+    """IPython itself raises on this cell: the transformation stops where it is."""
+
+
+class _Cell:
+    """The cell's physical lines (IPython's ``splitlines(keepends=True)``) being transformed.
+
+    Transformations replace text but never add or remove a line, so index *i* is always the
+    cell's line *i*."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.offsets = [0] * len(lines)
+        #: Lines IPython removes (leading empty lines, continuation lines): left empty here.
+        self.dropped: set[int] = set()
+
+    # -- line transforms (cleanup) ----------------------------------------------------------
+
+    def cleanup(self, first: int) -> int:
+        """IPython's cleanup transforms on the lines from *first*; returns the new first line
+        (leading empty lines are left empty and skipped, as IPython drops them)."""
+        lines = self.lines
+        start = first
+        while start < len(lines) and (not lines[start] or lines[start].isspace()):
+            start += 1
+        if start == len(lines):
+            return first  # all blank: IPython keeps them as they are
+        for index in range(first, start):
+            self._replace(index, "", removed=len(lines[index]) - len(_ending(lines[index])))
+            self.dropped.add(index)
+        match = _INDENT.match(lines[start])
+        if match:
+            space = match.group(0)
+            for index in range(start, len(lines)):
+                if lines[index].startswith(space):
+                    self._strip(index, len(space))
+        for prompt, initial in (
+            (_CLASSIC_PROMPT, _CLASSIC_FIRST),
+            (_IPYTHON_PROMPT, _IPYTHON_PROMPT),
+        ):
+            if initial.match(lines[start]) or (
+                start + 1 < len(lines) and prompt.match(lines[start + 1])
+            ):
+                for index in range(start, len(lines)):
+                    found = prompt.match(lines[index])
+                    if found:
+                        self._strip(index, found.end())
+        return start
+
+    def _strip(self, index: int, count: int) -> None:
+        self.lines[index] = self.lines[index][count:]
+        self.offsets[index] += count
+
+    def _replace(self, index: int, text: str, removed: int = 0) -> None:
+        """Line *index* becomes *text* (one line, no separator) with its separator kept."""
+        self.lines[index] = text + _ending(self.lines[index])
+        self.offsets[index] += removed
+
+    def _replace_span(self, start: int, end: int, text: str) -> None:
+        """Lines *start*..*end* become *text* on line *start*, the others empty."""
+        self._replace(start, text)
+        for index in range(start + 1, end + 1):
+            self._replace(index, "")
+            self.dropped.add(index)
+
+    # -- token transforms ---------------------------------------------------------------------
+
+    def _end_of_continued(self, start: int) -> int:
+        end = start
+        while end < len(self.lines) - 1 and self.lines[end].endswith("\\\n"):
+            end += 1
+        return end
+
+    def _assembled(self, start: int, column: int, end: int) -> str:
+        parts = [self.lines[start][column:], *self.lines[start + 1 : end + 1]]
+        return " ".join([part.rstrip()[:-1] for part in parts[:-1]] + [parts[-1].rstrip()])
+
+    def _tokens_by_line(self, first: int) -> list[list[tokenize.TokenInfo]]:
+        """IPython's ``make_tokens_by_line``: tokens grouped into logical lines."""
+        groups: list[list[tokenize.TokenInfo]] = [[]]
+        depth = 0
+        try:
+            for token in tokenize.generate_tokens(iter(self.lines[first:]).__next__):
+                token = token._replace(
+                    start=(token.start[0] + first, token.start[1]),
+                    end=(token.end[0] + first, token.end[1]),
+                )
+                groups[-1].append(token)
+                if token.type == tokenize.NEWLINE or (token.type == tokenize.NL and depth <= 0):
+                    groups.append([])
+                elif token.string in {"(", "[", "{"}:
+                    depth += 1
+                elif token.string in {")", "]", "}"} and depth > 0:
+                    depth -= 1
+        except tokenize.TokenError:
+            pass  # the input ends inside a string or brackets: IPython accepts that
+        except Exception as error:  # IndentationError and the like: IPython raises too
+            raise _Failed from error
+        if not groups[-1]:
+            groups.pop()
+        return groups
+
+    def token_transforms(self, first: int) -> None:
+        """IPython's token transformers, earliest first, until none applies."""
+        for _ in range(_TRANSFORM_LIMIT):
+            if not self._one_token_transform(first):
+                return
+        raise _Failed  # the 500th transformation is left undone: the cell does not parse
+
+    def _one_token_transform(self, first: int) -> bool:
+        groups = self._tokens_by_line(first)
+        candidates: list[tuple[int, int, int, Callable[[], None]]] = []
+        for find in (self._magic_assign, self._system_assign, self._escaped, self._help_end):
+            found = find(groups)
+            if found is not None:
+                candidates.append(found)
+        for *_, transform in sorted(candidates, key=lambda c: c[:3]):
+            try:
+                transform()
+            except SyntaxError:
+                continue
+            return True
+        return False
+
+    @staticmethod
+    def _assign_op(group: list[tokenize.TokenInfo]) -> int | None:
+        depth = 0
+        for index, token in enumerate(group):
+            if token.string == "=" and depth == 0:
+                return index
+            if token.string in {"(", "[", "{"}:
+                depth += 1
+            elif token.string in {")", "]", "}"} and depth > 0:
+                depth -= 1
+        return None
+
+    def _magic_assign(
+        self, groups: list[list[tokenize.TokenInfo]]
+    ) -> tuple[int, int, int, Callable[[], None]] | None:
+        for group in groups:
+            at = self._assign_op(group)
+            if (
+                at is not None
+                and len(group) >= at + 2
+                and group[at + 1].string == "%"
+                and group[at + 2].type == tokenize.NAME
+            ):
+                row, column = group[at + 1].start
+                return row - 1, column, 10, lambda: self._assign(row - 1, column, "%")
+        return None
+
+    def _system_assign(
+        self, groups: list[list[tokenize.TokenInfo]]
+    ) -> tuple[int, int, int, Callable[[], None]] | None:
+        for group in groups:
+            at = self._assign_op(group)
+            if (
+                at is not None
+                and not group[at].line.strip().startswith("=")
+                and len(group) >= at + 2
+                # IPython tests for ERRORTOKEN; Python 3.12's tokenizer calls "!" an OP.
+                and group[at + 1].type in (tokenize.ERRORTOKEN, tokenize.OP)
+            ):
+                for token in group[at + 1 :]:
+                    if token.type not in (tokenize.ERRORTOKEN, tokenize.OP):
+                        break
+                    if token.string == "!":
+                        row, column = token.start
+                        return row - 1, column, 10, lambda: self._assign(row - 1, column, "!")
+                    if not token.string.isspace():
+                        break
+        return None
+
+    def _assign(self, start: int, column: int, escape: str) -> None:
+        left = self.lines[start][:column]
+        end = self._end_of_continued(start)
+        right = self._assembled(start, column, end)
+        if escape == "%":
+            name, _, args = right[1:].partition(" ")
+            call = f"get_ipython().run_line_magic({name!r}, {args!r})"
+        else:
+            call = f"get_ipython().getoutput({right[1:]!r})"
+        self._replace_span(start, end, left + call)
+
+    def _escaped(
+        self, groups: list[list[tokenize.TokenInfo]]
+    ) -> tuple[int, int, int, Callable[[], None]] | None:
+        for group in groups:
+            index = 0
+            while index < len(group) and group[index].type in {tokenize.INDENT, tokenize.DEDENT}:
+                index += 1
+            if index < len(group) and group[index].string in _ESCAPE_SINGLES:
+                row, column = group[index].start
+                return row - 1, column, 10, lambda: self._escape(row - 1, column)
+        return None
+
+    def _escape(self, start: int, column: int) -> None:
+        indent = self.lines[start][:column]
+        end = self._end_of_continued(start)
+        line = self._assembled(start, column, end)
+        if len(line) > 1 and line[:2] in _ESCAPE_DOUBLES:
+            escape, content = line[:2], line[2:]
+        else:
+            escape, content = line[:1], line[1:]
+        self._replace_span(start, end, indent + _escaped_call(escape, content))
+
+    def _help_end(
+        self, groups: list[list[tokenize.TokenInfo]]
+    ) -> tuple[int, int, int, Callable[[], None]] | None:
+        for group in groups:
+            if len(group) > 2 and group[-2].string == "?":
+                index = 0
+                while group[index].type in {tokenize.INDENT, tokenize.DEDENT}:
+                    index += 1
+                row, column = group[index].start
+                last = group[-2].start[0] - 1
+                return row - 1, column, 5, lambda: self._help(row - 1, column, last)
+        return None
+
+    def _help(self, start: int, column: int, last: int) -> None:
+        piece = "".join(self.lines[start : last + 1])
+        indent, content = piece[:column], piece[column:]
+        match = _HELP_END.search(content)
+        if not match:
+            raise SyntaxError(content)
+        self._replace_span(start, last, indent + _help_call(match.group(1), match.group(3)))
+
+
+def _split(source: str) -> list[str]:
+    cell = source if source.endswith("\n") else source + "\n"
+    return cell.splitlines(keepends=True)
+
+
+def _parses(code: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(
+                code,
+                "<cell>",
+                "exec",
+                flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
+            )
+    except Exception:
+        return False
+    return True
+
+
+def _automagic(cell: _Cell, first: int) -> None:
+    """A cell of one line that is not Python but starts with a line magic's name runs as
+    that magic (IPython's prefilter, which only sees single-line cells; automagic is on by
+    default). A name bound in the user's namespace would shadow the magic, but then the line
+    fails as Python anyway."""
+    kept = [index for index in range(first, len(cell.lines)) if index not in cell.dropped]
+    if len(kept) != 1 or _parses("".join(cell.lines[first:])):
+        return
+    index = kept[0]
+    line = cell.lines[index]
+    line = line[: len(line) - len(_ending(line))]
+    match = _AUTOMAGIC.match(line)
+    if match is None:
+        return
+    space, name, rest = match.group(1), match.group(2).strip(), match.group(3).lstrip()
+    if name not in _LINE_MAGICS or rest[:1] in ("=", ","):
+        return  # not a magic, or an assignment to a name that is also a magic's: Python
+    cell._replace(index, f"{space}get_ipython().run_line_magic({name!r}, {rest!r})")
+
+
+def _capture_target(arguments: str) -> str | None:
+    """The variable ``%%capture [--no-stdout ...] name`` assigns, if any."""
+    for word in arguments.split():
+        if not word.startswith("-"):
+            return word if word.isidentifier() else None
+    return None
+
+
+def _transform(source: str) -> tuple[list[str], list[int]] | None:
+    cell = _Cell(_split(source))
+    first = 0
+    while True:
+        first = cell.cleanup(first)
+        head = cell.lines[first] if first < len(cell.lines) else ""
+        if not head.startswith("%%") or _CELL_MAGIC_HELP.match(head):
+            break
+        name, _, arguments = head[2:].rstrip().partition(" ")
+        if name not in _PYTHON_BODY:
+            return None
+        # IPython runs the body as a cell of its own: the same transformations again.
+        call = f"get_ipython().run_cell_magic({name!r}, {arguments!r}, '')"
+        target = _capture_target(arguments) if name == "capture" else None
+        cell._replace(first, f"{target} = {call}" if target else call)
+        first += 1
+        if first == len(cell.lines):
+            break
+    try:
+        cell.token_transforms(first)
+    except _Failed:
+        pass  # what is left untransformed is not Python: the cell does not parse
+    else:
+        _automagic(cell, first)
+    return cell.lines, cell.offsets
+
+
+def transform_cell(source: str) -> CellCode:
+    """The Python code IPython runs for the notebook cell *source*, line for line.
+
+    Never raises: input IPython cannot transform either is returned with the part it could
+    not transform left as it was (so it does not parse), and a cell that is not Python
+    (``%%bash``, ``%%writefile`` ...) gives ``python=None``.
+    """
+    try:
+        result = _transform(source)
+    except Exception:  # a bug here must not take the lint down: read the cell as it is
+        return CellCode(source, (0,) * (source.count("\n") + 1))
+    if result is None:
+        return CellCode(None, (0,) * (source.count("\n") + 1))
+    lines, removed = result
+    python = "".join(lines)
+    if not source.endswith("\n"):
+        python = python[:-1]  # the newline IPython added
+    offsets = [0] * (source.count("\n") + 1)
+    number = 0
+    at_start = True
+    for line, count in zip(lines, removed, strict=True):
+        if at_start:
+            offsets[number] = count
+        number += line.count("\n")
+        at_start = line.endswith("\n")
+    return CellCode(python, tuple(offsets))
