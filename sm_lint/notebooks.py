@@ -1,9 +1,10 @@
 """Jupyter notebooks (nbformat v4): the code cells as one program, and back.
 
 Code cells are joined in order into one Python program, so a model loaded in cell 2 and
-called in cell 5 is checked. IPython magics and shell escapes are turned into comments of
-the same length, so every position in a cell stays where it was; cells in another language
-(``%%bash``, ``%%html`` ...) are left out. Findings map back to (cell, line, column).
+called in cell 5 is checked. Each cell is read as IPython runs it (sm_lint.sources.ipython:
+magics, shell escapes and help become the calls IPython makes, line for line; a cell's common
+indentation is removed); cells in another language (``%%bash``, ``%%html`` ...) are left out.
+Findings map back to (cell, line, column).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sm_lint.diagnostics import Diagnostic, Edit, Fix
+from sm_lint.sources.ipython import transform_cell
 
 # Cell magics whose body is not Python.
 _FOREIGN = {
@@ -49,6 +51,13 @@ class CodeCell:
     #: 1-based line of the cell's first line in the joined program.
     first_line: int
     line_count: int
+    #: Per line of the cell: characters IPython removed at its start (program column c is
+    #: cell column c + offset).
+    offsets: tuple[int, ...] = ()
+
+    def column(self, line: int, column: int) -> int:
+        """The cell's column for program *column* on the cell's 1-based *line*."""
+        return column + (self.offsets[line - 1] if 0 < line <= len(self.offsets) else 0)
 
 
 @dataclass(frozen=True)
@@ -130,12 +139,13 @@ def from_cells(sources: list[tuple[int, str]], data: dict[str, Any] | None = Non
     chunks: list[str] = []
     line = 1
     for number, source in sources:
-        python = neutralize(source)
+        code = transform_cell(source)
+        python = code.python
         if python is None:
             continue
         body = python if python.endswith("\n") else python + "\n"
         count = body.count("\n")
-        cells.append(CodeCell(number, source, line, count))
+        cells.append(CodeCell(number, source, line, count, code.offsets))
         chunks.append(body)
         line += count
     return Notebook(data or {}, tuple(cells), "".join(chunks))
@@ -153,7 +163,9 @@ def to_cells(notebook: Notebook, findings: list[Diagnostic]) -> list[Diagnostic]
         end = notebook.locate(finding.end_line)
         end_line = end[1] if end is not None and end[0] is cell else line
         end_column = (
-            finding.end_column if end is not None and end[0] is cell else finding.column + 1
+            cell.column(end_line, finding.end_column)
+            if end is not None and end[0] is cell
+            else cell.column(line, finding.column) + 1
         )
         fix = finding.fix
         if fix is not None:
@@ -163,7 +175,15 @@ def to_cells(notebook: Notebook, findings: list[Diagnostic]) -> list[Diagnostic]
                 if start is None or stop is None or start[0] is not cell or stop[0] is not cell:
                     fix = None
                     break
-                edits.append(Edit(start[1], edit.column, stop[1], edit.end_column, edit.text))
+                edits.append(
+                    Edit(
+                        start[1],
+                        cell.column(start[1], edit.column),
+                        stop[1],
+                        cell.column(stop[1], edit.end_column),
+                        edit.text,
+                    )
+                )
             else:
                 fix = Fix(fix.description, tuple(edits))
         out.append(
@@ -171,6 +191,7 @@ def to_cells(notebook: Notebook, findings: list[Diagnostic]) -> list[Diagnostic]
                 finding,
                 cell=cell.index,
                 line=line,
+                column=cell.column(line, finding.column),
                 end_line=end_line,
                 end_column=end_column,
                 fix=fix,

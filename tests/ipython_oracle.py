@@ -18,10 +18,15 @@ import pytest
 
 pytest.importorskip("IPython", reason="the differential tests compare with IPython itself")
 
-from IPython.core.inputtransformer2 import TransformerManager  # noqa: E402
+from IPython.core.inputtransformer2 import (  # noqa: E402
+    TRANSFORM_LOOP_LIMIT,
+    TransformerManager,
+)
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
 from sm_lint.sources.ipython import CellCode, transform_cell  # noqa: E402
+
+__all__ = ["FAILED", "TRANSFORM_LOOP_LIMIT", "compare", "ipython_code", "parses"]
 
 FAILED: Final = "<IPython raised>"
 # The magics whose body IPython runs as Python in the user's namespace (read from
@@ -47,6 +52,22 @@ def _cell_magic(cell: str) -> tuple[str, str] | None:
     return name, body
 
 
+def _timed(code: str) -> str:
+    """*code* with each ``%time statement`` line replaced by its statement when that is Python
+    by itself, as ``%time`` runs it (sm-lint keeps such statements to analyse them)."""
+    lines = []
+    for line in code.splitlines(keepends=True):
+        body = line.lstrip()
+        if body.startswith("get_ipython().run_line_magic('time', "):
+            call = ast.parse(body).body[0]
+            assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
+            statement = ast.literal_eval(call.value.args[1]).lstrip(" \t")
+            if parses(statement):
+                line = line[: len(line) - len(body)] + statement + "\n"
+        lines.append(line)
+    return "".join(lines)
+
+
 def ipython_code(cell: str) -> str | None:
     """The Python code IPython compiles for *cell* (see the module docstring)."""
     try:
@@ -58,7 +79,7 @@ def ipython_code(cell: str) -> str | None:
         # A single-line cell such as ``timeit(ds)`` is Python when the notebook bound the name
         # (the magic is shadowed; sm-lint assumes so). The fresh shell here has bound nothing,
         # so its prefilter is asked only about lines that are not Python.
-        return static if parses(static) else str(_SHELL.transform_cell(cell))
+        return _timed(static if parses(static) else str(_SHELL.transform_cell(cell)))
     except Exception:
         return FAILED
 

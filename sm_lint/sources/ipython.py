@@ -5,7 +5,9 @@ importing IPython: leading empty lines and the common leading indentation are re
 ``>>> `` / ``In [1]: `` prompts stripped, ``%%magic`` cells whose body is Python are read as
 Python (the others are not Python), and the escaped forms ``!cmd``, ``!!cmd``, ``%magic``,
 ``?obj`` / ``obj?``, ``,f a b`` / ``;f a`` / ``/f a``, ``x = !cmd`` and ``x = %magic`` (with
-their ``\\`` continuation lines) become the call IPython runs in their place. A single-line
+their ``\\`` continuation lines) become the call IPython runs in their place, except that the
+statement of a one-line ``%time statement`` is kept as it is (IPython runs it in the user's
+namespace). A single-line
 cell that is not Python but starts with a line-magic name runs as that magic (automagic).
 
 Unlike IPython, no line is removed or joined: the result has the cell's line structure (every
@@ -19,7 +21,7 @@ import ast
 import re
 import tokenize
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["CellCode", "transform_cell"]
@@ -32,8 +34,9 @@ class CellCode:
     ``python`` is None for a cell whose body is not Python (``%%bash``, ``%%html`` ...); it
     is then left out silently. Otherwise it has exactly the cell's lines (split on ``"\\n"``),
     and column *c* of line *l* of ``python`` is column ``c + offsets[l - 1]`` of the cell's
-    line *l* (``offsets`` counts the characters IPython removed at the line's start). Lines
-    that IPython replaced by a call keep only their indentation in that mapping.
+    line *l* (``offsets`` counts the characters IPython removed at the line's start), up to
+    any other character IPython splits lines on (``\\f``, ``\\u2028`` ...). Lines that IPython
+    replaced by a call keep only their indentation in that mapping.
     """
 
     python: str | None
@@ -124,6 +127,35 @@ def _escaped_call(escape: str, content: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Resume:
+    """Where tokenizing can start again: a line (0-based) at the start of a logical line and
+    the indentations open there; ``clean`` is False after a stray closing bracket."""
+
+    row: int
+    indents: tuple[str, ...]
+    clean: bool = True
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The tokens of one logical line (IPython's grouping) and where it starts."""
+
+    tokens: list[tokenize.TokenInfo]
+    start: _Resume
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """One transformation found: its place and priority (IPython's sort key) and action."""
+
+    row: int
+    column: int
+    priority: int
+    transform: Callable[[], None]
+    group: _Resume
+
+
 class _Failed(Exception):
     """IPython itself raises on this cell: the transformation stops where it is."""
 
@@ -139,6 +171,7 @@ class _Cell:
         self.offsets = [0] * len(lines)
         #: Lines IPython removes (leading empty lines, continuation lines): left empty here.
         self.dropped: set[int] = set()
+        self.help_blocked = False
 
     # -- line transforms (cleanup) ----------------------------------------------------------
 
@@ -201,52 +234,89 @@ class _Cell:
         parts = [self.lines[start][column:], *self.lines[start + 1 : end + 1]]
         return " ".join([part.rstrip()[:-1] for part in parts[:-1]] + [parts[-1].rstrip()])
 
-    def _tokens_by_line(self, first: int) -> list[list[tokenize.TokenInfo]]:
-        """IPython's ``make_tokens_by_line``: tokens grouped into logical lines."""
-        groups: list[list[tokenize.TokenInfo]] = [[]]
-        depth = 0
+    def _groups(self, resume: _Resume) -> Iterator[_Group]:
+        """IPython's ``make_tokens_by_line`` from line ``resume.row`` on: tokens grouped into
+        logical lines, each with where tokenizing could resume at its start.
+
+        Tokenizing is left to right, so after a transformation the lines before the group it
+        changed tokenize as before: only the rest is tokenized again (IPython tokenizes the
+        whole cell each time, which takes minutes on a cell of a few hundred magics), and
+        only as far as the caller reads. The tokenizer's state at a group's start is its
+        stack of indentations, rebuilt here by a prefix of lines with those indentations."""
+        prefix = [indent + "x\n" for indent in resume.indents]
+        shift = resume.row - len(prefix)
+        tokens: list[tokenize.TokenInfo] = []
+        indents = list(resume.indents)
+        depth = raw_depth = 0
+        group_start = _Resume(resume.row, resume.indents)
         try:
-            for token in tokenize.generate_tokens(iter(self.lines[first:]).__next__):
-                token = token._replace(
-                    start=(token.start[0] + first, token.start[1]),
-                    end=(token.end[0] + first, token.end[1]),
+            lines = iter(prefix + self.lines[resume.row :])
+            for token in tokenize.generate_tokens(lines.__next__):
+                if token.start[0] <= len(prefix):
+                    continue  # the prefix's own tokens
+                if not tokens:
+                    clean = raw_depth == 0
+                    group_start = _Resume(token.start[0] - 1 + shift, tuple(indents), clean)
+                tokens.append(
+                    token._replace(
+                        start=(token.start[0] + shift, token.start[1]),
+                        end=(token.end[0] + shift, token.end[1]),
+                    )
                 )
-                groups[-1].append(token)
+                if token.type == tokenize.INDENT:
+                    indents.append(token.string)
+                elif token.type == tokenize.DEDENT and indents:
+                    indents.pop()
                 if token.type == tokenize.NEWLINE or (token.type == tokenize.NL and depth <= 0):
-                    groups.append([])
+                    yield _Group(tokens, group_start)
+                    tokens = []
                 elif token.string in {"(", "[", "{"}:
                     depth += 1
-                elif token.string in {")", "]", "}"} and depth > 0:
-                    depth -= 1
+                    raw_depth += 1
+                elif token.string in {")", "]", "}"}:
+                    depth = max(depth - 1, 0)
+                    raw_depth -= 1
         except tokenize.TokenError:
             pass  # the input ends inside a string or brackets: IPython accepts that
         except Exception as error:  # IndentationError and the like: IPython raises too
             raise _Failed from error
-        if not groups[-1]:
-            groups.pop()
-        return groups
+        if tokens:
+            yield _Group(tokens, group_start)
 
     def token_transforms(self, first: int) -> None:
         """IPython's token transformers, earliest first, until none applies."""
+        resume = _Resume(first, ())
+        self.help_blocked = False
         for _ in range(_TRANSFORM_LIMIT):
-            if not self._one_token_transform(first):
+            applied = self._one_token_transform(resume)
+            if applied is None:
                 return
+            # A group after a stray closing bracket starts in a state the prefix cannot
+            # rebuild: tokenize from the top then, as IPython does.
+            resume = applied if applied.clean else _Resume(first, ())
         raise _Failed  # the 500th transformation is left undone: the cell does not parse
 
-    def _one_token_transform(self, first: int) -> bool:
-        groups = self._tokens_by_line(first)
-        candidates: list[tuple[int, int, int, Callable[[], None]]] = []
-        for find in (self._magic_assign, self._system_assign, self._escaped, self._help_end):
-            found = find(groups)
-            if found is not None:
-                candidates.append(found)
-        for *_, transform in sorted(candidates, key=lambda c: c[:3]):
-            try:
-                transform()
-            except SyntaxError:
-                continue
-            return True
-        return False
+    def _one_token_transform(self, resume: _Resume) -> _Resume | None:
+        """Apply the earliest transformation; where to resume tokenizing, None if none.
+
+        IPython takes each transformer's first match in the cell and tries them in order of
+        place; taking the logical lines in order and trying the matches in each is the same,
+        and stops tokenizing at the first line that has one."""
+        for group in self._groups(resume):
+            finds = [self._magic_assign, self._system_assign, self._escaped]
+            if not self.help_blocked:
+                finds.append(self._help_end)
+            candidates = [found for find in finds if (found := find([group])) is not None]
+            for candidate in sorted(candidates, key=lambda c: (c.row, c.column, c.priority)):
+                try:
+                    candidate.transform()
+                except SyntaxError:
+                    # IPython finds this same help line first every time from now on, so no
+                    # later help line is ever transformed (and this one never parses).
+                    self.help_blocked = True
+                    continue
+                return candidate.group
+        return None
 
     @staticmethod
     def _assign_op(group: list[tokenize.TokenInfo]) -> int | None:
@@ -261,9 +331,10 @@ class _Cell:
         return None
 
     def _magic_assign(
-        self, groups: list[list[tokenize.TokenInfo]]
-    ) -> tuple[int, int, int, Callable[[], None]] | None:
-        for group in groups:
+        self, groups: list[_Group]
+    ) -> _Candidate | None:
+        for found in groups:
+            group = found.tokens
             at = self._assign_op(group)
             if (
                 at is not None
@@ -272,13 +343,16 @@ class _Cell:
                 and group[at + 2].type == tokenize.NAME
             ):
                 row, column = group[at + 1].start
-                return row - 1, column, 10, lambda: self._assign(row - 1, column, "%")
+                return _Candidate(
+                    row - 1, column, 10, lambda: self._assign(row - 1, column, "%"), found.start
+                )
         return None
 
     def _system_assign(
-        self, groups: list[list[tokenize.TokenInfo]]
-    ) -> tuple[int, int, int, Callable[[], None]] | None:
-        for group in groups:
+        self, groups: list[_Group]
+    ) -> _Candidate | None:
+        for found in groups:
+            group = found.tokens
             at = self._assign_op(group)
             if (
                 at is not None
@@ -292,7 +366,13 @@ class _Cell:
                         break
                     if token.string == "!":
                         row, column = token.start
-                        return row - 1, column, 10, lambda: self._assign(row - 1, column, "!")
+                        return _Candidate(
+                            row - 1,
+                            column,
+                            10,
+                            lambda: self._assign(row - 1, column, "!"),
+                            found.start,
+                        )
                     if not token.string.isspace():
                         break
         return None
@@ -309,15 +389,18 @@ class _Cell:
         self._replace_span(start, end, left + call)
 
     def _escaped(
-        self, groups: list[list[tokenize.TokenInfo]]
-    ) -> tuple[int, int, int, Callable[[], None]] | None:
-        for group in groups:
+        self, groups: list[_Group]
+    ) -> _Candidate | None:
+        for found in groups:
+            group = found.tokens
             index = 0
             while index < len(group) and group[index].type in {tokenize.INDENT, tokenize.DEDENT}:
                 index += 1
             if index < len(group) and group[index].string in _ESCAPE_SINGLES:
                 row, column = group[index].start
-                return row - 1, column, 10, lambda: self._escape(row - 1, column)
+                return _Candidate(
+                    row - 1, column, 10, lambda: self._escape(row - 1, column), found.start
+                )
         return None
 
     def _escape(self, start: int, column: int) -> None:
@@ -328,19 +411,30 @@ class _Cell:
             escape, content = line[:2], line[2:]
         else:
             escape, content = line[:1], line[1:]
+        name, _, args = content.partition(" ")
+        statement = args.lstrip(" \t")
+        if escape == "%" and name == "time" and end == start and _parses(statement):
+            # %time runs its statement in the user's namespace: keep it, so that what it
+            # binds and calls is analysed like any other line.
+            self._replace(start, indent + statement)
+            self.offsets[start] += len(line) - len(statement)
+            return
         self._replace_span(start, end, indent + _escaped_call(escape, content))
 
     def _help_end(
-        self, groups: list[list[tokenize.TokenInfo]]
-    ) -> tuple[int, int, int, Callable[[], None]] | None:
-        for group in groups:
+        self, groups: list[_Group]
+    ) -> _Candidate | None:
+        for found in groups:
+            group = found.tokens
             if len(group) > 2 and group[-2].string == "?":
                 index = 0
                 while group[index].type in {tokenize.INDENT, tokenize.DEDENT}:
                     index += 1
                 row, column = group[index].start
                 last = group[-2].start[0] - 1
-                return row - 1, column, 5, lambda: self._help(row - 1, column, last)
+                return _Candidate(
+                    row - 1, column, 5, lambda: self._help(row - 1, column, last), found.start
+                )
         return None
 
     def _help(self, start: int, column: int, last: int) -> None:
@@ -390,6 +484,10 @@ def _automagic(cell: _Cell, first: int) -> None:
     space, name, rest = match.group(1), match.group(2).strip(), match.group(3).lstrip()
     if name not in _LINE_MAGICS or rest[:1] in ("=", ","):
         return  # not a magic, or an assignment to a name that is also a magic's: Python
+    if name == "time" and _parses(rest):
+        cell._replace(index, space + rest)  # as %time: the statement is analysed
+        cell.offsets[index] += len(line) - len(space) - len(rest)
+        return
     cell._replace(index, f"{space}get_ipython().run_line_magic({name!r}, {rest!r})")
 
 
