@@ -18,13 +18,13 @@ import pytest
 
 pytest.importorskip("IPython", reason="the differential tests compare with IPython itself")
 
-from IPython.core.inputtransformer2 import (  # noqa: E402
+from IPython.core.inputtransformer2 import (
     TRANSFORM_LOOP_LIMIT,
     TransformerManager,
 )
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell
 
-from sm_lint.sources.ipython import CellCode, transform_cell  # noqa: E402
+from sm_lint.sources.ipython import CellCode, transform_cell
 
 __all__ = ["FAILED", "TRANSFORM_LOOP_LIMIT", "compare", "ipython_code", "parses"]
 

@@ -17,8 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sm_lint.sources.ipython import CellCode, transform_cell
-from tests.ipython_oracle import TRANSFORM_LOOP_LIMIT
-from tests.ipython_oracle import compare, parses
+from tests.ipython_oracle import TRANSFORM_LOOP_LIMIT, compare, parses
 from tests.test_robustness import fuzz_settings
 
 
@@ -80,9 +79,7 @@ def test_cell_magics_with_a_python_body_keep_the_body() -> None:
     )
     # The body is a cell of its own: its indentation goes.
     code = transform_cell("%%timeit\n    f(x)\n    g(x)")
-    assert code == CellCode(
-        "get_ipython().run_cell_magic('timeit', '', '')\nf(x)\ng(x)", (0, 4, 4)
-    )
+    assert code == CellCode("get_ipython().run_cell_magic('timeit', '', '')\nf(x)\ng(x)", (0, 4, 4))
 
 
 def test_help_prompts_and_autocall_escapes() -> None:
@@ -200,7 +197,7 @@ HAND_WRITTEN = [
     "pip install x\n\n",
     "/f 1 2",
     "/f a=1 b",
-    ",f a\"b",
+    ',f a"b',
     ";f a b",
     ";",
     "x = 1; !ls",

@@ -23,6 +23,7 @@ import tokenize
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 __all__ = ["CellCode", "transform_cell"]
 
@@ -50,16 +51,16 @@ _PYTHON_BODY = frozenset({"time", "timeit", "capture", "prun", "debug"})
 
 # Line magics of IPython 8 and ipykernel: a single-line cell that is not Python and starts
 # with one of these names runs as that magic (automagic, on by default).
-_LINE_MAGICS = frozenset(
-    """alias alias_magic autoawait autocall automagic autosave bookmark cat cd clear colors
+_LINE_MAGIC_NAMES = """
+    alias alias_magic autoawait autocall automagic autosave bookmark cat cd clear colors
     conda config connect_info cp debug dhist dirs doctest_mode ed edit env gui hist history
     killbgscripts ldir less lf lk ll load load_ext loadpy logoff logon logstart logstate
-    logstop ls lsmagic lx macro magic man matplotlib mkdir more mv notebook page pastebin pdb
-    pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd pwd
-    pycat pylab qtconsole quickref recall rehashx reload_ext rep rerun reset reset_selective
-    rm rmdir run save sc set_env sx system tb time timeit unalias unload_ext who who_ls whos
-    xdel xmode tensorflow_version""".split()
-)
+    logstop ls lsmagic lx macro magic man matplotlib mkdir more mv notebook page pastebin
+    pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource pushd
+    pwd pycat pylab qtconsole quickref recall rehashx reload_ext rep rerun reset
+    reset_selective rm rmdir run save sc set_env sx system tb time timeit unalias unload_ext
+    who who_ls whos xdel xmode tensorflow_version"""
+_LINE_MAGICS = frozenset(_LINE_MAGIC_NAMES.split())
 
 # IPython gives up (RuntimeError, the cell fails) when a cell still changes after 500 rounds
 # of token transformations: at most 499 succeed, and what is left over makes the cell fail.
@@ -330,9 +331,7 @@ class _Cell:
                 depth -= 1
         return None
 
-    def _magic_assign(
-        self, groups: list[_Group]
-    ) -> _Candidate | None:
+    def _magic_assign(self, groups: list[_Group]) -> _Candidate | None:
         for found in groups:
             group = found.tokens
             at = self._assign_op(group)
@@ -344,13 +343,11 @@ class _Cell:
             ):
                 row, column = group[at + 1].start
                 return _Candidate(
-                    row - 1, column, 10, lambda: self._assign(row - 1, column, "%"), found.start
+                    row - 1, column, 10, partial(self._assign, row - 1, column, "%"), found.start
                 )
         return None
 
-    def _system_assign(
-        self, groups: list[_Group]
-    ) -> _Candidate | None:
+    def _system_assign(self, groups: list[_Group]) -> _Candidate | None:
         for found in groups:
             group = found.tokens
             at = self._assign_op(group)
@@ -370,7 +367,7 @@ class _Cell:
                             row - 1,
                             column,
                             10,
-                            lambda: self._assign(row - 1, column, "!"),
+                            partial(self._assign, row - 1, column, "!"),
                             found.start,
                         )
                     if not token.string.isspace():
@@ -388,9 +385,7 @@ class _Cell:
             call = f"get_ipython().getoutput({right[1:]!r})"
         self._replace_span(start, end, left + call)
 
-    def _escaped(
-        self, groups: list[_Group]
-    ) -> _Candidate | None:
+    def _escaped(self, groups: list[_Group]) -> _Candidate | None:
         for found in groups:
             group = found.tokens
             index = 0
@@ -399,7 +394,7 @@ class _Cell:
             if index < len(group) and group[index].string in _ESCAPE_SINGLES:
                 row, column = group[index].start
                 return _Candidate(
-                    row - 1, column, 10, lambda: self._escape(row - 1, column), found.start
+                    row - 1, column, 10, partial(self._escape, row - 1, column), found.start
                 )
         return None
 
@@ -421,9 +416,7 @@ class _Cell:
             return
         self._replace_span(start, end, indent + _escaped_call(escape, content))
 
-    def _help_end(
-        self, groups: list[_Group]
-    ) -> _Candidate | None:
+    def _help_end(self, groups: list[_Group]) -> _Candidate | None:
         for found in groups:
             group = found.tokens
             if len(group) > 2 and group[-2].string == "?":
@@ -433,7 +426,7 @@ class _Cell:
                 row, column = group[index].start
                 last = group[-2].start[0] - 1
                 return _Candidate(
-                    row - 1, column, 5, lambda: self._help(row - 1, column, last), found.start
+                    row - 1, column, 5, partial(self._help, row - 1, column, last), found.start
                 )
         return None
 
