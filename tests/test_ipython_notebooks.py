@@ -14,6 +14,7 @@ from sm_lint.config import Config
 from sm_lint.notebooks import from_cells, parse_notebook
 from sm_lint.sources.ipython import transform_cell
 from tests.ipython_oracle import FAILED, compare, ipython_code, parses
+from tests.test_notebooks import NOTEBOOK, _lint, _project
 
 NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 PUBLIC = sorted(NOTEBOOKS.glob("tf_*.ipynb"))
@@ -89,3 +90,50 @@ def test_no_notebook_jupyter_runs_gets_sm900(path: Path) -> None:
     assert parse_notebook(text).cells  # read as a notebook
     findings = Linter(Config()).lint_notebook(text, path)
     assert [f for f in findings if f.code == "SM900"] == []
+
+
+def test_thousands_of_cells_of_magics_are_read_without_a_finding() -> None:
+    shapes = [
+        ["!pip install -q tensorflow-hub \\\n", "  --upgrade\n", "v = 1\n"],
+        ["%%bash\n", "echo (\n"],  # not Python: left out
+        ["%%capture\n", "%matplotlib inline\n"],  # only magics
+        ["  x = v\n", "  if x:\n", "      !ls\n"],  # indented as a block
+        ["pip install -q kagglehub"],  # automagic
+        ["model?"],
+    ]
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": shapes[i % len(shapes)]}
+        for i in range(3000)
+    ]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    assert Linter(Config()).lint_notebook(text, "many.ipynb") == []
+    assert len(parse_notebook(text).cells) == 2500  # the %%bash cells are left out
+    for shape in shapes:
+        same, why = compare("".join(shape))
+        assert same, why
+    # The same notebook with one real syntax error: an SM900 in that cell, no traceback.
+    cells[7]["source"] = ["x = (\n"]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    findings = Linter(Config()).lint_notebook(text, "many.ipynb")
+    assert [(f.code, f.cell) for f in findings] == [("SM900", 8)]
+
+
+def test_findings_and_fixes_land_in_an_indented_cell(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    target = project / NOTEBOOK.name
+    data = json.loads(target.read_text(encoding="utf-8"))
+    # Cell 6's body indented as a block, and the %time line form: IPython strips both.
+    data["cells"][5]["source"] = [
+        "%%time\n",
+        "  batch = np.random.rand(8, 5)\n",
+        "  %time labeling = infer(keras_tensor=tf.constant(batch))",
+    ]
+    target.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    result = _lint(project, NOTEBOOK.name, "--format", "json")
+    found = [(d["cell"], d["line"], d["column"], d["code"]) for d in json.loads(result.stdout)]
+    # Column 31 of the statement in the original cell is 31 + 2 (indent) + 6 ("%time ").
+    assert found == [(6, 3, 39, "SM005"), (7, 1, 16, "SM010")]
+    _lint(project, NOTEBOOK.name, "--fix")
+    fixed = json.loads(target.read_text(encoding="utf-8"))["cells"][5]["source"]
+    cast = "tf.cast(tf.constant(batch), tf.float32)"
+    assert fixed[2] == f"  %time labeling = infer(keras_tensor={cast})"

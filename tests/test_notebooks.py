@@ -32,7 +32,8 @@ def _lint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        # This checkout's sm-lint, not whichever one is installed.
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
 
 
