@@ -11,7 +11,6 @@ import pytest
 
 from sm_lint.api import Linter
 from sm_lint.config import Config
-from sm_lint.notebooks import from_cells, parse_notebook
 from sm_lint.sources.ipython import transform_cell
 from tests.ipython_oracle import FAILED, compare, ipython_code, parses
 from tests.test_notebooks import NOTEBOOK, _lint, _project
@@ -69,26 +68,33 @@ def test_every_cell_agrees_with_ipython(path: Path) -> None:
     assert broken == ({13, 18, 36} if path == EXERCISE else set())
 
 
+def _program(cells: list[tuple[int, str]]) -> tuple[str, list[tuple[int, int]]]:
+    """The cells that parse as IPython runs them, joined into one program, and the (cell,
+    line) of each program line: the other cells are left out."""
+    lines: list[str] = []
+    where: list[tuple[int, int]] = []
+    for number, source in cells:
+        python = transform_cell(source).python
+        if python is None or not parses(python):
+            continue
+        cell_lines = python.split("\n")
+        lines.extend(cell_lines)
+        where.extend((number, line) for line in range(1, len(cell_lines) + 1))
+    return "\n".join(lines) + "\n", where
+
+
 @pytest.mark.parametrize("path", PUBLIC, ids=lambda p: p.name)
 def test_every_signature_call_is_found_in_its_cell(path: Path) -> None:
-    # The cells that do not parse are left out, the others analysed as one program.
-    kept = [(n, s) for n, s in _code_cells(path) if parses(transform_cell(s).python or "(")]
-    notebook = from_cells(kept)
-    facts = Linter(Config()).analyze_source(notebook.program, path).facts
+    program, where = _program(_code_cells(path))
+    facts = Linter(Config()).analyze_source(program, path).facts
     assert facts is not None
-    found = []
-    for call in facts.calls:
-        where = notebook.locate(call.span.line)
-        assert where is not None
-        found.append((where[0].index, where[1], call.key))
-    assert sorted(found) == CALLS[path.name]
+    found = sorted((*where[call.span.line - 1], call.key) for call in facts.calls)
+    assert found == CALLS[path.name]
 
 
 @pytest.mark.parametrize("path", [p for p in PUBLIC if p != EXERCISE], ids=lambda p: p.name)
 def test_no_notebook_jupyter_runs_gets_sm900(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert parse_notebook(text).cells  # read as a notebook
-    findings = Linter(Config()).lint_notebook(text, path)
+    findings = Linter(Config()).lint_notebook(path.read_text(encoding="utf-8"), path)
     assert [f for f in findings if f.code == "SM900"] == []
 
 
@@ -107,7 +113,8 @@ def test_thousands_of_cells_of_magics_are_read_without_a_finding() -> None:
     ]
     text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     assert Linter(Config()).lint_notebook(text, "many.ipynb") == []
-    assert len(parse_notebook(text).cells) == 2500  # the %%bash cells are left out
+    python = [transform_cell("".join(cell["source"])).python for cell in cells]
+    assert sum(code is None for code in python) == 500  # the %%bash cells are left out
     for shape in shapes:
         same, why = compare("".join(shape))
         assert same, why
