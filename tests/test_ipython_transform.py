@@ -211,6 +211,11 @@ HAND_WRITTEN = [
     "!!date\nx = !!date",
     "%%!\nls",
     "# YOUR CODE HERE )",
+    "get_ipython().system('ls')\nget_ipython().run_line_magic('matplotlib', 'inline')",
+    "x = f'{a!r}'\ny = a != b\nprint('!ls', \"%d?\" % 1)",
+    "d = {'a': !ls}",
+    "x = [\n  !ls\n]",
+    "if True:\n    x = 1\n# comment\n  !ls",
     "model = tf.keras.Sequential([ # YOUR CODE HERE ])\nmodel.fit()",
 ]
 

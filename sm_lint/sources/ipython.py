@@ -7,8 +7,9 @@ Python (the others are not Python), and the escaped forms ``!cmd``, ``!!cmd``, `
 ``?obj`` / ``obj?``, ``,f a b`` / ``;f a`` / ``/f a``, ``x = !cmd`` and ``x = %magic`` (with
 their ``\\`` continuation lines) become the call IPython runs in their place, except that the
 statement of a one-line ``%time statement`` is kept as it is (IPython runs it in the user's
-namespace). A single-line
-cell that is not Python but starts with a line-magic name runs as that magic (automagic).
+namespace). A single-line cell that is not Python but starts with a line magic's name runs as
+that magic (automagic). Like IPython, the escaped forms are found with Python's tokenizer, one
+at a time, earliest first, so nothing inside a string or a bracket is mistaken for one.
 
 Unlike IPython, no line is removed or joined: the result has the cell's line structure (every
 line separator stays where it was), so line *l* of the result is line *l* of the cell, and a
