@@ -62,7 +62,7 @@ def _timed(code: str) -> str:
             call = ast.parse(body).body[0]
             assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
             statement = ast.literal_eval(call.value.args[1]).lstrip(" \t")
-            if parses(statement):
+            if statement.strip() and parses(statement):
                 line = line[: len(line) - len(body)] + statement + "\n"
         lines.append(line)
     return "".join(lines)

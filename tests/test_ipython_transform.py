@@ -216,6 +216,7 @@ HAND_WRITTEN = [
     "d = {'a': !ls}",
     "x = [\n  !ls\n]",
     "if True:\n    x = 1\n# comment\n  !ls",
+    "%time\n%time \nx = 1",
     "model = tf.keras.Sequential([ # YOUR CODE HERE ])\nmodel.fit()",
 ]
 
@@ -326,3 +327,11 @@ def test_any_text_keeps_its_lines_and_never_raises(cell: str) -> None:
             or theirs[offset:].lstrip()[:1] in (",", ";", "/")
         )
         assert replaced or ours[indent:] == rest, (ours, theirs, offset)
+
+
+@pytest.mark.parametrize("cell", ["9]\n/x;;!ls\r%time \n!ls", "%time ,)await \r8:8)!ls6I3?\n3"])
+def test_a_lone_carriage_return_stays_its_own_line_break(cell: str) -> None:
+    # An emptied line after a lone "\r" must not turn "\r" + "\n" into one "\r\n".
+    python = _python(cell)
+    assert python is not None
+    assert _SEPARATORS.findall(python) == _SEPARATORS.findall(cell)

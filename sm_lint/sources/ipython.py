@@ -214,7 +214,10 @@ class _Cell:
 
     def _replace(self, index: int, text: str, removed: int = 0) -> None:
         """Line *index* becomes *text* (one line, no separator) with its separator kept."""
-        self.lines[index] = text + _ending(self.lines[index])
+        ending = _ending(self.lines[index])
+        if not text and ending.startswith("\n") and index and self.lines[index - 1][-1:] == "\r":
+            text = " "  # a lone "\r" and this "\n" would read as one line break
+        self.lines[index] = text + ending
         self.offsets[index] += removed
 
     def _replace_span(self, start: int, end: int, text: str) -> None:
@@ -409,7 +412,7 @@ class _Cell:
             escape, content = line[:1], line[1:]
         name, _, args = content.partition(" ")
         statement = args.lstrip(" \t")
-        if escape == "%" and name == "time" and end == start and _parses(statement):
+        if escape == "%" and name == "time" and end == start and _statement(statement):
             # %time runs its statement in the user's namespace: keep it, so that what it
             # binds and calls is analysed like any other line.
             self._replace(start, indent + statement)
@@ -461,6 +464,11 @@ def _parses(code: str) -> bool:
     return True
 
 
+def _statement(code: str) -> bool:
+    """Whether *code* is a statement that ``%time`` can run in place of the magic."""
+    return bool(code.strip()) and _parses(code)
+
+
 def _automagic(cell: _Cell, first: int) -> None:
     """A cell of one line that is not Python but starts with a line magic's name runs as
     that magic (IPython's prefilter, which only sees single-line cells; automagic is on by
@@ -478,7 +486,7 @@ def _automagic(cell: _Cell, first: int) -> None:
     space, name, rest = match.group(1), match.group(2).strip(), match.group(3).lstrip()
     if name not in _LINE_MAGICS or rest[:1] in ("=", ","):
         return  # not a magic, or an assignment to a name that is also a magic's: Python
-    if name == "time" and _parses(rest):
+    if name == "time" and _statement(rest):
         cell._replace(index, space + rest)  # as %time: the statement is analysed
         cell.offsets[index] += len(line) - len(space) - len(rest)
         return
