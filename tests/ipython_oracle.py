@@ -24,7 +24,7 @@ from IPython.core.inputtransformer2 import (
 )
 from IPython.core.interactiveshell import InteractiveShell
 
-from sm_lint.sources.ipython import CellCode, transform_cell
+from sm_lint.sources.ipython import CellCode, binds_names, transform_cell
 
 __all__ = ["FAILED", "TRANSFORM_LOOP_LIMIT", "compare", "ipython_code", "parses"]
 
@@ -74,7 +74,14 @@ def ipython_code(cell: str) -> str | None:
         magic = _cell_magic(cell)
         if magic is not None:
             name, body = magic
-            return ipython_code(body) if name in PYTHON_BODY else None
+            if name not in PYTHON_BODY:
+                return None
+            code = ipython_code(body)
+            # sm-lint's rule, not IPython's: %%timeit's body runs in a namespace of its own,
+            # so a body that binds names is left out (its bindings do not survive it).
+            if name == "timeit" and code not in (None, FAILED) and parses(code):
+                return None if binds_names(code) else code
+            return code
         static = _MANAGER.transform_cell(cell)
         # A single-line cell such as ``timeit(ds)`` is Python when the notebook bound the name
         # (the magic is shadowed; sm-lint assumes so). The fresh shell here has bound nothing,

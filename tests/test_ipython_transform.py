@@ -82,6 +82,16 @@ def test_cell_magics_with_a_python_body_keep_the_body() -> None:
     assert code == CellCode("get_ipython().run_cell_magic('timeit', '', '')\nf(x)\ng(x)", (0, 4, 4))
 
 
+def test_a_timeit_body_that_binds_names_is_left_out() -> None:
+    # %%timeit runs its body in a namespace of its own: its calls are checked, but a body
+    # whose bindings would be read as the program's (they vanish after it) is left out.
+    assert _python("%%timeit -n 10\ninfer(x=batch)") == (
+        "get_ipython().run_cell_magic('timeit', '-n 10', '')\ninfer(x=batch)"
+    )
+    assert _python("%%timeit\ninfer = other.signatures['b']\ninfer(y=1)") is None
+    assert _python("%%time\ninfer = other.signatures['b']") is not None  # %%time: user's
+
+
 def test_help_prompts_and_autocall_escapes() -> None:
     assert _python("tf.saved_model.load?\n??os") == (
         "get_ipython().run_line_magic('pinfo', 'tf.saved_model.load')\n"
@@ -181,6 +191,8 @@ HAND_WRITTEN = [
     "%% \nx",
     "%%bash\nx",
     "%%timeit -n1 setup()\nrun()",
+    "%%timeit\ny = run()",
+    "%%capture\n%%timeit\n[i for i in r]",
     ">>> x = 1\n>>> y = (\n...     2)\n",
     ">>>x = 1",
     "x = 1\n>>> y = 2\n>>> z = 3",

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 import tokenize
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-__all__ = ["CellCode", "transform_cell"]
+__all__ = ["CellCode", "binds_names", "transform_cell"]
 
 
 @dataclass(frozen=True)
@@ -501,9 +502,23 @@ def _capture_target(arguments: str) -> str | None:
     return None
 
 
+def binds_names(code: str) -> bool:
+    """Whether *code* binds a name in its own top-level scope (assignment, import, def, for,
+    with ... as, del); True when that cannot be told."""
+    try:
+        table = symtable.symtable(code, "<cell>", "exec")
+    except Exception:
+        return True
+    return any(
+        symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()
+        for symbol in table.get_symbols()
+    )
+
+
 def _transform(source: str) -> tuple[list[str], list[int]] | None:
     cell = _Cell(_split(source))
     first = 0
+    timed_body: int | None = None  # first line of a %%timeit body
     while True:
         first = cell.cleanup(first)
         head = cell.lines[first] if first < len(cell.lines) else ""
@@ -517,6 +532,8 @@ def _transform(source: str) -> tuple[list[str], list[int]] | None:
         target = _capture_target(arguments) if name == "capture" else None
         cell._replace(first, f"{target} = {call}" if target else call)
         first += 1
+        if name == "timeit" and timed_body is None:
+            timed_body = first
         if first == len(cell.lines):
             break
     try:
@@ -525,6 +542,13 @@ def _transform(source: str) -> tuple[list[str], list[int]] | None:
         pass  # what is left untransformed is not Python: the cell does not parse
     else:
         _automagic(cell, first)
+    if timed_body is not None:
+        # %%timeit runs its body in a namespace of its own: what the body binds is gone after
+        # it, so a body that binds names cannot be read as this program's code. Its calls are
+        # still checked when it binds none.
+        body = "".join(cell.lines[timed_body:])
+        if _parses(body) and binds_names(body):
+            return None
     return cell.lines, cell.offsets
 
 
