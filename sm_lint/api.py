@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sm_lint import observed
-from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall
+from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
 from sm_lint.analysis.resolve import ModelResolver, Resolution
 from sm_lint.cache import FactsCache
 from sm_lint.checks import Context, check_call, check_lookup, check_model_load
@@ -101,6 +101,7 @@ class Linter:
             )
             for load in facts.loads
         }
+        loads = {load.id: _derived(facts, load, loads[load.id]) for load in facts.loads}
         return FileAnalysis(name, facts, loads, observed=self._observed(facts, path))
 
     def _observed(
@@ -184,7 +185,9 @@ class Linter:
                     ctx,
                     load,
                     resolved.error,
-                    resolved.resolution.model is not None or not resolved.resolution.local,
+                    resolved.resolution.model is not None
+                    or not resolved.resolution.local
+                    or resolved.resolution.source == "source",
                 )
             )
         for lookup in facts.lookups:
@@ -347,6 +350,16 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     except (OSError, RuntimeError):
         return None
     return [d for chunk in results for d in chunk]
+
+
+def _derived(facts: FileFacts, load: ModelLoad, resolved: ResolvedLoad) -> ResolvedLoad:
+    """Resolution step ``source``: a folder no earlier step found, which the program saves
+    itself earlier on, has the signatures derived from that save."""
+    if resolved.model is not None or resolved.error is not None or load.saved_by is None:
+        return resolved
+    save = facts.saves[load.saved_by]
+    how = f"saved by this program at line {save.span.line} (signatures derived from source)"
+    return replace(resolved, resolution=Resolution(None, how, source="source"), model=save.model())
 
 
 def with_observed(

@@ -24,7 +24,7 @@ from sm_lint.analysis import facts
 from sm_lint.semantics import Kind, Value
 
 FOLDER = Path(".sm-lint") / "cache"
-_SCHEMA = 1
+_SCHEMA = 2
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {
@@ -37,6 +37,9 @@ _TYPES: dict[str, type[Any]] = {
         facts.Argument,
         facts.OutputAccess,
         facts.Span,
+        facts.ModelSave,
+        facts.DerivedSignature,
+        facts.DerivedSpec,
         Value,
     )
 }

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup, Span
 from sm_lint.diagnostics import RULES, Applicability, Diagnostic, Edit, Fix, Severity
-from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.models.types import (
+    UNKNOWN_DTYPE,
+    ModelSignatures,
+    Signature,
+    TensorSpec,
+    format_shape,
+)
 from sm_lint.semantics import (
     Kind,
     ShapeProblem,
@@ -71,6 +78,8 @@ def _rename(span: Span, text: str, description: str) -> Fix:
 
 
 def _spec(spec: TensorSpec) -> str:
+    if spec.dtype == UNKNOWN_DTYPE:
+        return "" if spec.shape is None else f"? {format_shape(spec.shape)}"
     return f"{spec.dtype} {format_shape(spec.shape)}"
 
 
@@ -103,12 +112,18 @@ def check_model_load(
         )
 
 
+def _model_name(model: ModelSignatures) -> str:
+    if model.saved_at is not None:
+        return f"the model saved at line {model.saved_at}"
+    return model.path.name
+
+
 # ----------------------------------------------------------------- lookups
 def check_lookup(
     ctx: Context, lookup: SignatureLookup, model: ModelSignatures
 ) -> Iterator[Diagnostic]:
     """SM001: the key is not one of the model's signatures."""
-    if lookup.key in model.signatures:
+    if lookup.key in model.signatures or not model.complete:
         return
     keys = list(model.signatures)
     close = _suggest(lookup.key, keys)
@@ -120,7 +135,7 @@ def check_lookup(
         ctx,
         "SM001",
         lookup.span,
-        f"signature {lookup.key!r} does not exist in {model.path.name} "
+        f"signature {lookup.key!r} does not exist in {_model_name(model)} "
         f"(signatures: {', '.join(keys) or 'none'}){hint}",
         lookup.key,
         fix,
@@ -140,7 +155,11 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
     """Bind the call's arguments to inputs as TensorFlow would (SM002, SM003, SM004)."""
     bound: list[tuple[Argument, TensorSpec]] = []
     findings: list[Diagnostic] = []
-    names = accepted_keywords(sig.inputs)
+    if not sig.inputs_known:
+        return Binding((), ())
+    # Inputs whose real name is unknown (derived from source) match a pattern instead.
+    unnamed = [n for n, s in sig.inputs.items() if s.name_pattern is not None]
+    names = accepted_keywords({n: s for n, s in sig.inputs.items() if n not in unnamed})
     positional = [a for a in call.arguments if a.name is None]
     keywords = [a for a in call.arguments if a.name is not None]
     taken: set[str] = set()
@@ -152,10 +171,13 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
     rejected = any(f.severity is Severity.ERROR for f in findings)
 
     unexpected: list[Argument] = []
+    matched: list[Argument] = []
     for arg in keywords:
         assert arg.name is not None
         target = names.get(arg.name)
-        if target is None:
+        if target is None and _matches_unnamed(sig, unnamed, arg.name):
+            matched.append(arg)
+        elif target is None:
             unexpected.append(arg)
         elif target not in taken:
             taken.add(target)
@@ -172,7 +194,13 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
                     sig.key,
                 )
             )
-    free = [n for n in sig.inputs if n not in taken]
+    # Each keyword that may be an unnamed input's name takes one; which one is known only
+    # when there is one of each.
+    for name, arg in zip(unnamed, matched, strict=False):
+        taken.add(name)
+        if len(unnamed) == len(matched) == 1:
+            bound.append((arg, sig.inputs[name]))
+    free = [n for n in sig.inputs if n not in taken and n not in unnamed]
     suggested: set[str] = set()
     for arg in unexpected:
         findings.append(_unexpected(ctx, sig, arg, free, len(unexpected) == 1, suggested))
@@ -192,6 +220,12 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
                     )
                 )
     return Binding(tuple(bound), tuple(findings))
+
+
+def _matches_unnamed(sig: Signature, unnamed: list[str], keyword: str) -> bool:
+    return any(
+        re.fullmatch(sig.inputs[n].name_pattern or "", keyword) is not None for n in unnamed
+    )
 
 
 def _bind_layer(
@@ -291,7 +325,7 @@ def _positional(
             positional[0].span,
             message,
             sig.key,
-            _keyword_fix(positional[0], name),
+            _keyword_fix(positional[0], name) if sig.inputs[name].name_pattern is None else None,
             Severity.WARNING,
         )
         return
@@ -306,7 +340,13 @@ def _positional(
                 f"TensorFlow rejects positional arguments here (too many positional "
                 f"arguments); inputs: {_inputs_list(sig)}"
             )
-        fix = _keyword_fix(arg, order[0]) if len(sig.inputs) == 1 and len(positional) == 1 else None
+        fix = (
+            _keyword_fix(arg, order[0])
+            if len(sig.inputs) == 1
+            and len(positional) == 1
+            and sig.inputs[order[0]].name_pattern is None
+            else None
+        )
         yield _finding(ctx, "SM004", arg.span, f"{why}; pass every input by name", sig.key, fix)
 
 
@@ -376,7 +416,7 @@ def check_value(
             sig.key,
         )
         return
-    verdict = dtype_verdict(value, spec.dtype)
+    verdict = dtype_verdict(value, spec.dtype) if spec.dtype != UNKNOWN_DTYPE else Verdict.UNKNOWN
     got = describe(value)
     if verdict is Verdict.REJECTED:
         if value.kind is Kind.TENSOR:
@@ -480,6 +520,8 @@ def check_batch(
 
 def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator[Diagnostic]:
     """SM010: indexing the result with a key the signature does not return."""
+    if not sig.outputs_known:
+        return
     for access in call.outputs:
         if access.key in sig.outputs:
             continue
@@ -492,7 +534,7 @@ def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator
             "SM010",
             access.span,
             f"signature {sig.key!r} has no output {access.key!r} (outputs: "
-            f"{', '.join(f'{n} {_spec(s)}' for n, s in sig.outputs.items())}){hint}",
+            f"{', '.join(f'{n} {_spec(s)}'.rstrip() for n, s in sig.outputs.items())}){hint}",
             sig.key,
             fix,
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, Signature, TensorSpec
 from sm_lint.semantics import Value
 
 
@@ -33,6 +35,8 @@ class ModelLoad:
     loader: str
     #: The tag-set passed with ``tags=``, if any.
     tags: tuple[str, ...] | None = None
+    #: The id of the save earlier in the program that wrote this path (ModelSave), if any.
+    saved_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,68 @@ class SignatureCall:
 
 
 @dataclass(frozen=True)
+class DerivedSpec:
+    """One input of a signature derived from source; None where it cannot be known."""
+
+    name: str
+    dtype: str | None
+    shape: tuple[int | None, ...] | None
+    #: Set when the real name is unknown (see TensorSpec.name_pattern).
+    name_pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class DerivedSignature:
+    """A signature as TensorFlow will write it; inputs/outputs None where not derivable."""
+
+    key: str
+    inputs: tuple[DerivedSpec, ...] | None
+    outputs: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class ModelSave:
+    """A SavedModel the program writes itself (``tf.saved_model.save``, ``model.export``)."""
+
+    id: int
+    span: Span
+    #: The path argument's source text, and the path folded to a string where it can be.
+    expr: str
+    path: str | None
+    signatures: tuple[DerivedSignature, ...]
+    #: False when other signature keys may exist (part of the save could not be derived).
+    complete: bool
+
+    def model(self) -> ModelSignatures:
+        """The signatures the saved folder will hold, as the reader would give them."""
+        signatures = {}
+        for sig in self.signatures:
+            inputs = {
+                spec.name: TensorSpec(
+                    spec.name, spec.dtype or UNKNOWN_DTYPE, spec.shape, name_pattern=spec.name_pattern
+                )
+                for spec in sig.inputs or ()
+            }
+            outputs = {name: TensorSpec(name, UNKNOWN_DTYPE, None) for name in sig.outputs or ()}
+            signatures[sig.key] = Signature(
+                sig.key,
+                "tensorflow/serving/predict",
+                inputs,
+                outputs,
+                inputs_known=sig.inputs is not None,
+                outputs_known=sig.outputs is not None,
+            )
+        return ModelSignatures(
+            Path(self.path or self.expr or "<saved model>"),
+            ("serve",),
+            signatures,
+            source_file="source",
+            complete=self.complete,
+            saved_at=self.span.line,
+        )
+
+
+@dataclass(frozen=True)
 class FileFacts:
     loads: tuple[ModelLoad, ...]
     lookups: tuple[SignatureLookup, ...]
@@ -95,3 +161,5 @@ class FileFacts:
     #: The local name bound to tensorflow and to numpy at module level, for fixes.
     tf_alias: str | None = None
     np_alias: str | None = None
+    #: Models the program saves itself, in program order.
+    saves: tuple[ModelSave, ...] = ()

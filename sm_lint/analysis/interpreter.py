@@ -22,6 +22,7 @@ from libcst.metadata import (
 )
 
 from sm_lint.analysis import arrays, paths
+from sm_lint.analysis.derive import Deriver
 from sm_lint.analysis.dtypes import qualified_dtype
 from sm_lint.analysis.facts import (
     Argument,
@@ -42,6 +43,7 @@ from sm_lint.analysis.values import (
     Const,
     DictLit,
     DType,
+    FreshPath,
     Generator,
     ModelRef,
     PathValue,
@@ -139,6 +141,8 @@ class Interpreter:
         self._deferred: list[
             tuple[cst.FunctionDef | cst.Lambda, Env, dict[str, AbstractValue]]
         ] = []
+        #: Models the program saves itself (derive.py): values, saves, links to loads.
+        self.derive = Deriver(self)
 
     # ----------------------------------------------------------------- entry
     def run(self) -> FileFacts:
@@ -158,6 +162,7 @@ class Interpreter:
             calls=calls,
             tf_alias=_alias_of(env, "tensorflow"),
             np_alias=_alias_of(env, "numpy"),
+            saves=tuple(self.derive.saves),
         )
 
     def _drain(self) -> None:
@@ -210,9 +215,9 @@ class Interpreter:
             return self.loop(node, env)
         if isinstance(node, cst.With):
             for item in node.items:
-                self.expr(item.item, env)
+                entered = self.derive.entered(self.expr(item.item, env))
                 if item.asname is not None:
-                    env = self.bind(item.asname.name, UNKNOWN, env)
+                    env = self.bind(item.asname.name, entered, env)
             return self.block(_body(node.body), env)
         if isinstance(node, cst.Try):
             body_env = self.block(_body(node.body), dict(env))
@@ -229,13 +234,13 @@ class Interpreter:
                 merged = self.block(_body(node.finalbody.body), merged)
             return merged
         if isinstance(node, cst.FunctionDef):
-            for decorator in node.decorators:
-                self.expr(decorator.decorator, env)
+            decorators = [self.expr(d.decorator, env) for d in node.decorators]
             self._deferred.append((node, env, {}))
-            return self.bind(cst.Name(node.name.value), UNKNOWN, env)
+            defined = self.derive.function_def(node, decorators, env)
+            return self.bind(cst.Name(node.name.value), defined, env)
         if isinstance(node, cst.ClassDef):
             self.class_def(node, env)
-            return self.bind(cst.Name(node.name.value), UNKNOWN, env)
+            return self.bind(cst.Name(node.name.value), self.derive.class_value(node, env), env)
         # match statements and anything newer: walk what it contains, trust nothing after.
         for expression in _expressions(node):
             self.expr(expression, env)
@@ -543,11 +548,12 @@ class Interpreter:
             return arrays.array_attribute(base.value, attr)
         if isinstance(base, PathValue):
             return paths.path_attribute(base, attr)
-        return UNKNOWN
+        return self.derive.attribute(base, attr)
 
     def fstring(self, node: cst.FormattedString, env: Env) -> AbstractValue:
         parts: list[str] = []
         known = True
+        fresh: FreshPath | None = None
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 parts.append(part.value)
@@ -555,11 +561,17 @@ class Interpreter:
             if not isinstance(part, cst.FormattedStringExpression):
                 return UNKNOWN
             value = self.expr(part.expression, env)
+            if isinstance(value, FreshPath) and not parts and fresh is None:
+                fresh = value  # f"{folder}/model": below a fresh folder
+                continue
             text = paths.as_text(value)
             if text is None or part.format_spec is not None or part.conversion not in (None, "s"):
                 known = False
             else:
                 parts.append(text)
+        if fresh is not None:
+            text = "".join(parts)
+            return paths.below(fresh, [Const(text[1:])]) if known and text[:1] == "/" else UNKNOWN
         return Const("".join(parts)) if known else UNKNOWN
 
     def binary(self, node: cst.BinaryOperation, env: Env) -> AbstractValue:
@@ -567,6 +579,8 @@ class Interpreter:
         if isinstance(node.operator, cst.Divide) and isinstance(left, PathValue):
             text = paths.as_text(right)
             return PathValue(str(PurePosixPath(left.path) / text)) if text is not None else UNKNOWN
+        if isinstance(node.operator, cst.Divide) and isinstance(left, FreshPath):
+            return paths.below(left, [right])
         if (
             isinstance(node.operator, cst.Add)
             and isinstance(left, Const)
@@ -694,6 +708,9 @@ class Interpreter:
             key = _key(node.func.value)
             if key is not None and key in env:
                 env[key] = UNKNOWN
+        derived = self.derive.call(node, func, receiver, args, env)
+        if derived is not None:
+            return derived
         if isinstance(func, SignatureFn):
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, QualName):
@@ -784,6 +801,7 @@ class Interpreter:
             literal=isinstance(path_node, (cst.SimpleString, cst.ConcatenatedString)),
             loader=loader,
             tags=tags,
+            saved_by=self.derive.saved_by(loader, value),
         )
         self.loads.append(load)
         return ModelRef(load.id)

@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Callable
 
 from sm_lint.analysis.literals import CallArgs
-from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, PathValue
+from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, FreshPath, PathValue
 
 
 def as_text(value: AbstractValue) -> str | None:
@@ -44,8 +44,27 @@ _PATH_FUNCTIONS: dict[str, Callable[[str], str]] = {
 }
 
 
+def below(fresh: FreshPath, parts: list[AbstractValue]) -> AbstractValue:
+    """A fresh folder joined with known relative parts stays a fresh folder."""
+    texts = _texts(parts)
+    if texts is None or any(t.startswith("/") for t in texts):
+        return UNKNOWN
+    return FreshPath(fresh.origin, posixpath.normpath(posixpath.join(fresh.rest, *texts)))
+
+
+_FRESH_KEEP = ("os.path.abspath", "os.path.realpath", "os.path.normpath", "os.fspath")
+_PATHLIB = ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath")
+
+
 def call(name: str, args: CallArgs) -> AbstractValue:
     """``os.path.join(...)``, ``pathlib.Path(...)``, ``str(...)`` and friends."""
+    first = args.positional[0] if args.positional else None
+    if isinstance(first, FreshPath):
+        if name == "os.path.join" or name in _PATHLIB:
+            return below(first, args.positional[1:])
+        if name in _FRESH_KEEP or name == "builtins.str":
+            return first if len(args.positional) == 1 else UNKNOWN
+        return UNKNOWN
     if name == "os.path.join":
         parts = _texts(args.positional)
         return Const(posixpath.join(*parts)) if parts else UNKNOWN
@@ -65,6 +84,10 @@ def call(name: str, args: CallArgs) -> AbstractValue:
 
 def method(receiver: AbstractValue, name: str, args: CallArgs) -> AbstractValue:
     """Methods of known strings and Paths that keep the value known."""
+    if isinstance(receiver, FreshPath):
+        if name in ("resolve", "absolute", "expanduser", "as_posix") and not args.positional:
+            return receiver
+        return below(receiver, args.positional) if name == "joinpath" else UNKNOWN
     if isinstance(receiver, PathValue):
         if name in ("resolve", "absolute"):
             return PathValue(os.path.abspath(receiver.path))

@@ -71,6 +71,16 @@ class PathValue(AbstractValue):
 
 
 @dataclass(frozen=True)
+class FreshPath(AbstractValue):
+    """A folder the program creates at run time (``tempfile.mkdtemp()``), or the folder a
+    save wrote through a variable whose text is unknown, and ``rest`` below it. Its text is
+    never known; it identifies the folder so a load can be linked to the save."""
+
+    origin: str
+    rest: str
+
+
+@dataclass(frozen=True)
 class Generator(AbstractValue):
     """A numpy random Generator (``np.random.default_rng()``)."""
 

@@ -8,6 +8,10 @@ from pathlib import Path
 #: A shape: None for unknown rank, else one entry per dimension (None where unknown).
 Shape = tuple[int | None, ...] | None
 
+#: The dtype of a spec whose dtype cannot be known (signatures derived from source only):
+#: no dtype finding is ever made against it.
+UNKNOWN_DTYPE = "?"
+
 
 def format_shape(shape: Shape) -> str:
     """``(?, 5)`` style; ``<unknown rank>`` when the rank is unknown, ``()`` for a scalar."""
@@ -26,6 +30,10 @@ class TensorSpec:
     shape: Shape
     #: "dense", "coo_sparse" or "composite": how the tensor is encoded in the SignatureDef.
     encoding: str = "dense"
+    #: Signatures derived from source only: the input's real name is not knowable (an unnamed
+    #: Keras input is ``keras_tensor_N``, N from a process-wide counter); every name this
+    #: regular expression matches in full may be it. ``name`` is then only for display.
+    name_pattern: str | None = None
 
     @property
     def rank(self) -> int | None:
@@ -42,6 +50,11 @@ class Signature:
     outputs: dict[str, TensorSpec]
     #: Inputs that have a default value in the SignatureDef and may be left out.
     optional_inputs: frozenset[str] = frozenset()
+    #: False when the inputs are not known (a signature derived from source whose specs
+    #: cannot be folded): no argument of a call is checked.
+    inputs_known: bool = True
+    #: False when the output names are not known: results are not checked (SM010).
+    outputs_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,11 @@ class ModelSignatures:
     #: models, whose signature functions bind positional arguments in sorted name order.
     tf2: bool = True
     source_file: str = field(default="saved_model.pb", compare=False)
+    #: False when the set of signature keys is not fully known (a model the program saves
+    #: itself, where part of the save cannot be derived): an absent key is not a finding.
+    complete: bool = True
+    #: For a model derived from source: the line of the save in the analysed program.
+    saved_at: int | None = field(default=None, compare=False)
 
 
 class ModelReadError(Exception):

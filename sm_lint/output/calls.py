@@ -36,8 +36,11 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     "model_source": resolved.resolution.source
                     if resolved is not None and resolved.model is not None
                     else None,
+                    "model_saved_at": resolved.model.saved_at
+                    if resolved is not None and resolved.model is not None
+                    else None,
                     "unresolved_reason": None
-                    if model is not None or resolved is None
+                    if model is not None or resolved is None or resolved.model is not None
                     else (resolved.error or resolved.resolution.reason),
                     "signature": call.key,
                     "arguments": [
