@@ -67,6 +67,8 @@ def _spec(spec: TensorSpec) -> str:
 def signature_markdown(model: ModelSignatures, sig: Signature) -> str:
     """A Markdown table of a signature's inputs and outputs, and the model folder."""
     lines = [f"**{sig.key}** · `{model.path}` ({sig.method or 'no method'})", ""]
+    if model.saved_at is not None:  # derived from the program's own save (derive.py)
+        lines[0] = f"**{sig.key}** · derived from source: saved at line {model.saved_at}"
     for title, specs in (("input", sig.inputs), ("output", sig.outputs)):
         lines += [f"| {title} | dtype | shape |", "|---|---|---|"]
         lines += [f"| `{s.name}` | {s.dtype} | {format_shape(s.shape)} |" for s in specs.values()]

@@ -66,6 +66,8 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
     records = call_records(analyses)
     for r in records:
         where = r["model"] or f"unresolved: {r['unresolved_reason']}"
+        if r["model_source"] == "source":
+            where = f"saved at line {r['model_saved_at']} (derived from source)"
         lines.append(
             f"{r['path']}:{r['line']}:{r['column']}: {r['model_expr']} "
             f"-> {where} [{r['signature']}]"
