@@ -223,9 +223,7 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
 
 
 def _matches_unnamed(sig: Signature, unnamed: list[str], keyword: str) -> bool:
-    return any(
-        re.fullmatch(sig.inputs[n].name_pattern or "", keyword) is not None for n in unnamed
-    )
+    return any(re.fullmatch(sig.inputs[n].name_pattern or "", keyword) is not None for n in unnamed)
 
 
 def _bind_layer(

@@ -168,7 +168,8 @@ tf.saved_model.save(tf.Module(), {path}, signatures=nested)
     "keras_export": """
 numbers = keras.Input(shape=(4,), name="numbers")
 codes = keras.Input(shape=(3,), name="codes", dtype="int32")
-mixed = keras.layers.Concatenate()([numbers, keras.layers.Lambda(lambda t: tf.cast(t, "float32"), output_shape=(3,))(codes)])
+as_float = keras.layers.Lambda(lambda t: tf.cast(t, "float32"), output_shape=(3,))
+mixed = keras.layers.Concatenate()([numbers, as_float(codes)])
 model = keras.Model(inputs=[numbers, codes], outputs=keras.layers.Dense(2)(mixed))
 model.export({path})
 """,
@@ -177,7 +178,8 @@ model.export({path})
 first = keras.Input(shape=(4,), name="first")
 second = keras.Input(shape=(2,), name="second")
 joined = keras.layers.Concatenate()([first, second])
-model = keras.Model([first, second], [keras.layers.Dense(1)(joined), keras.layers.Dense(3)(joined)])
+heads = [keras.layers.Dense(1)(joined), keras.layers.Dense(3)(joined)]
+model = keras.Model([first, second], heads)
 tf.saved_model.save(model, {path})
 """,
     # Sequential with an unnamed Input, exported: the name is keras_tensor_N.
@@ -187,14 +189,17 @@ model.export({path})
 """,
     # Sequential through tf.saved_model.save, a fixed batch size kept.
     "sequential_tfsave": """
-model = keras.Sequential([keras.Input(shape=(5,), batch_size=4, name="ignored"), keras.layers.Dense(2)])
+model = keras.Sequential(
+    [keras.Input(shape=(5,), batch_size=4, name="ignored"), keras.layers.Dense(2)]
+)
 tf.saved_model.save(model, {path})
 """,
     # Functional model with dict inputs and dict outputs, exported.
     "keras_dicts": """
 a = keras.Input(shape=(3,), name="alpha")
 b = keras.Input(shape=(2,), name="beta")
-model = keras.Model({"alpha": a, "beta": b}, {"left": keras.layers.Dense(1)(a), "right": keras.layers.Dense(1)(b)})
+heads = {"left": keras.layers.Dense(1)(a), "right": keras.layers.Dense(1)(b)}
+model = keras.Model({"alpha": a, "beta": b}, heads)
 model.export({path})
 """,
 }
@@ -280,7 +285,12 @@ def variants(key: str, sig: Any) -> Iterator[tuple[str, str]]:
     specs = sig.structured_input_signature[1]
     outputs = sorted(sig.structured_outputs)
     names = sorted(specs)
-    right = {n: _value(specs[n].dtype, specs[n].shape.as_list() if specs[n].shape.rank is not None else None) for n in names}
+    right = {
+        n: _value(
+            specs[n].dtype, specs[n].shape.as_list() if specs[n].shape.rank is not None else None
+        )
+        for n in names
+    }
 
     def call(kwargs: dict[str, str], extra: str = "") -> str:
         args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
@@ -288,7 +298,10 @@ def variants(key: str, sig: Any) -> Iterator[tuple[str, str]]:
 
     yield "right", call(right, f'_ = result["{outputs[0]}"]\n')
     first = names[0]
-    yield "wrong_name", call({**{k: v for k, v in right.items() if k != first}, first + "_typo": right[first]})
+    yield (
+        "wrong_name",
+        call({**{k: v for k, v in right.items() if k != first}, first + "_typo": right[first]}),
+    )
     if len(names) > 1:
         yield "missing", call({k: v for k, v in right.items() if k != names[-1]})
     numeric = [n for n in names if specs[n].dtype not in (tf.string,)]
@@ -299,7 +312,7 @@ def variants(key: str, sig: Any) -> Iterator[tuple[str, str]]:
     ranked = [n for n in names if specs[n].shape.rank is not None]
     if ranked:
         n = ranked[0]
-        shape = specs[n].shape.as_list() + [3]
+        shape = [*specs[n].shape.as_list(), 3]
         yield "wrong_rank", call({**right, n: _value(specs[n].dtype, shape, numpy=True)})
     fixed = [n for n in ranked if any(d is not None for d in specs[n].shape.as_list())]
     if fixed:
@@ -311,7 +324,10 @@ def variants(key: str, sig: Any) -> Iterator[tuple[str, str]]:
     if len(names) == 1:
         yield "positional", f'fn = loaded.signatures["{key}"]\nresult = fn({right[first]})\n'
     else:
-        yield "positional", f'fn = loaded.signatures["{key}"]\nresult = fn({", ".join(right.values())})\n'
+        yield (
+            "positional",
+            f'fn = loaded.signatures["{key}"]\nresult = fn({", ".join(right.values())})\n',
+        )
     yield "wrong_output", call(right, '_ = result["no_such_output"]\n')
     yield "wrong_key", f'fn = loaded.signatures["{key}_typo"]\n'
 
@@ -357,7 +373,11 @@ def _rejects(ns: dict[str, Any], call: str) -> bool:
     specs = fn.structured_input_signature[1]
     for name, value in kwargs.items():
         spec = specs.get(name)
-        if isinstance(value, tf.Tensor) and spec is not None and not spec.shape.is_compatible_with(value.shape):
+        if (
+            isinstance(value, tf.Tensor)
+            and spec is not None
+            and not spec.shape.is_compatible_with(value.shape)
+        ):
             return True
     return False
 
@@ -366,7 +386,7 @@ def _kwargs(call: str, scope: dict[str, Any]) -> dict[str, Any] | None:
     match = re.search(r"result = fn\((.*)\)", call)
     if match is None or "=" not in match.group(1):
         return None
-    return dict(eval(f"dict({match.group(1)})", scope))  # noqa: S307 - our own generated text
+    return dict(eval(f"dict({match.group(1)})", scope))  # our own generated text
 
 
 def _forms_for(index: int) -> list[str]:
@@ -412,7 +432,9 @@ def _check_naming(model: Any, real: Any, where: str) -> int:
                 unmatched.discard(real_spec.name if real_spec.name in unmatched else spec.name)
                 if spec.dtype != "?":
                     assert spec.dtype == real_spec.dtype.name, (where, spec)
-                real_shape = None if real_spec.shape.rank is None else tuple(real_spec.shape.as_list())
+                real_shape = (
+                    None if real_spec.shape.rank is None else tuple(real_spec.shape.as_list())
+                )
                 if spec.shape is not None:
                     assert spec.shape == real_shape, (where, spec, real_shape)
                 checked += 1
@@ -460,7 +482,8 @@ def _run_group(
             assert not other, (where, variant, other)
             static_error = any(f.severity is Severity.ERROR for f in call_part)
             rejects = _rejects(ns, call)
-            label = f"{where}{' (notebook)' if notebook else ''} [{key}] {variant}: {[f.code for f in call_part]}"
+            kind = " (notebook)" if notebook else ""
+            label = f"{where}{kind} [{key}] {variant}: {[f.code for f in call_part]}"
             tally.programs += 1
             tally.notebooks += notebook
             tally.calls += 1
@@ -482,7 +505,7 @@ def _tally() -> Tally:
 def test_derived_signatures_agree_with_tensorflow(tmp_path: Path) -> None:
     tally = _tally()
     for index, (template, body) in enumerate(TEMPLATES.items()):
-        for number, form in enumerate(_forms_for(index)):
+        for form in _forms_for(index):
             folder = tmp_path / f"{template}-{form}"
             folder.mkdir()
             _run_group(template, body, form, folder, False, tally, bad=False)

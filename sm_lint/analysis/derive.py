@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -134,6 +134,8 @@ class KerasModel(AbstractValue):
     inputs: tuple[KerasInput, ...] | None
     outputs: tuple[str, ...] | None
     sequential: bool = False
+    #: A Sequential that has layers already (a keras.Input must come first).
+    started: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,12 @@ _MODULE_BASES = ("tensorflow.Module", "tensorflow.train.Checkpoint", "builtins.o
 _LOADERS_LINKED = ("saved_model.load", "TFSMLayer", "hub.load")
 
 # tf functions that return one tensor: a tf.function returning their result has one output.
-_SINGLE_PREFIXES = ("tensorflow.math.", "tensorflow.nn.", "tensorflow.strings.", "tensorflow.image.")
+_SINGLE_PREFIXES = (
+    "tensorflow.math.",
+    "tensorflow.nn.",
+    "tensorflow.strings.",
+    "tensorflow.image.",
+)
 _MULTI = frozenset(
     {
         "tensorflow.math.top_k",
@@ -174,12 +181,13 @@ _MULTI = frozenset(
 _SINGLE = frozenset(
     "tensorflow." + n
     for n in (
-        "matmul add multiply subtract divide cast reshape identity concat stack reduce_sum "
-        "reduce_mean reduce_max reduce_min reduce_prod square sqrt exp abs argmax argmin "
-        "expand_dims squeeze transpose ones_like zeros_like where clip_by_value maximum "
-        "minimum tanh sigmoid pow round sign negative gather one_hot fill tile pad "
-        "convert_to_tensor constant"
-    ).split()
+        *("matmul", "add", "multiply", "subtract", "divide", "cast", "reshape", "identity"),
+        *("concat", "stack", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min"),
+        *("reduce_prod", "square", "sqrt", "exp", "abs", "argmax", "argmin", "expand_dims"),
+        *("squeeze", "transpose", "ones_like", "zeros_like", "where", "clip_by_value"),
+        *("maximum", "minimum", "tanh", "sigmoid", "pow", "round", "sign", "negative"),
+        *("gather", "one_hot", "fill", "tile", "pad", "convert_to_tensor", "constant"),
+    )
 )
 
 
@@ -279,7 +287,11 @@ class Deriver:
         return UNKNOWN
 
     def function_def(
-        self, node: cst.FunctionDef, decorators: Sequence[AbstractValue], env: Env
+        self,
+        node: cst.FunctionDef,
+        decorators: Sequence[AbstractValue],
+        env: Env,
+        method: bool = False,
     ) -> AbstractValue:
         """A ``def`` decorated with ``tf.function`` (with or without input_signature)."""
         found: AbstractValue | None = None
@@ -292,12 +304,21 @@ class Deriver:
                 return UNKNOWN  # another decorator may change anything
         if not isinstance(found, Decorator):
             return UNKNOWN
-        params = [
-            p.name.value for p in (*node.params.posonly_params, *node.params.params)
-        ]
-        if node.params.star_arg is not None and not isinstance(node.params.star_arg, cst.MaybeSentinel):
-            return Function(id(node), tuple(params), None, None) if found.signature is None else UNKNOWN
-        outputs = _outputs(self.interp, node, params, env)
+        params = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+        if node.params.star_arg is not None and not isinstance(
+            node.params.star_arg, cst.MaybeSentinel
+        ):
+            return (
+                Function(id(node), tuple(params), None, None)
+                if found.signature is None
+                else UNKNOWN
+            )
+        if method:
+            params = params[1:]  # a method's first parameter is the instance, not an input
+        structures: dict[str, AbstractValue] = {}
+        if isinstance(found.signature, Seq) and len(found.signature.items) == len(params):
+            structures = dict(zip(params, found.signature.items, strict=True))
+        outputs = _outputs(self.interp, node, structures, env)
         return Function(id(node), tuple(params), found.signature, outputs)
 
     def class_value(self, node: cst.ClassDef, env: Env) -> AbstractValue:
@@ -322,10 +343,8 @@ class Deriver:
         for statement in _body(node.body):
             if isinstance(statement, cst.FunctionDef):
                 decorators = [self.interp.expr(d.decorator, env) for d in statement.decorators]
-                value = self.function_def(statement, decorators, env)
+                value = self.function_def(statement, decorators, env, method=True)
                 if isinstance(value, Function):
-                    # A method's first parameter is the instance, not an input.
-                    value = Function(value.node_id, value.params[1:], value.signature, value.outputs)
                     functions[statement.name.value] = value
                 else:
                     functions.pop(statement.name.value, None)
@@ -371,7 +390,12 @@ class Deriver:
             if args.positional:
                 target = args.positional[0]
                 return target if isinstance(target, Function) and not args.keywords else UNKNOWN
-            if set(args.keywords) - {"input_signature", "jit_compile", "reduce_retracing", "autograph"}:
+            if set(args.keywords) - {
+                "input_signature",
+                "jit_compile",
+                "reduce_retracing",
+                "autograph",
+            }:
                 return UNKNOWN
             signature = args.keywords.get("input_signature")
             return Decorator(None if signature is None or signature == Const(None) else signature)
@@ -422,9 +446,11 @@ class Deriver:
 
     def _keras_input(self, args: CallArgs) -> AbstractValue:
         self._tokens += 1
-        if args.get(3, "sparse") not in (UNKNOWN, Const(None), Const(False)) or args.has(
-            6, "tensor"
-        ) or args.get(7, "ragged") not in (UNKNOWN, Const(None), Const(False)):
+        if (
+            args.get(3, "sparse") not in (UNKNOWN, Const(None), Const(False))
+            or args.has(6, "tensor")
+            or args.get(7, "ragged") not in (UNKNOWN, Const(None), Const(False))
+        ):
             return UNKNOWN
         if args.has(None, "optional"):
             return UNKNOWN
@@ -432,7 +458,9 @@ class Deriver:
         given = args.has(5, "name") and name != Const(None)
         text = _text(name) if given else None
         dtype_arg = args.get(2, "dtype")
-        dtype = "float32" if dtype_arg == Const(None) or not args.has(2, "dtype") else _dtype(dtype_arg)
+        dtype = (
+            "float32" if dtype_arg == Const(None) or not args.has(2, "dtype") else _dtype(dtype_arg)
+        )
         batch_shape = args.get(4, "batch_shape")
         if args.has(4, "batch_shape") and batch_shape != Const(None):
             known, full = _shape(batch_shape)
@@ -442,9 +470,8 @@ class Deriver:
         known, shape = _shape(args.get(0, "shape"))
         batch = args.get(1, "batch_size")
         fixed = batch.value if isinstance(batch, Const) and isinstance(batch.value, int) else None
-        if not known or shape is None or (batch not in (UNKNOWN, Const(None)) and fixed is None):
-            shape, fixed = None, None
-        elif args.has(1, "batch_size") and batch is UNKNOWN:
+        unknown_batch = batch not in (UNKNOWN, Const(None)) and fixed is None
+        if not known or unknown_batch or (args.has(1, "batch_size") and batch is UNKNOWN):
             shape, fixed = None, None
         return KerasInput(self._tokens, dtype, shape, fixed, text, not given or bool(text))
 
@@ -481,7 +508,9 @@ class Deriver:
             id=len(self.saves),
             span=self.interp.span(path_node if path_node is not None else node),
             expr=self.interp.text(path_node) if path_node is not None else "",
-            path=_text(path) if isinstance(path, Const) else (path.path if isinstance(path, PathValue) else None),
+            path=_text(path)
+            if isinstance(path, Const)
+            else (path.path if isinstance(path, PathValue) else None),
             signatures=signatures,
             complete=complete,
         )
@@ -516,20 +545,28 @@ def _layer(args: CallArgs) -> AbstractValue:
     )
     if "input_shape" in args.keywords:
         known, shape = _shape(args.keywords["input_shape"])
-        if "dtype" in args.keywords or "batch_size" in args.keywords or "input_dim" in args.keywords:
-            known = False
-        return Layer(shape if known else None, known and shape is not None, single)
-    if "input_dim" in args.keywords or "batch_input_shape" in args.keywords:
-        return Layer(None, False, single)
+        if known and shape is not None and not {"dtype", "batch_size"} & set(args.keywords):
+            return Layer(shape, True, single)
+        return UNKNOWN
+    if {"input_dim", "batch_input_shape"} & set(args.keywords):
+        return UNKNOWN
     return Layer(single=single)
 
 
 def _output_names(value: AbstractValue) -> tuple[str, ...] | None:
     if isinstance(value, KerasTensor):
         return ("output_0",)
-    if isinstance(value, Seq) and value.items and all(isinstance(i, KerasTensor) for i in value.items):
+    if (
+        isinstance(value, Seq)
+        and value.items
+        and all(isinstance(i, KerasTensor) for i in value.items)
+    ):
         return tuple(f"output_{i}" for i in range(len(value.items)))
-    if isinstance(value, DictLit) and value.items and all(isinstance(i[1], KerasTensor) for i in value.items):
+    if (
+        isinstance(value, DictLit)
+        and value.items
+        and all(isinstance(i[1], KerasTensor) for i in value.items)
+    ):
         return tuple(sorted(i[0] for i in value.items))
     return None
 
@@ -554,24 +591,28 @@ def _functional(args: CallArgs) -> AbstractValue:
 def _sequential(layers: AbstractValue) -> AbstractValue:
     if not isinstance(layers, Seq):
         return UNKNOWN
-    model = KerasModel(None, ("output_0",), sequential=True)
-    for index, item in enumerate(layers.items):
-        model = _sequential_add(model, item, first=index == 0)
+    model: AbstractValue = KerasModel(None, ("output_0",), sequential=True)
+    for item in layers.items:
+        if not isinstance(model, KerasModel):
+            return UNKNOWN
+        model = _sequential_add(model, item)
     return model
 
 
-def _sequential_add(model: KerasModel, layer: AbstractValue, first: bool | None = None) -> AbstractValue:
+def _sequential_add(model: KerasModel, layer: AbstractValue) -> AbstractValue:
     """A Sequential after ``add(layer)``: its input is set by a first ``keras.Input`` or a
-    first layer given ``input_shape``."""
-    empty = model.inputs is None if first is None else first
+    first layer given ``input_shape``; a layer this analysis does not know may return
+    anything, so the outputs become unknown."""
     if isinstance(layer, KerasInput):
-        return KerasModel((layer,), model.outputs, True) if empty else UNKNOWN
-    if isinstance(layer, Layer) and layer.shaped and empty and model.inputs is None:
-        spec = KerasInput(-id(layer), "float32", layer.input_shape, None, None, True)
-        return KerasModel((spec,), model.outputs, True)
-    if isinstance(layer, Layer) and not layer.shaped and (layer.input_shape is None):
-        return model
-    return UNKNOWN
+        return UNKNOWN if model.started else replace(model, inputs=(layer,), started=True)
+    if isinstance(layer, Layer) and layer.shaped:
+        if model.started:
+            return UNKNOWN
+        spec = KerasInput(0, "float32", layer.input_shape, None, None, True)
+        return replace(model, inputs=(spec,), started=True)
+    if isinstance(layer, Layer) and layer.single:
+        return replace(model, started=True)
+    return replace(model, outputs=None, started=True) if model.started else UNKNOWN
 
 
 def _concrete(function: Function, args: CallArgs) -> AbstractValue:
@@ -625,7 +666,8 @@ def _inputs(params: Sequence[str], signature: AbstractValue) -> tuple[DerivedSpe
     counters: dict[str, int] = {}
     for param, spec in leaves:
         if spec.name is not None or not spec.named:
-            names.append(spec.name if spec.named and spec.name.isidentifier() else None)
+            given = spec.name if spec.named else None
+            names.append(given if given is not None and given.isidentifier() else None)
             continue
         count = counters.get(param, 0)
         counters[param] = count + 1
@@ -651,7 +693,11 @@ def _unique_display(specs: list[DerivedSpec]) -> tuple[DerivedSpec, ...]:
             n += 1
             name = f"{spec.name} ({n})"
         seen.add(name)
-        out.append(spec if name == spec.name else DerivedSpec(name, spec.dtype, spec.shape, spec.name_pattern))
+        out.append(
+            spec
+            if name == spec.name
+            else DerivedSpec(name, spec.dtype, spec.shape, spec.name_pattern)
+        )
     return tuple(out)
 
 
@@ -757,7 +803,9 @@ def _keras_signatures(
         for index, item in enumerate(model.inputs):
             shape = None if item.shape is None else (None if export else item.batch, *item.shape)
             if not export:
-                specs.append(DerivedSpec("inputs" if index == 0 else f"inputs_{index}", item.dtype, shape))
+                specs.append(
+                    DerivedSpec("inputs" if index == 0 else f"inputs_{index}", item.dtype, shape)
+                )
             elif item.name is not None and item.name.isidentifier():
                 specs.append(DerivedSpec(item.name, item.dtype, shape))
             elif item.name is None and item.named:
@@ -771,7 +819,7 @@ def _keras_signatures(
 
 # ------------------------------------------------------------------ function outputs
 def _outputs(
-    interp: Interpreter, node: cst.FunctionDef, params: Sequence[str], env: Env
+    interp: Interpreter, node: cst.FunctionDef, params: dict[str, AbstractValue], env: Env
 ) -> tuple[str, ...] | None:
     """The output names of a tf.function: a returned dict keeps its keys, one tensor is
     ``output_0``, a tuple or list ``output_0``, ``output_1``...; None when not known."""
@@ -782,7 +830,7 @@ def _outputs(
         return ()
     found: set[tuple[str, ...] | None] = set()
     for statement in returns:
-        found.add(_returned(statement.value, set(params), assigned, env, interp, 0))
+        found.add(_returned(statement.value, params, assigned, env, interp, 0))
     if len(found) != 1:
         return None
     return found.pop()
@@ -824,7 +872,12 @@ def _collect(
                 _collect([child], returns, assigned, False)
             elif child is not None and hasattr(child, "body"):
                 inner = child.body
-                _collect(_body(inner) if not isinstance(inner, Sequence) else inner, returns, assigned, False)
+                _collect(
+                    _body(inner) if not isinstance(inner, Sequence) else inner,
+                    returns,
+                    assigned,
+                    False,
+                )
         for handler in getattr(statement, "handlers", ()) or ():
             _collect(_body(handler.body), returns, assigned, False)
 
@@ -841,7 +894,7 @@ def _names(target: cst.CSTNode) -> list[str]:
 
 def _returned(
     value: cst.BaseExpression | None,
-    params: set[str],
+    params: dict[str, AbstractValue],
     assigned: dict[str, list[cst.BaseExpression | None]],
     env: Env,
     interp: Interpreter,
@@ -852,16 +905,21 @@ def _returned(
     if isinstance(value, cst.Dict):
         keys = []
         for element in value.elements:
-            if not isinstance(element, cst.DictElement) or not isinstance(element.key, cst.SimpleString):
+            if not isinstance(element, cst.DictElement) or not isinstance(
+                element.key, cst.SimpleString
+            ):
                 return None
             key = element.key.evaluated_value
-            if not isinstance(key, str) or not _tensor(element.value, params, assigned, env, interp, depth + 1):
+            if not isinstance(key, str) or not _tensor(
+                element.value, params, assigned, env, interp, depth + 1
+            ):
                 return None
             keys.append(key)
         return tuple(sorted(set(keys))) if len(set(keys)) == len(keys) and keys else None
     if isinstance(value, (cst.Tuple, cst.List)):
         if not value.elements or not all(
-            isinstance(e, cst.Element) and _tensor(e.value, params, assigned, env, interp, depth + 1)
+            isinstance(e, cst.Element)
+            and _tensor(e.value, params, assigned, env, interp, depth + 1)
             for e in value.elements
         ):
             return None
@@ -877,7 +935,7 @@ def _returned(
 
 def _tensor(
     value: cst.BaseExpression,
-    params: set[str],
+    params: dict[str, AbstractValue],
     assigned: dict[str, list[cst.BaseExpression | None]],
     env: Env,
     interp: Interpreter,
@@ -888,7 +946,7 @@ def _tensor(
         return False
     if isinstance(value, cst.Name):
         if value.value in params:
-            return value.value not in assigned
+            return value.value not in assigned and isinstance(params[value.value], Spec)
         sources = assigned.get(value.value)
         return (
             sources is not None
@@ -898,13 +956,19 @@ def _tensor(
         )
     if isinstance(value, cst.BinaryOperation):
         return any(
-            _tensor(side, params, assigned, env, interp, depth + 1) for side in (value.left, value.right)
-        ) and not any(isinstance(side, (cst.Tuple, cst.List, cst.Dict)) for side in (value.left, value.right))
+            _tensor(side, params, assigned, env, interp, depth + 1)
+            for side in (value.left, value.right)
+        ) and not any(
+            isinstance(side, (cst.Tuple, cst.List, cst.Dict)) for side in (value.left, value.right)
+        )
     if isinstance(value, cst.UnaryOperation):
         return _tensor(value.expression, params, assigned, env, interp, depth + 1)
     if isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
         # x[...] of a plain tensor parameter; a dict or tuple parameter's item may be nested.
-        return value.value.value in params and value.value.value not in assigned and _param_leaf(value)
+        name = value.value.value
+        if name not in params or name in assigned or len(value.slice) != 1:
+            return False
+        return _item_is_spec(params[name], value.slice[0].slice)
     if isinstance(value, cst.Call):
         callee = interp.expr(value.func, dict(env)) if _plain(value.func) else UNKNOWN
         if isinstance(callee, QualName):
@@ -913,8 +977,20 @@ def _tensor(
     return False
 
 
-def _param_leaf(value: cst.Subscript) -> bool:
-    return all(isinstance(e.slice, cst.Slice) or isinstance(e.slice, cst.Index) for e in value.slice)
+def _item_is_spec(structure: AbstractValue, index: cst.BaseSlice) -> bool:
+    """``param[index]`` is one tensor: an item of a tensor, or a spec in a dict or tuple."""
+    if isinstance(structure, Spec):
+        return True
+    if not isinstance(index, cst.Index):
+        return False
+    key = index.value
+    if isinstance(structure, DictLit) and isinstance(key, cst.SimpleString):
+        wanted = key.evaluated_value
+        return any(k == wanted and isinstance(v, Spec) for k, v, _, _ in structure.items or ())
+    if isinstance(structure, Seq) and isinstance(key, cst.Integer):
+        position = int(key.value)
+        return position < len(structure.items) and isinstance(structure.items[position], Spec)
+    return False
 
 
 def _plain(node: cst.BaseExpression) -> bool:
@@ -936,7 +1012,11 @@ def _sets_unknown_attributes(method: cst.FunctionDef) -> bool:
         def visit_Assign(self, node: cst.Assign) -> None:
             nonlocal found
             for target in node.targets:
-                if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name) and target.target.value.value == me:
+                if (
+                    isinstance(target.target, cst.Attribute)
+                    and isinstance(target.target.value, cst.Name)
+                    and target.target.value.value == me
+                ):
                     found = found or not _harmless(node.value)
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -988,4 +1068,3 @@ def _argument_node(node: cst.Call, index: int | None, keyword: str) -> cst.BaseE
     if index is not None and index < len(positional):
         return positional[index].value
     return None
-

@@ -130,7 +130,10 @@ class ModelSave:
         for sig in self.signatures:
             inputs = {
                 spec.name: TensorSpec(
-                    spec.name, spec.dtype or UNKNOWN_DTYPE, spec.shape, name_pattern=spec.name_pattern
+                    spec.name,
+                    spec.dtype or UNKNOWN_DTYPE,
+                    spec.shape,
+                    name_pattern=spec.name_pattern,
                 )
                 for spec in sig.inputs or ()
             }
