@@ -466,36 +466,42 @@ def _run_group(
         assert resolved.resolution.source == "source", (where, resolved.resolution.reason)
         assert resolved.model is not None
         tally.naming_checked += _check_naming(resolved.model, loaded, where)
-    for key in sorted(loaded.signatures):
-        for variant, call in variants(key, loaded.signatures[key]):
-            text = prelude + call
-            if notebook:
-                nb = _notebook(prelude, call)
-                findings = Linter(Config()).lint_notebook(nb, str(tmp / "program.ipynb"))
-                call_part = [f for f in findings if f.cell == 5]
-                other = [f for f in findings if f.cell != 5]
-            else:
-                findings = Linter(Config()).lint_source(text, str(tmp / "program.py"))
-                start = prelude.count("\n") + 1
-                call_part = [f for f in findings if f.line >= start]
-                other = [f for f in findings if f.line < start]
-            assert not other, (where, variant, other)
-            static_error = any(f.severity is Severity.ERROR for f in call_part)
-            rejects = _rejects(ns, call)
-            kind = " (notebook)" if notebook else ""
-            label = f"{where}{kind} [{key}] {variant}: {[f.code for f in call_part]}"
-            tally.programs += 1
-            tally.notebooks += notebook
-            tally.calls += 1
-            tally.rejections += rejects
-            tally.found += rejects and static_error
-            tally.agreements += rejects == static_error
-            if static_error and not rejects:
-                assert tally.false_errors is not None
-                tally.false_errors.append(label + "\n" + call)
-            if rejects and not static_error:
-                assert tally.missed is not None
-                tally.missed.append(label)
+    programs = [
+        (v, c)
+        for key in sorted(loaded.signatures)
+        for v, c in variants(key, loaded.signatures[key])
+    ]
+    if "serving_default" not in loaded.signatures:
+        programs.append(("absent_key", 'fn = loaded.signatures["serving_default"]\n'))
+    for variant, call in programs:
+        text = prelude + call
+        if notebook:
+            nb = _notebook(prelude, call)
+            findings = Linter(Config()).lint_notebook(nb, str(tmp / "program.ipynb"))
+            call_part = [f for f in findings if f.cell == 5]
+            other = [f for f in findings if f.cell != 5]
+        else:
+            findings = Linter(Config()).lint_source(text, str(tmp / "program.py"))
+            start = prelude.count("\n") + 1
+            call_part = [f for f in findings if f.line >= start]
+            other = [f for f in findings if f.line < start]
+        assert not other, (where, variant, other)
+        static_error = any(f.severity is Severity.ERROR for f in call_part)
+        rejects = _rejects(ns, call)
+        kind = " (notebook)" if notebook else ""
+        label = f"{where}{kind} {variant}: {[f.code for f in call_part]}"
+        tally.programs += 1
+        tally.notebooks += notebook
+        tally.calls += 1
+        tally.rejections += rejects
+        tally.found += rejects and static_error
+        tally.agreements += rejects == static_error
+        if static_error and not rejects:
+            assert tally.false_errors is not None
+            tally.false_errors.append(label + "\n" + call)
+        if rejects and not static_error:
+            assert tally.missed is not None
+            tally.missed.append(label)
 
 
 def _tally() -> Tally:

@@ -1,0 +1,220 @@
+"""Signatures derived from source: linking loads to saves, unknown parts, frontends.
+
+The naming rules themselves are measured against real TensorFlow in
+tests/test_derived_oracle.py; these tests pin how derived signatures reach the findings,
+``sm-lint calls``, hover and the cache, without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from sm_lint.api import Linter
+from sm_lint.cache import decode_facts, encode_facts
+from sm_lint.config import Config
+from sm_lint.editor import hover
+
+MODULE = """\
+import os
+import tempfile
+import numpy as np
+import tensorflow as tf
+
+class Doubler(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def __call__(self, x):
+        return {"y": x * 2.0}
+
+"""
+BAD_CALL = "loaded.signatures['serving_default'](x=tf.zeros([2, 3], tf.float64))\n"
+
+
+def _lint(source: str, path: Path) -> list[str]:
+    path.write_text(source)
+    return [f"{d.line}:{d.code}" for d in Linter(Config()).lint_source(source, path)]
+
+
+def _codes(source: str, path: Path) -> list[str]:
+    return [c.split(":")[1] for c in _lint(source, path)]
+
+
+def test_temporary_directory_links_save_and_load(tmp_path: Path) -> None:
+    source = MODULE + textwrap.dedent(
+        """\
+        with tempfile.TemporaryDirectory() as folder:
+            tf.saved_model.save(Doubler(), os.path.join(folder, "m"))
+            loaded = tf.saved_model.load(os.path.join(folder, "m"))
+            loaded.signatures["serving_default"](x=tf.zeros([2, 3], tf.float64))
+        """
+    )
+    assert _codes(source, tmp_path / "p.py") == ["SM005"]
+
+
+def test_same_variable_links_even_when_its_text_is_unknown(tmp_path: Path) -> None:
+    source = MODULE + textwrap.dedent(
+        """\
+        import sys
+        out = sys.argv[1]
+        tf.saved_model.save(Doubler(), out)
+        loaded = tf.saved_model.load(out)
+        """
+    )
+    assert _codes(source + BAD_CALL, tmp_path / "p.py") == ["SM005"]
+    # The variable changed between save and load: not the same folder, nothing checked.
+    rebound = source.replace(
+        "loaded = tf.saved_model.load(out)", "out = sys.argv[2]\nloaded = tf.saved_model.load(out)"
+    )
+    assert _codes(rebound + BAD_CALL, tmp_path / "q.py") == []
+
+
+def test_load_before_the_save_is_not_linked(tmp_path: Path) -> None:
+    source = MODULE + textwrap.dedent(
+        """\
+        path = os.path.join(tempfile.mkdtemp(), "m")
+        loaded = tf.saved_model.load(path)
+        tf.saved_model.save(Doubler(), path)
+        """
+    )
+    assert _codes(source + BAD_CALL, tmp_path / "p.py") == []
+
+
+def test_a_folder_the_program_creates_is_never_sm011(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "model"
+    load = f'loaded = tf.saved_model.load("{target}")\n'
+    assert _codes(MODULE + load, tmp_path / "p.py") == ["SM011"]
+    save = f'tf.saved_model.save(Doubler(), "{target}")\n'
+    assert _codes(MODULE + save + load, tmp_path / "q.py") == []
+    # A save whose signatures cannot be derived still creates the folder.
+    unknown = f'tf.saved_model.save(make_model(), "{target}")\n'
+    assert _codes(MODULE + unknown + load + BAD_CALL, tmp_path / "r.py") == []
+
+
+def test_pathlib_and_fstring_paths(tmp_path: Path) -> None:
+    for setup, save, load in (
+        ('base = pathlib.Path(tempfile.mkdtemp())\n', 'base / "m"', 'str(base / "m")'),
+        ("base = tempfile.mkdtemp()\n", 'f"{base}/m"', 'os.path.join(base, "m")'),
+        ("", '"relative/m"', '"./relative/m/"'),
+    ):
+        source = (
+            "import pathlib\n"
+            + MODULE
+            + setup
+            + f"tf.saved_model.save(Doubler(), {save})\nloaded = tf.saved_model.load({load})\n"
+        )
+        assert _codes(source + BAD_CALL, tmp_path / "p.py") == ["SM005"], (save, load)
+    # Different folders below the same fresh folder are different models.
+    other = (
+        MODULE
+        + 'base = tempfile.mkdtemp()\ntf.saved_model.save(Doubler(), os.path.join(base, "a"))\n'
+        + 'loaded = tf.saved_model.load(os.path.join(base, "b"))\n'
+    )
+    assert _codes(other + BAD_CALL, tmp_path / "q.py") == []
+
+
+def test_unknown_dtype_and_loop_built_signature_are_not_checked(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import os, tempfile
+        import tensorflow as tf
+        kind = tf.float64 if os.environ.get("X") else tf.float32
+        specs = []
+        for width in (3, 4):
+            specs.append(tf.TensorSpec([None, width], tf.float32))
+
+        class A(tf.Module):
+            @tf.function(input_signature=[tf.TensorSpec([None, 2], kind, name="v")])
+            def __call__(self, v):
+                return v
+
+        @tf.function(input_signature=specs)
+        def both(a, b):
+            return a
+
+        p = os.path.join(tempfile.mkdtemp(), "a")
+        q = os.path.join(tempfile.mkdtemp(), "b")
+        tf.saved_model.save(A(), p)
+        tf.saved_model.save(tf.Module(), q, signatures=both)
+        fa = tf.saved_model.load(p).signatures["serving_default"]
+        fb = tf.saved_model.load(q).signatures["serving_default"]
+        fa(v=tf.zeros([2, 2], tf.int32))
+        fa(v=tf.zeros([2, 5], tf.float64))
+        fa(w=tf.zeros([2, 2]))
+        fb(anything=1)
+        tf.saved_model.load(q).signatures["other"]
+        """
+    )
+    # dtype unknown: only the shape and the name are checked; the loop-built signature's
+    # inputs are unknown, its key is known.
+    assert _lint(source, tmp_path / "p.py") == ["24:SM008", "25:SM002", "27:SM001"]
+
+
+def test_unnamed_keras_input_exported_matches_keras_tensor_names(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """\
+        import os, tempfile
+        import keras
+        import tensorflow as tf
+        path = os.path.join(tempfile.mkdtemp(), "m")
+        model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(1)])
+        model.export(path)
+        fn = tf.saved_model.load(path).signatures["serve"]
+        fn(keras_tensor_12=tf.zeros([2, 6]))
+        fn(keras_tensor=tf.zeros([2, 5]))
+        fn(inputs=tf.zeros([2, 6]))
+        fn(tf.zeros([2, 6]))
+        """
+    )
+    assert _lint(source, tmp_path / "p.py") == ["9:SM008", "10:SM002", "11:SM004"]
+
+
+def test_calls_json_and_hover_say_where_the_model_came_from(tmp_path: Path) -> None:
+    source = MODULE + 'path = os.path.join(tempfile.mkdtemp(), "m")\n'
+    source += "tf.saved_model.save(Doubler(), path)\nloaded = tf.saved_model.load(path)\n"
+    source += BAD_CALL
+    program = tmp_path / "p.py"
+    program.write_text(source)
+    out = subprocess.run(
+        [sys.executable, "-m", "sm_lint", "calls", str(program), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (record,) = json.loads(out.stdout)
+    assert record["model_source"] == "source"
+    assert record["model_saved_at"] == 12
+    assert record["unresolved_reason"] is None
+    analysis = Linter(Config()).analyze_source(source, program)
+    found = hover(analysis, 14, 3)
+    assert found is not None and "derived from source: saved at line 12" in found.markdown
+    assert "`x` | float32 | (?, 3)" in found.markdown
+
+
+def test_saves_survive_the_cache(tmp_path: Path) -> None:
+    source = MODULE + "tf.saved_model.save(Doubler(), '/no/such/m')\n"
+    facts = Linter(Config()).analyze_source(source, tmp_path / "p.py").facts
+    assert facts is not None and facts.saves
+    assert decode_facts(encode_facts(facts)) == facts
+
+
+def test_notebook_save_and_call_in_different_cells(tmp_path: Path) -> None:
+    cells = [
+        MODULE,
+        'path = os.path.join(tempfile.mkdtemp(), "m")\ntf.saved_model.save(Doubler(), path)\n',
+        "loaded = tf.saved_model.load(path)\n",
+        BAD_CALL,
+    ]
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c}
+            for c in cells
+        ],
+    }
+    findings = Linter(Config()).lint_notebook(json.dumps(notebook), tmp_path / "n.ipynb")
+    assert [(f.cell, f.line, f.code) for f in findings] == [(4, 1, "SM005")]
