@@ -73,6 +73,9 @@ class Function(AbstractValue):
     signature: AbstractValue | None
     #: Output names (``()``: returns nothing), None when unknown.
     outputs: tuple[str, ...] | None
+    #: Every ``return`` gives a value (not None): it has outputs even where their names are
+    #: unknown, so TensorFlow may export it as the default signature.
+    returns: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Concrete(AbstractValue):
 
     inputs: tuple[DerivedSpec, ...] | None
     outputs: tuple[str, ...] | None
+    returns: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,8 +322,8 @@ class Deriver:
         structures: dict[str, AbstractValue] = {}
         if isinstance(found.signature, Seq) and len(found.signature.items) == len(params):
             structures = dict(zip(params, found.signature.items, strict=True))
-        outputs = _outputs(self.interp, node, structures, env)
-        return Function(id(node), tuple(params), found.signature, outputs)
+        outputs, returns = _outputs(self.interp, node, structures, env)
+        return Function(id(node), tuple(params), found.signature, outputs, returns)
 
     def class_value(self, node: cst.ClassDef, env: Env) -> AbstractValue:
         """A class a save can take: its tf.function methods, if everything is visible."""
@@ -619,22 +623,25 @@ def _concrete(function: Function, args: CallArgs) -> AbstractValue:
     if not args.positional and not args.keywords:
         if function.signature is None:
             return UNKNOWN
-        return Concrete(_inputs(function.params, function.signature), function.outputs)
+        return Concrete(
+            _inputs(function.params, function.signature), function.outputs, function.returns
+        )
     if function.signature is not None:
-        return Concrete(None, function.outputs)
+        return Concrete(None, function.outputs, function.returns)
     structures: list[AbstractValue] = []
     for index, param in enumerate(function.params):
         if index < len(args.positional):
             if param in args.keywords:
-                return Concrete(None, function.outputs)
+                return Concrete(None, function.outputs, function.returns)
             structures.append(args.positional[index])
         elif param in args.keywords:
             structures.append(args.keywords[param])
         else:
-            return Concrete(None, function.outputs)
+            return Concrete(None, function.outputs, function.returns)
     if len(args.positional) > len(function.params) or set(args.keywords) - set(function.params):
-        return Concrete(None, function.outputs)
-    return Concrete(_inputs(function.params, Seq(tuple(structures))), function.outputs)
+        return Concrete(None, function.outputs, function.returns)
+    inputs = _inputs(function.params, Seq(tuple(structures)))
+    return Concrete(inputs, function.outputs, function.returns)
 
 
 def _flatten(value: AbstractValue, out: list[Spec]) -> bool:
@@ -763,10 +770,11 @@ def _default_signature(
         if isinstance(child, Function) and child.signature is None:
             continue  # without an input_signature a tf.function is never exported by default
         outputs = child.outputs if isinstance(child, (Function, Concrete)) else None
-        if outputs is None:
-            maybe.append(child)
-        elif outputs:
+        returns = isinstance(child, (Function, Concrete)) and child.returns
+        if outputs or (outputs is None and returns):
             certain.append(child)
+        elif outputs is None:
+            maybe.append(child)
     if len(certain) >= 2:
         return (), True
     chosen = certain or (maybe if len(maybe) == 1 and known else [])
@@ -820,20 +828,25 @@ def _keras_signatures(
 # ------------------------------------------------------------------ function outputs
 def _outputs(
     interp: Interpreter, node: cst.FunctionDef, params: dict[str, AbstractValue], env: Env
-) -> tuple[str, ...] | None:
+) -> tuple[tuple[str, ...] | None, bool]:
     """The output names of a tf.function: a returned dict keeps its keys, one tensor is
-    ``output_0``, a tuple or list ``output_0``, ``output_1``...; None when not known."""
+    ``output_0``, a tuple or list ``output_0``, ``output_1``...; None when not known. And
+    whether every return gives a value."""
     returns: list[cst.Return] = []
     assigned: dict[str, list[cst.BaseExpression | None]] = {}
     _collect(_body(node.body), returns, assigned, top=True)
     if not returns:
-        return ()
+        return (), False
+    gives = all(
+        r.value is not None and not (isinstance(r.value, cst.Name) and r.value.value == "None")
+        for r in returns
+    )
     found: set[tuple[str, ...] | None] = set()
     for statement in returns:
         found.add(_returned(statement.value, params, assigned, env, interp, 0))
     if len(found) != 1:
-        return None
-    return found.pop()
+        return None, gives
+    return found.pop(), gives
 
 
 def _collect(
@@ -910,9 +923,8 @@ def _returned(
             ):
                 return None
             key = element.key.evaluated_value
-            if not isinstance(key, str) or not _tensor(
-                element.value, params, assigned, env, interp, depth + 1
-            ):
+            # Any value that is not one tensor makes the save itself fail (measured).
+            if not isinstance(key, str):
                 return None
             keys.append(key)
         return tuple(sorted(set(keys))) if len(set(keys)) == len(keys) and keys else None
