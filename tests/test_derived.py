@@ -95,7 +95,7 @@ def test_a_folder_the_program_creates_is_never_sm011(tmp_path: Path) -> None:
 
 def test_pathlib_and_fstring_paths(tmp_path: Path) -> None:
     for setup, save, load in (
-        ('base = pathlib.Path(tempfile.mkdtemp())\n', 'base / "m"', 'str(base / "m")'),
+        ("base = pathlib.Path(tempfile.mkdtemp())\n", 'base / "m"', 'str(base / "m")'),
         ("base = tempfile.mkdtemp()\n", 'f"{base}/m"', 'os.path.join(base, "m")'),
         ("", '"relative/m"', '"./relative/m/"'),
     ):
@@ -212,9 +212,91 @@ def test_notebook_save_and_call_in_different_cells(tmp_path: Path) -> None:
         "nbformat_minor": 5,
         "metadata": {},
         "cells": [
-            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c}
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": c,
+            }
             for c in cells
         ],
     }
     findings = Linter(Config()).lint_notebook(json.dumps(notebook), tmp_path / "n.ipynb")
     assert [(f.cell, f.line, f.code) for f in findings] == [(4, 1, "SM005")]
+
+
+ODD_SAVES = [
+    "tf.saved_model.save()",
+    "tf.saved_model.save(*parts)",
+    "tf.saved_model.save(**options)",
+    "tf.saved_model.save(Doubler(), path, signatures=lambda x: x)",
+    "tf.saved_model.save(Doubler(), path, signatures={k: f for k, f in pairs})",
+    "tf.saved_model.save(Doubler(), path, signatures={**extra})",
+    "tf.saved_model.save(Doubler(), path, signatures=Doubler().__call__.get_concrete_function(*a))",
+    "tf.saved_model.save(Doubler(), path, signatures=total.get_concrete_function(tf.TensorSpec()))",
+    "tf.saved_model.save(Doubler(), path, signatures=total.get_concrete_function(x=1, y=2))",
+    "tf.saved_model.save(keras.Model(), path)",
+    "tf.saved_model.save(keras.Sequential(None), path)",
+    "tf.saved_model.save(keras.Sequential([keras.Input(**shape_kwargs)]), path)",
+    "tf.saved_model.save(keras.Sequential([keras.layers.Dense(2, input_shape=dims)]), path)",
+    "keras.Sequential([keras.Input((0x10,)), keras.Input((2,))]).export(path)",
+    "keras.Model(keras.Input(shape=(-1,)), None).export(path, format=fmt)",
+    "keras.Model({1: keras.Input((2,))}, [keras.layers.Dense(1)(x) for x in y]).export(path)",
+    "Doubler().export(path)",
+    "tf.saved_model.save(Broken(), path)",
+    "tf.saved_model.save(Selfish(), path)",
+]
+ODD_PRELUDE = MODULE + textwrap.dedent(
+    """\
+    import keras
+    specs = []
+    for width in range(3):
+        specs.append(tf.TensorSpec([None, width], tf.float32))
+    kind = tf.float64 if os.environ.get("X") else tf.float32
+
+    @tf.function(input_signature=specs)
+    def total(*args):
+        return {0x1: args, "b": {"c": args}}
+
+    class Broken(Broken if False else tf.Module):
+        @tf.function(input_signature=[{1: tf.TensorSpec([2]), "a": [tf.TensorSpec(None, kind)]}])
+        def __call__(self, x):
+            return x[0x0], x["a"][1_0]
+
+    class Selfish(tf.Module):
+        def __init__(self):
+            setattr(self, "f", total)
+            self.g = tf.function(lambda v: v, input_signature=specs)
+
+        @tf.function(input_signature=[tf.TensorSpec(dtype=kind, shape=[None, None])])
+        def h(self, v):
+            return
+
+    path = os.path.join(tempfile.mkdtemp(), "m")
+    """
+)
+
+
+def test_odd_saves_never_crash_nor_report(tmp_path: Path) -> None:
+    """Bad input: saves nothing can be derived from are analysed without a crash, and a
+    call through them is never reported (only the shape of what is known)."""
+    for number, save in enumerate(ODD_SAVES):
+        source = ODD_PRELUDE + save + "\nloaded = tf.saved_model.load(path)\n"
+        source += "loaded.signatures['serving_default'](x=tf.zeros([2, 3]), y=1)\n"
+        assert _lint(source, tmp_path / f"odd{number}.py") == [], save
+
+
+def test_an_existing_folder_wins_over_the_derived_signature(
+    tmp_path: Path, fixture_models: Path
+) -> None:
+    """Resolution order: mapping, path, hub cache, source. The folder on disk is read."""
+    existing = fixture_models / "keras_export_dense"
+    source = MODULE + f'tf.saved_model.save(Doubler(), "{existing}")\n'
+    source += f'loaded = tf.saved_model.load("{existing}")\n'
+    program = tmp_path / "p.py"
+    analysis = Linter(Config()).analyze_source(source, program)
+    assert analysis.facts is not None
+    (resolved,) = analysis.loads.values()
+    assert resolved.resolution.source == "path"
+    assert resolved.model is not None and resolved.model.saved_at is None

@@ -270,6 +270,12 @@ class Deriver:
         env: Env,
     ) -> AbstractValue | None:
         """The value of a call this module understands; None for every other call."""
+        if any(arg.star for arg in node.args):
+            # *args / **kwargs: what the call receives is unknown, so is what it makes.
+            if isinstance(func, QualName):
+                return UNKNOWN if _understood(func.name) else None
+            mine = (ModuleClass, Layer, KerasModel, Function, Instance)
+            return UNKNOWN if isinstance(func, mine) or isinstance(receiver, mine) else None
         if isinstance(func, QualName):
             return self._function(node, func.name, args, env)
         if isinstance(func, ModuleClass):
@@ -435,13 +441,16 @@ class Deriver:
             if owner is not None and owner in env:
                 env[owner] = _sequential_add(receiver, args.get(0, "layer"))
             return Const(None)
-        if isinstance(receiver, (KerasModel, Instance)) and name == "export":
+        keras = isinstance(receiver, KerasModel) or (
+            isinstance(receiver, Instance) and receiver.cls.keras
+        )
+        if keras and name == "export":
             fmt = args.get(1, "format")
             if args.has(1, "format") and fmt != Const("tf_saved_model"):
                 return Const(None)
             obj = receiver if not args.has(None, "input_signature") else UNKNOWN
             return self._save(node, obj, args, env, "export", path_index=0, keyword="filepath")
-        if isinstance(receiver, (KerasModel, Instance)) and name == "save":
+        if keras and name == "save":
             text = _text(args.get(0, "filepath"))
             if text is not None and text.endswith((".keras", ".h5", ".hdf5")):
                 return Const(None)
@@ -522,6 +531,24 @@ class Deriver:
         if key is not None:
             self._saved[key] = save.id
         return Const(None)
+
+
+def _understood(name: str) -> bool:
+    """Whether ``_function`` gives a value of its own for a call of *name*."""
+    return (
+        name in (*_TENSORSPEC, *_KERAS_INPUT, *_KERAS_MODEL, *_SEQUENTIAL, _SAVE)
+        or name.startswith(("keras.layers.", "tempfile."))
+        or name
+        in (
+            "tensorflow.TensorShape",
+            "tensorflow.as_dtype",
+            "tensorflow.function",
+            "tensorflow.Module",
+            "tensorflow.train.Checkpoint",
+            "keras.models.save_model",
+            "keras.saving.save_model",
+        )
+    ) and not name.endswith("TFSMLayer")
 
 
 # ------------------------------------------------------------------ value builders
@@ -922,7 +949,7 @@ def _returned(
                 element.key, cst.SimpleString
             ):
                 return None
-            key = element.key.evaluated_value
+            key = _literal(element.key)
             # Any value that is not one tensor makes the save itself fail (measured).
             if not isinstance(key, str):
                 return None
@@ -997,12 +1024,24 @@ def _item_is_spec(structure: AbstractValue, index: cst.BaseSlice) -> bool:
         return False
     key = index.value
     if isinstance(structure, DictLit) and isinstance(key, cst.SimpleString):
-        wanted = key.evaluated_value
+        wanted = _literal(key)
         return any(k == wanted and isinstance(v, Spec) for k, v, _, _ in structure.items or ())
     if isinstance(structure, Seq) and isinstance(key, cst.Integer):
-        position = int(key.value)
-        return position < len(structure.items) and isinstance(structure.items[position], Spec)
+        position = _literal(key)
+        return (
+            isinstance(position, int)
+            and 0 <= position < len(structure.items)
+            and isinstance(structure.items[position], Spec)
+        )
     return False
+
+
+def _literal(node: cst.SimpleString | cst.Integer) -> object:
+    """A literal's value; None where libcst cannot evaluate it."""
+    try:
+        return node.evaluated_value
+    except Exception:  # libcst raises various errors for odd literals
+        return None
 
 
 def _plain(node: cst.BaseExpression) -> bool:
