@@ -377,3 +377,30 @@ async def test_notebook_cells(client: LanguageClient) -> None:
     assert [item.label for item in completion.items] == ["output_0"]
     assert completion.items[0].text_edit is not None
     assert completion.items[0].text_edit.range.start.line == 0  # in the cell's own lines
+
+
+DERIVED = """import os, tempfile
+import tensorflow as tf
+
+class Doubler(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def __call__(self, x):
+        return {"y": x * 2.0}
+
+path = os.path.join(tempfile.mkdtemp(), "m")
+tf.saved_model.save(Doubler(), path)
+infer = tf.saved_model.load(path).signatures["serving_default"]
+out = infer(x=tf.zeros([2, 3], tf.float64))
+"""
+
+
+@pytest.mark.asyncio
+async def test_hover_on_a_model_the_program_saves_itself(client: LanguageClient) -> None:
+    found = await _open(client, "derived.py", DERIVED)
+    assert [(d.code, d.range.start.line) for d in found] == [("SM005", 11)]
+    hovered = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=_uri("derived.py")), lsp.Position(11, 8))
+    )
+    assert hovered is not None and isinstance(hovered.contents, lsp.MarkupContent)
+    assert "derived from source: saved at line 10" in hovered.contents.value
+    assert "| `x` | float32 | (?, 3) |" in hovered.contents.value

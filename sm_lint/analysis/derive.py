@@ -1094,28 +1094,20 @@ def _harmless(value: cst.BaseExpression) -> bool:
     return False
 
 
+# The interpreter's own helpers (imported late: the interpreter imports this module).
 def _body(node: cst.BaseSuite | cst.CSTNode) -> Sequence[cst.CSTNode]:
-    if isinstance(node, cst.IndentedBlock):
-        return node.body
-    if isinstance(node, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=node.body)]
-    return []
+    from sm_lint.analysis import interpreter
+
+    return interpreter._body(node)
 
 
 def _key(node: cst.BaseExpression) -> str | None:
-    """The interpreter's env key for a name or a ``name.attr``."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-        return f"{node.value.value}.{node.attr.value}"
-    return None
+    from sm_lint.analysis import interpreter
+
+    return interpreter._key(node)
 
 
-def _argument_node(node: cst.Call, index: int | None, keyword: str) -> cst.BaseExpression | None:
-    positional = [a for a in node.args if a.keyword is None and not a.star]
-    for arg in node.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    if index is not None and index < len(positional):
-        return positional[index].value
-    return None
+def _argument_node(node: cst.Call, index: int, keyword: str) -> cst.BaseExpression | None:
+    from sm_lint.analysis import interpreter
+
+    return interpreter._argument_node(node, index, keyword)
