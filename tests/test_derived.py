@@ -300,3 +300,16 @@ def test_an_existing_folder_wins_over_the_derived_signature(
     (resolved,) = analysis.loads.values()
     assert resolved.resolution.source == "path"
     assert resolved.model is not None and resolved.model.saved_at is None
+
+
+def test_keras_load_model_of_a_saved_folder_is_not_sm011(tmp_path: Path) -> None:
+    target = tmp_path / "exported"
+    source = textwrap.dedent(
+        f"""\
+        import keras
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+        model.export("{target}")
+        reloaded = keras.models.load_model("{target}")
+        """
+    )
+    assert _codes(source, tmp_path / "p.py") == []

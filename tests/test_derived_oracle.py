@@ -353,6 +353,13 @@ def variants(key: str, sig: Any) -> Iterator[tuple[str, str]]:
         n = numeric[0]
         shape = specs[n].shape.as_list() if specs[n].shape.rank is not None else None
         yield "wrong_dtype", call({**right, n: _value(_wrong_dtype(specs[n].dtype), shape)})
+    floats = [n for n in names if specs[n].dtype == tf.float32]
+    if floats:
+        # numpy float64 into float32: cast silently, accepted.
+        n = floats[0]
+        shape = specs[n].shape.as_list() if specs[n].shape.rank is not None else None
+        as_numpy = _value(tf.float64, shape, numpy=True)
+        yield "numpy_cast", call({**right, n: as_numpy}, f'_ = result["{outputs[-1]}"]\n')
     ranked = [n for n in names if specs[n].shape.rank is not None]
     if ranked:
         n = ranked[0]

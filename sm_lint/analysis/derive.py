@@ -157,7 +157,6 @@ _KERAS_INPUT = ("keras.Input", "keras.layers.Input")
 _KERAS_MODEL = ("keras.Model", "keras.models.Model")
 _SEQUENTIAL = ("keras.Sequential", "keras.models.Sequential")
 _MODULE_BASES = ("tensorflow.Module", "tensorflow.train.Checkpoint", "builtins.object")
-_LOADERS_LINKED = ("saved_model.load", "TFSMLayer", "hub.load")
 
 # tf functions that return one tensor: a tf.function returning their result has one output.
 _SINGLE_PREFIXES = (
@@ -373,12 +372,11 @@ class Deriver:
         """What ``with value as name`` binds: a TemporaryDirectory's folder."""
         return FreshPath(value.origin, "") if isinstance(value, TempDir) else UNKNOWN
 
-    def saved_by(self, loader: str, value: AbstractValue) -> int | None:
+    def saved_by(self, value: AbstractValue) -> int | None:
         """The save earlier in the program that wrote the folder a load reads, if any."""
+        # Every loader: tf_keras' load_model reads SavedModel folders too (Keras 3 raises).
         key = path_key(value)
-        if key is None or loader not in _LOADERS_LINKED:
-            return None
-        return self._saved.get(key)
+        return None if key is None else self._saved.get(key)
 
     # ---------------------------------------------------------------- functions
     def _origin(self, node: cst.CSTNode, what: str) -> str:

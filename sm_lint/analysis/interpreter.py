@@ -801,7 +801,7 @@ class Interpreter:
             literal=isinstance(path_node, (cst.SimpleString, cst.ConcatenatedString)),
             loader=loader,
             tags=tags,
-            saved_by=self.derive.saved_by(loader, value),
+            saved_by=self.derive.saved_by(value),
         )
         self.loads.append(load)
         return ModelRef(load.id)
