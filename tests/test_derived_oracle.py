@@ -201,6 +201,22 @@ heads = {"left": keras.layers.Dense(1)(a), "right": keras.layers.Dense(1)(b)}
 model = keras.Model({"alpha": a, "beta": b}, heads)
 model.export({path})
 """,
+    # TensorFlow's SavedModel guide: a concrete function of a function that has an
+    # input_signature, in a dict; a Variable on the module.
+    "guide_output_name": """
+class CustomModuleWithOutputName(tf.Module):
+    def __init__(self):
+        super(CustomModuleWithOutputName, self).__init__()
+        self.v = tf.Variable(1.0)
+
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32)])
+    def __call__(self, x):
+        return {"custom_output_name": x * self.v}
+
+module_output = CustomModuleWithOutputName()
+call_output = module_output.__call__.get_concrete_function(tf.TensorSpec(None, tf.float32))
+tf.saved_model.save(module_output, {path}, signatures={"serving_default": call_output})
+""",
     # Dtype and shape spellings.
     "spellings": """
 class Spelled(tf.Module):

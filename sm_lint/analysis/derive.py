@@ -652,7 +652,9 @@ def _concrete(function: Function, args: CallArgs) -> AbstractValue:
             _inputs(function.params, function.signature), function.outputs, function.returns
         )
     if function.signature is not None:
-        return Concrete(None, function.outputs, function.returns)
+        # Arguments that fit the input_signature give its concrete function; others raise.
+        inputs = _inputs(function.params, function.signature)
+        return Concrete(inputs, function.outputs, function.returns)
     structures: list[AbstractValue] = []
     for index, param in enumerate(function.params):
         if index < len(args.positional):
