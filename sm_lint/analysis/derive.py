@@ -28,6 +28,7 @@ from sm_lint.analysis.values import (
     AbstractValue,
     Const,
     DictLit,
+    DType,
     FreshPath,
     PathValue,
     QualName,
@@ -280,7 +281,10 @@ class Deriver:
         if isinstance(func, ModuleClass):
             return Instance(func)
         if isinstance(func, Layer):
-            return KerasTensor() if func.single else UNKNOWN
+            # Flags such as return_attention_scores=True make a layer return several tensors.
+            flags = [v for k, v in args.keywords.items() if k.startswith("return_")]
+            single = func.single and all(v == Const(False) for v in flags)
+            return KerasTensor() if single else UNKNOWN
         if isinstance(func, KerasModel):
             return KerasTensor() if func.outputs is not None and len(func.outputs) == 1 else None
         if isinstance(node.func, cst.Attribute) and receiver is not None:
@@ -393,7 +397,7 @@ class Deriver:
             return _ShapeValue(known, shape)
         if name == "tensorflow.as_dtype":
             dtype = _dtype(args.get(0, "type_value"))
-            return UNKNOWN if dtype is None else _dtype_value(dtype)
+            return UNKNOWN if dtype is None else DType(dtype)
         if name == "tensorflow.function":
             if args.positional:
                 target = args.positional[0]
@@ -422,7 +426,8 @@ class Deriver:
         if name in _SEQUENTIAL:
             return _sequential(args.get(0, "layers") if args.has(0, "layers") else Seq(()))
         if name.startswith("keras.layers.") and not name.endswith("TFSMLayer"):
-            return _layer(args)
+            # A Lambda may return anything; other built-in layers return one tensor.
+            return _layer(args, single=not name.endswith(".Lambda"))
         if name == _SAVE:
             return self._save(node, args.get(0, "obj"), args, env, "tfsave")
         if name in ("keras.models.save_model", "keras.saving.save_model"):
@@ -550,12 +555,6 @@ def _understood(name: str) -> bool:
 
 
 # ------------------------------------------------------------------ value builders
-def _dtype_value(name: str) -> AbstractValue:
-    from sm_lint.analysis.values import DType
-
-    return DType(name)
-
-
 def _spec(args: CallArgs) -> AbstractValue:
     known, shape = _shape(args.get(0, "shape"))
     dtype_arg = args.get(1, "dtype")
@@ -567,8 +566,8 @@ def _spec(args: CallArgs) -> AbstractValue:
     return Spec(dtype, shape if known else None, text, text is not None)
 
 
-def _layer(args: CallArgs) -> AbstractValue:
-    single = all(
+def _layer(args: CallArgs, single: bool) -> AbstractValue:
+    single = single and all(
         args.keywords.get(flag, Const(False)) == Const(False)
         for flag in ("return_state", "return_attention_scores")
     )
