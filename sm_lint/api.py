@@ -358,7 +358,7 @@ def _derived(facts: FileFacts, load: ModelLoad, resolved: ResolvedLoad) -> Resol
     if resolved.model is not None or resolved.error is not None or load.saved_by is None:
         return resolved
     save = facts.saves[load.saved_by]
-    how = f"saved by this program at line {save.span.line} (signatures derived from source)"
+    how = f"signatures derived from the program's own save at line {save.span.line}"
     return replace(resolved, resolution=Resolution(None, how, source="source"), model=save.model())
 
 

@@ -154,7 +154,11 @@ tf.saved_model.save(tf.Module(), {path}, signatures=combine)
     # Nested tuple specs plus a scalar and an unknown-rank input.
     "nested_spec": """
 @tf.function(input_signature=[
-    (tf.TensorSpec([None], tf.float32), [tf.TensorSpec([2], tf.int32)]),
+    (
+        tf.TensorSpec([None], tf.float32),
+        tf.TensorSpec([None], tf.float32, name="q"),
+        [tf.TensorSpec([2], tf.int32)],
+    ),
     tf.TensorSpec([], tf.float32),
     tf.TensorSpec(None, tf.float32, name="anything"),
 ])

@@ -147,7 +147,7 @@ class ModelSave:
                 outputs_known=sig.outputs is not None,
             )
         return ModelSignatures(
-            Path(self.path or self.expr or "<saved model>"),
+            Path(self.path or f"<model saved at line {self.span.line}>"),
             ("serve",),
             signatures,
             source_file="source",
