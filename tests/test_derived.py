@@ -187,6 +187,10 @@ def test_calls_json_and_hover_say_where_the_model_came_from(tmp_path: Path) -> N
     assert record["model_source"] == "source"
     assert record["model_saved_at"] == 12
     assert record["unresolved_reason"] is None
+    assert record["derived_signature"] == {
+        "inputs": {"x": {"dtype": "float32", "shape": [None, 3]}},
+        "outputs": ["y"],
+    }
     analysis = Linter(Config()).analyze_source(source, program)
     found = hover(analysis, 14, 3)
     assert found is not None and "derived from source: saved at line 12" in found.markdown

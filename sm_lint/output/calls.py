@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sm_lint.api import FileAnalysis
-from sm_lint.models.types import format_shape
+from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
 
 
@@ -15,6 +15,24 @@ def _dtype(value: Value) -> str | None:
     if value.kind in (Kind.LIST, Kind.SCALAR, Kind.STRING) and value.dtype is not None:
         return PYTHON_DEFAULT_DTYPE.get(value.dtype, value.dtype)
     return value.dtype
+
+
+def _derived(model: ModelSignatures | None, key: str) -> dict[str, Any] | None:
+    """A signature derived from source, as ``show`` prints one (null where unknown)."""
+    sig = model.signatures.get(key) if model is not None and model.saved_at is not None else None
+    if sig is None:
+        return None
+    inputs = {
+        name: {
+            "dtype": None if spec.dtype == UNKNOWN_DTYPE else spec.dtype,
+            "shape": None if spec.shape is None else list(spec.shape),
+        }
+        for name, spec in sig.inputs.items()
+    }
+    return {
+        "inputs": inputs if sig.inputs_known else None,
+        "outputs": list(sig.outputs) if sig.outputs_known else None,
+    }
 
 
 def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
@@ -43,6 +61,9 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     if model is not None or resolved is None or resolved.model is not None
                     else (resolved.error or resolved.resolution.reason),
                     "signature": call.key,
+                    "derived_signature": _derived(
+                        resolved.model if resolved is not None else None, call.key
+                    ),
                     "arguments": [
                         {
                             "name": a.name,
@@ -68,6 +89,14 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
         where = r["model"] or f"unresolved: {r['unresolved_reason']}"
         if r["model_source"] == "source":
             where = f"saved at line {r['model_saved_at']} (derived from source)"
+            derived = r["derived_signature"]
+            if derived is not None and derived["inputs"] is not None:
+                specs = ", ".join(
+                    f"{n} {s['dtype'] or '?'} "
+                    + (format_shape(tuple(s["shape"])) if s["shape"] is not None else "?")
+                    for n, s in derived["inputs"].items()
+                )
+                where += f" expects {specs}"
         lines.append(
             f"{r['path']}:{r['line']}:{r['column']}: {r['model_expr']} "
             f"-> {where} [{r['signature']}]"
