@@ -221,6 +221,18 @@ module_output = CustomModuleWithOutputName()
 call_output = module_output.__call__.get_concrete_function(tf.TensorSpec(None, tf.float32))
 tf.saved_model.save(module_output, {path}, signatures={"serving_default": call_output})
 """,
+    # A free function attached to a plain tf.Module; signatures omitted.
+    "attached_function": """
+@tf.function(input_signature=[tf.TensorSpec([None, 2], tf.int32, name="counts")])
+def halve(counts):
+    as_float = tf.cast(counts, tf.float32)
+    return as_float / 2.0
+
+root = tf.Module()
+root.halve = halve
+root.scale = tf.Variable(2.0)
+tf.saved_model.save(root, {path})
+""",
     # Dtype and shape spellings.
     "spellings": """
 class Spelled(tf.Module):

@@ -96,6 +96,9 @@ class ModuleClass(AbstractValue):
     #: False when the instances may hold functions this analysis cannot see.
     known: bool
     keras: bool = False
+    #: The class definitions (ids) whose methods may store functions on the instance: they
+    #: are read only when a save needs it (a walk over every method body is not cheap).
+    scan: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,7 @@ class Deriver:
         self.saves: list[ModelSave] = []
         self._saved: dict[tuple[str, ...], int] = {}
         self._tokens = 0
+        self._classes: dict[int, cst.ClassDef] = {}
 
     # ----------------------------------------------------------- interpreter hooks
     def call(
@@ -339,12 +343,15 @@ class Deriver:
         known = True
         keras = False
         functions: dict[str, AbstractValue] = {}
+        self._classes[id(node)] = node
+        scan = [id(node)]
         for base in node.bases:
             value = self.interp.expr(base.value, env)
             if isinstance(value, ModuleClass):
                 functions.update(value.functions)
                 known = known and value.known
                 keras = keras or value.keras
+                scan.extend(value.scan)
             elif isinstance(value, QualName) and value.name in _MODULE_BASES:
                 pass
             elif isinstance(value, QualName) and value.name.startswith("keras."):
@@ -363,14 +370,13 @@ class Deriver:
                     functions.pop(statement.name.value, None)
                     if statement.decorators:
                         known = False
-                known = known and not _sets_unknown_attributes(statement)
                 hidden = statement.name.value == _DEFAULT_ATTR
                 known = known and not hidden
             elif not isinstance(statement, cst.SimpleStatementLine) or any(
                 not isinstance(small, (cst.Expr, cst.Pass)) for small in statement.body
             ):
                 known = False  # class attributes may be functions too
-        return ModuleClass(tuple(functions.items()), known, keras)
+        return ModuleClass(tuple(functions.items()), known, keras, tuple(scan))
 
     def entered(self, value: AbstractValue) -> AbstractValue:
         """What ``with value as name`` binds: a TemporaryDirectory's folder."""
@@ -513,6 +519,12 @@ class Deriver:
                 env[target] = path
                 key = path_key(path)
         if how == "tfsave":
+            if (
+                isinstance(obj, Instance)
+                and obj.cls.known
+                and any(_sets_unknown_attributes(self._classes[c]) for c in obj.cls.scan)
+            ):
+                obj = Instance(replace(obj.cls, known=False))
             signatures, complete = _tf_save_signatures(
                 obj, args.get(2, "signatures") if args.has(2, "signatures") else None, node, env
             )
@@ -1050,8 +1062,12 @@ def _plain(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Attribute) and _plain(node.value)
 
 
-def _sets_unknown_attributes(method: cst.FunctionDef) -> bool:
+def _sets_unknown_attributes(node: cst.ClassDef) -> bool:
     """True when a method stores on ``self`` something that may be a tf.function."""
+    return any(_method_sets_unknown(m) for m in _body(node.body) if isinstance(m, cst.FunctionDef))
+
+
+def _method_sets_unknown(method: cst.FunctionDef) -> bool:
     params = [*method.params.posonly_params, *method.params.params]
     if not params:
         return False
