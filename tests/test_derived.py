@@ -317,3 +317,27 @@ def test_keras_load_model_of_a_saved_folder_is_not_sm011(tmp_path: Path) -> None
         """
     )
     assert _codes(source, tmp_path / "p.py") == []
+
+
+def test_saves_in_branches_and_loops_are_not_trusted(tmp_path: Path) -> None:
+    """Which save wrote the folder depends on the run: nothing is checked, and the folder
+    the program creates is still never SM011."""
+    target = tmp_path / "m"
+    other = textwrap.dedent(
+        """\
+        class Other(tf.Module):
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.float64, name="z")])
+            def __call__(self, z):
+                return z
+        """
+    )
+    load = f'loaded = tf.saved_model.load("{target}")\n' + BAD_CALL
+    branches = f'if os.environ.get("A"):\n    tf.saved_model.save(Doubler(), "{target}")\n'
+    branches += f'else:\n    tf.saved_model.save(Other(), "{target}")\n'
+    assert _codes(MODULE + other + branches + load, tmp_path / "p.py") == []
+    loop = f'for _ in range(int(os.environ.get("N", "1"))):\n'
+    loop += f'    tf.saved_model.save(Doubler(), "{target}")\n'
+    assert _codes(MODULE + loop + load, tmp_path / "q.py") == []
+    # Both branches save the same model: still linked and checked.
+    same = branches.replace("Other()", "Doubler()")
+    assert _codes(MODULE + same + load, tmp_path / "r.py") == ["SM005"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -147,6 +147,16 @@ class KerasModel(AbstractValue):
 
 
 @dataclass(frozen=True)
+class SaveLink(AbstractValue):
+    """What the program saved at a folder: equal for equal signatures, so branches that
+    save the same model keep the link."""
+
+    signatures: tuple[DerivedSignature, ...]
+    complete: bool
+    save_id: int = field(compare=False)
+
+
+@dataclass(frozen=True)
 class TempDir(AbstractValue):
     """``tempfile.TemporaryDirectory()``: entering it gives a fresh folder."""
 
@@ -260,8 +270,10 @@ class Deriver:
     def __init__(self, interpreter: Interpreter) -> None:
         self.interp = interpreter
         self.saves: list[ModelSave] = []
-        self._saved: dict[tuple[str, ...], int] = {}
         self._tokens = 0
+        # The env of the call being evaluated: a load reads its links to saves from it.
+        self._env: Env = {}
+        self._latest: dict[str, int] = {}
         self._classes: dict[int, cst.ClassDef] = {}
 
     # ----------------------------------------------------------- interpreter hooks
@@ -274,6 +286,7 @@ class Deriver:
         env: Env,
     ) -> AbstractValue | None:
         """The value of a call this module understands; None for every other call."""
+        self._env = env
         if any(arg.star for arg in node.args):
             # *args / **kwargs: what the call receives is unknown, so is what it makes.
             if isinstance(func, QualName):
@@ -383,10 +396,23 @@ class Deriver:
         return FreshPath(value.origin, "") if isinstance(value, TempDir) else UNKNOWN
 
     def saved_by(self, value: AbstractValue) -> int | None:
-        """The save earlier in the program that wrote the folder a load reads, if any."""
+        """The save earlier in the program that wrote the folder a load reads, if any.
+
+        The link lives in the env, so branches and loops merge it like any value: after
+        ``if c: save(a, p) else: save(b, p)`` the load of ``p`` is linked to a save whose
+        signatures are unknown (never checked, never SM011)."""
         # Every loader: tf_keras' load_model reads SavedModel folders too (Keras 3 raises).
         key = path_key(value)
-        return None if key is None else self._saved.get(key)
+        link = self._env.get(_link(key)) if key is not None else None
+        if link is None:
+            return None
+        if isinstance(link, SaveLink):
+            return link.save_id
+        # Which save wrote it depends on the run: the latest one stands for them all.
+        latest = self.saves[self._latest[_link(key)]] if key is not None else self.saves[-1]
+        unknown = replace(latest, id=len(self.saves), signatures=(), complete=False)
+        self.saves.append(unknown)
+        return unknown.id
 
     # ---------------------------------------------------------------- functions
     def _origin(self, node: cst.CSTNode, what: str) -> str:
@@ -544,8 +570,14 @@ class Deriver:
         )
         self.saves.append(save)
         if key is not None:
-            self._saved[key] = save.id
+            env[_link(key)] = SaveLink(save.signatures, save.complete, save.id)
+            self._latest[_link(key)] = save.id
         return Const(None)
+
+
+def _link(key: tuple[str, ...]) -> str:
+    """The env key that links a folder to its save (never a Python name)."""
+    return "<saved " + "\0".join(key) + ">"
 
 
 def _understood(name: str) -> bool:
