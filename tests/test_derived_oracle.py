@@ -306,6 +306,42 @@ class Fn(tf.Module):
 
 tf.saved_model.save(Fn(), {path})
 """,
+    "conditional_save": """
+class A(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="a")])
+    def __call__(self, a):
+        return a
+
+class B(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float64, name="b")])
+    def __call__(self, b):
+        return b
+
+if os.environ.get("SM_LINT_NO_SUCH_VARIABLE"):
+    tf.saved_model.save(A(), {path})
+else:
+    tf.saved_model.save(B(), {path})
+""",
+    "helper_saves": """
+class A(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="a")])
+    def __call__(self, a):
+        return a
+
+def export(module, where):
+    tf.saved_model.save(module, where)
+
+export(A(), {path})
+""",
+    "shape_from_variable": """
+width = int(os.environ.get("SM_LINT_NO_SUCH_VARIABLE", "3"))
+
+@tf.function(input_signature=[tf.TensorSpec([None, width], tf.float32, name="w")])
+def widen(w):
+    return {"out": w * 2.0}
+
+tf.saved_model.save(tf.Module(), {path}, signatures=widen)
+""",
     "two_candidates": """
 class Two(tf.Module):
     @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
@@ -625,4 +661,8 @@ def test_bad_input_never_a_wrong_finding(tmp_path: Path) -> None:
         _run_group(template, body, "mkdtemp", folder, False, tally, bad=True)
     assert tally.false_errors is not None
     assert tally.calls > 0
+    print(
+        f"bad input: {tally.programs} programs, {len(tally.false_errors)} false errors, "
+        f"{tally.found}/{tally.rejections} rejections found"
+    )
     assert not tally.false_errors, "\n".join(tally.false_errors[:10])
