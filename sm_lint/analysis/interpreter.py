@@ -571,7 +571,9 @@ class Interpreter:
                 parts.append(text)
         if fresh is not None:
             text = "".join(parts)
-            return paths.below(fresh, [Const(text[1:])]) if known and text[:1] == "/" else UNKNOWN
+            if not known or text[:1] not in ("/", ""):
+                return UNKNOWN
+            return paths.below(fresh, [Const(text[1:])] if text else [])
         return Const("".join(parts)) if known else UNKNOWN
 
     def binary(self, node: cst.BinaryOperation, env: Env) -> AbstractValue:
