@@ -335,7 +335,7 @@ def test_saves_in_branches_and_loops_are_not_trusted(tmp_path: Path) -> None:
     branches = f'if os.environ.get("A"):\n    tf.saved_model.save(Doubler(), "{target}")\n'
     branches += f'else:\n    tf.saved_model.save(Other(), "{target}")\n'
     assert _codes(MODULE + other + branches + load, tmp_path / "p.py") == []
-    loop = f'for _ in range(int(os.environ.get("N", "1"))):\n'
+    loop = 'for _ in range(int(os.environ.get("N", "1"))):\n'
     loop += f'    tf.saved_model.save(Doubler(), "{target}")\n'
     assert _codes(MODULE + loop + load, tmp_path / "q.py") == []
     # Both branches save the same model: still linked and checked.
