@@ -172,31 +172,10 @@ _KERAS_MODEL = ("keras.Model", "keras.models.Model")
 _SEQUENTIAL = ("keras.Sequential", "keras.models.Sequential")
 _MODULE_BASES = ("tensorflow.Module", "tensorflow.train.Checkpoint", "builtins.object")
 
-# tf functions that return one tensor: a tf.function returning their result has one output.
-_SINGLE_PREFIXES = (
-    "tensorflow.math.",
-    "tensorflow.nn.",
-    "tensorflow.strings.",
-    "tensorflow.image.",
-)
-_MULTI = frozenset(
-    {
-        "tensorflow.math.top_k",
-        "tensorflow.nn.top_k",
-        "tensorflow.nn.moments",
-        "tensorflow.nn.weighted_moments",
-        "tensorflow.nn.fractional_avg_pool",
-        "tensorflow.nn.fractional_max_pool",
-        "tensorflow.nn.max_pool_with_argmax",
-        "tensorflow.strings.split",
-        "tensorflow.strings.unicode_decode_with_offsets",
-        "tensorflow.image.combined_non_max_suppression",
-        "tensorflow.image.non_max_suppression_padded",
-        "tensorflow.image.sample_distorted_bounding_box",
-    }
-)
+# tf functions that return one tensor: a tf.function returning their result has one output
+# (``output_0``). Only these: others return tuples or ragged tensors.
 _SINGLE = frozenset(
-    "tensorflow." + n
+    f"tensorflow.{n}"
     for n in (
         *("matmul", "add", "multiply", "subtract", "divide", "cast", "reshape", "identity"),
         *("concat", "stack", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min"),
@@ -204,6 +183,17 @@ _SINGLE = frozenset(
         *("squeeze", "transpose", "ones_like", "zeros_like", "where", "clip_by_value"),
         *("maximum", "minimum", "tanh", "sigmoid", "pow", "round", "sign", "negative"),
         *("gather", "one_hot", "fill", "tile", "pad", "convert_to_tensor", "constant"),
+        *("math.add", "math.multiply", "math.subtract", "math.divide", "math.exp"),
+        *("math.log", "math.sqrt", "math.square", "math.abs", "math.reduce_sum"),
+        *("math.reduce_mean", "math.reduce_max", "math.argmax", "math.sigmoid"),
+        *("math.tanh", "math.softplus", "math.l2_normalize", "math.maximum", "math.minimum"),
+        *("nn.relu", "nn.relu6", "nn.softmax", "nn.log_softmax", "nn.sigmoid", "nn.tanh"),
+        *("nn.elu", "nn.selu", "nn.gelu", "nn.leaky_relu", "nn.softplus", "nn.silu"),
+        *("nn.l2_normalize", "nn.bias_add", "nn.embedding_lookup", "nn.dropout"),
+        *("strings.length", "strings.upper", "strings.lower", "strings.reduce_join"),
+        *("strings.regex_replace", "strings.strip", "strings.to_number", "strings.substr"),
+        *("strings.as_string", "strings.to_hash_bucket_fast", "image.resize"),
+        *("image.convert_image_dtype", "image.rgb_to_grayscale", "image.flip_left_right"),
     )
 )
 
@@ -1054,8 +1044,7 @@ def _tensor(
     if isinstance(value, cst.Call):
         callee = interp.expr(value.func, dict(env)) if _plain(value.func) else UNKNOWN
         if isinstance(callee, QualName):
-            name = callee.name
-            return name not in _MULTI and (name in _SINGLE or name.startswith(_SINGLE_PREFIXES))
+            return callee.name in _SINGLE
     return False
 
 
