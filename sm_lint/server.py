@@ -247,6 +247,19 @@ class View:
         )
 
 
+def _saved_in_cell(ls: SmLintServer, uri: str, markdown: str) -> str:
+    """In a notebook, "saved at line N" (a signature derived from source) names the cell."""
+    notebook = ls.workspace.get_notebook_document(cell_uri=uri)
+    match = re.search(r"saved at line (\d+)", markdown)
+    if notebook is None or match is None:
+        return markdown
+    found = ls.notebook_program(notebook)[0].locate(int(match.group(1)))
+    if found is None:
+        return markdown
+    where = f"saved in cell {found[0].index}, line {found[1]}"
+    return markdown[: match.start()] + where + markdown[match.end() :]
+
+
 def notebook_path(uri: str) -> str | None:
     if not uri.startswith("file:"):
         return None
@@ -392,8 +405,9 @@ def create_server() -> SmLintServer:
             if found is None:
                 return None
             span = view.from_program(found.span) or Span(line, column, line, column)
+            markdown = _saved_in_cell(ls, document.uri, found.markdown)
             return lsp.Hover(
-                contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=found.markdown),
+                contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=markdown),
                 range=lsp.Range(
                     _position(document, span.line, span.column),
                     _position(document, span.end_line, span.end_column),

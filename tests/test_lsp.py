@@ -404,3 +404,16 @@ async def test_hover_on_a_model_the_program_saves_itself(client: LanguageClient)
     assert hovered is not None and isinstance(hovered.contents, lsp.MarkupContent)
     assert "derived from source: saved at line 10" in hovered.contents.value
     assert "| `x` | float32 | (?, 3) |" in hovered.contents.value
+
+
+@pytest.mark.asyncio
+async def test_hover_in_a_notebook_names_the_cell_of_the_save(client: LanguageClient) -> None:
+    head, _, rest = DERIVED.partition("path = ")
+    save, _, call = ("path = " + rest).partition("infer = ")
+    cells = await _open_notebook(client, "derived.ipynb", [head, save, "infer = " + call])
+    hovered = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=cells[2]), lsp.Position(1, 8))
+    )
+    assert hovered is not None and isinstance(hovered.contents, lsp.MarkupContent)
+    assert "derived from source: saved in cell 2, line 2" in hovered.contents.value
+    assert [d.code for d in client.diagnostics[cells[2]]] == ["SM005"]
