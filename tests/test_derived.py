@@ -341,3 +341,17 @@ def test_saves_in_branches_and_loops_are_not_trusted(tmp_path: Path) -> None:
     # Both branches save the same model: still linked and checked.
     same = branches.replace("Other()", "Doubler()")
     assert _codes(MODULE + same + load, tmp_path / "r.py") == ["SM005"]
+
+
+def test_export_of_a_model_this_analysis_does_not_know_is_not_sm011(tmp_path: Path) -> None:
+    target = tmp_path / "mobilenet"
+    source = textwrap.dedent(
+        f"""\
+        import tensorflow as tf
+        model = tf.keras.applications.MobileNetV2()
+        model.export("{target}")
+        loaded = tf.saved_model.load("{target}")
+        loaded.signatures["serving_default"](x=1)
+        """
+    )
+    assert _codes(source, tmp_path / "p.py") == []

@@ -480,6 +480,12 @@ class Deriver:
             if text is not None and text.endswith((".keras", ".h5", ".hdf5")):
                 return Const(None)
             return self._save(node, UNKNOWN, args, env, "other", path_index=0, keyword="filepath")
+        if receiver is UNKNOWN and name in ("export", "save") and args.positional:
+            # A model this analysis does not know (keras.applications, a loaded model) may
+            # write a SavedModel there: a later load of that path is not SM011, and unchecked.
+            if path_key(args.positional[0]) is not None:
+                self._save(node, UNKNOWN, args, env, "other", path_index=0, keyword="filepath")
+            return UNKNOWN
         return None
 
     def _keras_input(self, args: CallArgs) -> AbstractValue:
