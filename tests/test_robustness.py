@@ -1129,7 +1129,7 @@ def test_text_report_excerpt_is_the_finding_line(tmp_path: Path) -> None:
 
 def _fix(tmp_path: Path, name: str, data: bytes) -> bytes:
     (tmp_path / name).write_bytes(data)
-    proc = run_cli(name, "--models", FIXTURES, "--fix", "-q", cwd=tmp_path)
+    proc = run_cli(name, "--models", FIXTURES, "--fix", "--unsafe-fixes", "-q", cwd=tmp_path)
     assert_clean_exit(proc)
     return (tmp_path / name).read_bytes()
 
