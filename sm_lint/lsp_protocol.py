@@ -202,5 +202,5 @@ async def pull_settings(server: LanguageServer, section: str) -> dict[str, Any] 
             )
         )
         return None
-    settings = result[0] if isinstance(result, list) and result else None
+    settings = result[0] if isinstance(result, (list, tuple)) and result else None
     return settings if isinstance(settings, dict) else None

@@ -62,6 +62,7 @@ class SmLintServer(LanguageServer):
         self.linter = Linter(Config())
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
+        self._pull: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------ settings
     def configure(self, settings: dict[str, Any] | None) -> None:
@@ -133,7 +134,7 @@ class SmLintServer(LanguageServer):
                 self.configure({**self.settings, **pulled})
                 self.relint_all()
 
-        asyncio.ensure_future(pull())
+        self._pull = asyncio.ensure_future(pull())  # kept: a task without a reference may vanish
 
     def lint(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)

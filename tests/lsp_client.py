@@ -169,9 +169,13 @@ class RawServer:
             if match(message):
                 return message
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
+        while True:
+            left = deadline - time.monotonic()
             try:
-                message = self.messages.get(timeout=left)
+                if left > 0:
+                    message = self.messages.get(timeout=left)
+                else:
+                    message = self.messages.get_nowait()
             except queue.Empty:
                 return None
             self.seen.append(message)

@@ -34,9 +34,7 @@ NAMES = frozenset(
 )
 
 _BYTE_NAMES = tuple(name.encode() for name in sorted(NAMES))
-_IDENTIFIER_BYTES = frozenset(
-    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
-)
+_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # PEP 263: a coding declaration in the first two lines. Encodings other than these can spell
 # ASCII letters differently (UTF-7), so the byte search cannot rule such a file out.
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
