@@ -17,7 +17,7 @@ it to the client (pygls only logs request failures to stderr).
 Documents that are not open are read from disk by pygls on every access, blocking its only
 thread (a FIFO hangs the server). :class:`SafeWorkspace` reads such a file once, only if
 it is a regular file, without ever blocking, and otherwise fails that one request with a
-message (``RequestFailed``).
+message (``RequestFailed``). Its documents split lines as LSP does (:class:`LspTextDocument`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import stat
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -142,7 +144,31 @@ class SafeWorkspace(Workspace):
     ) -> TextDocument:
         if source is None:  # not opened by the client: pygls would read it on every access
             source = read_unopened(doc_uri)
-        return super()._create_text_document(doc_uri, source, version, language_id)
+        return LspTextDocument(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=self._sync_kind,
+            position_codec=self._position_codec,
+        )
+
+
+# LSP (and Python) end a line at \n, \r\n or \r only.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
+class LspTextDocument(TextDocument):
+    """A TextDocument whose lines end where LSP says they do.
+
+    pygls splits with ``str.splitlines``, which also breaks at form feed, vertical tab,
+    ``\x1c``-``\x1e``, ``\x85``, ``\u2028`` and ``\u2029``: an incremental edit below such a
+    character lands on the wrong line and the server's copy drifts from the editor's."""
+
+    @property
+    def lines(self) -> Sequence[str]:
+        found = _LINE.findall(self.source)
+        return tuple(found[:-1])  # the last match is the empty one at the end
 
 
 def read_unopened(uri: str) -> str:

@@ -70,10 +70,12 @@ missing = multi.signatures["nope"]
 
 # Text the random edits insert: Python punctuation, words that make signature calls,
 # non-ASCII (two- and four-byte UTF-8, a UTF-16 surrogate pair), tabs and newlines.
-# No line separators other than \n and \r\n: pygls splits lines with str.splitlines, which
-# also breaks at \x0b, \x0c, \x1c-\x1e, \x85, \u2028 and \u2029 where LSP does not
-# (test_form_feed_line_separator covers that on its own).
-CHARS = [*"()[]{}\"',.=:#+-*/ _\t\n\\0123456789abcxyzN", "\u00e9", "\U0001f60b", "\u4e2d"]
+# Also the characters str.splitlines breaks at where LSP and Python do not (form feed,
+# \x85, \u2028): the server's documents must not split lines there.
+CHARS = [
+    *"()[]{}\"',.=:#+-*/ _\t\n\\0123456789abcxyzN",
+    *("\u00e9", "\U0001f60b", "\u4e2d", "\x0c", "\x85", "\u2028"),
+]
 WORDS = [
     "infer(",
     "infer(keras_tensor=",
@@ -720,13 +722,9 @@ async def test_long_boolean_chain_does_not_kill_the_server(client: LanguageClien
     await _survives(client, "chain.py", SOURCE + "ok = x" + " and x" * 20_000 + "\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (pygls, reached through sm-lint): pygls splits a document's lines with "
-    "str.splitlines, which breaks at \\x0c (form feed) and other characters that are not "
-    "line breaks in LSP or Python, so an incremental edit below a form feed lands on the "
-    "wrong line and the server's copy of the document diverges from the editor's",
-)
+# pygls splits lines with str.splitlines, which breaks at \x0c (form feed) and other
+# characters that are not line breaks in LSP or Python; sm_lint/lsp_protocol.py's
+# LspTextDocument works around it (this test fails without it).
 @pytest.mark.asyncio
 async def test_form_feed_line_separator(client: LanguageClient) -> None:
     path = PROJECT / "src" / "formfeed.py"
