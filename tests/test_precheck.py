@@ -72,11 +72,11 @@ def passes(source: str | bytes) -> bool:
         "# see https://github.com/tensorflow/hub\nx = 1\n",
         'URL = "https://github.com/org/repo"\n',
         "def f():\n    '''Loads with tf.saved_model.load and hub.load.'''\n    return 1\n",
-        "x = 'signatures'  # load_model TFSMLayer kagglehub tensorflow_hub saved_model\n",
+        "x = 'the signatures'  # load_model TFSMLayer kagglehub tensorflow_hub saved_model\n",
         "from json import load as read\nread(open('x'))\n",
         "import pickle\nobj = pickle.load(f)\n",
         "hubris = 1\nsignatures_seen = 2\nmy_saved_models = 3\n",
-        "print(b'hub', rb'signatures', u'saved_model')\n",
+        "print(b'hub', rb'signatures', u'a saved_model')\n",
     ],
 )
 def test_names_outside_code_are_skipped(source: str) -> None:
@@ -103,6 +103,8 @@ def test_names_outside_code_are_skipped(source: str) -> None:
         "assert tf.saved_model.load('m')\n",
         "x = [hub.load(h) for h in handles]\n",
         "class C:\n    layer = keras.layers.TFSMLayer('m')\n",
+        "import importlib\nhub = importlib.import_module('tensorflow_hub')\n",
+        "sigs = getattr(model, 'signatures')\n",
     ],
 )
 def test_names_in_code_pass(source: str) -> None:
