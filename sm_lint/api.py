@@ -274,7 +274,9 @@ class Linter:
                     "cannot parse: the file is binary (it contains NUL bytes)",
                 )
             ]
-        if not may_need_analysis(data, notebook=path.suffix == ".ipynb"):
+        cache, notebook = self.cache, path.suffix == ".ipynb"
+        known = (lambda: cache.has(str(path), data)) if cache and not notebook else None
+        if not may_need_analysis(data, notebook=notebook, known=known):
             return []
         if path.suffix == ".ipynb":
             return self.lint_notebook(data.decode("utf-8", errors="replace"), path)

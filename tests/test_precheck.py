@@ -282,3 +282,18 @@ def test_every_load_spelling_is_found_by_the_analysis_and_passes(imports: str, l
     program = f"import numpy as np\n{imports}\nm = {load}\n{USES[0]}\n"
     assert analysis_finds_something(program), program
     assert passes(program)
+
+
+def test_known_facts_skip_the_compile_but_only_after_the_byte_test() -> None:
+    asked: list[bool] = []
+
+    def known() -> bool:
+        asked.append(True)
+        return True
+
+    assert not may_need_analysis(b"x = 1\n", notebook=False, known=known)
+    assert not asked  # no name in the bytes: the cache is not even asked
+    # The bytes match ("signatures" in a docstring): cached facts decide, no compile.
+    assert may_need_analysis(b'"""signatures"""\n', notebook=False, known=known)
+    assert asked
+    assert not may_need_analysis(b'"""signatures"""\n', notebook=False, known=lambda: False)

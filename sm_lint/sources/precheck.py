@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable
 from types import CodeType
 
 #: Names whose use in code means the file may contain a model load or a signature lookup.
@@ -45,7 +46,9 @@ _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _NOTEBOOK_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
 
 
-def may_need_analysis(data: bytes, *, notebook: bool | None = None) -> bool:
+def may_need_analysis(
+    data: bytes, *, notebook: bool | None = None, known: Callable[[], bool] | None = None
+) -> bool:
     """False only when *data* cannot contain a model load or a signature call, so the full
     analysis would find nothing in it; True otherwise (also whenever in doubt: a file
     Python cannot compile is left to the analysis, which reports why).
@@ -53,6 +56,9 @@ def may_need_analysis(data: bytes, *, notebook: bool | None = None) -> bool:
     *notebook* (default: guessed from a leading ``{``) selects the conservative byte test:
     a notebook's code sits in JSON strings, where escapes (``\\n``, ``\\u0068``) hide word
     boundaries and letters, so any occurrence of a name, or any ``\\u`` escape, keeps it.
+
+    *known*, asked only when the bytes match, says whether the file's facts are already
+    known (an analysis cache entry for these exact bytes): then the compile is skipped.
     """
     if notebook is None:
         notebook = _NOTEBOOK_START.match(data) is not None
@@ -60,6 +66,8 @@ def may_need_analysis(data: bytes, *, notebook: bool | None = None) -> bool:
         return any(name in data for name in _BYTE_NAMES) or b"\\u" in data
     if not _has_word(data) and _ascii_compatible(data):
         return False
+    if known is not None and known():
+        return True
     names = _code_names(data)
     return names is None or not names.isdisjoint(NAMES)
 
