@@ -294,6 +294,6 @@ def test_known_facts_skip_the_compile_but_only_after_the_byte_test() -> None:
     assert not may_need_analysis(b"x = 1\n", notebook=False, known=known)
     assert not asked  # no name in the bytes: the cache is not even asked
     # The bytes match ("signatures" in a docstring): cached facts decide, no compile.
-    assert may_need_analysis(b'"""signatures"""\n', notebook=False, known=known)
+    assert may_need_analysis(b'"""the signatures"""\n', notebook=False, known=known)
     assert asked
-    assert not may_need_analysis(b'"""signatures"""\n', notebook=False, known=lambda: False)
+    assert not may_need_analysis(b'"""the signatures"""\n', notebook=False, known=lambda: False)
