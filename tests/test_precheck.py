@@ -297,3 +297,44 @@ def test_known_facts_skip_the_compile_but_only_after_the_byte_test() -> None:
     assert may_need_analysis(b'"""the signatures"""\n', notebook=False, known=known)
     assert asked
     assert not may_need_analysis(b'"""the signatures"""\n', notebook=False, known=lambda: False)
+
+
+@fuzz_settings(30)
+@given(assembled(), st.data())
+def test_assembled_programs_as_notebooks_pass(program: str, data: st.DataObject) -> None:
+    """The program split into code cells and written as notebook JSON, as Jupyter writes it
+    or with every character escaped the way another JSON writer may."""
+    if not analysis_finds_something(program):
+        return
+    lines = program.splitlines(keepends=True)
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(lines) - 1)), max_size=4)))
+    cells = [lines[a:b] for a, b in zip([0, *cuts], [*cuts, len(lines)], strict=True)]
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "source": c} for c in cells],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    text = json.dumps(notebook, indent=1, ensure_ascii=data.draw(st.booleans()))
+    assert may_need_analysis(text.encode(), notebook=True)
+    escaped = _escaped_json(notebook)
+    assert json.loads(escaped) == notebook
+    assert may_need_analysis(escaped.encode(), notebook=True)
+
+
+def _escaped_json(value: object) -> str:
+    """JSON for *value* with every character of every string written as a \\u escape."""
+    if isinstance(value, dict):
+        return (
+            "{" + ",".join(f"{_escaped_json(k)}:{_escaped_json(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ",".join(_escaped_json(v) for v in value) + "]"
+    if isinstance(value, str):
+        units = value.encode("utf-16-be")
+        return (
+            '"'
+            + "".join(f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2))
+            + '"'
+        )
+    return json.dumps(value)
