@@ -26,13 +26,12 @@ from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
 from sm_lint.notebooks import NotebookError, parse_notebook, to_cells
 from sm_lint.observed import Observed
 from sm_lint.semantics import Kind
+from sm_lint.sources.precheck import may_need_analysis
 
 #: The files a folder is walked for.
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
-# Files that cannot contain a model load are not parsed at all.
-_MARKERS = ("saved_model", "signatures", "load_model", "TFSMLayer", "hub")
 
 
 @dataclass(frozen=True)
@@ -278,7 +277,9 @@ class Linter:
                     "cannot parse: the file is binary (it contains NUL bytes)",
                 )
             ]
-        if not any(marker.encode() in data for marker in _MARKERS):
+        cache, notebook = self.cache, path.suffix == ".ipynb"
+        known = (lambda: cache.has(str(path), data)) if cache and not notebook else None
+        if not may_need_analysis(data, notebook=notebook, known=known):
             return []
         if path.suffix == ".ipynb":
             return self.lint_notebook(data.decode("utf-8", errors="replace"), path)

@@ -128,6 +128,10 @@ class FactsCache:
             self.hits += 1
         return found
 
+    def has(self, path: str, source: bytes) -> bool:
+        """Whether an entry for *path* with exactly *source* exists (not read or checked)."""
+        return self._entry(path, source).is_file()
+
     def put(self, path: str, source: bytes, file_facts: facts.FileFacts) -> None:
         entry = self._entry(path, source)
         try:

@@ -25,6 +25,7 @@ from sm_lint.api import FileAnalysis, Linter
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
+from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
 from sm_lint.models import clear_cache
 from sm_lint.notebooks import Notebook, from_cells, to_cells
 
@@ -55,11 +56,13 @@ class SmLintServer(LanguageServer):
                 ],
                 save=True,
             ),
+            protocol_cls=SmLintProtocol,
         )
         self.settings: dict[str, Any] = {}
         self.linter = Linter(Config())
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
+        self._pull: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------ settings
     def configure(self, settings: dict[str, Any] | None) -> None:
@@ -109,6 +112,29 @@ class SmLintServer(LanguageServer):
                 )
             )
             return default
+
+    def answer(self, what: str, uri: str, action: Callable[[], T]) -> T:
+        """Run a request's *action*; a failure is logged and answered with an error."""
+        failed = object()
+        result = self.guarded(what, uri, action, failed)
+        if result is failed:
+            raise HandlerFailed(f"sm-lint: {what} failed for {uri}")
+        return result  # type: ignore[return-value]
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        report(self.protocol, error, source)  # type: ignore[arg-type]
+
+    def pull_settings(self) -> None:
+        """Ask the client for the ``smLint`` settings (when it offers workspace/configuration)
+        and apply them over the current ones."""
+
+        async def pull() -> None:
+            pulled = await pull_settings(self, "smLint")
+            if pulled is not None:
+                self.configure({**self.settings, **pulled})
+                self.relint_all()
+
+        self._pull = asyncio.ensure_future(pull())  # kept: a task without a reference may vanish
 
     def lint(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
@@ -332,6 +358,7 @@ def create_server() -> SmLintServer:
             and caps.did_change_watched_files.dynamic_registration
         ):
             ls.client_register_capability(lsp.RegistrationParams(registrations=[watch]))
+        ls.pull_settings()
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: SmLintServer, params: lsp.InitializeParams) -> None:
@@ -392,6 +419,7 @@ def create_server() -> SmLintServer:
         if isinstance(settings, dict):
             ls.configure(settings.get("smLint", settings.get("sm-lint", settings)))
             ls.relint_all()
+        ls.pull_settings()
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def on_hover(ls: SmLintServer, params: lsp.HoverParams) -> lsp.Hover | None:
@@ -414,7 +442,7 @@ def create_server() -> SmLintServer:
                 ),
             )
 
-        return ls.guarded("hover", document.uri, run, None)
+        return ls.answer("hover", document.uri, run)
 
     @server.feature(
         lsp.TEXT_DOCUMENT_COMPLETION,
@@ -456,9 +484,7 @@ def create_server() -> SmLintServer:
                 )
             return lsp.CompletionList(is_incomplete=False, items=items)
 
-        return ls.guarded(
-            "completion", document.uri, run, lsp.CompletionList(is_incomplete=False, items=[])
-        )
+        return ls.answer("completion", document.uri, run)
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
@@ -466,11 +492,8 @@ def create_server() -> SmLintServer:
     )
     def on_code_action(ls: SmLintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         document = ls.workspace.get_text_document(params.text_document.uri)
-        return ls.guarded(
-            "code action",
-            document.uri,
-            lambda: code_actions(document, params.context.diagnostics),
-            [],
+        return ls.answer(
+            "code action", document.uri, lambda: code_actions(document, params.context.diagnostics)
         )
 
     @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions())
@@ -495,7 +518,7 @@ def create_server() -> SmLintServer:
                     )
             return hints
 
-        return ls.guarded("inlay hints", document.uri, run, [])
+        return ls.answer("inlay hints", document.uri, run)
 
     return server
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
 
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
 PROJECT = Path(tempfile.mkdtemp(prefix="sm-lint-lsp-"))
@@ -31,30 +33,10 @@ print(out["output_0"])
 GOOD_LINE = "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5), dtype=tf.float32))"
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "sm_lint", "server"])
-)
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
 async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    registrations: list[lsp.RegistrationParams] = []
-
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def register(params: lsp.RegistrationParams) -> None:
-        registrations.append(params)
-
-    await lsp_client.initialize_session(
-        lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(
-                workspace=lsp.WorkspaceClientCapabilities(
-                    did_change_watched_files=lsp.DidChangeWatchedFilesClientCapabilities(
-                        dynamic_registration=True
-                    )
-                )
-            ),
-            root_uri=PROJECT.as_uri(),
-            workspace_folders=[lsp.WorkspaceFolder(uri=PROJECT.as_uri(), name="project")],
-            initialization_options={"models": ["models"]},
-        )
-    )
+    answer_server_requests(lsp_client)
+    await handshake(lsp_client, initialize_params(PROJECT))
     yield
     await lsp_client.shutdown_session()
 
@@ -275,11 +257,16 @@ async def test_untitled_document(client: LanguageClient) -> None:
 @pytest.mark.asyncio
 async def test_a_failing_request_does_not_kill_the_server(client: LanguageClient) -> None:
     missing = (PROJECT / "src" / "never-opened.py").as_uri()
-    result = await client.text_document_hover_async(
-        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=missing), lsp.Position(0, 0))
-    )
-    assert result is None
-    assert any("hover failed" in m.message for m in client.log_messages)
+    # Not open and not on disk: an error response that says so, and a log message.
+    with pytest.raises(JsonRpcException, match="not open in the editor"):
+        await client.text_document_hover_async(
+            lsp.HoverParams(lsp.TextDocumentIdentifier(uri=missing), lsp.Position(0, 0))
+        )
+    for _ in range(100):  # the log message follows the response
+        if any("not open in the editor" in m.message for m in client.log_messages):
+            break
+        await asyncio.sleep(0.05)
+    assert any("not open in the editor" in m.message for m in client.log_messages)
     # Still serving.
     assert [d.code for d in await _open(client, "alive.py", SOURCE)] == ["SM005"]
 

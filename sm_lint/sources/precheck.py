@@ -1,0 +1,133 @@
+"""The pre-check: which files can be skipped without parsing them with libcst.
+
+Every finding sm-lint reports, and every call it lists, hangs off a model load, and the
+analysis recognises a load only through a name: ``tf.saved_model.load`` and its aliases,
+``keras...load_model``, ``TFSMLayer``, ``tensorflow_hub`` / ``kagglehub`` handles, then
+``.signatures`` on the loaded object. A file whose *code* never names one of these cannot
+contain a load, so it needs no analysis. Words in comments, strings and docstrings
+("signatures" in a docstring, "github" in a URL) do not count.
+
+Two steps, both in C: a byte search for the names as whole words (most files stop here),
+then, only when a word matches, CPython's own compiler, whose code objects list every name
+the code uses (attributes, globals, imported modules and members) and no string or comment.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Callable
+from types import CodeType
+
+#: Names whose use in code means the file may contain a model load or a signature lookup.
+#: Dotted import names (``tensorflow.saved_model``) are split into their parts.
+NAMES = frozenset(
+    {
+        "signatures",  # loaded.signatures[...]
+        "saved_model",  # tf.saved_model.load / .save, tf.compat.v1.saved_model.load_v2
+        "load_model",  # keras.models.load_model, keras.saving.load_model
+        "TFSMLayer",  # keras.layers.TFSMLayer, keras.export.TFSMLayer
+        "tensorflow_hub",  # import tensorflow_hub; from tensorflow_hub import load as ...
+        "hub",  # hub.load / hub.KerasLayer / hub.resolve
+        "kagglehub",  # kagglehub.model_download
+    }
+)
+
+_BYTE_NAMES = tuple(name.encode() for name in sorted(NAMES))
+_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# PEP 263: a coding declaration in the first two lines. Encodings other than these can spell
+# ASCII letters differently (UTF-7), so the byte search cannot rule such a file out.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_ASCII_COMPATIBLE = frozenset(
+    {"utf-8", "utf8", "utf_8", "ascii", "us-ascii", "latin-1", "latin1", "iso-8859-1"}
+)
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_NOTEBOOK_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\{")
+
+
+def may_need_analysis(
+    data: bytes, *, notebook: bool | None = None, known: Callable[[], bool] | None = None
+) -> bool:
+    """False only when *data* cannot contain a model load or a signature call, so the full
+    analysis would find nothing in it; True otherwise (also whenever in doubt: a file
+    Python cannot compile is left to the analysis, which reports why).
+
+    *notebook* (default: guessed from a leading ``{``) selects the conservative byte test:
+    a notebook's code sits in JSON strings, where escapes (``\\n``, ``\\u0068``) hide word
+    boundaries and letters, so any occurrence of a name, or any ``\\u`` escape, keeps it.
+
+    *known*, asked only when the bytes match, says whether the file's facts are already
+    known (an analysis cache entry for these exact bytes): then the compile is skipped.
+    """
+    if notebook is None:
+        notebook = _NOTEBOOK_START.match(data) is not None
+    if notebook:
+        return any(name in data for name in _BYTE_NAMES) or b"\\u" in data
+    if not _has_word(data) and _ascii_compatible(data):
+        return False
+    if known is not None and known():
+        return True
+    names = _code_names(data)
+    return names is None or not names.isdisjoint(NAMES)
+
+
+def _has_word(data: bytes) -> bool:
+    """Whether one of the names occurs as a whole word. In code a name is one token, never
+    glued to an ASCII identifier character ("github" is not "hub"); a non-ASCII neighbour
+    (an identifier such as "éhub") still counts: an over-approximation, which is safe."""
+    # bytes.find per name, not one regular expression: an alternation with look-arounds is
+    # several times slower than the C substring search, and matches are rare.
+    size = len(data)
+    for name in _BYTE_NAMES:
+        start = data.find(name)
+        while start != -1:
+            end = start + len(name)
+            if (start == 0 or data[start - 1] not in _IDENTIFIER_BYTES) and (
+                end == size or data[end] not in _IDENTIFIER_BYTES
+            ):
+                return True
+            start = data.find(name, end)
+    return False
+
+
+def _ascii_compatible(data: bytes) -> bool:
+    for line in data.split(b"\n", 2)[:2]:
+        match = _COOKIE.match(line)
+        if match:
+            return match.group(1).decode("ascii").lower().replace("_", "-") in _ASCII_COMPATIBLE
+    return True
+
+
+def _code_names(data: bytes) -> set[str] | None:
+    """Every name the compiled code uses, dotted names split; None if it does not compile."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to report
+            # optimize=0: the names of unreachable code (``if False:``) and of asserts stay
+            # listed, as the analysis still reads that code.
+            code = compile(
+                data,
+                "<pre-check>",
+                "exec",
+                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
+                optimize=0,
+            )
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
+        return None
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        for name in current.co_names:
+            names.update(name.split(".") if "." in name else (name,))
+        for const in current.co_consts:
+            if isinstance(const, CodeType):
+                stack.append(const)
+            elif isinstance(const, str) and len(const) < 80 and _DOTTED.fullmatch(const):
+                # A name spelled as a string (``getattr(m, "signatures")``,
+                # ``importlib.import_module("tensorflow_hub")``): counted too, so an analysis
+                # that learns to follow such strings is never starved. Prose never matches.
+                names.update(const.split("."))
+    return names
