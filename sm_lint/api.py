@@ -74,7 +74,7 @@ class Linter:
         self.resolver = ModelResolver(self.config)
         #: Analysis facts of unchanged files, from an earlier run (None: no cache).
         self.cache = cache
-        self._observed_cache: tuple[int, observed.Observations] | None = None
+        self._observed_cache: tuple[int, observed.Observations, observed.ModelSites] | None = None
         #: Called with each file's analysis (``--verbose`` uses it to explain resolution).
         self.observer = observer
 
@@ -101,7 +101,37 @@ class Linter:
             for load in facts.loads
         }
         loads = {load.id: _derived(facts, load, loads[load.id]) for load in facts.loads}
+        self._observed_models(facts, loads, path, source)
         return FileAnalysis(name, facts, loads, observed=self._observed(facts, path))
+
+    def _observed_models(
+        self,
+        facts: FileFacts,
+        loads: dict[int, ResolvedLoad],
+        path: str | os.PathLike[str] | None,
+        source: str | bytes,
+    ) -> None:
+        """Resolution step ``observed``: a load still unresolved takes the model a run
+        loaded at that load site (``.sm-lint/observed.json``), in place in *loads*."""
+        unresolved = [x for x in facts.loads if loads[x.id].model is None and not loads[x.id].error]
+        root = self.config.project_root or Path.cwd()
+        if path is None or not unresolved or not self._observations(root)[1]:
+            return
+        for load, found in observed.resolve_loads(
+            self._observations(root)[1],
+            root,
+            os.fspath(path),
+            _text(source),
+            unresolved,
+            self.config.tag_set,
+        ):
+            old = loads[load.id]
+            resolution = Resolution(found.folder, found.reason, source="observed")
+            if found.model is None:  # say why the observation could not be used
+                resolution = replace(
+                    old.resolution, reason=f"{old.resolution.reason}; {found.reason}"
+                )
+            loads[load.id] = replace(old, resolution=resolution, model=found.model)
 
     def _observed(
         self, facts: FileFacts, path: str | os.PathLike[str] | None
@@ -110,7 +140,7 @@ class Linter:
         root = self.config.project_root or Path.cwd()
         if path is None or not facts.calls:
             return {}
-        stored = self._observations(root)
+        stored = self._observations(root)[0]
         if not stored:
             return {}
         out = {}
@@ -120,15 +150,16 @@ class Linter:
                 out[call.id] = site
         return out
 
-    def _observations(self, root: Path) -> observed.Observations:
+    def _observations(self, root: Path) -> tuple[observed.Observations, observed.ModelSites]:
+        """Call sites and load sites recorded under *root*, re-read when the file changes."""
         file = observed.path_for(root)
         try:
             stamp = file.stat().st_mtime_ns
         except OSError:
-            return {}
+            return {}, {}
         if self._observed_cache is None or self._observed_cache[0] != stamp:
-            self._observed_cache = (stamp, observed.load(root))
-        return self._observed_cache[1]
+            self._observed_cache = (stamp, observed.load(root), observed.load_models(root))
+        return self._observed_cache[1], self._observed_cache[2]
 
     def _resolve(
         self,

@@ -487,11 +487,14 @@ def cmd_run(argv: Sequence[str]) -> int:
     if not os.path.isfile(script):
         return _fail(f"{script}: no such file")
     from sm_lint.output import report
-    from sm_lint.runtime.guard import Recorder
+    from sm_lint.runtime.guard import Recorder, TensorFlowMissing
     from sm_lint.runtime.run import run_script, unique
 
     recorder = Recorder()
-    status = run_script(script, argv[1:], recorder)
+    try:
+        status = run_script(script, argv[1:], recorder)
+    except TensorFlowMissing as error:
+        return _fail(f"run: {error}")
     findings = unique(recorder.findings)
     out = sys.stderr if fmt == "text" else sys.stdout
     if fmt == "json":

@@ -3,6 +3,7 @@
     from sm_lint.runtime import guard, install
     loaded = guard(tf.saved_model.load("models/dense"))   # one model
     install()                                             # everything loaded from now on
+    save_observations()    # what they saw, for the static side (.sm-lint/observed.json)
 
 TensorFlow is imported only when install() is called or a tensor is described.
 """
@@ -12,9 +13,11 @@ from sm_lint.runtime.guard import (
     Recorder,
     SignatureCallError,
     SignatureCallWarning,
+    TensorFlowMissing,
     describe_value,
     guard,
     install,
+    save_observations,
     uninstall,
 )
 
@@ -23,8 +26,10 @@ __all__ = [
     "Recorder",
     "SignatureCallError",
     "SignatureCallWarning",
+    "TensorFlowMissing",
     "describe_value",
     "guard",
     "install",
+    "save_observations",
     "uninstall",
 ]

@@ -8,7 +8,9 @@ TensorFlow is imported lazily: only values that already are tensors need it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import linecache
 import os
 import sys
 import threading
@@ -17,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any
 
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
@@ -30,11 +32,21 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class SignatureCallError(TypeError):
-    """A signature call that breaks the signature; raised before TensorFlow runs it."""
+    """A signature call that breaks the signature; raised before TensorFlow runs it.
 
-    def __init__(self, message: str, findings: list[Diagnostic]) -> None:
+    Frameworks that re-raise an exception with more context rebuild it from one argument
+    (Keras' ``TFSMLayer`` calls ``type(e)(message)``), and pickle and copy rebuild it from
+    ``__reduce__``: all of them give back a SignatureCallError, so ``except TypeError`` and
+    ``except SignatureCallError`` keep catching it. Findings that are not passed along
+    (one-argument rebuilding) are an empty list.
+    """
+
+    def __init__(self, message: str, findings: list[Diagnostic] | None = None) -> None:
         super().__init__(message)
-        self.findings = findings
+        self.findings = list(findings or ())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.findings), self.__dict__)
 
 
 class SignatureCallWarning(UserWarning):
@@ -52,6 +64,8 @@ class Recorder:
     unique_findings: dict[tuple[str, int, str, str], Diagnostic] = field(default_factory=dict)
     #: (path, line) -> input name -> how often each value was observed, for the static side.
     observed: dict[tuple[str, int], dict[str, Counter[Value]]] = field(default_factory=dict)
+    #: (path, first line of the load call) -> what was loaded there, for the static side.
+    loads: dict[tuple[str, int], LoadSite] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -75,35 +89,113 @@ class Recorder:
                 if arg.value in counts or len(counts) < MAX_VALUES_PER_INPUT:
                     counts[arg.value] += 1
 
+    def record_load(
+        self,
+        path: str,
+        span: Span,
+        folder: str | None,
+        tags: tuple[str, ...] | None,
+        model: ModelSignatures,
+    ) -> None:
+        """Count a model load at the call spanning *span* of *path*."""
+        if folder is not None and "://" not in folder:
+            folder = os.path.abspath(folder)  # the working directory may change later
+        with self.lock:
+            site = self.loads.get((path, span.line))
+            if site is None:
+                site = self.loads[(path, span.line)] = LoadSite(span.end_line, _text(path, span))
+            _, _, count = site.folders.pop(folder, (None, None, 0))
+            site.folders[folder] = (tags, model, count + 1)
+
+
+@dataclass
+class LoadSite:
+    """One load call a run executed: its last line, its source text, and per folder loaded
+    (None: guarded without a path) the tags, the signatures seen and how often."""
+
+    end_line: int
+    text: str
+    folders: dict[str | None, tuple[tuple[str, ...] | None, ModelSignatures, int]] = field(
+        default_factory=dict
+    )
+
+
+def _text(path: str, span: Span) -> str:
+    """The source text of *span*'s lines, as :func:`sm_lint.observed.source_text` stores it."""
+    from sm_lint.observed import source_text
+
+    lines = [linecache.getline(path, n).rstrip("\r\n") for n in range(1, span.end_line + 1)]
+    return source_text(lines, span.line, span.end_line)
+
 
 MAX_VALUES_PER_INPUT = 8
 
 RECORDER = Recorder()
 
 
-def save_observations(recorder: Recorder, root: Path | None = None) -> Path | None:
-    """Merge what *recorder* saw into ``.sm-lint/observed.json`` under the project root
-    (the folder of the nearest pyproject.toml, else the working directory)."""
+def save_observations(recorder: Recorder | None = None, root: Path | None = None) -> Path | None:
+    """Merge what *recorder* (default: the one :func:`guard` and :func:`install` use) saw
+    into ``.sm-lint/observed.json`` under the project root (the folder of the nearest
+    pyproject.toml, else the working directory): call-site values and load sites. What
+    was saved is taken out of the recorder, so saving twice never counts a call twice.
+    Returns the file written, or None (nothing to save, or the folder is not writable)."""
     from sm_lint import observed
     from sm_lint.config import find_pyproject
 
-    if not recorder.observed:
+    recorder = recorder or RECORDER
+    with recorder.lock:
+        calls, loads = recorder.observed, recorder.loads
+        recorder.observed, recorder.loads = {}, {}
+    if not calls and not loads:
         return None
     if root is None:
         pyproject = find_pyproject(Path.cwd())
         root = pyproject.parent if pyproject is not None else Path.cwd()
     new: observed.Observations = {}
-    with recorder.lock:
-        for (path, line), inputs in recorder.observed.items():
-            if path.startswith("<"):
-                continue
-            site = new.setdefault(observed.site_key(root, path, line), {})
-            for name, counts in inputs.items():
-                site[name] = [observed.Observed(v, n) for v, n in counts.items()]
+    for (path, line), inputs in calls.items():
+        if path.startswith("<"):
+            continue
+        site = new.setdefault(observed.site_key(root, path, line), {})
+        for name, counts in inputs.items():
+            site[name] = [observed.Observed(v, n) for v, n in counts.items()]
+    models: observed.ModelSites = {}
+    for (path, line), load_site in loads.items():
+        if path.startswith("<") or not load_site.text:
+            continue
+        models[observed.site_key(root, path, line)] = observed.ModelSite(
+            line,
+            load_site.end_line,
+            load_site.text,
+            tuple(
+                observed.ObservedLoad(
+                    None if folder is None else observed.folder_key(root, folder),
+                    tags,
+                    _as_read(folder, tags, model),
+                    count,
+                )
+                for folder, (tags, model, count) in load_site.folders.items()
+            ),
+        )
     try:
-        return observed.save(root, new) if new else None
+        return observed.save(root, new, models) if new or models else None
     except OSError:
         return None
+
+
+def _as_read(
+    folder: str | None, tags: tuple[str, ...] | None, seen: ModelSignatures
+) -> ModelSignatures | None:
+    """The signatures to record for a loaded model: read from its folder by sm-lint's own
+    reader (exactly what the static side reads) where possible, else as the run saw them;
+    None when too big to record."""
+    from sm_lint import observed
+    from sm_lint.models import ModelReadError, read_signatures
+
+    model = seen
+    if folder is not None and "://" not in folder:
+        with contextlib.suppress(ModelReadError):
+            model = read_signatures(folder, tags)
+    return model if observed.recordable(model) else None
 
 
 # ---------------------------------------------------------------------- values
@@ -234,20 +326,26 @@ def model_of(loaded: Any, path: str | None) -> ModelSignatures:
 
 
 # ------------------------------------------------------------------- guarding
-def _caller() -> tuple[str, Span]:
-    """The first frame outside sm-lint, TensorFlow and Keras: the user's call site."""
-    frame = sys._getframe(2)
+_SKIPPED = tuple(os.sep + name + os.sep for name in ("tensorflow", "keras", "tensorflow_hub"))
+
+
+def _user_frame() -> FrameType | None:
+    """The innermost frame outside sm-lint, TensorFlow, Keras and tensorflow_hub."""
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         name = frame.f_code.co_filename
         if not (
             name.startswith(_PACKAGE_DIR)
-            or os.sep + "tensorflow" + os.sep in name
-            or os.sep + "keras" + os.sep in name
+            or any(part in name for part in _SKIPPED)
             or name.startswith("<frozen")
         ):
-            return name, _frame_span(frame)
-        frame = frame.f_back  # type: ignore[assignment]
-    return "<unknown>", Span(1, 1, 1, 1)
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def _filename(frame: FrameType) -> str:
+    return frame.f_code.co_filename
 
 
 @functools.lru_cache(maxsize=512)
@@ -310,7 +408,9 @@ class GuardedFunction:
         return getattr(self._fn, name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        path, span = _caller()
+        frame = _user_frame()
+        path = "<unknown>" if frame is None else _filename(frame)
+        span = Span(1, 1, 1, 1) if frame is None else _frame_span(frame)
         where = (path, span.line)
         # Called by Keras' TFSMLayer: Keras converted the value and passes it positionally.
         through_layer = os.sep + "keras" + os.sep in sys._getframe(1).f_code.co_filename
@@ -333,10 +433,24 @@ class GuardedFunction:
             raise SignatureCallError(explain(errors, sig, where), errors)
         for d in findings:
             if d.severity is not Severity.ERROR:
-                warnings.warn_explicit(
-                    f"{d.code} {d.message}", SignatureCallWarning, where[0], where[1]
-                )
+                _warn(f"{d.code} {d.message}", frame, where)
         return self._fn(*args, **kwargs)
+
+
+def _warn(message: str, frame: FrameType | None, where: tuple[str, int]) -> None:
+    """Warn at the user's call site the way ``warnings.warn`` does: through the calling
+    module's ``__warningregistry__``, so the default filter shows it once per call site
+    instead of on every call of a serving loop."""
+    scope = frame.f_globals if frame is not None else {}
+    warnings.warn_explicit(
+        message,
+        SignatureCallWarning,
+        where[0],
+        where[1],
+        scope.get("__name__"),
+        scope.setdefault("__warningregistry__", {}),
+        scope,
+    )
 
 
 def replace_origin(d: Diagnostic) -> Diagnostic:
@@ -350,6 +464,7 @@ class GuardedSignatures(Mapping[str, Any]):
         self, signatures: Mapping[str, Any], model: ModelSignatures, recorder: Recorder
     ) -> None:
         self._signatures = signatures
+        self.model = model
         self._guarded = {k: GuardedFunction(fn, k, model, recorder) for k, fn in signatures.items()}
 
     def __getitem__(self, key: str) -> Any:
@@ -363,17 +478,62 @@ class GuardedSignatures(Mapping[str, Any]):
 
 
 def guard(
-    loaded: Any, path: str | os.PathLike[str] | None = None, recorder: Recorder | None = None
+    loaded: Any,
+    path: str | os.PathLike[str] | None = None,
+    recorder: Recorder | None = None,
+    *,
+    tags: Any = None,
 ) -> Any:
     """Return *loaded* with every ``loaded.signatures[...]`` function checked before it
-    runs. Idempotent; returns *loaded* itself."""
-    if isinstance(getattr(loaded, "signatures", None), GuardedSignatures):
-        return loaded
-    model = model_of(loaded, None if path is None else os.fspath(path))
-    object.__setattr__(
-        loaded, "signatures", GuardedSignatures(loaded.signatures, model, recorder or RECORDER)
-    )
+    runs, and record the load site (the calling line), the folder *path* and the
+    signatures for the static side. Idempotent; returns *loaded* itself."""
+    target = recorder or RECORDER
+    folder = _folder(path)
+    current = getattr(loaded, "signatures", None)
+    if isinstance(current, GuardedSignatures):
+        model = current.model
+    else:
+        model = model_of(loaded, folder)
+        guarded = GuardedSignatures(loaded.signatures, model, target)
+        object.__setattr__(loaded, "signatures", guarded)
+    frame = _user_frame()
+    if frame is not None:
+        target.record_load(_filename(frame), _frame_span(frame), folder, _tags(tags), model)
     return loaded
+
+
+def _folder(path: Any) -> str | None:
+    """A load's path as text (None for anything that is not a path)."""
+    if path is None:
+        return None
+    try:
+        return os.fsdecode(os.fspath(path))
+    except TypeError:
+        return None
+
+
+def _tags(tags: Any) -> tuple[str, ...] | None:
+    if isinstance(tags, str):
+        return (tags,)
+    if isinstance(tags, (list, tuple, set, frozenset)) and all(isinstance(t, str) for t in tags):
+        return tuple(tags)
+    return None
+
+
+class TensorFlowMissing(ImportError):
+    """TensorFlow cannot be imported; ``str(error)`` is one line saying what to install."""
+
+
+def import_tensorflow() -> Any:
+    """The ``tensorflow`` module, or TensorFlowMissing with the one-line fix."""
+    try:
+        import tensorflow
+    except ImportError as error:
+        raise TensorFlowMissing(
+            f"runtime checking needs TensorFlow, which cannot be imported ({error}); "
+            "install it with: pip install 'sm-lint[runtime]'"
+        ) from error
+    return tensorflow
 
 
 _original_load: Callable[..., Any] | None = None
@@ -384,7 +544,7 @@ def install(recorder: Recorder | None = None) -> None:
     """Guard everything loaded from now on: ``tf.saved_model.load`` (and so Keras'
     ``TFSMLayer``, which loads through it) returns guarded objects."""
     global _original_load
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     with _install_lock:
         if _original_load is not None:
@@ -393,7 +553,8 @@ def install(recorder: Recorder | None = None) -> None:
         target = recorder or RECORDER
 
         def load(export_dir: Any, *args: Any, **kwargs: Any) -> Any:
-            return guard(original(export_dir, *args, **kwargs), os.fspath(export_dir), target)
+            tags = kwargs.get("tags", args[0] if args else None)
+            return guard(original(export_dir, *args, **kwargs), export_dir, target, tags=tags)
 
         load.__wrapped__ = original  # type: ignore[attr-defined]
         load.__doc__ = original.__doc__
@@ -407,6 +568,8 @@ def install(recorder: Recorder | None = None) -> None:
 def uninstall() -> None:
     """Undo :func:`install`; objects already guarded stay guarded."""
     global _original_load
+    if _original_load is None:
+        return  # never installed: nothing to undo (and TensorFlow may not even be there)
     import tensorflow as tf
 
     with _install_lock:

@@ -25,9 +25,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--sm-lint"):
-        from sm_lint.runtime.guard import install
+        from sm_lint.runtime.guard import TensorFlowMissing, install
 
-        install(RECORDER)
+        try:
+            install(RECORDER)
+        except TensorFlowMissing as error:
+            # One line, and a session without --sm-lint is not touched at all.
+            raise pytest.UsageError(f"--sm-lint: {error}") from None
         config.addinivalue_line("filterwarnings", "default::sm_lint.runtime.SignatureCallWarning")
 
 
@@ -35,7 +39,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if config.getoption("--sm-lint"):
         from sm_lint.runtime.guard import save_observations, uninstall
 
-        uninstall()
+        uninstall()  # does nothing when install() never succeeded
         save_observations(RECORDER)
 
 
