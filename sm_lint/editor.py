@@ -76,6 +76,12 @@ def signature_markdown(model: ModelSignatures, sig: Signature) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _origin(resolved: ResolvedLoad) -> str:
+    """A hover's last paragraph for a model found from a run (resolution step observed)."""
+    observed = resolved.resolution.source == "observed"
+    return f"\n\n{resolved.resolution.reason}" if observed else ""
+
+
 def _model(analysis: FileAnalysis, load_id: int) -> ResolvedLoad | None:
     resolved = analysis.loads.get(load_id)
     return resolved if resolved is not None and resolved.model is not None else None
@@ -146,8 +152,8 @@ def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
                     times = "once" if seen.count == 1 else f"{seen.count} times"
                     kind = describe(Value(seen.value.kind))
                     text += f"\n\nobserved at run time: {_short(seen.value)} ({kind}, {times})"
-                return Hover(text, arg.span)
-        return Hover(signature_markdown(model, sig), call.func_span)
+                return Hover(text + _origin(resolved), arg.span)
+        return Hover(signature_markdown(model, sig) + _origin(resolved), call.func_span)
     for call in facts.calls:
         resolved = _model(analysis, call.load_id)
         if resolved is None or resolved.model is None:
@@ -168,7 +174,7 @@ def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
             continue
         sig = resolved.model.signatures.get(lookup.key)
         if sig is not None:
-            return Hover(signature_markdown(resolved.model, sig), lookup.span)
+            return Hover(signature_markdown(resolved.model, sig) + _origin(resolved), lookup.span)
         keys = ", ".join(f"`{k}`" for k in resolved.model.signatures)
         return Hover(
             f"`{resolved.model.path}` has no signature {lookup.key!r}; it has {keys}", lookup.span

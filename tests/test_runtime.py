@@ -206,3 +206,180 @@ def test_observed_facts_feed_the_static_linter(tmp_path: Path) -> None:
     )
     assert [(f["code"], f["line"], f["origin"]) for f in after] == [("SM008", 6, "runtime")]
     assert after[0]["message"].endswith("(observed at run time)")
+
+
+# ------------------------------------------------- the runtime checker changes nothing
+def test_bad_call_through_tfsm_layer_is_still_a_type_error() -> None:
+    """Keras re-raises with context as ``type(e)(message)``: still a SignatureCallError."""
+    import copy
+    import pickle
+
+    import keras
+
+    install()
+    try:
+        layer = keras.layers.TFSMLayer(
+            str(FIXTURES / "keras_export_dense"), call_endpoint="serving_default"
+        )
+        with pytest.raises(TypeError) as info:  # the README's promise
+            layer(np.ones((2, 5), np.int64))
+    finally:
+        uninstall()
+    error = info.value
+    assert isinstance(error, SignatureCallError)
+    assert "SM005 input 'keras_tensor' expects float32, got int64" in str(error)
+    # What other frameworks do with an exception: pickle it, copy it, rebuild it.
+    direct = SignatureCallError("bad call", [])
+    with pytest.raises(SignatureCallError):
+        raise direct
+    model = guard(tf.saved_model.load(str(FIXTURES / "keras_two_inputs")))
+    with pytest.raises(SignatureCallError) as raised:
+        model.signatures["serving_default"](a=np.zeros((2, 10), np.float32))
+    original = raised.value
+    for clone in (pickle.loads(pickle.dumps(original)), copy.copy(original)):
+        assert type(clone) is SignatureCallError and str(clone) == str(original)
+        assert [d.code for d in clone.findings] == ["SM003"] == [d.code for d in original.findings]
+    rebuilt = type(original)(str(original))
+    assert isinstance(rebuilt, TypeError) and rebuilt.findings == []
+
+
+def test_a_warning_is_shown_once_per_call_site() -> None:
+    """Like ``warnings.warn``: a serving loop of 1,000 lossy calls warns once per line."""
+    model = guard(tf.saved_model.load(str(FIXTURES / "module_multi")))
+    fn = model.signatures["classify_image"]
+    image = np.random.rand(1, 8, 8, 3)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        for _ in range(1000):
+            fn(image=image)
+        fn(image=image)  # another call site: its own warning
+    lossy = [w for w in seen if issubclass(w.category, SignatureCallWarning)]
+    assert [(Path(w.filename).name, str(w.message)[:6]) for w in lossy] == [
+        ("test_runtime.py", "SM006 "),
+        ("test_runtime.py", "SM006 "),
+    ]
+    assert lossy[0].lineno != lossy[1].lineno
+    with warnings.catch_warnings(record=True) as every:
+        warnings.simplefilter("always")  # what the user asks for still wins
+        for _ in range(3):
+            fn(image=image)
+    assert len([w for w in every if issubclass(w.category, SignatureCallWarning)]) == 3
+
+
+LATE_SCRIPT = """import atexit
+import sys
+import threading
+import time
+
+import numpy as np
+import tensorflow as tf
+
+infer = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+
+
+def late():
+    time.sleep(0.5)  # long after the main module has returned
+    try:
+        infer(keras_tensor=np.zeros((2, 4), np.float32))
+    except Exception as error:
+        print("worker:", type(error).__name__)
+
+
+def at_exit():
+    try:
+        infer(keras_tensor=np.zeros((2, 5, 1), np.float32))
+    except Exception as error:
+        print("atexit:", type(error).__name__)
+
+
+threading.Thread(target=late).start()
+atexit.register(at_exit)
+print("main done")
+"""
+
+
+def test_sm_lint_run_reports_after_threads_and_atexit_handlers(tmp_path: Path) -> None:
+    script = tmp_path / "late.py"
+    script.write_text(LATE_SCRIPT)
+    (tmp_path / "pyproject.toml").write_text("")
+    result = _run(
+        "--format", "json", str(script), str(FIXTURES / "keras_export_dense"), cwd=tmp_path
+    )
+    out = result.stdout
+    assert out.index("main done") < out.index("worker:") < out.index("atexit:") < out.index("\n[")
+    findings = json.loads(out[out.index("\n[") + 1 :])
+    assert [(f["code"], f["line"]) for f in findings] == [("SM008", 15), ("SM007", 22)]
+    assert result.returncode == 1, result.stderr
+    stored = json.loads((tmp_path / ".sm-lint" / "observed.json").read_text())
+    assert {"late.py:15", "late.py:22"} <= set(stored["sites"])
+
+
+def test_sm_lint_run_exits_130_on_keyboard_interrupt(tmp_path: Path) -> None:
+    script = tmp_path / "interrupted.py"
+    script.write_text(
+        "import sys\nimport numpy as np\nimport tensorflow as tf\n"
+        "infer = tf.saved_model.load(sys.argv[1]).signatures['serving_default']\n"
+        "try:\n    infer(keras_tensor=np.zeros((2, 4), np.float32))\nexcept Exception:\n    pass\n"
+        "raise KeyboardInterrupt\n"
+    )
+    result = _run(str(script), str(FIXTURES / "keras_export_dense"), cwd=tmp_path)
+    assert result.returncode == 130  # Python's own status after Ctrl-C, not 1
+    assert "KeyboardInterrupt" in result.stderr
+    assert "SM008" in result.stderr  # the report still comes
+
+
+# A Python without TensorFlow: `import tensorflow` fails as it does where it is not installed.
+NO_TENSORFLOW = """import sys
+
+
+class _NoTensorFlow:
+    def find_spec(self, name, path=None, target=None):
+        if name == "tensorflow" or name.startswith("tensorflow."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoTensorFlow())
+"""
+
+
+def test_without_tensorflow_one_line_and_no_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(NO_TENSORFLOW)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(blocker), str(ROOT)]),
+        "NO_COLOR": "1",
+    }
+
+    def python(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    assert "No module named 'tensorflow'" in python("-c", "import tensorflow").stderr
+    script = tmp_path / "job.py"
+    script.write_text("print('ran')\n")
+    run = python("-m", "sm_lint", "run", str(script))
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "sm-lint: error: run: runtime checking needs TensorFlow, which cannot be imported "
+        "(No module named 'tensorflow'); install it with: pip install 'sm-lint[runtime]'"
+    ]
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    plain = python("-m", "pytest", "-p", "no:cacheprovider", "-q", "test_plain.py")
+    assert plain.returncode == 0 and "1 passed" in plain.stdout, plain.stdout + plain.stderr
+    checked = python("-m", "pytest", "-p", "no:cacheprovider", "-q", "--sm-lint", "test_plain.py")
+    output = (checked.stdout + checked.stderr).strip()
+    assert checked.returncode == 4  # pytest's usage error
+    assert "Traceback" not in output and "INTERNALERROR" not in output
+    assert output.splitlines() == [
+        "ERROR: --sm-lint: runtime checking needs TensorFlow, which cannot be imported "
+        "(No module named 'tensorflow'); install it with: pip install 'sm-lint[runtime]'"
+    ]
