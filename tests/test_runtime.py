@@ -383,3 +383,25 @@ def test_without_tensorflow_one_line_and_no_traceback(tmp_path: Path) -> None:
         "ERROR: --sm-lint: runtime checking needs TensorFlow, which cannot be imported "
         "(No module named 'tensorflow'); install it with: pip install 'sm-lint[runtime]'"
     ]
+
+
+def test_install_guards_hub_load_and_records_its_line(tmp_path: Path) -> None:
+    """tensorflow_hub loads through ``tf.compat.v1.saved_model.load_v2``; the load site
+    recorded is the user's ``hub.load`` line, not a line inside tensorflow_hub."""
+    hub = pytest.importorskip("tensorflow_hub")
+    from sm_lint import observed
+    from sm_lint.runtime import Recorder, save_observations
+
+    recorder = Recorder()
+    install(recorder)
+    try:
+        line = sys._getframe().f_lineno + 1
+        model = hub.load(str(FIXTURES / "keras_export_dense"))
+        with pytest.raises(SignatureCallError, match="SM007"):
+            model.signatures["serving_default"](keras_tensor=np.zeros(5, np.float32))
+    finally:
+        uninstall()
+    assert tf.compat.v1.saved_model.load_v2 is tf.saved_model.load  # undone exactly
+    save_observations(recorder, tmp_path)
+    (load,) = observed.load_models(tmp_path)[observed.site_key(tmp_path, __file__, line)].loads
+    assert load.folder == (FIXTURES / "keras_export_dense").as_posix()

@@ -537,12 +537,28 @@ def import_tensorflow() -> Any:
 
 
 _original_load: Callable[..., Any] | None = None
+#: Where install() put its loader: (namespace, attribute), to undo exactly that.
+_patched: list[tuple[Any, str]] = []
 _install_lock = threading.Lock()
+
+
+def _load_aliases(tf: Any) -> list[tuple[Any, str]]:
+    """Every public name of ``tf.saved_model.load``: tensorflow_hub's ``hub.load`` calls it
+    as ``tf.compat.v1.saved_model.load_v2``."""
+    compat = getattr(tf, "compat", None)
+    places = [(tf.saved_model, "load")]
+    for version, name in (("v2", "load"), ("v1", "load_v2")):
+        module = getattr(getattr(compat, version, None), "saved_model", None)
+        if module is not None:
+            places.append((module, name))
+    return places
 
 
 def install(recorder: Recorder | None = None) -> None:
     """Guard everything loaded from now on: ``tf.saved_model.load`` (and so Keras'
-    ``TFSMLayer``, which loads through it) returns guarded objects."""
+    ``TFSMLayer`` and ``hub.load``, which load through it) returns guarded objects.
+
+    Raises :class:`TensorFlowMissing` when TensorFlow cannot be imported."""
     global _original_load
     tf = import_tensorflow()
 
@@ -559,24 +575,19 @@ def install(recorder: Recorder | None = None) -> None:
         load.__wrapped__ = original  # type: ignore[attr-defined]
         load.__doc__ = original.__doc__
         _original_load = original
-        tf.saved_model.load = load
-        compat = getattr(getattr(tf, "compat", None), "v2", None)
-        if compat is not None and getattr(compat.saved_model, "load", None) is original:
-            compat.saved_model.load = load
+        for module, name in _load_aliases(tf):
+            if getattr(module, name, None) is original:
+                setattr(module, name, load)
+                _patched.append((module, name))
 
 
 def uninstall() -> None:
     """Undo :func:`install`; objects already guarded stay guarded."""
     global _original_load
-    if _original_load is None:
-        return  # never installed: nothing to undo (and TensorFlow may not even be there)
-    import tensorflow as tf
-
     with _install_lock:
-        if _original_load is not None:
-            patched = tf.saved_model.load
-            tf.saved_model.load = _original_load
-            compat = getattr(getattr(tf, "compat", None), "v2", None)
-            if compat is not None and getattr(compat.saved_model, "load", None) is patched:
-                compat.saved_model.load = _original_load
-            _original_load = None
+        if _original_load is None:
+            return  # never installed: nothing to undo (and TensorFlow may not even be there)
+        while _patched:
+            module, name = _patched.pop()
+            setattr(module, name, _original_load)
+        _original_load = None
