@@ -295,6 +295,13 @@ def at_exit():
 threading.Thread(target=late).start()
 atexit.register(at_exit)
 print("main done")
+
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
+pool = ThreadPoolExecutor(1)  # never shut down, and kept alive by a cycle: Python exits
+pool.submit(print, "pool ran")
+keep = [pool]
+keep.append(keep)
 """
 
 
@@ -307,6 +314,7 @@ def test_sm_lint_run_reports_after_threads_and_atexit_handlers(tmp_path: Path) -
     )
     out = result.stdout
     assert out.index("main done") < out.index("worker:") < out.index("atexit:") < out.index("\n[")
+    assert "pool ran" in out
     findings = json.loads(out[out.index("\n[") + 1 :])
     assert [(f["code"], f["line"]) for f in findings] == [("SM008", 15), ("SM007", 22)]
     assert result.returncode == 1, result.stderr

@@ -70,8 +70,11 @@ def _exit_status(code: Any) -> int:
 
 
 def _join_new_threads(before: set[threading.Thread], status: int) -> int:
-    """Wait for the non-daemon threads the script started, as Python does at exit."""
+    """Wait for the non-daemon threads the script started, as Python does at exit: first
+    threading's own exit hooks (they stop idle ``concurrent.futures`` workers, which would
+    otherwise wait forever), then every thread still running."""
     current = threading.current_thread()
+    hooks_run = False
     try:
         while True:
             pending = [
@@ -81,6 +84,10 @@ def _join_new_threads(before: set[threading.Thread], status: int) -> int:
             ]
             if not pending:
                 return status
+            if not hooks_run:
+                hooks_run = True
+                for hook in reversed(getattr(threading, "_threading_atexits", [])):
+                    hook()
             for thread in pending:
                 thread.join()
     except KeyboardInterrupt:
