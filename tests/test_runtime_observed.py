@@ -93,7 +93,9 @@ def program(case: Case, index: int) -> tuple[str, list[str], int]:
     arguments (``{dir}`` for the model folder), and the line of the ``def``."""
     head, path_expr, argv = list(HEADS.values())[index % len(HEADS)]
     lookup = f"loaded.signatures[{case.key!r}]".replace("'", '"')
-    inside = index % 2 == 1  # the lookup in the function, or at module level
+    # The lookup in the function, or at module level (not a lookup that fails: the script
+    # would stop there).
+    inside = index % 2 == 1 or case.error == "SM001"
     lines = [*head.splitlines(), "import numpy as np", "import tensorflow as tf", ""]
     lines.append(f"loaded = tf.saved_model.load({path_expr})")
     if not inside:
