@@ -84,13 +84,28 @@ def site_key(root: Path, path: str, line: int) -> str:
     return f"{rel}:{line}"
 
 
+MAX_FILE_BYTES = 64 * 1024 * 1024  # far above what save() writes; a bigger file is skipped
+
+
+def _read(root: Path) -> dict[str, Any] | None:
+    """The parsed file under *root*, or None when it is missing, too big, not JSON (also
+    nested too deeply to parse), or not this version's format."""
+    file = path_for(root)
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        return None
+    return data
+
+
 def load(root: Path) -> Observations:
     """The observations stored under *root* (empty when there are none or the file is bad)."""
-    try:
-        data = json.loads(path_for(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    data = _read(root)
+    if data is None:
         return {}
     sites = data.get("sites", {})
     out: Observations = {}
@@ -303,11 +318,8 @@ def recordable(model: ModelSignatures) -> bool:
 def load_models(root: Path) -> ModelSites:
     """The load sites stored under *root*. Entries that cannot be read (another version,
     hand-edited) are left out, silently; so is the whole section of a bad file."""
-    try:
-        data = json.loads(path_for(root).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    data = _read(root)
+    if data is None:
         return {}
     sites = data.get("models", {})
     out: ModelSites = {}

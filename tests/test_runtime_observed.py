@@ -433,6 +433,8 @@ WRONG_MODEL = {  # if it were used, the good call would get SM002 and SM003
 
 HOSTILE: dict[str, Any] = {
     "not json": "{",
+    "nested too deeply": "[" * 100_000 + "]" * 100_000,
+    "not UTF-8": "\udcff",
     "a list": [],
     "older version": {"version": 0, "models": {"app.py:5": _stored_site("gone", WRONG_MODEL)}},
     "version as text": {"version": "1", "models": {"app.py:5": _stored_site("gone", WRONG_MODEL)}},
@@ -496,7 +498,7 @@ def test_a_bad_observed_file_is_skipped(tmp_path: Path, name: str) -> None:
     (tmp_path / ".sm-lint").mkdir()
     data = HOSTILE[name]
     text = data if isinstance(data, str) else json.dumps(data)
-    (tmp_path / ".sm-lint" / "observed.json").write_text(text)
+    (tmp_path / ".sm-lint" / "observed.json").write_bytes(text.encode("utf-8", "surrogateescape"))
     (tmp_path / "app.py").write_text(GOOD)
     (tmp_path / "notamodel").mkdir()
     linter = Linter(load_config(tmp_path / "pyproject.toml"))
