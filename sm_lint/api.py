@@ -111,27 +111,18 @@ class Linter:
         path: str | os.PathLike[str] | None,
         source: str | bytes,
     ) -> None:
-        """Resolution step ``observed``: a load still unresolved takes the model a run
-        loaded at that load site (``.sm-lint/observed.json``), in place in *loads*."""
+        """Resolution step ``observed`` (last): a load still unresolved takes the model a
+        run loaded at that load site (``.sm-lint/observed.json``), in place in *loads*."""
         unresolved = [x for x in facts.loads if loads[x.id].model is None and not loads[x.id].error]
         root = self.config.project_root or Path.cwd()
-        if path is None or not unresolved or not self._observations(root)[1]:
-            return
+        sites = self._observations(root)[1] if unresolved and path is not None else {}
         for load, found in observed.resolve_loads(
-            self._observations(root)[1],
-            root,
-            os.fspath(path),
-            _text(source),
-            unresolved,
-            self.config.tag_set,
+            sites, root, os.fspath(path or ""), _text(source), unresolved, self.config.tag_set
         ):
             old = loads[load.id]
-            resolution = Resolution(found.folder, found.reason, source="observed")
-            if found.model is None:  # say why the observation could not be used
-                resolution = replace(
-                    old.resolution, reason=f"{old.resolution.reason}; {found.reason}"
-                )
-            loads[load.id] = replace(old, resolution=resolution, model=found.model)
+            loads[load.id] = replace(
+                old, resolution=found.resolution(old.resolution), model=found.model
+            )
 
     def _observed(
         self, facts: FileFacts, path: str | os.PathLike[str] | None

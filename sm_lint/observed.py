@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from sm_lint.analysis.facts import ModelLoad
+from sm_lint.analysis.resolve import Resolution
 from sm_lint.models import ModelReadError, ModelSignatures, Signature, TensorSpec
 from sm_lint.models import read_signatures as _read_signatures
 from sm_lint.semantics import Kind, Value
@@ -368,6 +369,12 @@ class ObservedModel:
     model: ModelSignatures | None
     reason: str
 
+    def resolution(self, before: Resolution) -> Resolution:
+        """The load's resolution: this model, or *before* with the reason it stays unknown."""
+        if self.model is None:
+            return replace(before, reason=f"{before.reason}; {self.reason}")
+        return Resolution(self.folder, self.reason, source="observed")
+
 
 def find_site(
     sites: ModelSites, root: Path, path: str, line: int, lines: list[str]
@@ -492,6 +499,8 @@ def resolve_loads(
 ) -> Iterator[tuple[ModelLoad, ObservedModel]]:
     """For each of *loads* (of the source *text* at *path*) that a run recorded, the model
     it stands for (:func:`resolve_site`)."""
+    if not sites:
+        return
     lines = source_lines(text)
     for load in loads:
         site = find_site(sites, root, path, load.span.line, lines)

@@ -26,7 +26,6 @@ from sm_lint.analysis.facts import Argument, SignatureCall, Span
 from sm_lint.checks import Context, check_call
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
-from sm_lint.observed import MAX_FOLDERS
 from sm_lint.semantics import Kind, Value
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -107,8 +106,14 @@ class Recorder:
                 site = self.loads[(path, span.line)] = LoadSite(span.end_line, _text(path, span))
             _, _, count = site.folders.pop(folder, (None, None, 0))
             site.folders[folder] = (tags, model, count + 1)
-            while len(site.folders) > MAX_FOLDERS:  # a server that loads each new version
+            while len(site.folders) > _max_folders():  # a server that loads each new version
                 del site.folders[next(iter(site.folders))]
+
+
+def _max_folders() -> int:
+    from sm_lint.observed import MAX_FOLDERS  # lazily: the pytest plugin imports this module
+
+    return MAX_FOLDERS
 
 
 @dataclass
