@@ -592,3 +592,22 @@ def test_a_well_formed_entry_is_used(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(GOOD)
     linter = Linter(load_config(tmp_path / "pyproject.toml"))
     assert [d.code for d in linter.lint_file(tmp_path / "app.py")] == ["SM002"]
+
+
+def test_guard_without_a_path_records_only_exact_signatures(tmp_path: Path) -> None:
+    """Without a folder to read, the run's own view is recorded only where its input names
+    are the stored ones: TensorFlow renames TF1 inputs such as ``x:0`` to ``x_0``."""
+    recorder = Recorder()
+    line = sys._getframe().f_lineno + 1
+    guard(tf.saved_model.load(str(MODELS_DIR / "keras_export_dense")), None, recorder)
+    guard(tf.saved_model.load(str(MODELS_DIR / "tf1_builder")), None, recorder)
+    save_observations(recorder, tmp_path)
+    sites = observed.load_models(tmp_path)
+    (dense,) = sites[observed.site_key(tmp_path, __file__, line)].loads
+    (tf1,) = sites[observed.site_key(tmp_path, __file__, line + 1)].loads
+    disk = read_signatures(MODELS_DIR / "keras_export_dense")
+    assert dense.folder is None and dense.model is not None
+    assert {k: (s.inputs, s.outputs) for k, s in dense.model.signatures.items()} == {
+        k: (s.inputs, s.outputs) for k, s in disk.signatures.items()
+    }
+    assert tf1.folder is None and tf1.model is None

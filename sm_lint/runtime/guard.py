@@ -194,16 +194,27 @@ def _as_read(
     folder: str | None, tags: tuple[str, ...] | None, seen: ModelSignatures
 ) -> ModelSignatures | None:
     """The signatures to record for a loaded model: read from its folder by sm-lint's own
-    reader (exactly what the static side reads) where possible, else as the run saw them;
-    None when too big to record."""
+    reader (exactly what the static side reads) where possible, else as the run saw them
+    when those are exact; None when neither, or too big to record."""
     from sm_lint import observed
     from sm_lint.models import ModelReadError, read_signatures
 
-    model = seen
+    model: ModelSignatures | None = None
     if folder is not None and "://" not in folder:
         with contextlib.suppress(ModelReadError):
             model = read_signatures(folder, tags)
-    return model if observed.recordable(model) else None
+    if model is None and _names_as_stored(seen):
+        model = seen
+    return model if model is not None and observed.recordable(model) else None
+
+
+def _names_as_stored(model: ModelSignatures) -> bool:
+    """Whether a loaded model's own input names are the SignatureDef's: TensorFlow renames
+    inputs such as ``x:0`` (TF1) to ``x_0`` in the function it builds, and the static checks
+    need the stored names, so such a model is recorded only where its folder can be read."""
+    return model.tf2 and all(
+        name.isidentifier() for sig in model.signatures.values() for name in sig.inputs
+    )
 
 
 # ---------------------------------------------------------------------- values
