@@ -228,6 +228,7 @@ def test_bad_call_through_tfsm_layer_is_still_a_type_error() -> None:
     error = info.value
     assert isinstance(error, SignatureCallError)
     assert "SM005 input 'keras_tensor' expects float32, got int64" in str(error)
+    assert [d.code for d in error.findings] == ["SM005"]  # from the error Keras re-raised
     # What other frameworks do with an exception: pickle it, copy it, rebuild it.
     direct = SignatureCallError("bad call", [])
     with pytest.raises(SignatureCallError):

@@ -37,16 +37,25 @@ class SignatureCallError(TypeError):
     Frameworks that re-raise an exception with more context rebuild it from one argument
     (Keras' ``TFSMLayer`` calls ``type(e)(message)``), and pickle and copy rebuild it from
     ``__reduce__``: all of them give back a SignatureCallError, so ``except TypeError`` and
-    ``except SignatureCallError`` keep catching it. Findings that are not passed along
-    (one-argument rebuilding) are an empty list.
+    ``except SignatureCallError`` keep catching it. A rebuilt error without findings takes
+    those of the error it was raised while handling (``__context__``), if any.
     """
 
     def __init__(self, message: str, findings: list[Diagnostic] | None = None) -> None:
         super().__init__(message)
-        self.findings = list(findings or ())
+        self._findings = list(findings or ())
+
+    @property
+    def findings(self) -> list[Diagnostic]:
+        """The findings that make the call bad."""
+        context = self.__context__
+        if not self._findings and isinstance(context, SignatureCallError):
+            return context.findings
+        return self._findings
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (str(self), self.findings), self.__dict__)
+        state = {k: v for k, v in self.__dict__.items() if k != "_findings"}
+        return (type(self), (str(self), self.findings), state)
 
 
 class SignatureCallWarning(UserWarning):
