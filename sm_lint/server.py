@@ -348,6 +348,8 @@ def create_server() -> SmLintServer:
                     lsp.FileSystemWatcher(glob_pattern="**/saved_model.pb"),
                     lsp.FileSystemWatcher(glob_pattern="**/saved_model.pbtxt"),
                     lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+                    # A run recorded new models or values (`sm-lint run`, pytest --sm-lint).
+                    lsp.FileSystemWatcher(glob_pattern="**/.sm-lint/observed.json"),
                 ]
             ),
         )

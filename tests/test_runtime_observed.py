@@ -558,9 +558,24 @@ def test_hover_says_the_model_was_observed(tmp_path: Path) -> None:
         def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
             published.put_nowait(params)
 
+        watched: list[str] = []
+
+        @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+        def on_register(params: lsp.RegistrationParams) -> None:
+            for registration in params.registrations:
+                options = registration.register_options  # plain JSON on the client side
+                if isinstance(options, dict):
+                    watched.extend(str(w.get("globPattern")) for w in options.get("watchers", []))
+
         await client.start_io(sys.executable, "-m", "sm_lint", "server", cwd=str(tmp_path))
+        watch = lsp.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)
         await client.initialize_async(
-            lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=tmp_path.as_uri())
+            lsp.InitializeParams(
+                capabilities=lsp.ClientCapabilities(
+                    workspace=lsp.WorkspaceClientCapabilities(did_change_watched_files=watch)
+                ),
+                root_uri=tmp_path.as_uri(),
+            )
         )
         client.initialized(lsp.InitializedParams())
         uri = (tmp_path / "app.py").as_uri()
@@ -571,6 +586,18 @@ def test_hover_says_the_model_was_observed(tmp_path: Path) -> None:
         hover = await client.text_document_hover_async(
             lsp.HoverParams(lsp.TextDocumentIdentifier(uri), lsp.Position(8, 12))
         )
+        # A later run loaded a model the call fits: the editor follows without an edit.
+        assert "**/.sm-lint/observed.json" in watched
+        shutil.rmtree(tmp_path / "models" / "dense")
+        shutil.copytree(MODELS_DIR / "keras_float64", tmp_path / "models" / "dense")
+        record = tmp_path / ".sm-lint" / "observed.json"
+        record.write_text(record.read_text())
+        client.workspace_did_change_watched_files(
+            lsp.DidChangeWatchedFilesParams(
+                [lsp.FileEvent(record.as_uri(), lsp.FileChangeType.Changed)]
+            )
+        )
+        assert list((await asyncio.wait_for(published.get(), 60)).diagnostics) == []
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
