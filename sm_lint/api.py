@@ -85,6 +85,18 @@ class Linter:
         """Parse and analyse *source*; SyntaxError becomes an SM900 finding."""
         name = str(path) if path is not None else "<string>"
         data = source.encode("utf-8", errors="surrogatepass") if isinstance(source, str) else source
+        too_big = _too_big(name, data)
+        if too_big is not None:
+            return FileAnalysis(name, None, syntax_error=too_big)
+        try:
+            return self._analyze(name, source, data, path)
+        except Exception as error:  # one file's failure never sinks the run: see lint_file
+            return FileAnalysis(name, None, syntax_error=internal_error(name, error))
+
+    def _analyze(
+        self, name: str, source: str | bytes, data: bytes, path: str | os.PathLike[str] | None
+    ) -> FileAnalysis:
+        _test_hook(name)
         facts = self.cache.get(name, data) if self.cache is not None and path is not None else None
         if facts is None:
             parsed = _parse(name, source)
@@ -271,6 +283,13 @@ class Linter:
         return codes
 
     def lint_file(self, path: Path) -> list[Diagnostic]:
+        """The findings of one file; an unexpected exception becomes its SM900 finding."""
+        try:
+            return self._lint_file(path)
+        except Exception as error:
+            return [internal_error(str(path), error)]
+
+    def _lint_file(self, path: Path) -> list[Diagnostic]:
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -559,6 +578,61 @@ def _parse_checked(name: str, source: str | bytes) -> FileFacts | Diagnostic:
         return analyze_module(module, None if name == "<string>" else name)
     except RecursionError:
         return _too_deep(name)
+
+
+#: Source files with more code than this are not analysed (memory and time grow with it:
+#: about 1.5 GB and 20 s per MB of dense code). Blank and comment-only lines do not count.
+MAX_SOURCE_BYTES = 512 * 1024
+
+
+def _too_big(name: str, data: bytes) -> Diagnostic | None:
+    """The SM900 note for a source over MAX_SOURCE_BYTES of code, else None."""
+    if len(data) <= MAX_SOURCE_BYTES:
+        return None
+    code = sum(
+        len(line)
+        for line in data.splitlines()
+        if (stripped := line.strip()) and not stripped.startswith(b"#")
+    )
+    if code <= MAX_SOURCE_BYTES:
+        return None
+    return Diagnostic(
+        name,
+        1,
+        1,
+        1,
+        1,
+        "SM900",
+        Severity.WARNING,
+        f"file not analysed: {code / 2**20:.1f} MB of code, over sm-lint's limit of "
+        f"{MAX_SOURCE_BYTES // 1024} KB (blank and comment lines not counted); exclude it "
+        "or split it",
+    )
+
+
+def internal_error(name: str, error: BaseException) -> Diagnostic:
+    """The SM900 finding for an unexpected exception while analysing one file."""
+    detail = " ".join(str(error).split())[:200]
+    return Diagnostic(
+        name,
+        1,
+        1,
+        1,
+        1,
+        "SM900",
+        Severity.ERROR,
+        f"internal error: analysing this file raised {type(error).__name__}"
+        f"{': ' + detail if detail else ''}; the file was skipped, please report this "
+        "with the file",
+    )
+
+
+def _test_hook(name: str) -> None:
+    """``SM_LINT_TEST_FAIL_ON=GLOB`` (tests only): analysing a file whose name matches
+    raises, so the per-file isolation stays tested after every real crash is fixed."""
+    pattern = os.environ.get("SM_LINT_TEST_FAIL_ON")
+    if pattern and fnmatch.fnmatch(os.path.basename(name), pattern):
+        raise RuntimeError(f"SM_LINT_TEST_FAIL_ON={pattern} matches {os.path.basename(name)}")
 
 
 def _too_deep(name: str) -> Diagnostic:

@@ -246,8 +246,9 @@ def cmd_lint(argv: Sequence[str]) -> int:
         unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
         before = findings
         if args.fix or args.diff:
-            fixed = _apply_fixes(linter, findings, write=args.fix, unsafe=unsafe)
-            if args.fix and fixed:
+            # As in ruff, --diff is a dry run, also beside --fix: it never writes.
+            fixed = _apply_fixes(linter, findings, write=not args.diff, unsafe=unsafe)
+            if not args.diff and fixed:
                 findings = linter.lint_paths(paths)
     except ConfigError as error:
         return _fail(str(error))
@@ -369,7 +370,7 @@ def _apply_fixes(
     from pathlib import Path
 
     from sm_lint.fixes import (
-        StaleFileError,
+        NotWrittenError,
         digest,
         fix_notebook,
         fix_source,
@@ -380,7 +381,11 @@ def _apply_fixes(
     total = 0
     for name in sorted({d.path for d in findings if d.fix is not None and (d.fix.safe or unsafe)}):
         path = Path(name)
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            print(f"sm-lint: {name}: {error.strerror or error}; not fixed", file=sys.stderr)
+            continue
         try:
             original = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -388,16 +393,24 @@ def _apply_fixes(
             continue
         fixer = fix_notebook if path.suffix == ".ipynb" else fix_source
         result = fixer(linter, original, path, unsafe=unsafe)
+        if result.refused is not None:
+            # A fix whose result does not verify is sm-lint's bug, never the user's loss.
+            what = "partly fixed; the rest not fixed" if result.applied else "not fixed"
+            print(f"sm-lint: {name}: {what}: {result.refused} (please report this)", file=sys.stderr)
         if result.text == original:
             continue
-        total += result.applied
         if write:
             try:
                 write_atomically(path, result.text, digest(data))
-            except StaleFileError as error:
+            except NotWrittenError as error:
                 print(f"sm-lint: {error}", file=sys.stderr)
+                continue
+            except OSError as error:
+                print(f"sm-lint: {name}: {error.strerror or error}; not fixed", file=sys.stderr)
+                continue
         else:
             sys.stdout.write(unified_diff(name, original, result.text))
+        total += result.applied
     return total
 
 

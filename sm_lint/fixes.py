@@ -5,14 +5,16 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import stat
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import libcst as cst
 
-from sm_lint.api import Linter
+from sm_lint.api import Linter, internal_error
 from sm_lint.diagnostics import Diagnostic, Edit
 from sm_lint.notebooks import NotebookError, dump_like, parse_notebook, set_cell_source
 
@@ -21,6 +23,8 @@ from sm_lint.notebooks import NotebookError, dump_like, parse_notebook, set_cell
 class FixResult:
     text: str
     applied: int
+    #: Why (some) fixes were not kept: the fixed text did not verify. None: all kept.
+    refused: str | None = None
 
 
 def _offsets(text: str) -> list[int]:
@@ -94,41 +98,137 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class StaleFileError(Exception):
+class NotWrittenError(Exception):
+    """The file was not written; the message says why."""
+
+
+class StaleFileError(NotWrittenError):
     """The file changed on disk since it was read; it was not written."""
 
 
-def write_atomically(path: Path, text: str, expected_digest: str) -> None:
-    """Replace *path* with *text* via a temporary file and rename, keeping permissions.
+def _writable(st: os.stat_result, path: Path) -> bool:
+    # Root may write anything: a file nobody may write (chmod a-w) is read-only all the same.
+    if os.geteuid() == 0:
+        return bool(st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    return os.access(path, os.W_OK)
 
-    Raises StaleFileError if the file's content no longer has *expected_digest*.
+
+def write_atomically(path: Path, text: str, expected_digest: str) -> None:
+    """Replace the content of *path* with *text*, or raise NotWrittenError (or OSError).
+
+    A symlink is written through (its target gets the text, the link stays); owner, group
+    and mode are kept; a file without write permission is refused. The new content goes to
+    a temporary file renamed over the target, except where a rename would lose something
+    (a file with several hard links, an owner this process cannot give the new file):
+    then the file is rewritten in place. Raises StaleFileError if the file's content no
+    longer has *expected_digest*.
     """
-    if digest(path.read_bytes()) != expected_digest:
+    target = Path(os.path.realpath(path))
+    st = target.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise NotWrittenError(f"{path}: not a regular file; not fixed")
+    if not _writable(st, target):
+        raise NotWrittenError(f"{path}: read-only (no write permission); not fixed")
+    data = text.encode("utf-8", errors="surrogatepass")
+    if digest(target.read_bytes()) != expected_digest:
         raise StaleFileError(f"{path} changed since it was read; not fixed")
-    mode = path.stat().st_mode
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sm-lint", dir=path.parent)
+    if st.st_nlink > 1:
+        _write_in_place(path, target, data, expected_digest)
+        return
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temp, mode & 0o7777)
-        if digest(path.read_bytes()) != expected_digest:
+        fd, temp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".sm-lint", dir=target.parent
+        )
+    except OSError:  # a folder we may not write to: the file itself is writable
+        _write_in_place(path, target, data, expected_digest)
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(temp, st.st_uid, st.st_gid)
+            except PermissionError:  # only the owner's own file keeps its owner
+                os.unlink(temp)
+                _write_in_place(path, target, data, expected_digest)
+                return
+        os.chmod(temp, stat.S_IMODE(st.st_mode))  # after chown, which clears set-id bits
+        if digest(target.read_bytes()) != expected_digest:
             raise StaleFileError(f"{path} changed since it was read; not fixed")
-        os.replace(temp, path)
+        os.replace(temp, target)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
 
 
+def _write_in_place(path: Path, target: Path, data: bytes, expected_digest: str) -> None:
+    """Rewrite *target* through its own inode: every hard link and the owner stay."""
+    with open(target, "r+b") as handle:
+        if digest(handle.read()) != expected_digest:
+            raise StaleFileError(f"{path} changed since it was read; not fixed")
+        handle.seek(0)
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _raw_findings(
+    linter: Linter, text: str, path: str | os.PathLike[str], notebook: bool
+) -> list[Diagnostic]:
+    """Every finding of *text* before noqa and select/ignore (an SM900 hides from neither)."""
+    try:
+        program = parse_notebook(text).program if notebook else text
+        return linter.diagnose(linter.analyze_source(program, path))
+    except Exception as error:  # a notebook that no longer reads, a crash: never written
+        return [internal_error(os.fspath(path), error)]
+
+
+def verify_fix(
+    linter: Linter,
+    before: str,
+    after: str,
+    path: str | os.PathLike[str],
+    applied: int,
+    notebook: bool = False,
+) -> str | None:
+    """None when *after* (the text with *applied* fixes) is analysed again and has no new
+    SM900 and has lost at least *applied* of *before*'s findings; else why not."""
+    old = _raw_findings(linter, before, path, notebook)
+    new = _raw_findings(linter, after, path, notebook)
+    broken = [d for d in new if d.code == "SM900"]
+    if len(broken) > sum(d.code == "SM900" for d in old):
+        return f"the fixed text would not analyse ({broken[0].message})"
+    # Messages hold no positions: a finding the fix removed is gone by (code, message).
+    gone = Counter((d.code, d.message) for d in old) - Counter((d.code, d.message) for d in new)
+    if sum(gone.values()) < applied:
+        return "the fixed text still has the findings the fixes were for"
+    return None
+
+
+def _unapplied(findings: Sequence[Diagnostic], unsafe: bool) -> str | None:
+    """Why fixable findings are left after the last round (their edits could not apply)."""
+    left = sum(d.fix is not None and (d.fix.safe or unsafe) for d in findings)
+    if not left:
+        return None
+    return f"{left} fix{'' if left == 1 else 'es'} could not be applied to the text"
+
+
 def fix_source(
     linter: Linter, text: str, path: str | os.PathLike[str], unsafe: bool = False
 ) -> FixResult:
-    """Apply fixes to a Python file's text, re-linting between rounds."""
+    """Apply fixes to a Python file's text, re-linting between rounds; each round's result
+    is verified (see verify_fix) before it is kept."""
     total = 0
     for _round in range(5):
-        result = apply_fixes(text, linter.lint_source(text, path), unsafe=unsafe)
+        findings = linter.lint_source(text, path)
+        result = apply_fixes(text, findings, unsafe=unsafe)
         if not result.applied:
-            break
+            return FixResult(text, total, _unapplied(findings, unsafe))
+        refused = verify_fix(linter, text, result.text, path, result.applied)
+        if refused is not None:
+            return FixResult(text, total, refused)
         text, total = result.text, total + result.applied
     return FixResult(text, total)
 
@@ -160,10 +260,13 @@ def fix_notebook(
                 set_cell_source(data, cell, result.text)
                 applied += result.applied
         if not applied:
-            break
+            return FixResult(text, total, _unapplied(findings, unsafe))
         dumped = dump_like(text, data)
         if dumped is None:
             return FixResult(text, 0)
+        refused = verify_fix(linter, text, dumped, path, applied, notebook=True)
+        if refused is not None:
+            return FixResult(text, total, refused)
         text, total = dumped, total + applied
         notebook = parse_notebook(text)
         data = notebook.data

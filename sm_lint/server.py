@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from sm_lint import __version__
-from sm_lint.api import FileAnalysis, Linter
+from sm_lint.api import FileAnalysis, Linter, internal_error
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
@@ -157,7 +157,11 @@ class SmLintServer(LanguageServer):
         path = document_path(document)
         analysis = self.linter.analyze_source(document.source, path)
         self._remember((path, document.source), analysis)
-        return self.linter.finalize(analysis, document.source, self.linter.diagnose(analysis))
+        try:
+            found = self.linter.diagnose(analysis)
+        except Exception as error:  # this document's own SM900; the others are unaffected
+            found = [internal_error(analysis.path, error)]
+        return self.linter.finalize(analysis, document.source, found)
 
     def _remember(self, key: tuple[str | None, str], analysis: FileAnalysis) -> None:
         self.analyses[key] = analysis
