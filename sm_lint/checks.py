@@ -543,6 +543,8 @@ def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> lis
     sig = model.signatures.get(call.key)
     if sig is None:
         return []
+    # A fix names TensorFlow as the call site sees it: a parameter may shadow `tf`.
+    ctx = replace(ctx, tf_alias=call.tf_alias)
     binding = bind(ctx, call, sig, model.tf2)
     findings = list(binding.findings)
     for arg, spec in binding.bound:

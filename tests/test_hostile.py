@@ -384,7 +384,7 @@ def test_a_source_file_over_the_size_limit_is_skipped_with_a_note(tmp_path: Path
     from sm_lint.api import MAX_SOURCE_BYTES
 
     line = "v = np.zeros((4, 5)) + infer(keras_tensor=np.zeros((4, 5)))['output_0']\n"
-    body = line * (MAX_SOURCE_BYTES // len(line) + 1)
+    body = line * (2 * MAX_SOURCE_BYTES // len(line))
     (tmp_path / "huge.py").write_text(SIMPLE + body)
     (tmp_path / "bad.py").write_text(SIMPLE)
     # Comment lines do not count: a long file of comments is analysed.

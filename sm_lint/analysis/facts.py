@@ -89,6 +89,8 @@ class SignatureCall:
     outputs: tuple[OutputAccess, ...] = ()
     #: Called through a TFSMLayer: Keras converts the single input itself.
     layer: bool = False
+    #: The name TensorFlow is bound to where the call is (None: none), for fixes.
+    tf_alias: str | None = None
 
 
 @dataclass(frozen=True)

@@ -826,6 +826,7 @@ class Interpreter:
                 arguments=tuple(arguments),
                 opaque_arguments=opaque,
                 layer=func.layer,
+                tf_alias=_alias_of(env, "tensorflow"),
             )
         return CallResult(call_id)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os.path
 import posixpath
+import re
+import string
 from collections.abc import Callable
 
 from sm_lint.analysis.literals import CallArgs
@@ -25,9 +27,74 @@ def as_text(value: AbstractValue) -> str | None:
     return None
 
 
+#: The longest text a folding operation may make. Checked before the operation runs: a
+#: format width or a join of long parts must never allocate what a file asks for.
+MAX_TEXT = 4096
+
+
 def _texts(values: list[AbstractValue]) -> list[str] | None:
+    """The texts of *values*, or None when one is unknown or together they are too long."""
     texts = [as_text(v) for v in values]
-    return None if any(t is None for t in texts) else [t for t in texts if t is not None]
+    if any(t is None for t in texts):
+        return None
+    known = [t for t in texts if t is not None]
+    return known if sum(map(len, known)) <= MAX_TEXT else None
+
+
+# A format spec for a str argument: [[fill]align][sign][z][#][0][width][grouping][.precision][s]
+_STR_SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(?P<width>[0-9]*)[,_]?(?:\.[0-9]+)?s?", re.S)
+
+
+def _format(template: str, positional: list[str], keywords: dict[str, str]) -> str | None:
+    """``template.format(...)`` for str arguments, None unless every field is plain.
+
+    A plain field is ``{}``, ``{0}`` or ``{name}`` with an optional ``!s`` and a format spec
+    without nested fields: attribute access (``{0.__class__}``) and indexing (``{0[1]}``)
+    are never evaluated, and widths are bounded before anything is formatted.
+    """
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    pieces: list[str] = []
+    size = 0
+    auto = 0
+    manual = False
+    for literal, name, spec, conversion in fields:
+        pieces.append(literal)
+        size += len(literal)
+        if name is None:
+            continue
+        if conversion not in (None, "s") or (spec and "{" in spec):
+            return None
+        value: str | None
+        if name == "":
+            if manual:
+                return None
+            value = positional[auto] if auto < len(positional) else None
+            auto += 1
+        elif name.isascii() and name.isdigit():
+            if auto:
+                return None  # Python refuses to mix automatic and manual numbering
+            manual = True
+            index = int(name)
+            value = positional[index] if index < len(positional) else None
+        elif name.isidentifier():
+            value = keywords.get(name)
+        else:
+            return None
+        match = _STR_SPEC.fullmatch(spec or "")
+        if value is None or match is None or int(match["width"] or 0) > MAX_TEXT:
+            return None
+        try:
+            piece = format(value, spec or "")
+        except ValueError:
+            return None
+        pieces.append(piece)
+        size += len(piece)
+        if size > MAX_TEXT:
+            return None
+    return "".join(pieces)
 
 
 def _path_of(text: str) -> str:
@@ -105,10 +172,10 @@ def method(receiver: AbstractValue, name: str, args: CallArgs) -> AbstractValue:
             keywords = {k: as_text(v) for k, v in args.keywords.items()}
             if positional is None or any(v is None for v in keywords.values()):
                 return UNKNOWN
-            try:
-                return Const(receiver.value.format(*positional, **keywords))
-            except (IndexError, KeyError, ValueError):
-                return UNKNOWN
+            text = _format(
+                receiver.value, positional, {k: v for k, v in keywords.items() if v is not None}
+            )
+            return UNKNOWN if text is None else Const(text)
         if name in ("strip", "rstrip", "lstrip") and not args.positional:
             return Const(getattr(receiver.value, name)())
     return UNKNOWN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -59,9 +60,36 @@ def resolve_model_dir(path: Path | str) -> Path:
         raise ModelReadError(folder, error.strerror or str(error)) from error
     if versions:
         return versions[-1][1]
+    for name in (PB, PBTXT):
+        kind = _special_kind(folder / name)
+        if kind is not None:  # never opened: reading a FIFO would block, a device never end
+            raise ModelReadError(folder / name, f"is a {kind}, not a regular file")
     if (folder / "variables").is_dir():
         raise ModelReadError(folder, f"has variables/ but no {PB}: not a complete SavedModel")
     raise ModelReadError(folder, f"not a SavedModel folder (no {PB} or {PBTXT})")
+
+
+def _special_kind(path: Path) -> str | None:
+    """What *path* is when it exists but is not a regular file (its link followed)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {
+        stat.S_ISFIFO: "FIFO (named pipe)",
+        stat.S_ISCHR: "character device",
+        stat.S_ISBLK: "block device",
+        stat.S_ISSOCK: "socket",
+        stat.S_ISDIR: "folder",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "special file")
+
+
+#: Protobuf cannot parse a message over 2 GB (2**31 - 1 bytes): TensorFlow cannot load a
+#: larger saved_model.pb either, so it is refused before a byte of it is read.
+MAX_MODEL_BYTES = 2**31 - 1
 
 
 def is_version(name: str) -> bool:
@@ -80,18 +108,24 @@ def read_signatures(path: Path | str, tags: tuple[str, ...] | None = None) -> Mo
     file = model_file(folder)
     assert file is not None  # resolve_model_dir guarantees it
     try:
-        stat = file.stat()
+        stat_ = file.stat()
     except OSError as error:
         raise ModelReadError(file, error.strerror or str(error)) from error
+    if stat_.st_size > MAX_MODEL_BYTES:
+        raise ModelReadError(
+            file,
+            f"{stat_.st_size / 2**30:.1f} GiB, over protobuf's 2 GB message limit: "
+            "TensorFlow cannot load it either (not read)",
+        )
     key = (str(file.resolve()), tags)
     with _cache_lock:
         hit = _cache.get(key)
-    if hit is not None and hit[0] == stat.st_mtime_ns and hit[1] == stat.st_size:
+    if hit is not None and hit[0] == stat_.st_mtime_ns and hit[1] == stat_.st_size:
         # Same file, maybe reached by another spelling: answer with the caller's path.
         return hit[2] if hit[2].path == folder else replace(hit[2], path=folder)
     result = _parse(folder, file, tags)
     with _cache_lock:
-        _cache[key] = (stat.st_mtime_ns, stat.st_size, result)
+        _cache[key] = (stat_.st_mtime_ns, stat_.st_size, result)
     return result
 
 
