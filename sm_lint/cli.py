@@ -396,7 +396,9 @@ def _apply_fixes(
         if result.refused is not None:
             # A fix whose result does not verify is sm-lint's bug, never the user's loss.
             what = "partly fixed; the rest not fixed" if result.applied else "not fixed"
-            print(f"sm-lint: {name}: {what}: {result.refused} (please report this)", file=sys.stderr)
+            print(
+                f"sm-lint: {name}: {what}: {result.refused} (please report this)", file=sys.stderr
+            )
         if result.text == original:
             continue
         if write:

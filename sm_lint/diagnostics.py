@@ -216,8 +216,9 @@ RULES: dict[str, Rule] = {
             "SM900",
             "syntax-error",
             _E,
-            "The file could not be parsed as Python.",
-            "Nothing in it can be checked until it parses.",
+            "The file could not be parsed as Python, or was not analysed (over the size "
+            "limit, or an internal error: please report those).",
+            "Nothing in it can be checked until it parses; the other files are checked as ever.",
             "def f(:",
             "def f(x):",
         ),

@@ -136,9 +136,7 @@ def write_atomically(path: Path, text: str, expected_digest: str) -> None:
         _write_in_place(path, target, data, expected_digest)
         return
     try:
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".sm-lint", dir=target.parent
-        )
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".sm-lint", dir=target.parent)
     except OSError:  # a folder we may not write to: the file itself is writable
         _write_in_place(path, target, data, expected_digest)
         return

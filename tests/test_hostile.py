@@ -91,7 +91,7 @@ def lint_json(path: Path, *extra: str) -> list[dict[str, Any]]:
 
 
 def test_diff_with_fix_prints_the_diff_and_writes_nothing(tmp_path: Path) -> None:
-    # ruff: `--diff` is a dry run, also beside `--fix` (exit 1: there is something to fix).
+    # As in ruff, `--diff` is a dry run, also beside `--fix` (exit 1: something to fix).
     file = tmp_path / "a.py"
     file.write_text(SIMPLE)
     proc = run_cli("a.py", "--models", FIXTURES, "--fix", "--diff", cwd=tmp_path)
@@ -186,6 +186,19 @@ def test_fix_refuses_a_read_only_file(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "SM005" in proc.stdout
 
 
+def test_a_file_changed_since_it_was_read_is_not_written(tmp_path: Path) -> None:
+    from sm_lint.fixes import StaleFileError, digest, write_atomically
+
+    file = tmp_path / "moving.py"
+    file.write_text(SIMPLE)
+    read = digest(file.read_bytes())
+    file.write_text(SIMPLE + "# edited meanwhile\n")
+    with pytest.raises(StaleFileError, match="changed since it was read"):
+        write_atomically(file, SIMPLE.replace(BAD_CALL, FIXED_CALL), read)
+    assert file.read_text() == SIMPLE + "# edited meanwhile\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["moving.py"]  # no temporary file left
+
+
 # =========================================================================== folding bombs
 
 _CAPPED = """
@@ -239,9 +252,7 @@ def test_format_width_bombs_are_not_folded(tmp_path: Path, expr: str) -> None:
         '"models/{0[a]}".format("x")',  # raised TypeError: the whole run exited 2
     ],
 )
-def test_format_fields_with_attributes_or_indexes_are_not_folded(
-    tmp_path: Path, expr: str
-) -> None:
+def test_format_fields_with_attributes_or_indexes_are_not_folded(tmp_path: Path, expr: str) -> None:
     (tmp_path / "fields.py").write_text(_loads(expr))
     (tmp_path / "bad.py").write_text(SIMPLE)
     proc = run_cli(".", "--models", FIXTURES, "--format", "json", "-v", cwd=tmp_path)
@@ -347,7 +358,10 @@ def test_saved_model_pb_over_the_protobuf_limit_is_never_read(tmp_path: Path) ->
     assert "2 GB" in show.stderr and "protobuf" in show.stderr, show.stderr
     proc = run_capped(".", "--models", "models", "--format", "json", "--no-cache", cwd=tmp_path)
     data = findings(proc)
-    assert sorted((d["path"], d["code"]) for d in data) == [("bad.py", "SM005"), ("use.py", "SM012")]
+    assert sorted((d["path"], d["code"]) for d in data) == [
+        ("bad.py", "SM005"),
+        ("use.py", "SM012"),
+    ]
     assert "2 GB" in next(d["message"] for d in data if d["code"] == "SM012")
 
 
@@ -516,9 +530,7 @@ def _keys(data: list[dict[str, Any]]) -> collections.Counter[tuple[str, str]]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(program=programs())
-def test_fix_result_parses_and_every_fixed_finding_is_gone(
-    tmp_path: Path, program: str
-) -> None:
+def test_fix_result_parses_and_every_fixed_finding_is_gone(tmp_path: Path, program: str) -> None:
     file = tmp_path / "gen.py"
     file.write_bytes(program.encode())
     lint = [str(file), "--models", str(FIXTURES), "--no-cache", "--format", "json"]
