@@ -524,6 +524,11 @@ def programs(draw: st.DrawFn) -> str:
     return newline.join(lines + body) + newline
 
 
+def _safe(fix: dict[str, Any]) -> bool:
+    """A fix `--fix` applies without `--unsafe-fixes`."""
+    return fix.get("applicability", "safe") == "safe"
+
+
 def _keys(data: list[dict[str, Any]]) -> collections.Counter[tuple[str, str]]:
     return collections.Counter((d["code"], d["message"]) for d in data)
 
@@ -561,7 +566,8 @@ def _check_fix(folder: Path, program: str) -> None:
     # unless it said which file it could not fix and why.
     assert sum((_keys(before) - _keys(after)).values()) >= 1, (program, before, after)
     if "not fixed" not in err:
-        assert not [d for d in after if d["fix"] is not None], (program, after)
+        safe = [d for d in after if d["fix"] is not None and _safe(d["fix"])]
+        assert not safe, (program, after)
 
 
 @_PROPERTY
