@@ -34,7 +34,7 @@ from typing import Any
 import hypothesmith
 import pytest
 import pytest_lsp
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -570,8 +570,20 @@ def _check_fix(folder: Path, program: str) -> None:
         assert not safe, (program, after)
 
 
+# A lone CR in a comment before a fixable call: the fixer counted lines at "\n" only and
+# appended the cast at the end of the file, then said "Fixed 1 finding".
+_LONE_CR = (
+    "import numpy as np\nimport tensorflow as tf\n"
+    f"m = tf.saved_model.load({str(DENSE)!r})\n"
+    'infer = m.signatures["serving_default"]\n'
+    "y = 1  # a comment\r# a lone CR in a comment\n"
+    f"{BAD_CALL}\n"
+)
+
+
 @_PROPERTY
 @given(program=programs())
+@example(program=_LONE_CR)
 def test_fix_result_parses_and_every_fixed_finding_is_gone(tmp_path: Path, program: str) -> None:
     _check_fix(tmp_path, program)
 
