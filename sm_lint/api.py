@@ -610,6 +610,9 @@ def _too_big(name: str, data: bytes) -> Diagnostic | None:
     )
 
 
+_INTERNAL = "internal error:"
+
+
 def internal_error(name: str, error: BaseException) -> Diagnostic:
     """The SM900 finding for an unexpected exception while analysing one file."""
     detail = " ".join(str(error).split())[:200]
@@ -621,10 +624,15 @@ def internal_error(name: str, error: BaseException) -> Diagnostic:
         1,
         "SM900",
         Severity.ERROR,
-        f"internal error: analysing this file raised {type(error).__name__}"
+        f"{_INTERNAL} analysing this file raised {type(error).__name__}"
         f"{': ' + detail if detail else ''}; the file was skipped, please report this "
         "with the file",
     )
+
+
+def is_internal_error(finding: Diagnostic) -> bool:
+    """True for the finding :func:`internal_error` makes."""
+    return finding.code == "SM900" and finding.message.startswith(_INTERNAL)
 
 
 def _test_hook(name: str) -> None:

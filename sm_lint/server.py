@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from sm_lint import __version__
-from sm_lint.api import FileAnalysis, Linter, internal_error
+from sm_lint.api import FileAnalysis, Linter, internal_error, is_internal_error
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
@@ -161,7 +161,19 @@ class SmLintServer(LanguageServer):
             found = self.linter.diagnose(analysis)
         except Exception as error:  # this document's own SM900; the others are unaffected
             found = [internal_error(analysis.path, error)]
+        self._log_internal(document.uri, found)
         return self.linter.finalize(analysis, document.source, found)
+
+    def _log_internal(self, uri: str, findings: list[Diagnostic]) -> None:
+        """An internal-error finding is also logged, as any failure of the server is."""
+        for finding in findings:
+            if is_internal_error(finding):
+                self.window_log_message(
+                    lsp.LogMessageParams(
+                        lsp.MessageType.Error,
+                        f"sm-lint: analysis failed for {uri}: {finding.message}",
+                    )
+                )
 
     def _remember(self, key: tuple[str | None, str], analysis: FileAnalysis) -> None:
         self.analyses[key] = analysis
@@ -221,7 +233,9 @@ class SmLintServer(LanguageServer):
         def run() -> tuple[list[Diagnostic], list[str]]:
             program, uris = self.notebook_program(notebook)
             path = notebook_path(uri)
-            return to_cells(program, self.linter.lint_source(program.program, path)), uris
+            found = self.linter.lint_source(program.program, path)
+            self._log_internal(uri, found)
+            return to_cells(program, found), uris
 
         result = self.guarded("analysis", uri, run, None)
         current = self.workspace.get_notebook_document(notebook_uri=uri)

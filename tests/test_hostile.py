@@ -345,6 +345,12 @@ async def test_server_one_failing_document_never_blocks_the_others(
     boom = await _open(client, "boom.py", SIMPLE)
     assert [d.code for d in boom] == ["SM900"]
     assert "RuntimeError" in boom[0].message and "please report" in boom[0].message
+    # ... and logged, as every failure inside the server is.
+    assert any(
+        "analysis failed for" in m.message and "boom.py" in m.message
+        for m in client.log_messages
+        if m.type == lsp.MessageType.Error
+    )
     fine = await _open(client, "fine.py", SIMPLE)
     assert [d.code for d in fine] == ["SM005"]
 
