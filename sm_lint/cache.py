@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import os
@@ -98,6 +99,21 @@ def decode_facts(text: str) -> facts.FileFacts | None:
     return decoded if isinstance(decoded, facts.FileFacts) else None
 
 
+@functools.cache
+def _code_digest() -> str:
+    """A digest of sm-lint's own analysis code, so that facts found by other code (another
+    checkout, a development version with the same version number) are never served."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for file in sorted(package.rglob("*.py")):
+        try:
+            digest.update(file.relative_to(package).as_posix().encode())
+            digest.update(file.read_bytes())
+        except OSError:
+            digest.update(b"?")
+    return digest.hexdigest()
+
+
 class FactsCache:
     """Facts of analysed files in one cache folder (by default ``.sm-lint/cache``)."""
 
@@ -108,7 +124,8 @@ class FactsCache:
 
     def _entry(self, path: str, source: bytes) -> Path:
         digest = hashlib.sha256()
-        for part in (__version__.encode(), str(_SCHEMA).encode(), os.path.abspath(path).encode()):
+        parts = (__version__.encode(), str(_SCHEMA).encode(), _code_digest().encode())
+        for part in (*parts, os.path.abspath(path).encode()):
             digest.update(part)
             digest.update(b"\0")
         digest.update(source)

@@ -105,3 +105,32 @@ def test_jobs_and_concurrent_runs_agree(tmp_path: Path) -> None:
         assert json.loads(out) == serial
     assert not [p for p in (project / ".sm-lint").rglob(".entry.*")]  # no torn temp files
     assert os.path.exists(project / ".sm-lint" / "cache" / ".gitignore")
+
+
+def test_facts_found_by_other_analysis_code_are_never_served(tmp_path: Path) -> None:
+    """Another checkout or a development build with the same version number must not read
+    this one's cache entries: the key covers sm-lint's own code."""
+    project = _tree(tmp_path)
+    package = tmp_path / "pkg"
+    shutil.copytree(ROOT / "sm_lint", package / "sm_lint")
+    env = {**os.environ, "PYTHONPATH": str(package)}
+    cache = project / ".sm-lint" / "cache"
+
+    def run() -> int:
+        result = subprocess.run(
+            [sys.executable, "-m", "sm_lint", "src", "--models", "models"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        assert result.returncode == 1, result.stderr
+        return len(list(cache.rglob("*.json")))
+
+    first = run()
+    assert first == 4
+    assert run() == first  # same code: served from the cache, nothing new written
+    with (package / "sm_lint" / "analysis" / "interpreter.py").open("a") as handle:
+        handle.write("\n# a change to the analysis code\n")
+    assert run() == 2 * first  # changed code: every file analysed afresh
