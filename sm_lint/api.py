@@ -1,19 +1,13 @@
-"""The core API every frontend calls: analyse source, lint files, list signature calls."""
+"""The core API every frontend calls: the Linter (analyse documents, lint files, list
+signature calls). Reading sources is :mod:`sm_lint.sources`' job."""
 
 from __future__ import annotations
 
-import ast
 import fnmatch
-import io
 import os
-import re
-import sys
-import tokenize
-import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from sm_lint import observed
 from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
@@ -21,17 +15,30 @@ from sm_lint.analysis.resolve import ModelResolver, Resolution
 from sm_lint.cache import FactsCache
 from sm_lint.checks import Context, check_call, check_lookup, check_model_load
 from sm_lint.config import Config
-from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
-from sm_lint.notebooks import NotebookError, parse_notebook, to_cells
 from sm_lint.observed import Observed
 from sm_lint.semantics import Kind
-from sm_lint.sources.precheck import may_need_analysis
+from sm_lint.sources import (
+    SOURCE_SUFFIXES,
+    Document,
+    SourceKind,
+    from_bytes,
+    from_text,
+    iter_source_files,
+    noqa_lines,
+    read_file,
+)
 
-#: The files a folder is walked for.
-SOURCE_SUFFIXES = (".py", ".ipynb")
-
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+__all__ = [
+    "SOURCE_SUFFIXES",
+    "FileAnalysis",
+    "Linter",
+    "ResolvedLoad",
+    "iter_source_files",
+    "lint_paths",
+    "lint_source",
+]
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class FileAnalysis:
     syntax_error: Diagnostic | None = None
     #: Call id -> input name ("#0" for the first positional) -> what runs observed there.
     observed: dict[int, dict[str, list[Observed]]] = field(default_factory=dict)
+    #: The document analysed: its cell map places the facts' positions for the user.
+    document: Document | None = field(default=None, compare=False)
 
     def model_for(self, call: SignatureCall) -> ResolvedLoad | None:
         return self.loads.get(call.load_id)
@@ -79,29 +88,33 @@ class Linter:
         self.observer = observer
 
     # ------------------------------------------------------------ analysis
-    def analyze_source(
-        self, source: str | bytes, path: str | os.PathLike[str] | None
-    ) -> FileAnalysis:
-        """Parse and analyse *source*; SyntaxError becomes an SM900 finding."""
-        name = str(path) if path is not None else "<string>"
-        data = source.encode("utf-8", errors="surrogatepass") if isinstance(source, str) else source
+    def analyze(self, document: Document) -> FileAnalysis:
+        """Parse and analyse *document*'s program (positions in the program); a program
+        that does not parse has its SM900 in ``syntax_error``, and so has an unexpected
+        exception (one file's failure never sinks the run)."""
+        name = document.name
+        if not document.analyse:
+            return FileAnalysis(name, None, document=document)
+        data = document.program.encode("utf-8", errors="surrogatepass")
         too_big = _too_big(name, data)
         if too_big is not None:
-            return FileAnalysis(name, None, syntax_error=too_big)
+            return FileAnalysis(name, None, syntax_error=too_big, document=document)
         try:
-            return self._analyze(name, source, data, path)
-        except Exception as error:  # one file's failure never sinks the run: see lint_file
-            return FileAnalysis(name, None, syntax_error=internal_error(name, error))
+            return self._analyze(document, data)
+        except Exception as error:
+            failed = internal_error(name, error)
+            return FileAnalysis(name, None, syntax_error=failed, document=document)
 
-    def _analyze(
-        self, name: str, source: str | bytes, data: bytes, path: str | os.PathLike[str] | None
-    ) -> FileAnalysis:
+    def _analyze(self, document: Document, data: bytes) -> FileAnalysis:
+        name, path = document.name, document.path
         _test_hook(name)
         facts = self.cache.get(name, data) if self.cache is not None and path is not None else None
         if facts is None:
-            parsed = _parse(name, source)
+            from sm_lint.analysis.parse import parse_program
+
+            parsed = parse_program(name, document.program)
             if isinstance(parsed, Diagnostic):
-                return FileAnalysis(name, None, syntax_error=parsed)
+                return FileAnalysis(name, None, syntax_error=parsed, document=document)
             facts = parsed
             if self.cache is not None and path is not None:
                 self.cache.put(name, data, facts)
@@ -113,8 +126,23 @@ class Linter:
             for load in facts.loads
         }
         loads = {load.id: _derived(facts, load, loads[load.id]) for load in facts.loads}
-        self._observed_models(facts, loads, path, source)
-        return FileAnalysis(name, facts, loads, observed=self._observed(facts, path))
+        self._observed_models(facts, loads, path, document.program)
+        return FileAnalysis(
+            name, facts, loads, observed=self._observed(facts, path), document=document
+        )
+
+    def analyze_source(
+        self, source: str | bytes, path: str | os.PathLike[str] | None
+    ) -> FileAnalysis:
+        """Analyse *source* as a Python program (an editor's repaired buffer, a notebook's
+        program); positions stay in that program."""
+        kind = SourceKind.PYTHON
+        document = (
+            from_text(source, path, kind)
+            if isinstance(source, str)
+            else from_bytes(source, path, kind)
+        )
+        return self.analyze(document)
 
     def _observed_models(
         self,
@@ -197,18 +225,40 @@ class Linter:
     def lint_source(
         self, source: str | bytes, path: str | os.PathLike[str] | None = None
     ) -> list[Diagnostic]:
-        """All findings for *source*, after noqa, select/ignore and severity settings."""
-        analysis = self.analyze_source(source, path)
+        """All findings for *source* (a notebook when *path* ends in ``.ipynb``), after noqa,
+        select/ignore and severity settings, where the user sees them."""
+        document = from_text(source, path) if isinstance(source, str) else from_bytes(source, path)
+        return self.lint_document(document)
+
+    def lint_document(self, document: Document) -> list[Diagnostic]:
+        """All findings for *document*, placed where the user sees them (notebook cells)."""
+        analysis = self.analyze(document)
         if self.observer is not None:
             self.observer(analysis)
-        return self.finalize(analysis, _text(source), self.diagnose(analysis))
+        return self.findings(analysis)
+
+    def findings(self, analysis: FileAnalysis) -> list[Diagnostic]:
+        """An analysis' findings after noqa and settings, placed where the user sees them
+        (with the document's own reading problems)."""
+        document = analysis.document
+        program = document.program if document is not None else ""
+        try:
+            raw = self.diagnose(analysis)
+        except Exception as error:  # this file's own SM900; the others are unaffected
+            raw = [internal_error(analysis.path, error)]
+        found = self.finalize(analysis, program, raw)
+        if document is None:
+            return found
+        placed = [document.place(d) for d in found]
+        return placed + self.filtered(analysis.path, document.problems)
 
     def diagnose(self, analysis: FileAnalysis) -> list[Diagnostic]:
         """The raw findings of an analysis, before suppression and filtering."""
         if analysis.syntax_error is not None:
             return [analysis.syntax_error]
         facts = analysis.facts
-        assert facts is not None
+        if facts is None:
+            return []  # nothing was analysed (the document's own problems say why)
         findings: list[Diagnostic] = []
         for load in facts.loads:
             resolved = analysis.loads[load.id]
@@ -255,14 +305,21 @@ class Linter:
     def finalize(
         self, analysis: FileAnalysis, text: str, findings: list[Diagnostic]
     ) -> list[Diagnostic]:
-        """Apply ``# noqa``, per-file ignores, select/ignore and severity overrides."""
-        suppressed = _noqa_lines(text)
-        ignored = self._per_file_ignores(analysis.path)
-        out = []
+        """Apply ``# noqa`` (in the program *text*), per-file ignores, select/ignore and
+        severity overrides to findings on the program."""
+        suppressed = noqa_lines(text)
+        kept = []
         for finding in findings:
             codes = suppressed.get(finding.line)
-            if codes is not None and (not codes or finding.code in codes):
-                continue
+            if codes is None or (codes and finding.code not in codes):
+                kept.append(finding)
+        return self.filtered(analysis.path, kept)
+
+    def filtered(self, path: str, findings: Iterable[Diagnostic]) -> list[Diagnostic]:
+        """*findings* after per-file ignores, select/ignore and severity overrides."""
+        ignored = self._per_file_ignores(path)
+        out = []
+        for finding in findings:
             if not self.selected(finding.code) or any(finding.code.startswith(c) for c in ignored):
                 continue
             severity = self.config.severity.get(finding.code)
@@ -282,76 +339,32 @@ class Linter:
                 codes.extend(values)
         return codes
 
-    def lint_file(self, path: Path) -> list[Diagnostic]:
+    def lint_file(self, path: str | os.PathLike[str]) -> list[Diagnostic]:
         """The findings of one file; an unexpected exception becomes its SM900 finding."""
+        cache, name = self.cache, os.fspath(path)
+        # A file whose facts are cached for these exact bytes skips the pre-check's compile.
+        known = (lambda data: cache.has(name, data)) if cache is not None else None
         try:
-            return self._lint_file(path)
+            return self.lint_document(read_file(path, known=known))
         except Exception as error:
-            return [internal_error(str(path), error)]
-
-    def _lint_file(self, path: Path) -> list[Diagnostic]:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            return [
-                Diagnostic(
-                    str(path),
-                    1,
-                    1,
-                    1,
-                    1,
-                    "SM900",
-                    Severity.ERROR,
-                    f"cannot read file: {error.strerror or error}",
-                )
-            ]
-        if b"\0" in data:
-            return [
-                Diagnostic(
-                    str(path),
-                    1,
-                    1,
-                    1,
-                    1,
-                    "SM900",
-                    Severity.ERROR,
-                    "cannot parse: the file is binary (it contains NUL bytes)",
-                )
-            ]
-        cache, notebook = self.cache, path.suffix == ".ipynb"
-        known = (lambda: cache.has(str(path), data)) if cache and not notebook else None
-        if not may_need_analysis(data, notebook=notebook, known=known):
-            return []
-        if path.suffix == ".ipynb":
-            return self.lint_notebook(data.decode("utf-8", errors="replace"), path)
-        return self.lint_source(data, path)
+            return [internal_error(name, error)]
 
     def lint_notebook(self, text: str, path: str | os.PathLike[str]) -> list[Diagnostic]:
-        """Findings for a notebook's code cells, analysed as one program; each finding
-        names its cell, with line and column counted within the cell."""
-        try:
-            notebook = parse_notebook(text)
-        except NotebookError as error:
-            return [
-                Diagnostic(
-                    os.fspath(path),
-                    1,
-                    1,
-                    1,
-                    1,
-                    "SM900",
-                    Severity.ERROR,
-                    f"cannot read the notebook: {error}",
-                )
-            ]
-        return to_cells(notebook, self.lint_source(notebook.program, path))
+        """Findings for a notebook's text; each names its cell, with line and column counted
+        within the cell."""
+        return self.lint_document(from_text(text, path, SourceKind.NOTEBOOK))
+
+    def files(self, paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+        """The files *paths* name, folders walked with this configuration's excludes."""
+        config = self.config
+        return list(iter_source_files(paths, config.exclude, config.respect_gitignore))
 
     def lint_paths(
         self, paths: Iterable[str | os.PathLike[str]], jobs: int = 1
     ) -> list[Diagnostic]:
         """Findings for files and folders; with *jobs* > 1, files that need parsing are
         shared out to that many worker processes."""
-        files = list(iter_source_files(paths, self.config.exclude))
+        files = self.files(paths)
         if jobs > 1 and self.observer is None and len(files) >= _PARALLEL_MIN_FILES:
             parallel = _lint_in_processes(self, files, jobs)
             if parallel is not None:
@@ -424,52 +437,6 @@ def with_observed(
     return replace(call, arguments=tuple(arguments)), replaced
 
 
-def iter_source_files(
-    paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = ()
-) -> Iterator[Path]:
-    """Python files named by *paths*; folders are walked, skipping *exclude* patterns.
-
-    A file named explicitly is always included. Symlink loops and unreadable folders are
-    skipped silently.
-    """
-    patterns = tuple(exclude)
-    for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            yield path
-            continue
-        seen: set[tuple[int, int]] = set()
-        for current, dirs, files in os.walk(path, followlinks=True, onerror=lambda _e: None):
-            try:
-                st = os.stat(current)
-            except OSError:
-                dirs[:] = []
-                continue
-            if (st.st_dev, st.st_ino) in seen:
-                dirs[:] = []
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            dirs[:] = sorted(d for d in dirs if not _excluded(d, patterns))
-            for name in sorted(files):
-                if name.endswith(SOURCE_SUFFIXES) and not _excluded(name, patterns):
-                    file = Path(current) / name
-                    # A dangling link or a link loop found while walking is skipped quietly;
-                    # a file named on the command line is always reported on.
-                    if _is_regular(file):
-                        yield file
-
-
-def _is_regular(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:
-        return False
-
-
-def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, p) for p in patterns)
-
-
 def _relative(path: str, root: Path | None) -> str:
     if root is None:
         return path
@@ -483,101 +450,6 @@ def _text(source: str | bytes) -> str:
     if isinstance(source, str):
         return source
     return source.decode("utf-8", errors="replace")
-
-
-def _noqa_lines(text: str) -> dict[int, frozenset[str]]:
-    """Line -> codes silenced there (empty set: every code), from ``# noqa`` comments."""
-    out: dict[int, frozenset[str]] = {}
-    if "noqa" not in text:
-        return out
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                match = _NOQA.search(token.string)
-                if match:
-                    codes = match.group("codes")
-                    out[token.start[0]] = (
-                        frozenset(re.split(r"[\s,]+", codes.upper())) if codes else frozenset()
-                    )
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    return out
-
-
-def _parse(name: str, source: str | bytes) -> FileFacts | Diagnostic:
-    """The facts of *source*, or the SM900 finding that says why it cannot be read."""
-    # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
-    # operand; its pure-Python visitors need more than the default recursion limit. CPython's
-    # own parser has rejected truly deep nesting before this runs.
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
-    try:
-        return _parse_checked(name, source)
-    finally:
-        sys.setrecursionlimit(limit)
-
-
-_RECURSION_LIMIT = 20_000
-
-
-def _parse_checked(name: str, source: str | bytes) -> FileFacts | Diagnostic:
-    import libcst as cst  # imported here: a run served from the cache never needs it
-
-    from sm_lint.analysis.interpreter import analyze_module
-
-    # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
-    # nesting deep enough to crash libcst's native parser) with Python's own message.
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings are not sm-lint's to report
-            # A full compile: some errors (a repeated keyword argument) come after parsing.
-            # Top-level await is allowed: notebooks use it.
-            text = source[1:] if isinstance(source, str) and source[:1] == "\ufeff" else source
-            compile(text, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-    except SyntaxError as error:
-        line, column = error.lineno or 1, error.offset or 1
-        return Diagnostic(
-            name,
-            line,
-            column,
-            line,
-            column + 1,
-            "SM900",
-            Severity.ERROR,
-            f"cannot parse: {error.msg}",
-        )
-    except (ValueError, MemoryError, RecursionError) as error:
-        return Diagnostic(
-            name,
-            1,
-            1,
-            1,
-            1,
-            "SM900",
-            Severity.ERROR,
-            f"cannot parse: {type(error).__name__}: {error}",
-        )
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        return _syntax_error(name, source, error)
-    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
-        return Diagnostic(
-            name,
-            1,
-            1,
-            1,
-            1,
-            "SM900",
-            Severity.ERROR,
-            f"cannot read the file as Python source: {error}",
-        )
-    except RecursionError:
-        return _too_deep(name)
-    try:
-        return analyze_module(module, None if name == "<string>" else name)
-    except RecursionError:
-        return _too_deep(name)
 
 
 #: Source files with more code than this are not analysed (memory and time grow with it:
@@ -641,42 +513,6 @@ def _test_hook(name: str) -> None:
     pattern = os.environ.get("SM_LINT_TEST_FAIL_ON")
     if pattern and fnmatch.fnmatch(os.path.basename(name), pattern):
         raise RuntimeError(f"SM_LINT_TEST_FAIL_ON={pattern} matches {os.path.basename(name)}")
-
-
-def _too_deep(name: str) -> Diagnostic:
-    return Diagnostic(
-        name,
-        1,
-        1,
-        1,
-        1,
-        "SM900",
-        Severity.ERROR,
-        "cannot analyse: expressions are nested too deeply",
-    )
-
-
-def _syntax_error(path: str, source: str | bytes, error: Any) -> Diagnostic:
-    """SM900 at the place Python itself reports (libcst's parser points a token later)."""
-    line, column = error.raw_line, error.raw_column + 1
-    message = error.message.strip()
-    try:
-        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as py_error:
-        line, column = py_error.lineno or line, py_error.offset or column
-        message = py_error.msg
-    except (ValueError, TypeError):
-        pass
-    return Diagnostic(
-        path,
-        line,
-        column,
-        line,
-        column + 1,
-        "SM900",
-        RULES["SM900"].severity,
-        f"cannot parse: {message}",
-    )
 
 
 def lint_source(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from sm_lint.diagnostics import RULES, Diagnostic, Severity
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis, Linter
     from sm_lint.cache import FactsCache
+    from sm_lint.sources import Document
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -186,6 +188,11 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         help="where the analysis cache lives (env SM_LINT_CACHE_DIR; default: "
         ".sm-lint/cache in the working directory's project root)",
     )
+    parser.add_argument(
+        "--no-respect-gitignore",
+        action="store_true",
+        help="also lint files that .gitignore or .ignore files ignore",
+    )
     parser.add_argument("--version", action="version", version=f"sm-lint {__version__}")
     return parser
 
@@ -226,7 +233,13 @@ def _build_config(args: argparse.Namespace) -> Config:
         if code != "ALL" and not any(rule.startswith(code) for rule in RULES):
             raise ConfigError(f"unknown rule code {code!r} (see `sm-lint rules`)")
     tags = tuple(t for t in args.tag_set.split(",") if t) if args.tag_set else None
-    return config.with_overrides(models=models, select=select, ignore=ignore, tag_set=tags)
+    return config.with_overrides(
+        models=models,
+        select=select,
+        ignore=ignore,
+        tag_set=tags,
+        respect_gitignore=False if args.no_respect_gitignore else None,
+    )
 
 
 def cmd_lint(argv: Sequence[str]) -> int:
@@ -338,11 +351,13 @@ def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:
 
 def _explain(analysis: FileAnalysis) -> None:
     """--verbose: which model each load resolved to, and why not."""
+    from sm_lint.output.report import place
+
     if analysis.facts is None:
         return
     for load in analysis.facts.loads:
         resolved = analysis.loads[load.id]
-        where = f"{analysis.path}:{load.span.line}:{load.span.column}"
+        where = place(analysis, load.span.line, load.span.column)
         if resolved.model is not None:
             print(
                 f"sm-lint: {where}: {load.expr} -> {resolved.model.path} "
@@ -366,44 +381,34 @@ def _apply_fixes(
     linter: Linter, findings: list[Diagnostic], write: bool, unsafe: bool = False
 ) -> int:
     """Fix every file with fixable findings; with *write* False print the unified diff
-    instead. Returns how many fixes were applied."""
+    instead. Returns how many fixes were applied; a file that cannot be fixed says why."""
     from pathlib import Path
 
-    from sm_lint.fixes import (
-        NotWrittenError,
-        digest,
-        fix_notebook,
-        fix_source,
-        unified_diff,
-        write_atomically,
-    )
+    from sm_lint.fixes import NotWrittenError, digest, fix_document, unified_diff, write_atomically
+    from sm_lint.sources import read_file
 
     total = 0
     for name in sorted({d.path for d in findings if d.fix is not None and (d.fix.safe or unsafe)}):
         path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            print(f"sm-lint: {name}: {error.strerror or error}; not fixed", file=sys.stderr)
+        document = read_file(path, precheck=False)
+        if not document.data and document.problems:  # unreadable: the finding says why
+            print(f"sm-lint: {name}: {document.problems[0].message}; not fixed", file=sys.stderr)
             continue
-        try:
-            original = data.decode("utf-8")
-        except UnicodeDecodeError:
-            print(f"sm-lint: {name}: not UTF-8; not fixed", file=sys.stderr)
+        result = fix_document(linter, document, unsafe=unsafe)
+        if result.reason is not None:
+            print(f"sm-lint: {name}: {result.reason}; not fixed", file=sys.stderr)
             continue
-        fixer = fix_notebook if path.suffix == ".ipynb" else fix_source
-        result = fixer(linter, original, path, unsafe=unsafe)
         if result.refused is not None:
             # A fix whose result does not verify is sm-lint's bug, never the user's loss.
             what = "partly fixed; the rest not fixed" if result.applied else "not fixed"
             print(
                 f"sm-lint: {name}: {what}: {result.refused} (please report this)", file=sys.stderr
             )
-        if result.text == original:
+        if result.text == document.text:
             continue
         if write:
             try:
-                write_atomically(path, result.text, digest(data))
+                write_atomically(path, result.text, digest(document.data))
             except NotWrittenError as error:
                 print(f"sm-lint: {error}", file=sys.stderr)
                 continue
@@ -411,28 +416,32 @@ def _apply_fixes(
                 print(f"sm-lint: {name}: {error.strerror or error}; not fixed", file=sys.stderr)
                 continue
         else:
-            sys.stdout.write(unified_diff(name, original, result.text))
+            sys.stdout.write(unified_diff(name, document.text, result.text))
         total += result.applied
     return total
 
 
 def _source_lines(finding: Diagnostic) -> list[str] | None:
-    """The lines a finding points into: the file's, or its notebook cell's."""
-    try:
-        with open(finding.path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
+    """The lines a finding points into: the file's, or its notebook cell's, read as the
+    analysis read them."""
+    document = _document(finding.path)
+    if document.problems and not document.text:
         return None
-    if finding.cell is not None:
-        from sm_lint.notebooks import cell_lines
+    return document.lines(finding.cell)
 
-        return cell_lines(text, finding.cell)
-    return text.splitlines(keepends=True)
+
+@functools.lru_cache(maxsize=32)
+def _document(path: str) -> Document:
+    from sm_lint.sources import read_file
+
+    return read_file(path, precheck=False)
 
 
 def cmd_calls(argv: Sequence[str]) -> int:
-    from sm_lint.api import Linter, iter_source_files
+    from sm_lint.api import Linter
     from sm_lint.output.calls import render_calls_json, render_calls_text
+    from sm_lint.output.report import location
+    from sm_lint.sources import read_file
 
     parser = _lint_parser("sm-lint calls")
     args = parser.parse_args(argv)
@@ -443,14 +452,15 @@ def cmd_calls(argv: Sequence[str]) -> int:
             if not os.path.exists(path):
                 raise ConfigError(f"{path}: no such file or directory")
         linter = Linter(config)
-        analyses = [
-            linter.analyze_source(f.read_bytes(), f)
-            for f in iter_source_files(paths, config.exclude)
-        ]
+        analyses = [linter.analyze(read_file(f)) for f in linter.files(paths)]
     except ConfigError as error:
         return _fail(str(error))
     except OSError as error:
         return _fail(str(error))
+    for analysis in analyses:
+        for problem in analysis.document.problems if analysis.document is not None else ():
+            message = f"{location(problem)}: {problem.code} {problem.message}"
+            print(f"sm-lint: {message}", file=sys.stderr)
     if args.format == "json":
         print(render_calls_json(analyses))
     else:

@@ -56,6 +56,8 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    #: Skip what ``.gitignore`` (inside a git repository) and ``.ignore`` files ignore.
+    respect_gitignore: bool = True
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     #: Where the analysis cache lives (``cache-dir``); None: the default (see the CLI).
@@ -76,6 +78,7 @@ _KEYS = {
     "exclude",
     "extend-exclude",
     "extend-select",
+    "respect-gitignore",
     "per-file-ignores",
     "tag-set",
     "severity",
@@ -178,6 +181,12 @@ def load_config(pyproject: Path | None) -> Config:
         if not isinstance(table["unsafe-fixes"], bool):
             raise ConfigError(f"{pyproject}: [tool.sm-lint] unsafe-fixes must be true or false")
         changes["unsafe_fixes"] = table["unsafe-fixes"]
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(
+                f"{pyproject}: [tool.sm-lint] respect-gitignore must be true or false"
+            )
+        changes["respect_gitignore"] = table["respect-gitignore"]
     if "tag-set" in table:
         changes["tag_set"] = _strings(pyproject, "tag-set", table["tag-set"])
     if "per-file-ignores" in table:

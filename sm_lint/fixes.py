@@ -16,28 +16,27 @@ import libcst as cst
 
 from sm_lint.api import Linter, internal_error
 from sm_lint.diagnostics import Diagnostic, Edit
-from sm_lint.notebooks import NotebookError, dump_like, parse_notebook, set_cell_source
+from sm_lint.sources import Document, SourceKind, from_text
+from sm_lint.sources.lines import line_starts, offset
+from sm_lint.sources.notebook import (
+    BOM,
+    NotebookError,
+    dump_like,
+    edit_in_place,
+    parse_notebook,
+    set_cell_source,
+)
 
 
 @dataclass(frozen=True)
 class FixResult:
+    #: The whole file's new text (the old one when nothing was applied).
     text: str
     applied: int
     #: Why (some) fixes were not kept: the fixed text did not verify. None: all kept.
     refused: str | None = None
-
-
-def _offsets(text: str) -> list[int]:
-    """Offset of the start of each 1-based line (index 0 unused)."""
-    starts = [0, 0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    return starts
-
-
-def _offset(starts: list[int], line: int, column: int) -> int:
-    return starts[line] + column - 1
+    #: Why the file cannot be fixed at all (not UTF-8, ...). None: it can.
+    reason: str | None = None
 
 
 def apply_fixes(
@@ -46,24 +45,20 @@ def apply_fixes(
     """Apply every non-overlapping safe fix (and unsafe ones with *unsafe*); bytes outside
     the edits stay identical.
 
-    Columns are code points, as libcst reports them. If the result would not parse, nothing
-    is applied.
+    Lines and columns are counted as the analysis counts them (a lone ``\r`` ends a line;
+    columns are code points). If the result would not parse, nothing is applied.
     """
-    starts = _offsets(text)
+    starts = line_starts(text)
     edits: list[tuple[int, int, Edit]] = []
     for finding in findings:
         if finding.fix is None or not (finding.fix.safe or unsafe):
             continue
         for edit in finding.fix.edits:
-            if edit.line >= len(starts) or edit.end_line >= len(starts):
+            start = offset(starts, edit.line, edit.column)
+            end = offset(starts, edit.end_line, edit.end_column)
+            if start is None or end is None or end > len(text):
                 continue
-            edits.append(
-                (
-                    _offset(starts, edit.line, edit.column),
-                    _offset(starts, edit.end_line, edit.end_column),
-                    edit,
-                )
-            )
+            edits.append((start, end, edit))
     edits.sort(key=lambda e: (e[0], e[1]))
     chosen: list[tuple[int, int, Edit]] = []
     last_end = -1
@@ -177,8 +172,10 @@ def _raw_findings(
 ) -> list[Diagnostic]:
     """Every finding of *text* before noqa and select/ignore (an SM900 hides from neither)."""
     try:
-        program = parse_notebook(text).program if notebook else text
-        return linter.diagnose(linter.analyze_source(program, path))
+        kind = SourceKind.NOTEBOOK if notebook else SourceKind.PYTHON
+        analysis = linter.analyze(from_text(text, path, kind))
+        problems = analysis.document.problems if analysis.document is not None else ()
+        return [*linter.diagnose(analysis), *problems]
     except Exception as error:  # a notebook that no longer reads, a crash: never written
         return [internal_error(os.fspath(path), error)]
 
@@ -213,59 +210,77 @@ def _unapplied(findings: Sequence[Diagnostic], unsafe: bool) -> str | None:
     return f"{left} fix{'' if left == 1 else 'es'} could not be applied to the text"
 
 
+def fix_document(linter: Linter, document: Document, unsafe: bool = False) -> FixResult:
+    """The file's text with its findings' fixes applied (re-linting between rounds), edited
+    at the positions the analysis reported; each round's result is verified (see
+    verify_fix) before it is kept. A notebook changes only in the fixed cells' sources:
+    outputs, metadata and the file's JSON formatting stay as they were. Unsafe fixes only
+    with *unsafe*."""
+    if document.data and document.text.encode("utf-8", errors="surrogatepass") != document.data:
+        return FixResult(document.text, 0, reason="not UTF-8")
+    if document.kind is SourceKind.NOTEBOOK:
+        return _fix_notebook(linter, document, unsafe)
+    bom = BOM if document.text.startswith(BOM) else ""
+    total = 0
+    for _round in range(5):
+        findings = linter.lint_document(document)
+        result = apply_fixes(document.program, findings, unsafe=unsafe)
+        if not result.applied:
+            return FixResult(document.text, total, _unapplied(findings, unsafe))
+        after = bom + result.text
+        refused = verify_fix(linter, document.text, after, document.name, result.applied)
+        if refused is not None:
+            return FixResult(document.text, total, refused)
+        document = from_text(after, document.path, SourceKind.PYTHON)
+        total += result.applied
+    return FixResult(document.text, total)
+
+
+def _fix_notebook(linter: Linter, document: Document, unsafe: bool) -> FixResult:
+    total = 0
+    for _round in range(5):
+        try:
+            data = parse_notebook(document.text).data
+        except NotebookError as error:
+            return FixResult(document.text, 0, reason=f"cannot read the notebook: {error}")
+        findings = linter.lint_document(document)
+        applied = 0
+        changes: dict[int, tuple[str, str]] = {}
+        for cell in sorted({d.cell for d in findings if d.fix is not None and d.cell is not None}):
+            source = document.cell_source(cell)
+            if source is None:
+                continue
+            ours = [d for d in findings if d.cell == cell]
+            result = apply_fixes(source, ours, validate=False, unsafe=unsafe)
+            if result.applied:
+                set_cell_source(data, cell, result.text)
+                changes[cell] = (source, result.text)
+                applied += result.applied
+        if not applied:
+            return FixResult(document.text, total, _unapplied(findings, unsafe))
+        # The file's own formatting when it can be reproduced; else only the changed
+        # characters inside the JSON strings are edited.
+        dumped = dump_like(document.text, data) or edit_in_place(document.text, changes)
+        if dumped is None:
+            reason = "its JSON formatting cannot be kept for this fix"
+            return FixResult(document.text, total, reason=reason)
+        refused = verify_fix(linter, document.text, dumped, document.name, applied, True)
+        if refused is not None:
+            return FixResult(document.text, total, refused)
+        document = from_text(dumped, document.path, SourceKind.NOTEBOOK)
+        total += applied
+    return FixResult(document.text, total)
+
+
 def fix_source(
     linter: Linter, text: str, path: str | os.PathLike[str], unsafe: bool = False
 ) -> FixResult:
-    """Apply fixes to a Python file's text, re-linting between rounds; each round's result
-    is verified (see verify_fix) before it is kept."""
-    total = 0
-    for _round in range(5):
-        findings = linter.lint_source(text, path)
-        result = apply_fixes(text, findings, unsafe=unsafe)
-        if not result.applied:
-            return FixResult(text, total, _unapplied(findings, unsafe))
-        refused = verify_fix(linter, text, result.text, path, result.applied)
-        if refused is not None:
-            return FixResult(text, total, refused)
-        text, total = result.text, total + result.applied
-    return FixResult(text, total)
+    """Apply fixes to a Python file's text, re-linting between rounds."""
+    return fix_document(linter, from_text(text, path, SourceKind.PYTHON), unsafe)
 
 
 def fix_notebook(
     linter: Linter, text: str, path: str | os.PathLike[str], unsafe: bool = False
 ) -> FixResult:
-    """Apply fixes to a notebook's code cells only. Outputs, metadata and the file's JSON
-    formatting stay as they were; a notebook whose formatting cannot be reproduced is not
-    changed."""
-    try:
-        notebook = parse_notebook(text)
-    except NotebookError:
-        return FixResult(text, 0)
-    data = notebook.data
-    total = 0
-    for _round in range(5):
-        findings = linter.lint_notebook(text, path)
-        applied = 0
-        for cell in {d.cell for d in findings if d.fix is not None and d.cell is not None}:
-            source = (
-                "".join(data["cells"][cell - 1]["source"])
-                if isinstance(data["cells"][cell - 1]["source"], list)
-                else data["cells"][cell - 1]["source"]
-            )
-            ours = [d for d in findings if d.cell == cell]
-            result = apply_fixes(source, ours, validate=False, unsafe=unsafe)
-            if result.applied:
-                set_cell_source(data, cell, result.text)
-                applied += result.applied
-        if not applied:
-            return FixResult(text, total, _unapplied(findings, unsafe))
-        dumped = dump_like(text, data)
-        if dumped is None:
-            return FixResult(text, 0)
-        refused = verify_fix(linter, text, dumped, path, applied, notebook=True)
-        if refused is not None:
-            return FixResult(text, total, refused)
-        text, total = dumped, total + applied
-        notebook = parse_notebook(text)
-        data = notebook.data
-    return FixResult(text, total)
+    """Apply fixes to a notebook's code cells only (see :func:`fix_document`)."""
+    return fix_document(linter, from_text(text, path, SourceKind.NOTEBOOK), unsafe)

@@ -8,6 +8,7 @@ document is logged to the client and never stops the server.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import traceback
 from collections.abc import Callable, Sequence
@@ -21,13 +22,16 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from sm_lint import __version__
-from sm_lint.api import FileAnalysis, Linter, internal_error, is_internal_error
+from sm_lint.api import FileAnalysis, Linter, is_internal_error
 from sm_lint.config import Config, ConfigError, find_pyproject, load_config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
 from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
 from sm_lint.models import clear_cache
-from sm_lint.notebooks import Notebook, from_cells, to_cells
+from sm_lint.sources import Document, Location, SourceKind, from_cells, from_text, kind_of
+from sm_lint.sources.lines import line_starts, position
+from sm_lint.sources.noqa import NOQA
+from sm_lint.sources.notebook import source_offsets
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -36,7 +40,6 @@ _SEVERITY = {
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
     Severity.INFO: lsp.DiagnosticSeverity.Information,
 }
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 
 T = TypeVar("T")
 
@@ -146,23 +149,22 @@ class SmLintServer(LanguageServer):
         if current is None or current.version != version:
             return  # a newer version arrived meanwhile: its own run will publish
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(
-                uri=uri, version=version, diagnostics=[to_lsp(document, d) for d in findings]
-            )
+            lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=findings)
         )
 
-    def _lint(self, document: TextDocument) -> list[Diagnostic]:
+    def _lint(self, document: TextDocument) -> list[lsp.Diagnostic]:
         # Diagnostics always analyse afresh (the model reader re-checks each model's mtime),
         # and leave the result for the hovers and completions that follow.
-        path = document_path(document)
-        analysis = self.linter.analyze_source(document.source, path)
-        self._remember((path, document.source), analysis)
-        try:
-            found = self.linter.diagnose(analysis)
-        except Exception as error:  # this document's own SM900; the others are unaffected
-            found = [internal_error(analysis.path, error)]
-        self._log_internal(document.uri, found)
-        return self.linter.finalize(analysis, document.source, found)
+        source = from_text(document.source, document_path(document))
+        analysis = self.linter.analyze(source)
+        self._remember(source, analysis)
+        findings = self.linter.findings(analysis)  # a crash is this document's own SM900
+        self._log_internal(document.uri, findings)
+        if source.kind is SourceKind.NOTEBOOK:
+            # A notebook opened as plain text: each finding where its cell's text is in
+            # the JSON.
+            findings = [in_notebook_text(source, d) for d in findings]
+        return [to_lsp(document, d) for d in findings]
 
     def _log_internal(self, uri: str, findings: list[Diagnostic]) -> None:
         """An internal-error finding is also logged, as any failure of the server is."""
@@ -175,19 +177,18 @@ class SmLintServer(LanguageServer):
                     )
                 )
 
-    def _remember(self, key: tuple[str | None, str], analysis: FileAnalysis) -> None:
-        self.analyses[key] = analysis
+    def _remember(self, document: Document, analysis: FileAnalysis) -> None:
+        self.analyses[(document.path, document.program)] = analysis
         while len(self.analyses) > 16:
             self.analyses.pop(next(iter(self.analyses)))
 
-    def analysis(self, source: str, path: str | None) -> FileAnalysis:
-        """The analysis of *source*; hover, completion and hints on an unchanged document
+    def analysis(self, document: Document) -> FileAnalysis:
+        """The analysis of *document*; hover, completion and hints on an unchanged document
         reuse the one its diagnostics were computed from."""
-        key = (path, source)
-        found = self.analyses.get(key)
+        found = self.analyses.get((document.path, document.program))
         if found is None:
-            found = self.linter.analyze_source(source, path)
-            self._remember(key, found)
+            found = self.linter.analyze(document)
+            self._remember(document, found)
         return found
 
     def schedule(self, uri: str, run: Callable[[str], None] | None = None) -> None:
@@ -214,15 +215,16 @@ class SmLintServer(LanguageServer):
             self.lint_notebook(uri)
 
     # ------------------------------------------------------------ notebooks
-    def notebook_program(self, notebook: lsp.NotebookDocument) -> tuple[Notebook, list[str]]:
-        """The notebook's code cells as one program, and each cell's URI (by position)."""
+    def notebook_document(self, notebook: lsp.NotebookDocument) -> tuple[Document, list[str]]:
+        """The notebook's document (built like a notebook file's), and each cell's URI (by
+        position)."""
         uris = [cell.document for cell in notebook.cells]
         sources = [
             (i, self.workspace.get_text_document(cell.document).source)
             for i, cell in enumerate(notebook.cells, start=1)
             if cell.kind == lsp.NotebookCellKind.Code
         ]
-        return from_cells(sources), uris
+        return from_cells(sources, notebook_path(notebook.uri)), uris
 
     def lint_notebook(self, uri: str) -> None:
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
@@ -231,11 +233,12 @@ class SmLintServer(LanguageServer):
         version = notebook.version
 
         def run() -> tuple[list[Diagnostic], list[str]]:
-            program, uris = self.notebook_program(notebook)
-            path = notebook_path(uri)
-            found = self.linter.lint_source(program.program, path)
+            document, uris = self.notebook_document(notebook)
+            analysis = self.linter.analyze(document)
+            self._remember(document, analysis)
+            found = self.linter.findings(analysis)
             self._log_internal(uri, found)
-            return to_cells(program, found), uris
+            return found, uris
 
         result = self.guarded("analysis", uri, run, None)
         current = self.workspace.get_notebook_document(notebook_uri=uri)
@@ -251,44 +254,71 @@ class SmLintServer(LanguageServer):
 
     def view(self, uri: str) -> View:
         """What to analyse for a document: itself, or for a notebook cell the notebook's
-        program with this cell's place in it."""
+        document and this cell's index in it."""
         notebook = self.workspace.get_notebook_document(cell_uri=uri)
         if notebook is None:
-            document = self.workspace.get_text_document(uri)
-            return View(document.source, document_path(document), 0, None)
-        program, uris = self.notebook_program(notebook)
-        index = uris.index(uri) + 1 if uri in uris else 0
-        for cell in program.cells:
-            if cell.index == index:
-                return View(
-                    program.program,
-                    notebook_path(notebook.uri),
-                    cell.first_line - 1,
-                    cell.line_count,
-                )
-        return View("", None, 0, 0)
+            text = self.workspace.get_text_document(uri)
+            return View(from_text(text.source, document_path(text)), None)
+        document, uris = self.notebook_document(notebook)
+        return View(document, uris.index(uri) + 1 if uri in uris else 0)
 
 
 @dataclass(frozen=True)
 class View:
-    """Source to analyse, and where a document's lines sit in it (``offset`` lines down;
-    ``lines`` long, None for the whole text)."""
+    """The document an editor document belongs to, and which of its cells it is (None: the
+    whole document)."""
 
-    source: str
-    path: str | None
-    offset: int
-    lines: int | None
+    document: Document
+    cell: int | None
 
-    def to_program(self, line: int) -> int:
-        return line + self.offset
+    @property
+    def usable(self) -> bool:
+        """False for a notebook opened as plain text: its positions are JSON, not Python."""
+        return self.cell is not None or self.document.kind is SourceKind.PYTHON
+
+    def to_program(self, line: int, column: int) -> tuple[int, int] | None:
+        return self.document.to_program(Location(line, column, self.cell))
 
     def from_program(self, span: Span) -> Span | None:
-        first, last = self.offset + 1, self.offset + (self.lines or 10**9)
-        if not (first <= span.line <= last and first <= span.end_line <= last):
+        """*span* in the program -> in this editor document; None when it is elsewhere."""
+        start = self.document.to_cell(span.line, span.column)
+        end = self.document.to_cell(span.end_line, span.end_column)
+        if start is None or end is None or start.cell != self.cell or end.cell != self.cell:
             return None
-        return Span(
-            span.line - self.offset, span.column, span.end_line - self.offset, span.end_column
+        return Span(start.line, start.column, end.line, end.column)
+
+
+def in_notebook_text(document: Document, finding: Diagnostic) -> Diagnostic:
+    """A notebook finding (cell, line, column) moved to where that text is in the notebook's
+    JSON; findings on the whole file stay at its start."""
+    if finding.cell is None:
+        return finding
+    offsets = source_offsets(document.text).get(finding.cell)
+    source = document.cell_source(finding.cell)
+    if offsets is None or source is None:
+        return dataclasses.replace(
+            finding, line=1, column=1, end_line=1, end_column=1, cell=None, fix=None
         )
+    cell_starts, text_starts = line_starts(source), line_starts(document.text)
+
+    def at(line: int, column: int) -> tuple[int, int]:
+        index = cell_starts[min(line, len(cell_starts)) - 1] + column - 1
+        return position(text_starts, offsets[max(0, min(index, len(offsets) - 1))])
+
+    (line, column), (end_line, end_column) = (
+        at(finding.line, finding.column),
+        at(finding.end_line, finding.end_column),
+    )
+    # The fix's edits are cell text; in the JSON they would need escaping: not offered.
+    return dataclasses.replace(
+        finding,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        cell=None,
+        fix=None,
+    )
 
 
 def _saved_in_cell(ls: SmLintServer, uri: str, markdown: str) -> str:
@@ -297,10 +327,10 @@ def _saved_in_cell(ls: SmLintServer, uri: str, markdown: str) -> str:
     match = re.search(r"saved at line (\d+)", markdown)
     if notebook is None or match is None:
         return markdown
-    found = ls.notebook_program(notebook)[0].locate(int(match.group(1)))
-    if found is None:
+    found = ls.notebook_document(notebook)[0].to_cell(int(match.group(1)), 1)
+    if found is None or found.cell is None:
         return markdown
-    where = f"saved in cell {found[0].index}, line {found[1]}"
+    where = f"saved in cell {found.cell}, line {found.line}"
     return markdown[: match.start()] + where + markdown[match.end() :]
 
 
@@ -448,8 +478,10 @@ def create_server() -> SmLintServer:
         def run() -> lsp.Hover | None:
             line, column = _server_position(document, params.position)
             view = ls.view(document.uri)
-            analysis = ls.analysis(view.source, view.path)
-            found = hover(analysis, view.to_program(line), column)
+            at = view.to_program(line, column) if view.usable else None
+            if at is None:
+                return None
+            found = hover(ls.analysis(view.document), *at)
             if found is None:
                 return None
             span = view.from_program(found.span) or Span(line, column, line, column)
@@ -474,8 +506,12 @@ def create_server() -> SmLintServer:
         def run() -> lsp.CompletionList:
             line, column = _server_position(document, params.position)
             view = ls.view(document.uri)
+            at = view.to_program(line, column) if view.usable else None
+            if at is None:
+                return lsp.CompletionList(is_incomplete=False, items=[])
             items = []
-            found = completions(ls.linter, view.source, view.path, view.to_program(line), column)
+            source = view.document
+            found = completions(ls.linter, source.program, source.path, *at)
             for i, c in enumerate(found):
                 kind = (
                     lsp.CompletionItemKind.Variable
@@ -522,7 +558,9 @@ def create_server() -> SmLintServer:
 
         def run() -> list[lsp.InlayHint]:
             view = ls.view(document.uri)
-            analysis = ls.analysis(view.source, view.path)
+            if not view.usable:
+                return []
+            analysis = ls.analysis(view.document)
             first, last = params.range.start.line + 1, params.range.end.line + 1
             hints = []
             for h in inlay_hints(analysis):
@@ -574,14 +612,15 @@ def code_actions(
                     edit=lsp.WorkspaceEdit(changes={document.uri: edits}),
                 )
             )
-        actions.append(_noqa_action(document, diagnostic, code))
+        if kind_of(document.uri) is SourceKind.PYTHON:  # a comment in a notebook's JSON breaks it
+            actions.append(_noqa_action(document, diagnostic, code))
     return actions
 
 
 def _noqa_action(document: TextDocument, diagnostic: lsp.Diagnostic, code: str) -> lsp.CodeAction:
     line = diagnostic.range.start.line
     text = document.lines[line].rstrip("\r\n") if line < len(document.lines) else ""
-    match = _NOQA.search(text)
+    match = NOQA.search(text)
     if match and match.group("codes"):
         start, end, new = match.start(), match.end(), f"{match.group(0)}, {code}"
     elif match:

@@ -60,7 +60,7 @@ def test_fix_rewrites_only_the_changed_cells(tmp_path: Path) -> None:
     project = _project(tmp_path)
     target = project / NOTEBOOK.name
     before = target.read_text()
-    result = _lint(project, NOTEBOOK.name, "--fix")
+    result = _lint(project, NOTEBOOK.name, "--fix", "--unsafe-fixes")
     after = target.read_text()
     assert "Fixed 2 findings." in result.stdout
     old, new = json.loads(before), json.loads(after)

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from sm_lint.api import Linter
 from sm_lint.config import Config
-from sm_lint.notebooks import parse_notebook
+from sm_lint.sources import from_bytes
 from sm_lint.sources.precheck import NAMES, may_need_analysis
 from tests.oracle_cases import CASES
 from tests.test_robustness import fuzz_settings
@@ -182,7 +182,7 @@ def test_notebook_fixtures_pass() -> None:
     assert notebooks
     for path in notebooks:
         data = path.read_bytes()
-        program = parse_notebook(data.decode("utf-8")).program
+        program = from_bytes(data, path).program
         if analysis_finds_something(program, str(path)):
             assert may_need_analysis(data, notebook=True), path
             assert may_need_analysis(data), path

@@ -1112,12 +1112,6 @@ def test_form_feed_at_line_start_keeps_columns() -> None:
 _NOT_LINE_BREAKS = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the text report's code excerpt comes from str.splitlines() (cli."
-    "_source_lines), which also breaks at \\x0b, \\x0c, \\x1c-\\x1e, \\x85, \\u2028 and "
-    "\\u2029: after such a character in a comment, every finding shows the wrong line",
-)
 def test_text_report_excerpt_is_the_finding_line(tmp_path: Path) -> None:
     for char in _NOT_LINE_BREAKS:
         text = SIMPLE.replace("as tf\n", f"as tf  # page{char}2\n")
@@ -1145,23 +1139,11 @@ def test_fix_keeps_crlf(tmp_path: Path) -> None:
     assert FIXED_CALL.encode() in fixed and b'out["output_0"]' in fixed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --fix does nothing on a file with lone-CR line endings: fixes._offsets "
-    "counts lines at '\\n' only, so every edit past line 1 is dropped (the findings "
-    "themselves are placed right)",
-)
 def test_fix_on_lone_cr_line_endings(tmp_path: Path) -> None:
     fixed = _fix(tmp_path, "cr.py", SIMPLE.replace("\n", "\r").encode())
     assert FIXED_CALL.encode() in fixed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --fix does nothing for a finding on the first line of a file that starts "
-    "with a UTF-8 BOM: the fix's columns do not count the BOM, the text it edits does, so "
-    "the edit is off by one and rejected",
-)
 def test_fix_on_the_first_line_after_a_bom(tmp_path: Path) -> None:
     one_line = (
         f"import numpy as np; import tensorflow as tf; tf.saved_model.load({str(DENSE)!r})"

@@ -9,6 +9,7 @@ from typing import Any
 from sm_lint.api import FileAnalysis
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
+from sm_lint.sources import Location
 
 
 def _dtype(value: Value) -> str | None:
@@ -41,14 +42,19 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
     for analysis in analyses:
         if analysis.facts is None:
             continue
+        document = analysis.document
         for call in sorted(analysis.facts.calls, key=lambda c: (c.span.line, c.span.column)):
             resolved = analysis.model_for(call)
             model = resolved.resolution.model if resolved is not None else None
+            where = document.to_cell(call.span.line, call.span.column) if document else None
+            if where is None:
+                where = Location(call.span.line, call.span.column)
             records.append(
                 {
                     "path": analysis.path,
-                    "line": call.span.line,
-                    "column": call.span.column,
+                    **({"cell": where.cell} if where.cell is not None else {}),
+                    "line": where.line,
+                    "column": where.column,
                     "model": str(model) if model is not None else None,
                     "model_expr": resolved.expr if resolved is not None else None,
                     "model_source": resolved.resolution.source
@@ -97,8 +103,9 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
                     for n, s in derived["inputs"].items()
                 )
                 where += f" expects {specs}"
+        cell = f"cell {r['cell']}:" if "cell" in r else ""
         lines.append(
-            f"{r['path']}:{r['line']}:{r['column']}: {r['model_expr']} "
+            f"{r['path']}:{cell}{r['line']}:{r['column']}: {r['model_expr']} "
             f"-> {where} [{r['signature']}]"
         )
         for a in r["arguments"]:

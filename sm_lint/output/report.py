@@ -7,9 +7,12 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from sm_lint.api import FileAnalysis
 
 
 def use_color(stream: TextIO, mode: str = "auto") -> bool:
@@ -84,6 +87,16 @@ def location(d: Diagnostic) -> str:
     return f"{d.path}:{cell}{d.line}:{d.column}"
 
 
+def place(analysis: FileAnalysis, line: int, column: int) -> str:
+    """``path:line:col`` (``path:cell N:line:col`` in a notebook) of a program position."""
+    document = analysis.document
+    where = document.to_cell(line, column) if document is not None else None
+    if where is None:
+        return f"{analysis.path}:{line}:{column}"
+    cell = f"cell {where.cell}:" if where.cell is not None else ""
+    return f"{analysis.path}:{cell}{where.line}:{where.column}"
+
+
 def render_text(
     findings: Sequence[Diagnostic],
     source_lines: Callable[[Diagnostic], list[str] | None],
@@ -100,7 +113,7 @@ def render_text(
         lines = [head]
         source = source_lines(d) if show_source else None
         if source is not None and 1 <= d.line <= len(source):
-            text = source[d.line - 1].rstrip("\n").replace("\t", " ")
+            text = source[d.line - 1].rstrip("\r\n").replace("\t", " ")
             width = len(str(d.line))
             end = d.end_column if d.end_line == d.line else len(text) + 1
             carets = "^" * max(1, end - d.column)

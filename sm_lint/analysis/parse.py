@@ -1,0 +1,78 @@
+"""From a program's text to its facts, or to the SM900 finding that says why not."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from typing import Any
+
+from sm_lint.analysis.facts import FileFacts
+from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.sources.document import syntax_problem
+
+_RECURSION_LIMIT = 20_000
+
+
+def parse_program(name: str, program: str) -> FileFacts | Diagnostic:
+    """The facts of *program* (a document's program text), or the SM900 finding on it."""
+    # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
+    # operand; its pure-Python visitors need more than the default recursion limit. CPython's
+    # own parser has rejected truly deep nesting before this runs.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        return _parse_checked(name, program)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _sm900(name: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(name, line, column, line, column + 1, "SM900", Severity.ERROR, message)
+
+
+def _parse_checked(name: str, program: str) -> FileFacts | Diagnostic:
+    import libcst as cst  # imported here: a run served from the cache never needs it
+
+    from sm_lint.analysis.interpreter import analyze_module
+
+    # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
+    # nesting deep enough to crash libcst's native parser) with Python's own message.
+    problem = syntax_problem(program, name)
+    if problem is not None:
+        line, column, message = problem
+        return _sm900(name, message, line, column)
+    try:
+        module = cst.parse_module(program)
+    except cst.ParserSyntaxError as error:
+        return _syntax_error(name, program, error)
+    except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
+        return _sm900(name, f"cannot read the file as Python source: {error}")
+    except RecursionError:
+        return _sm900(name, "cannot analyse: expressions are nested too deeply")
+    try:
+        return analyze_module(module, None if name == "<string>" else name)
+    except RecursionError:
+        return _sm900(name, "cannot analyse: expressions are nested too deeply")
+
+
+def _syntax_error(path: str, source: str, error: Any) -> Diagnostic:
+    """SM900 at the place Python itself reports (libcst's parser points a token later)."""
+    line, column = error.raw_line, error.raw_column + 1
+    message = error.message.strip()
+    try:
+        compile(source, f"<{path}>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_error:
+        line, column = py_error.lineno or line, py_error.offset or column
+        message = py_error.msg
+    except (ValueError, TypeError):
+        pass
+    return Diagnostic(
+        path,
+        line,
+        column,
+        line,
+        column + 1,
+        "SM900",
+        RULES["SM900"].severity,
+        f"cannot parse: {message}",
+    )
