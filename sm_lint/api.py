@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sm_lint import observed
 from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
@@ -29,6 +30,9 @@ from sm_lint.sources import (
     noqa_lines,
     read_file,
 )
+
+if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
+    from sm_lint.analysis.incremental import IncrementalParser
 
 __all__ = [
     "SOURCE_SUFFIXES",
@@ -86,12 +90,16 @@ class Linter:
         self._observed_cache: tuple[int, observed.Observations, observed.ModelSites] | None = None
         #: Called with each file's analysis (``--verbose`` uses it to explain resolution).
         self.observer = observer
+        #: Open documents (the language server's URIs) parsed edit by edit.
+        self._open: dict[str, IncrementalParser] = {}
 
     # ------------------------------------------------------------ analysis
-    def analyze(self, document: Document) -> FileAnalysis:
+    def analyze(self, document: Document, open_as: str | None = None) -> FileAnalysis:
         """Parse and analyse *document*'s program (positions in the program); a program
         that does not parse has its SM900 in ``syntax_error``, and so has an unexpected
-        exception (one file's failure never sinks the run)."""
+        exception (one file's failure never sinks the run). *open_as* names an open document
+        (an editor's URI) whose successive texts come here: only what changed since its
+        previous text is parsed again (the result is the same as without it)."""
         name = document.name
         if not document.analyse:
             return FileAnalysis(name, None, document=document)
@@ -100,19 +108,28 @@ class Linter:
         if too_big is not None:
             return FileAnalysis(name, None, syntax_error=too_big, document=document)
         try:
-            return self._analyze(document, data)
+            return self._analyze(document, data, open_as)
         except Exception as error:
             failed = internal_error(name, error)
             return FileAnalysis(name, None, syntax_error=failed, document=document)
 
-    def _analyze(self, document: Document, data: bytes) -> FileAnalysis:
+    def forget(self, open_as: str) -> None:
+        """Drop what is kept of a closed document."""
+        self._open.pop(open_as, None)
+
+    def _analyze(self, document: Document, data: bytes, open_as: str | None = None) -> FileAnalysis:
         name, path = document.name, document.path
         _test_hook(name)
         facts = self.cache.get(name, data) if self.cache is not None and path is not None else None
         if facts is None:
             from sm_lint.analysis.parse import parse_program
 
-            parsed = parse_program(name, document.program)
+            parser = None
+            if open_as is not None:
+                from sm_lint.analysis.incremental import IncrementalParser
+
+                parser = self._open.setdefault(open_as, IncrementalParser())
+            parsed = parse_program(name, document.program, parser)
             if isinstance(parsed, Diagnostic):
                 return FileAnalysis(name, None, syntax_error=parsed, document=document)
             facts = parsed

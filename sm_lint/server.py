@@ -156,7 +156,7 @@ class SmLintServer(LanguageServer):
         # Diagnostics always analyse afresh (the model reader re-checks each model's mtime),
         # and leave the result for the hovers and completions that follow.
         source = from_text(document.source, document_path(document))
-        analysis = self.linter.analyze(source)
+        analysis = self.linter.analyze(source, document.uri)  # parses only what changed
         self._remember(source, analysis)
         findings = self.linter.findings(analysis)  # a crash is this document's own SM900
         self._log_internal(document.uri, findings)
@@ -429,6 +429,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SmLintServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.linter.forget(params.text_document.uri)
         task = ls.pending.pop(params.text_document.uri, None)
         if task is not None:
             task.cancel()

@@ -117,11 +117,14 @@ def _qualified(name: str) -> AbstractValue:
 class Interpreter:
     """Analyse one module; ``run()`` returns its FileFacts."""
 
-    def __init__(self, module: cst.Module, path: str | None) -> None:
+    def __init__(
+        self, module: cst.Module, path: str | None, positions: Positions | None = None
+    ) -> None:
         self.module = module
         self.path = path
         self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = Positions(module)
+        # The incremental parser brings the positions it kept for unchanged statements.
+        self.positions = positions or Positions(module)
         self._qualnames: Mapping[cst.CSTNode, Any] | None = None
         self._attribute_bases: set[str] = set()
         self._star_import = any(
@@ -892,11 +895,15 @@ def _key(node: cst.BaseExpression) -> str | None:
 def _merge(envs: list[Env]) -> Env:
     keys = set().union(*envs)
     merged: Env = {}
+    first, rest = envs[0], envs[1:]
     for key in keys:
-        values = [env.get(key, UNKNOWN) for env in envs]
-        value = values[0]
-        for other in values[1:]:
-            value = join(value, other)
+        value = first.get(key, UNKNOWN)
+        for env in rest:
+            other = env.get(key, UNKNOWN)
+            # Branches mostly leave a name's value as it was: the very same object, whose
+            # join with itself is itself (measured: most of the interpreter's time).
+            if other is not value:
+                value = join(value, other)
         merged[key] = value
     return merged
 
@@ -1074,6 +1081,9 @@ def _alias_of(env: Env, module: str) -> str | None:
     return None
 
 
-def analyze_module(module: cst.Module, path: str | None) -> FileFacts:
-    """Every model load, signature lookup and signature call in *module*."""
-    return Interpreter(module, path).run()
+def analyze_module(
+    module: cst.Module, path: str | None, positions: Positions | None = None
+) -> FileFacts:
+    """Every model load, signature lookup and signature call in *module* (*positions*:
+    its nodes' positions, when the caller has them already)."""
+    return Interpreter(module, path, positions).run()

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import ast
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
 from sm_lint.sources.document import syntax_problem
 
+if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
+    from sm_lint.analysis.incremental import IncrementalParser
+
 _RECURSION_LIMIT = 20_000
 
 
-def parse_program(name: str, program: str) -> FileFacts | Diagnostic:
-    """The facts of *program* (a document's program text), or the SM900 finding on it."""
+def parse_program(
+    name: str, program: str, parser: IncrementalParser | None = None
+) -> FileFacts | Diagnostic:
+    """The facts of *program* (a document's program text), or the SM900 finding on it.
+    *parser* keeps an open document's parse from its previous text and parses again only
+    what changed (the result is the same)."""
     # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
     # operand; its pure-Python visitors need more than the default recursion limit. CPython's
     # own parser has rejected truly deep nesting before this runs.
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
     try:
-        return _parse_checked(name, program)
+        return _parse_checked(name, program, parser)
     finally:
         sys.setrecursionlimit(limit)
 
@@ -30,10 +37,19 @@ def _sm900(name: str, message: str, line: int = 1, column: int = 1) -> Diagnosti
     return Diagnostic(name, line, column, line, column + 1, "SM900", Severity.ERROR, message)
 
 
-def _parse_checked(name: str, program: str) -> FileFacts | Diagnostic:
+def _parse_checked(
+    name: str, program: str, parser: IncrementalParser | None = None
+) -> FileFacts | Diagnostic:
     import libcst as cst  # imported here: a run served from the cache never needs it
 
     from sm_lint.analysis.interpreter import analyze_module
+
+    kept = parser.parse(program) if parser is not None else None
+    if kept is not None:  # None: the whole text is parsed (and its SM900 found) below
+        try:
+            return analyze_module(kept[0], None if name == "<string>" else name, kept[1])
+        except RecursionError:
+            return _sm900(name, "cannot analyse: expressions are nested too deeply")
 
     # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
     # nesting deep enough to crash libcst's native parser) with Python's own message.

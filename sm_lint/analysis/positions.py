@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -78,14 +78,39 @@ class Positions:
         )
         module._codegen(state)
         code = "".join(state.tokens)
+        #: The module's code, as libcst generates it.
+        self.code = code
         self._spans = state.spans
         # Line breaks as libcst counts them: \r\n, \r or \n.
         self._starts = [0, *(m.end() for m in _NEWLINE.finditer(code))]
+        self._parts: Sequence[tuple[int, Positions]] = ()
+        self._aliases: Mapping[cst.CSTNode, cst.CSTNode] = {}
+
+    @classmethod
+    def joined(
+        cls, parts: Sequence[tuple[int, Positions]], aliases: Mapping[cst.CSTNode, cst.CSTNode]
+    ) -> Positions:
+        """Positions of a module put together from separately parsed pieces: each part's
+        positions moved down by its line offset; an alias (a node rebuilt with other
+        leading lines, which libcst leaves out of a statement's position) answers with the
+        position of the node it stands for."""
+        joined = cls(cst.Module(body=()))
+        joined._parts = parts
+        joined._aliases = aliases
+        return joined
 
     def _point(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1]
 
     def of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        start, end = self._spans[node]
-        return (*self._point(start), *self._point(end))
+        if not self._parts:
+            start, end = self._spans[node]
+            return (*self._point(start), *self._point(end))
+        node = self._aliases.get(node, node)
+        for lines, part in self._parts:
+            found = part._spans.get(node)
+            if found is not None:
+                line, column, end_line, end_column = part.of(node)
+                return line + lines, column, end_line + lines, end_column
+        raise KeyError(node)

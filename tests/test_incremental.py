@@ -1,0 +1,300 @@
+"""Incremental analysis of an open document equals a full analysis after any edit sequence.
+
+Random edit sequences (lines replaced, inserted, deleted, duplicated; characters typed and
+deleted; fragments that break the syntax, open brackets and strings, indent, add
+decorators, ``else:``, ``global`` and ``__future__`` lines) are applied to real programs:
+the demo project, the oracle cases and a long module built like the language-server
+benchmark's. After every edit the findings of a Linter that keeps the document's parse
+(``analyze_source(..., document=...)``) must equal a fresh Linter's, position for position,
+message for message, fix for fix; and whenever the incremental parser gives a tree, it must
+be the tree libcst parses from the whole text, with the same position for every node.
+
+``SM_LINT_FUZZ_BUDGET`` (a float, default 1) scales the number of examples.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+import pytest_lsp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from sm_lint.analysis.incremental import IncrementalParser
+from sm_lint.analysis.positions import Positions
+from sm_lint.api import Linter
+from sm_lint.config import Config
+from sm_lint.diagnostics import Diagnostic
+from tests.oracle_cases import CASES
+
+BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+PATH = DEMO / "src" / "edited.py"  # never written: it anchors "models/dense" and __file__
+CONFIG = Config(models=(DEMO / "models",), project_root=DEMO)
+
+CALL = [
+    "def predict_{i}(rows={i}):",
+    '    """Score a batch with the dense model."""',
+    "    batch = np.random.rand(rows, 5).astype(np.float32)",
+    "    outputs = infer(keras_tensor=tf.constant(batch))",
+    '    return outputs["output_0"]',
+]
+HELPER = [
+    "def helper_{i}(values, limit=3):",
+    "    # keep the first few",
+    "    total = 0",
+    "    for value in values[:limit]:",
+    "        if value > {i}:",
+    "            total += value",
+    "        else:",
+    "            total -= 1",
+    "    return total",
+]
+
+
+def long_module(blocks: int) -> str:
+    """A module shaped like the language-server benchmark's, *blocks* calls long."""
+    lines = [
+        '"""A long module with signature calls."""',
+        "import numpy as np",
+        "import tensorflow as tf",
+        "",
+        'model = tf.saved_model.load("models/dense")',
+        'infer = model.signatures["serving_default"]',
+        "",
+    ]
+    for i in range(blocks):
+        lines += ["", *(x.format(i=i) for x in HELPER), "", f"SETTING_{i} = {i}", ""]
+        lines += [x.format(i=i) for x in CALL]
+    return "\n".join(lines) + "\n"
+
+
+PROGRAMS = [
+    *(p.read_text() for p in sorted((DEMO / "src").glob("*.py"))),
+    *(case.source for case in CASES[:: max(1, len(CASES) // 12)]),
+    long_module(6),
+]
+TRICKY = [
+    "",
+    "    ",
+    "# a comment",
+    "    # an indented comment",
+    "else:",
+    "    pass",
+    "def f(:",
+    "x = (",
+    ")",
+    '"""',
+    "@decorator",
+    "global infer",
+    "from __future__ import annotations",
+    "x = 1; y = 2",
+    "if True:",
+    "\\",
+    "class A:",
+    "        deep = 1",
+    "infer = model.signatures['serving_default']",
+    "out = infer(keras_tensor=tf.constant(batch, dtype=tf.float64))",
+    "out = infer(tf.zeros([2, 5]))",
+    "batch = np.zeros((3, 5), dtype=np.float32)  # noqa: SM101",
+    "\f",
+    "z = 'é'",
+]
+FRAGMENTS = sorted({line for p in PROGRAMS for line in p.splitlines()} | set(TRICKY))
+
+
+def _findings(linter: Linter, text: str, document: str | None) -> list[Diagnostic]:
+    analysis = linter.analyze_source(text, PATH, document)
+    return linter.finalize(analysis, text, linter.diagnose(analysis))
+
+
+def _pairs(a: cst.CSTNode, b: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+    yield a, b
+    for x, y in zip(a.children, b.children, strict=True):
+        yield from _pairs(x, y)
+
+
+def _same_tree(parser: IncrementalParser, text: str) -> None:
+    """When the parser gives a tree, it is libcst's and every node sits where libcst says."""
+    result = parser.parse(text)
+    if result is None:
+        return
+    module, positions = result
+    full = cst.parse_module(text)
+    assert module.deep_equals(full), "the incremental tree differs from a full parse"
+    assert module.code == text
+    expected = Positions(full)
+    for ours, theirs in _pairs(module, full):
+        if ours is not module:
+            assert positions.of(ours) == expected.of(theirs), ours
+
+
+def _edit(text: str, data: st.DataObject) -> str:
+    lines = text.split("\n")
+    kind = data.draw(st.sampled_from(["replace", "insert", "delete", "duplicate", "type", "cut"]))
+    line = data.draw(st.integers(0, max(0, len(lines) - 1)))
+    if kind == "replace":
+        lines[line] = data.draw(st.sampled_from(FRAGMENTS))
+    elif kind == "insert":
+        lines.insert(line, data.draw(st.sampled_from(FRAGMENTS)))
+    elif kind == "delete":
+        del lines[line : line + data.draw(st.integers(1, 3))]
+    elif kind == "duplicate":
+        size = data.draw(st.integers(1, 6))
+        lines[line:line] = lines[line : line + size]
+    else:
+        offset = data.draw(st.integers(0, len(text)))
+        if kind == "type":
+            typed = data.draw(st.sampled_from(["x", " ", "\n", "(", ")", '"', ":", "0", "#"]))
+            return text[:offset] + typed + text[offset:]
+        return text[:offset] + text[offset + data.draw(st.integers(1, 12)) :]
+    return "\n".join(lines)
+
+
+@settings(
+    max_examples=max(10, int(40 * BUDGET)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_incremental_findings_equal_a_full_analysis(data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(PROGRAMS))
+    incremental, full = Linter(CONFIG), Linter(CONFIG)
+    parser = IncrementalParser()
+    assert _findings(incremental, text, "doc") == _findings(full, text, None)
+    _same_tree(parser, text)
+    for _ in range(data.draw(st.integers(1, 8))):
+        text = _edit(text, data)
+        assert _findings(incremental, text, "doc") == _findings(Linter(CONFIG), text, None)
+        _same_tree(parser, text)
+
+
+def test_an_edit_in_one_function_parses_that_function_only() -> None:
+    text = long_module(8)
+    parser = IncrementalParser()
+    assert parser.parse(text) is not None
+    edited = text.replace(
+        "tf.constant(batch))\n    return outputs", "tf.constant(batch[0]))\n    return outputs", 1
+    )
+    assert edited != text
+    assert parser.parse(edited) is not None
+    assert parser.parsed_chunks == 1
+    assert parser.parse(edited) is not None
+    assert parser.parsed_chunks == 0
+
+
+def test_an_edit_that_breaks_the_syntax_reports_it_and_recovers() -> None:
+    text = long_module(3)
+    linter = Linter(CONFIG)
+    before = _findings(linter, text, "doc")
+    broken = text.replace("def predict_1(rows=1):", "def predict_1(rows=1:")
+    (error,) = _findings(linter, broken, "doc")
+    assert error.code == "SM900"
+    assert error.line == text.split("\n").index("def predict_1(rows=1):") + 1
+    assert _findings(linter, text, "doc") == before
+    linter.forget("doc")
+    assert _findings(linter, text, "doc") == before
+
+
+# ------------------------------------------------------------------ the real server
+
+PROJECT = Path(tempfile.mkdtemp(prefix="sm-lint-incremental-"))
+shutil.copytree(DEMO / "models" / "dense", PROJECT / "models" / "dense")
+(PROJECT / "src").mkdir()
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "sm_lint", "server"])
+)
+async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params: lsp.RegistrationParams) -> None:
+        return None
+
+    await lsp_client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=lsp.ClientCapabilities(),
+            root_uri=PROJECT.as_uri(),
+            initialization_options={"models": ["models"]},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _diagnostics(client: LanguageClient, uri: str, version: int) -> list[lsp.Diagnostic]:
+    """The diagnostics published for *version* of *uri* (a failure after 30 s)."""
+
+    async def wait() -> list[lsp.Diagnostic]:
+        while True:
+            params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri and params.version == version:
+                return list(params.diagnostics)
+
+    return await asyncio.wait_for(wait(), timeout=30)
+
+
+def _range(text: str, start: int, end: int) -> lsp.Range:
+    def position(offset: int) -> lsp.Position:
+        before = text[:offset]
+        line = before.count("\n")
+        column = len(before) - (before.rfind("\n") + 1)
+        return lsp.Position(line, column)  # the module is ASCII: UTF-16 units = characters
+
+    return lsp.Range(position(start), position(end))
+
+
+@pytest.mark.asyncio
+async def test_server_after_incremental_edits_publishes_what_a_fresh_document_gets(
+    client: LanguageClient,
+) -> None:
+    text = long_module(6)
+    uri = (PROJECT / "src" / "long_module.py").as_uri()
+    version = 1
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", version, text))
+    )
+    assert await _diagnostics(client, uri, version) == []
+
+    async def edit(start: int, end: int, new: str) -> list[lsp.Diagnostic]:
+        """Replace text[start:end] by *new* with a range edit, as an editor sends it."""
+        nonlocal text, version
+        version += 1
+        change = lsp.TextDocumentContentChangePartial(range=_range(text, start, end), text=new)
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=version, uri=uri), [change]
+            )
+        )
+        text = text[:start] + new + text[end:]
+        return await _diagnostics(client, uri, version)
+
+    # A mistake typed into the third call, a line inserted at the top, a function deleted,
+    # a statement broken and mended.
+    third = [i for i in range(len(text)) if text.startswith("tf.constant(batch))", i)][2]
+    at = third + len("tf.constant(batch")
+    assert [d.code for d in await edit(at, at, ", dtype=tf.float64")] == ["SM005"]
+    await edit(0, 0, "import json\n")
+    await edit(text.index("def helper_1("), text.index("SETTING_1 = 1"), "")
+    header = "def predict_4(rows=4)"
+    at = text.index(header) + len(header) - 1
+    assert [d.code for d in await edit(at, at + 1, "")] == ["SM900"]
+    final = await edit(at, at, ")")
+    assert [d.code for d in final] == ["SM005"]
+
+    fresh_uri = (PROJECT / "src" / "fresh_copy.py").as_uri()
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(fresh_uri, "python", 1, text))
+    )
+    assert final == await _diagnostics(client, fresh_uri, 1)
+    assert final[0].range.start.line == text[: third + 13].count("\n")
