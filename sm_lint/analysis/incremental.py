@@ -11,9 +11,9 @@ statements and is the tree ``libcst.parse_module`` builds for the whole text: th
 and comment lines at a chunk's end, which libcst puts in a lone chunk's footer, become the
 next statement's leading lines, where libcst puts them in the whole module.
 
-Anything this cannot prove equal to a full parse (a syntax error, a ``__future__`` import
-or a module-level ``global`` after the edit, carriage returns, form feeds, a BOM) returns None and the
-caller parses the whole text as before.
+Anything this cannot show equal to a full parse (a syntax error, a ``__future__`` import
+or a module-level ``global`` after the edit, carriage returns, form feeds, a BOM, a chunk
+libcst parses otherwise alone) returns None and the caller parses the whole text.
 """
 
 from __future__ import annotations
@@ -244,6 +244,12 @@ def _chunks(
             continue
         module = cst.parse_module(piece, parser_config)
         positions = Positions(module)
+        simple = all(isinstance(s, cst.SimpleStatementLine) for s in module.body)
+        if module.default_indent != config.default_indent and not simple:
+            # libcst takes a block's default indentation from the text it parses, not from
+            # the configuration: a chunk whose first block is indented otherwise than the
+            # document's first block would get another tree alone than in the document.
+            raise ValueError("a chunk indented otherwise than the document")
         if positions.code != piece:
             # libcst loses a line of some whitespace-only endings when they end the text it
             # parses, though not inside a longer text: such a chunk cannot be parsed alone.
