@@ -297,4 +297,4 @@ async def test_server_after_incremental_edits_publishes_what_a_fresh_document_ge
         lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(fresh_uri, "python", 1, text))
     )
     assert final == await _diagnostics(client, fresh_uri, 1)
-    assert final[0].range.start.line == text[: third + 13].count("\n")
+    assert final[0].range.start.line == text[: text.index("dtype=tf.float64")].count("\n")

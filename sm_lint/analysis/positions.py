@@ -85,6 +85,7 @@ class Positions:
         self._starts = [0, *(m.end() for m in _NEWLINE.finditer(code))]
         self._parts: Sequence[tuple[int, Positions]] = ()
         self._aliases: Mapping[cst.CSTNode, cst.CSTNode] = {}
+        self._last = 0
 
     @classmethod
     def joined(
@@ -108,9 +109,13 @@ class Positions:
             start, end = self._spans[node]
             return (*self._point(start), *self._point(end))
         node = self._aliases.get(node, node)
-        for lines, part in self._parts:
-            found = part._spans.get(node)
-            if found is not None:
+        # The interpreter asks in source order, mostly: search from the part answered last.
+        count = len(self._parts)
+        for step in range(count):
+            index = (self._last + step) % count
+            lines, part = self._parts[index]
+            if node in part._spans:
+                self._last = index
                 line, column, end_line, end_column = part.of(node)
                 return line + lines, column, end_line + lines, end_column
         raise KeyError(node)
