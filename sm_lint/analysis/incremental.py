@@ -23,6 +23,7 @@ import itertools
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -32,6 +33,7 @@ from sm_lint.analysis.positions import Positions
 # comment line, whose place in the tree depends on what precedes it).
 _STATEMENT_START = re.compile(r"[^\s#\\]")
 _FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+_Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class IncrementalParser:
         self._chunks: list[Chunk] = []
         # The statement put in the module for a chunk, by (previous chunk, chunk): a new
         # node only when the lines before it changed.
-        self._placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, cst.BaseStatement]] = {}
+        self._placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, _Statement]] = {}
         #: How many chunks the last call parsed (0: all reused; tests and benchmarks read it).
         self.parsed_chunks = 0
 
@@ -150,8 +152,8 @@ class IncrementalParser:
 
     # -------------------------------------------------------------- assembling
     def _assemble(self, chunks: list[Chunk], config: _Config) -> tuple[cst.Module, Positions]:
-        body: list[cst.BaseStatement] = []
-        placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, cst.BaseStatement]] = {}
+        body: list[_Statement] = []
+        placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, _Statement]] = {}
         aliases: dict[cst.CSTNode, cst.CSTNode] = {}
         parts: list[tuple[int, Positions]] = []
         line = 0
@@ -162,9 +164,9 @@ class IncrementalParser:
                 key = (id(previous), id(chunk))
                 found = self._placed.get(key)
                 if found is None or found[0] is not previous or found[1] is not chunk:
-                    first = statements[0]
-                    moved = first.with_changes(
-                        leading_lines=[*previous.module.footer, *first.leading_lines]
+                    own = statements[0]
+                    moved = own.with_changes(
+                        leading_lines=[*previous.module.footer, *own.leading_lines]
                     )
                     found = (previous, chunk, moved)
                 placed[key] = found
@@ -192,7 +194,7 @@ def _detect(text: str) -> _Config:
     """What libcst infers from the whole text and applies to every statement."""
     from libcst._parser.detect_config import detect_config
 
-    detected = detect_config(
+    detected: Any = detect_config(
         text,
         partial=cst.PartialParserConfig(),
         detect_trailing_newline=True,
