@@ -5,7 +5,7 @@ deleted; fragments that break the syntax, open brackets and strings, indent, add
 decorators, ``else:``, ``global`` and ``__future__`` lines) are applied to real programs:
 the demo project, the oracle cases and a long module built like the language-server
 benchmark's. After every edit the findings of a Linter that keeps the document's parse
-(``analyze_source(..., document=...)``) must equal a fresh Linter's, position for position,
+(``Linter.analyze(document, open_as=...)``) must equal a fresh Linter's, position for position,
 message for message, fix for fix; and whenever the incremental parser gives a tree, it must
 be the tree libcst parses from the whole text, with the same position for every node.
 
@@ -35,6 +35,7 @@ from sm_lint.analysis.positions import Positions
 from sm_lint.api import Linter
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
+from sm_lint.sources import from_text
 from tests.oracle_cases import CASES
 
 BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
@@ -114,8 +115,7 @@ FRAGMENTS = sorted({line for p in PROGRAMS for line in p.splitlines()} | set(TRI
 
 
 def _findings(linter: Linter, text: str, document: str | None) -> list[Diagnostic]:
-    analysis = linter.analyze_source(text, PATH, document)
-    return linter.finalize(analysis, text, linter.diagnose(analysis))
+    return linter.findings(linter.analyze(from_text(text, PATH), document))
 
 
 def _pairs(a: cst.CSTNode, b: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
