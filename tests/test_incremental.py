@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from sm_lint.api import Linter
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
 from sm_lint.sources import from_text
+from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
 from tests.oracle_cases import CASES
 
 BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
@@ -213,21 +213,10 @@ shutil.copytree(DEMO / "models" / "dense", PROJECT / "models" / "dense")
 (PROJECT / "src").mkdir()
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "sm_lint", "server"])
-)
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
 async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def register(params: lsp.RegistrationParams) -> None:
-        return None
-
-    await lsp_client.initialize_session(
-        lsp.InitializeParams(
-            capabilities=lsp.ClientCapabilities(),
-            root_uri=PROJECT.as_uri(),
-            initialization_options={"models": ["models"]},
-        )
-    )
+    answer_server_requests(lsp_client)
+    await handshake(lsp_client, initialize_params(PROJECT))
     yield
     await lsp_client.shutdown_session()
 
