@@ -14,7 +14,13 @@ from sm_lint import observed
 from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
 from sm_lint.analysis.resolve import ModelResolver, Resolution
 from sm_lint.cache import FactsCache
-from sm_lint.checks import Context, check_call, check_lookup, check_model_load
+from sm_lint.checks import (
+    Context,
+    check_call,
+    check_call_in_context,
+    check_lookup,
+    check_model_load,
+)
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
@@ -296,12 +302,16 @@ class Linter:
                 findings.extend(
                     check_lookup(self._context(analysis, resolved, facts), lookup, resolved.model)
                 )
+        known: dict[int, set[tuple[str, int, int, str]]] = {}
         for call in facts.calls:
             resolved = analysis.loads[call.load_id]
             if resolved.model is not None:
                 ctx = self._context(analysis, resolved, facts)
                 filled, from_run = with_observed(call, analysis.observed.get(call.id, {}))
                 for finding in check_call(ctx, filled, resolved.model):
+                    known.setdefault(call.id, set()).add(
+                        (finding.code, finding.line, finding.column, finding.message)
+                    )
                     if any(
                         finding.line == a.value_span.line and finding.column == a.value_span.column
                         for a in from_run
@@ -312,6 +322,13 @@ class Linter:
                             message=f"{finding.message} (observed at run time)",
                         )
                     findings.append(finding)
+        for call in facts.context_calls:  # values through functions, per caller
+            resolved = analysis.loads[call.load_id]
+            if resolved.model is not None:
+                ctx = self._context(analysis, resolved, facts)
+                findings.extend(
+                    check_call_in_context(ctx, call, resolved.model, known.get(call.id, set()))
+                )
         return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
 
     @staticmethod

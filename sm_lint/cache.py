@@ -35,6 +35,7 @@ _TYPES: dict[str, type[Any]] = {
         facts.ModelLoad,
         facts.SignatureLookup,
         facts.SignatureCall,
+        facts.CallSite,
         facts.Argument,
         facts.OutputAccess,
         facts.Span,

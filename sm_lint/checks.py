@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup, Span
-from sm_lint.diagnostics import RULES, Applicability, Diagnostic, Edit, Fix, Severity
+from sm_lint.diagnostics import RULES, Applicability, Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.models.types import (
     UNKNOWN_DTYPE,
     ModelSignatures,
@@ -552,3 +552,36 @@ def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> lis
     findings.extend(check_batch(ctx, call, sig, binding.bound))
     findings.extend(check_outputs(ctx, call, sig))
     return findings
+
+
+def check_call_in_context(
+    ctx: Context, call: SignatureCall, model: ModelSignatures, known: set[tuple[str, int, int, str]]
+) -> list[Diagnostic]:
+    """Findings for a call inside a function analysed under one caller's arguments, except
+    those the context-free analysis already reports (*known*: code, line, column, message);
+    each names the caller and points at it (related information). No fix is offered: what
+    fits one caller may not fit another."""
+    if not call.context:
+        return []
+    outer, inner = call.context[0], call.context[1:]
+    when = f"when `{outer.function}` is called at line {outer.span.line}"
+    if outer.arguments:
+        when += f" with {outer.arguments}"
+    for site in inner:
+        when += f", then `{site.function}` at line {site.span.line}"
+    related = tuple(
+        Related(
+            site.span.line,
+            site.span.column,
+            site.span.end_line,
+            site.span.end_column,
+            f"`{site.function}` called here"
+            + (f" with {site.arguments}" if site.arguments else ""),
+        )
+        for site in call.context
+    )
+    return [
+        replace(finding, message=f"{finding.message} ({when})", fix=None, related=related)
+        for finding in check_call(ctx, call, model)
+        if (finding.code, finding.line, finding.column, finding.message) not in known
+    ]

@@ -45,6 +45,19 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A second place a finding concerns (LSP ``relatedInformation``): 1-based positions,
+    end column exclusive; *cell* as in Diagnostic."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """One finding. Positions are 1-based; the end column is exclusive."""
 
@@ -63,6 +76,8 @@ class Diagnostic:
     cell: int | None = None
     #: Where the facts behind the finding came from: "static" or "runtime".
     origin: str = field(default="static", compare=False)
+    #: Other places the finding concerns, e.g. the call that passed the value.
+    related: tuple[Related, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,7 @@ class SmLintServer(LanguageServer):
         findings, uris = result
         for index, cell_uri in enumerate(uris, start=1):
             document = self.workspace.get_text_document(cell_uri)
-            ours = [to_lsp(document, d) for d in findings if d.cell == index]
+            ours = [to_lsp(document, d, uris) for d in findings if d.cell == index]
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=cell_uri, diagnostics=ours)
             )
@@ -355,7 +355,35 @@ def _position(document: TextDocument, line: int, column: int) -> lsp.Position:
     return position
 
 
-def to_lsp(document: TextDocument, d: Diagnostic) -> lsp.Diagnostic:
+def _related(
+    document: TextDocument, d: Diagnostic, cell_uris: list[str] | None
+) -> list[lsp.DiagnosticRelatedInformation] | None:
+    """A finding's related places; in a notebook each lives in its own cell's document."""
+    out = []
+    for r in d.related:
+        uri = document.uri
+        if r.cell is not None and cell_uris is not None and 0 < r.cell <= len(cell_uris):
+            uri = cell_uris[r.cell - 1]
+        same = uri == document.uri
+        start = _position(document, r.line, r.column) if same else _raw(r.line, r.column)
+        end = (
+            _position(document, r.end_line, r.end_column)
+            if same
+            else _raw(r.end_line, r.end_column)
+        )
+        out.append(
+            lsp.DiagnosticRelatedInformation(lsp.Location(uri, lsp.Range(start, end)), r.message)
+        )
+    return out or None
+
+
+def _raw(line: int, column: int) -> lsp.Position:
+    return lsp.Position(line=max(line - 1, 0), character=max(column - 1, 0))
+
+
+def to_lsp(
+    document: TextDocument, d: Diagnostic, cell_uris: list[str] | None = None
+) -> lsp.Diagnostic:
     data: dict[str, Any] = {"code": d.code}
     if d.fix is not None:
         data["fix"] = {
@@ -372,6 +400,7 @@ def to_lsp(document: TextDocument, d: Diagnostic) -> lsp.Diagnostic:
         code=d.code,
         source="sm-lint",
         data=data,
+        related_information=_related(document, d, cell_uris),
     )
 
 

@@ -124,6 +124,68 @@ EXPRESSIONS = [
     ("BATCH = 32\nFEATURES = 5", "np.zeros((BATCH, FEATURES))"),
     ("shape = (3, 4)\nrows, cols = shape", "np.ones((rows, cols))"),
     ("x = np.zeros((1, 2))\nx = np.zeros((3, 4), np.float32)", "x"),
+    # Values through functions: return values, defaults, helpers, methods, lambdas.
+    ("def make():\n    return np.random.rand(16, 7)", "make()"),
+    ("def prep(img):\n    return tf.cast(img, tf.float32) / 255.0", "prep(np.zeros((2, 3)))"),
+    ("def f(x, scale=2.0):\n    return x * scale", "f(np.zeros(3, np.float32))"),
+    ("def f(x, *, n=3):\n    return np.zeros((x, n))", "f(2, n=4)"),
+    ("def f(*rows):\n    return np.array(rows)", "f([1.0, 2.0], [3.0, 4.0])"),
+    (
+        "def f(x):\n    if x is None:\n        return np.zeros(2)\n    return np.ones(2)",
+        "f(None)",
+    ),
+    ("def g(x):\n    return tf.convert_to_tensor(x)\ndef f(x):\n    return g(x)", "f([[1, 2]])"),
+    (
+        "class P:\n    def __init__(self, n):\n        self.n = n\n"
+        "    def make(self):\n        return np.zeros((self.n, 2))",
+        "P(3).make()",
+    ),
+    ("f = lambda x: x.astype(np.float32)", "f(np.zeros((2, 2)))"),
+    # NumPy 2 / NEP 50 promotion: Python scalars are weak, numpy scalars and arrays strong.
+    ("x = np.zeros((2, 3), np.float32)", "x * 2.0"),
+    ("x = np.zeros((2, 3), np.float32)", "np.float64(2.0) * x"),
+    ("x = np.zeros((2, 3), np.int32)", "x * 2.5"),
+    ("x = np.zeros((2, 3), np.int32)", "x / 2"),
+    ("x = np.zeros((2, 3), np.uint8)", "x + np.zeros(3, np.int8)"),
+    ("x = np.zeros((2, 1), np.float16)", "x - np.zeros((1, 4), np.int16)"),
+    ("x = np.zeros((2, 3), bool)", "x * 3"),
+    ("x = np.zeros((2, 3), np.float32)", "-x"),
+    ("x = tf.zeros((2, 3))", "x * 2"),
+    ("x = tf.zeros((2, 3), tf.float64)", "(x + x) / 2.0"),
+    ("x = tf.constant([[1, 2]])", "x * 3"),
+    ("x = tf.zeros((2, 3))", "np.float64(0.5) * x"),
+    ("x = tf.zeros((2, 3), tf.float64)", "x - np.ones(3, np.float32)"),
+    ("x = tf.zeros((2, 1), tf.int32)", "np.ones((1, 4)) + x"),
+    ("x = tf.zeros((2, 3), tf.float16)", "x / np.float64(2.0)"),
+]
+
+# tf.data element specs: a None dimension is one that varies between elements.
+DATASET_EXPRESSIONS = [
+    ("ds = tf.data.Dataset.from_tensor_slices(np.random.rand(100, 5)).batch(16)", "next(iter(ds))"),
+    ("ds = tf.data.Dataset.from_tensor_slices([[1.0, 2.0], [3.0, 4.0]])", "next(iter(ds))"),
+    (
+        "ds = tf.data.Dataset.from_tensors(np.zeros((3, 4), np.int32)).repeat(3).batch(2)",
+        "next(iter(ds))",
+    ),
+    (
+        "ds = tf.data.Dataset.from_tensor_slices(np.zeros((10, 4), np.uint8))\n"
+        "ds = ds.batch(4, drop_remainder=True).map(lambda x: tf.cast(x, tf.float32) / 255.0)",
+        "next(iter(ds))",
+    ),
+    (
+        "def prep(x, y):\n    return tf.cast(x, tf.float32), y\n"
+        "ds = tf.data.Dataset.from_tensor_slices((np.zeros((8, 3)), np.zeros(8, np.int64)))\n"
+        "ds = ds.shuffle(8).map(prep).batch(2).prefetch(1)",
+        "next(iter(ds))[0]",
+    ),
+    (
+        "ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, 3), np.float32)).batch(4)",
+        "next(ds.as_numpy_iterator())",
+    ),
+    (
+        "ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, 3), np.float32)).batch(4).unbatch()",
+        "next(iter(ds))",
+    ),
 ]
 
 # Expressions whose dtype or shape the analyzer may leave unknown (it must never be wrong).
@@ -190,6 +252,20 @@ def test_inferred_value_matches_reality(setup: str, expression: str) -> None:
         assert (static.dtype, static.shape) == (real.dtype, real.shape)
 
 
+@pytest.mark.parametrize(
+    ("setup", "expression"),
+    DATASET_EXPRESSIONS,
+    ids=[s.splitlines()[-1] for s, _ in DATASET_EXPRESSIONS],
+)
+def test_dataset_element_matches_reality(setup: str, expression: str) -> None:
+    static = _static(setup, expression)
+    real = _real(setup, expression)
+    assert (static.kind, static.dtype) == (real.kind, real.dtype)
+    assert static.shape is not None and real.shape is not None
+    assert len(static.shape) == len(real.shape)
+    assert all(s is None or s == r for s, r in zip(static.shape, real.shape, strict=True))
+
+
 FLOW_CASES = [
     # (source, name, expected (kind, dtype, shape) or None for unknown)
     (
@@ -205,7 +281,34 @@ FLOW_CASES = [
     ("if cond:\n    x = np.zeros((2, 5))\nelse:\n    x = [1, 2]", "x", None),
     ("x = np.zeros(3)\nfor i in range(3):\n    x = np.zeros(4)", "x", None),
     ("x = np.zeros(3)\nwhile cond:\n    x = x[None]", "x", None),
-    ("def f(x):\n    return x\nx = f(1)", "x", None),
+    ("def f(x):\n    return x\nx = f(1)", "x", (Kind.SCALAR, "int", ())),
+    ("def f(x):\n    return f(x)\nx = f(np.zeros(2))", "x", None),
+    ("def f(x):\n    yield np.zeros(2)\nx = f(1)", "x", None),
+    ("@decorate\ndef f(x):\n    return np.zeros(2)\nx = f(1)", "x", None),
+    ("def f(x):\n    return np.zeros(2)\ndef f(x):\n    return x\nx = f(cond)", "x", None),
+    ("def f(x, acc=[]):\n    return acc\nx = f(1)", "x", None),
+    ("def f(x):\n    return np.zeros(2)\nx = f(1, 2)", "x", None),
+    ("def f(*a, **k):\n    return k\nx = f(*cond)", "x", None),
+    ("def f(x):\n    if x:\n        return np.zeros(2)\nx = f(cond)", "x", None),
+    ("x = (lambda: np.zeros(2))()", "x", (Kind.NDARRAY, "float64", (2,))),
+    (
+        "def f(x, n):\n    if n == 0:\n        return x\n    return f(x, n - 1)\n"
+        "x = f(np.zeros(2), 2)",
+        "x",
+        (Kind.NDARRAY, "float64", (2,)),
+    ),
+    (
+        "def f(x, n):\n    if n == 0:\n        return x\n    return f(x, n - 1)\n"
+        "x = f(np.zeros(2), 50)",
+        "x",
+        None,
+    ),
+    (
+        "def f(x):\n    return np.zeros(2)\n    return x\nx = f(cond)",
+        "x",
+        (Kind.NDARRAY, "float64", (2,)),
+    ),
+    ("def f(x):\n    raise ValueError(x)\nx = f(np.zeros(2))", "x", None),
     ("a, b = np.zeros(2), np.ones((1, 3))", "b", (Kind.NDARRAY, "float64", (1, 3))),
     ("x = np.zeros(3)\nx += 1", "x", None),
     (

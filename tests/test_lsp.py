@@ -404,3 +404,21 @@ async def test_hover_in_a_notebook_names_the_cell_of_the_save(client: LanguageCl
     assert hovered is not None and isinstance(hovered.contents, lsp.MarkupContent)
     assert "derived from source: saved in cell 2, line 2" in hovered.contents.value
     assert [d.code for d in client.diagnostics[cells[2]]] == ["SM005"]
+
+
+@pytest.mark.asyncio
+async def test_finding_inside_a_function_points_at_its_caller(client: LanguageClient) -> None:
+    text = (
+        "import numpy as np\nimport tensorflow as tf\n\n"
+        'model = tf.saved_model.load("models/dense")\n'
+        'infer = model.signatures["serving_default"]\n\n'
+        "def predict(batch):\n    return infer(keras_tensor=batch)\n\n"
+        "predict(np.zeros((2, 7)))\n"
+    )
+    (diagnostic,) = await _open(client, "caller.py", text)
+    assert (diagnostic.code, diagnostic.range.start.line) == ("SM008", 7)
+    assert "when `predict` is called at line 10" in diagnostic.message
+    (related,) = diagnostic.related_information or []
+    assert related.location.uri == _uri("caller.py")
+    assert (related.location.range.start.line, related.location.range.start.character) == (9, 0)
+    assert related.message == "`predict` called here with float64 numpy array (2, 7)"

@@ -46,3 +46,29 @@ def test_precommit_snippet_names_a_rev_that_exists() -> None:
 
 def test_ci_snippet_does_not_hide_configuration_errors() -> None:
     assert "|| true" not in README
+
+
+def test_what_sm_lint_infers_example() -> None:
+    """Each line of the README's inference example marked ``# SMxxx`` gets exactly those
+    codes, and no other line gets a finding."""
+    from sm_lint.api import lint_source
+    from sm_lint.config import Config
+
+    block = README.split("<!-- infers:start -->")[1].split("<!-- infers:end -->")[0]
+    code = block.split("```python\n")[1].split("```")[0]
+    models = ROOT / "tests" / "fixtures" / "models"
+    head = (
+        "import numpy as np\nimport tensorflow as tf\n"
+        f"loaded = tf.saved_model.load({str(models / 'keras_export_dense')!r})\n"
+        'infer = loaded.signatures["serving_default"]\n'
+    )
+    findings = lint_source(head + code, "example.py", Config(models=(models,)))
+    got: dict[int, set[str]] = {}
+    for d in findings:
+        got.setdefault(d.line - 4, set()).add(d.code)
+    expected = {
+        n: set(re.findall(r"SM\d{3}", line.split("#")[-1]))
+        for n, line in enumerate(code.splitlines(), start=1)
+        if re.search(r"#.*SM\d{3}", line)
+    }
+    assert got == expected

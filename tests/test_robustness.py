@@ -1449,3 +1449,151 @@ def test_constant_folding_is_bounded(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr[-1000:])
     assert "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------ values through functions
+# Programs that stress the context-sensitive analysis of user functions: each must lint
+# without a crash or a hang, with bounded work (counted, not timed), and with the findings
+# named here only (no wrong finding). HEAD binds ``infer`` (dense: keras_tensor float32
+# (?, 5)); line numbers below count from the first line after HEAD.
+_PREDICT = "def predict(batch):\n    return infer(keras_tensor=batch)\n"
+INTERPROC = {
+    "recursion": (
+        "def f(x):\n    infer(keras_tensor=x)\n    return f(x)\nf(np.zeros((2, 7)))\n",
+        {("SM008", 2)},
+    ),
+    "mutual recursion": (
+        "def a(x):\n    return b(x)\ndef b(x):\n    infer(keras_tensor=x)\n    return a(x)\n"
+        "a(np.zeros((2, 7)))\n",
+        {("SM008", 4)},
+    ),
+    "10,000 equal calls": (_PREDICT + "predict(np.zeros((2, 7)))\n" * 10_000, {("SM008", 2)}),
+    "2,000 distinct calls": (
+        _PREDICT + "".join(f"predict(np.zeros(({k}, 5), np.float32))\n" for k in range(2_000)),
+        set(),
+    ),
+    "exponential call tree": (
+        "def f0(x):\n    return infer(keras_tensor=x)\n"
+        + "".join(f"def f{k}(x):\n    f{k - 1}(x)\n    return f{k - 1}(x)\n" for k in range(1, 40))
+        + "f39(np.zeros((2, 5), np.float32))\n",
+        set(),
+    ),
+    "shared structure": (
+        "def pair(x):\n    return (x, x)\nx = np.zeros(3)\n"
+        + "x = pair(x)\n" * 80
+        + _PREDICT
+        + "predict(x)\n",
+        set(),
+    ),
+    "long body, many callers": (
+        "def big(x):\n"
+        + "    y = x\n" * 3_000
+        + "    return infer(keras_tensor=y)\n"
+        + "".join(f"big(np.zeros(({k}, 6)))\n" for k in range(1, 500)),
+        None,  # findings at line 3002 for the callers analysed within the budget
+    ),
+    "nested instances": (
+        "class P:\n    def __init__(self, inner):\n        self.inner = inner\n"
+        "p = None\n" + "p = P(p)\n" * 2_000,
+        set(),
+    ),
+    "decorators": (
+        "@tf.function\ndef predict(batch):\n    return infer(keras_tensor=batch)\n"
+        "predict(np.zeros((2, 5)))\n",
+        set(),  # inside tf.function the argument is a float64 tensor: not known here
+    ),
+    "star arguments": (
+        "def predict(*args, **kwargs):\n    return infer(keras_tensor=args[0], **kwargs)\n"
+        "predict(np.zeros((2, 7)))\npredict(*[1])\npredict(np.zeros((2, 5)), other=1)\n",
+        {("SM008", 2)},
+    ),
+    "generator": (
+        "def batches(x):\n    yield x\n    infer(keras_tensor=x)\nbatches(np.zeros((2, 7)))\n",
+        set(),  # the body never runs here
+    ),
+    "lambdas": (
+        "f = lambda x: infer(keras_tensor=x)\nf(np.zeros((2, 7)))\ng = lambda: g()\ng()\n",
+        {("SM008", 1)},
+    ),
+    "default arguments": (
+        "def predict(batch=np.zeros((2, 7)), rows=[]):\n    return infer(keras_tensor=batch)\n"
+        "predict()\n",
+        {("SM008", 2)},
+    ),
+    "redefined function": (
+        _PREDICT + "predict(np.zeros((2, 7)))\n"
+        "def predict(batch):\n    return infer(keras_tensor=np.zeros((2, 5), np.float32))\n"
+        "predict(np.zeros((2, 9)))\n",
+        {("SM008", 2)},
+    ),
+    "wrong arity": (_PREDICT + "predict()\npredict(1, 2)\npredict(x=1)\n", set()),
+    "map of itself": (
+        "ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 5)))\n"
+        "def f(x):\n    return ds.map(f)\nds.map(f)\n",
+        set(),
+    ),
+    "instance changed from outside": (
+        "class P:\n    def __init__(self, fn):\n        self.fn = fn\n"
+        "    def run(self, x):\n        return self.fn(keras_tensor=x)\n"
+        "def swap(p):\n    p.fn = pair\np = P(infer)\nswap(p)\np.run(np.zeros((2, 7)))\n",
+        set(),
+    ),
+    "early return in __init__": (
+        "class P:\n    def __init__(self, fn=None):\n        if fn is None:\n"
+        "            self.fn = pair\n            return\n        self.fn = fn\n"
+        "    def run(self, x):\n        return self.fn(keras_tensor=x)\n"
+        "P().run(np.zeros((2, 7)))\n",
+        {("SM002", 8)},  # P() takes the early return: self.fn is pair, which has no such input
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(INTERPROC))
+def test_values_through_functions_stay_bounded(name: str) -> None:
+    from sm_lint.analysis import functions
+    from sm_lint.analysis.interpreter import Interpreter
+
+    body, expected = INTERPROC[name]
+    source = HEAD + body
+    offset = HEAD.count("\n")
+    findings = checked_lint(source)
+    got = {(d.code, d.line - offset) for d in findings if d.line > offset}
+    if expected is not None:
+        assert got == expected, [d.message for d in findings]
+    else:
+        assert got and {code for code, _ in got} == {"SM008"}
+        assert {line for _, line in got} == {3002}
+    interpreter = Interpreter(libcst.parse_module(source), "gen.py")
+    interpreter.run()
+    statements, contexts = interpreter.context_work()
+    # The budget is checked before each context: one more function body may overshoot it.
+    assert statements <= functions.MAX_CONTEXT_STATEMENTS + 3_100
+    assert contexts <= functions.MAX_CONTEXTS_PER_FUNCTION
+
+
+_INTERPROC_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+sys.path.insert(0, {tests!r})
+from test_robustness import HEAD, INTERPROC
+from sm_lint.api import lint_source
+for name, (body, _) in INTERPROC.items():
+    if body.count("\\n") < 5_000:  # the big ones run in-process above
+        lint_source(HEAD + body, "gen.py")
+print("ok")
+"""
+
+
+def test_values_through_functions_never_hang(tmp_path: Path) -> None:
+    """All of the programs above in a fresh process with 3 GB of address space; the
+    timeout is only a hang guard (they take seconds)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _INTERPROC_CHILD.format(tests=str(Path(__file__).parent))],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["ok"]

@@ -530,6 +530,11 @@ def array_method(value: Value, name: str, args: CallArgs) -> AbstractValue:
 def array_attribute(value: Value, name: str) -> AbstractValue:
     if name == "T" and value.kind in (ND, TENSOR):
         return Array(transpose(value))
+    if name == "ndim" and value.kind in (ND, TENSOR) and value.shape is not None:
+        return Const(len(value.shape))
+    if name == "shape" and value.kind is ND and value.shape is not None:
+        # numpy's shape is a tuple of ints (a tensor's is a TensorShape: left unknown).
+        return Seq(tuple(Const(d) if d is not None else UNKNOWN for d in value.shape), True)
     return UNKNOWN
 
 

@@ -74,6 +74,17 @@ class OutputAccess:
 
 
 @dataclass(frozen=True)
+class CallSite:
+    """A call of a user function on the way to a signature call inside it."""
+
+    #: ``predict``, or ``Predictor.predict`` for a method.
+    function: str
+    span: Span
+    #: The known arguments, described for messages (``float64 numpy array (16, 7)``).
+    arguments: str
+
+
+@dataclass(frozen=True)
 class SignatureCall:
     """A call of a signature function, with what is known of each argument."""
 
@@ -91,6 +102,9 @@ class SignatureCall:
     layer: bool = False
     #: The name TensorFlow is bound to where the call is (None: none), for fixes.
     tf_alias: str | None = None
+    #: For a call inside a function analysed with one caller's arguments: the calls that
+    #: led here, outermost first (empty for the context-free analysis).
+    context: tuple[CallSite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -168,3 +182,6 @@ class FileFacts:
     np_alias: str | None = None
     #: Models the program saves itself, in program order.
     saves: tuple[ModelSave, ...] = ()
+    #: Signature calls inside functions whose arguments are known only under one caller's
+    #: arguments (each with its ``context``); ``calls`` holds the context-free analysis.
+    context_calls: tuple[SignatureCall, ...] = ()

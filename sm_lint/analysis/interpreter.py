@@ -23,11 +23,12 @@ from libcst.metadata import (
     QualifiedNameSource,
 )
 
-from sm_lint.analysis import arrays, paths
+from sm_lint.analysis import arith, arrays, datasets, functions, paths
 from sm_lint.analysis.derive import Deriver
 from sm_lint.analysis.dtypes import qualified_dtype
 from sm_lint.analysis.facts import (
     Argument,
+    CallSite,
     FileFacts,
     ModelLoad,
     OutputAccess,
@@ -148,6 +149,26 @@ class Interpreter:
         ] = []
         #: Models the program saves itself (derive.py): values, saves, links to loads.
         self.derive = Deriver(self)
+        # Values through functions (analysis/functions.py): the functions being analysed,
+        # innermost last; signature calls found under one caller's arguments.
+        self._frames: list[functions.Frame] = []
+        self._contextual = 0
+        #: The statement just analysed ends its block (return/raise/break/continue).
+        self._ended = False
+        self._context_statements = 0
+        self._contexts: dict[int, int] = {}
+        self._memo: dict[
+            object,
+            tuple[
+                AbstractValue,
+                tuple[tuple[str, AbstractValue], ...] | None,
+                dict[str, AbstractValue],
+            ],
+        ] = {}
+        self._identifiers: dict[int, frozenset[str]] = {}
+        self._mutated_in_functions: set[str] | None = None
+        self._outside_init: tuple[set[str] | None] | None = None  # computed once, lazily
+        self.context_calls: dict[int, list[SignatureCall]] = {}
 
     # ----------------------------------------------------------------- entry
     def run(self) -> FileFacts:
@@ -158,17 +179,45 @@ class Interpreter:
         env = self.block(self.module.body, env)
         self._drain()
         calls = tuple(
-            SignatureCall(**{**call.__dict__, "outputs": tuple(self.outputs.get(call.id, ()))})
+            SignatureCall(
+                **{**call.__dict__, "outputs": tuple(dict.fromkeys(self.outputs.get(call.id, ())))}
+            )
             for call in self.calls.values()
         )
         return FileFacts(
             loads=tuple(self.loads),
-            lookups=tuple(self.lookups),
+            lookups=tuple(dict.fromkeys(self.lookups)),
             calls=calls,
             tf_alias=_alias_of(env, "tensorflow"),
             np_alias=_alias_of(env, "numpy"),
             saves=tuple(self.derive.saves),
+            context_calls=self._new_context_calls(),
         )
+
+    def _new_context_calls(self) -> tuple[SignatureCall, ...]:
+        """Context calls that know more than the context-free analysis of the same call."""
+        out = []
+        for call in (c for bucket in self.context_calls.values() for c in bucket):
+            base = self.calls.get(call.id)
+            if base is not None and (
+                base.load_id,
+                base.key,
+                base.opaque_arguments,
+                [(a.name, a.value) for a in base.arguments],
+            ) == (
+                call.load_id,
+                call.key,
+                call.opaque_arguments,
+                [(a.name, a.value) for a in call.arguments],
+            ):
+                continue
+            out.append(call)
+        return tuple(out)
+
+    def context_work(self) -> tuple[int, int]:
+        """(statements analysed in call contexts, most contexts of any one function): the
+        quantities the limits in analysis/functions.py bound."""
+        return self._context_statements, max(self._contexts.values(), default=0)
 
     def _drain(self) -> None:
         while self._deferred:
@@ -176,6 +225,7 @@ class Interpreter:
             local = dict(env)
             for name in self._globals_assigned_in_functions:
                 local.pop(name, None)
+            self._frames.append(functions.Frame(func, dict(local)))
             local.update(extra)
             if isinstance(func, cst.Lambda):
                 for param in _params(func.params):
@@ -185,6 +235,8 @@ class Interpreter:
                 for param in _params(func.params):
                     local[param] = UNKNOWN
                 self.block(_body(func.body), local)
+            self._frames.pop()
+            self._ended = False
 
     # ------------------------------------------------------------- positions
     def span(self, node: cst.CSTNode) -> Span:
@@ -198,21 +250,37 @@ class Interpreter:
     def block(self, body: Sequence[cst.CSTNode], env: Env) -> Env:
         for statement in body:
             env = self.statement(statement, env)
+            if self._ended:  # after return/raise/break/continue: dead code
+                break
         return env
 
     def statement(self, node: cst.CSTNode, env: Env) -> Env:
+        if self._contextual:
+            self._context_statements += 1
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 env = self.small_statement(small, env)
+            # Inside a function, what follows a return or raise never runs (at module
+            # level a notebook's later cells still do).
+            if self._frames and any(isinstance(s, _ENDS) for s in node.body):
+                self._ended = True
             return env
         if isinstance(node, cst.If):
-            self.expr(node.test, env)
+            truth = _truth(self.expr(node.test, env))
+            if truth is not None:  # a known condition (``if flat:`` with flat=False)
+                if truth:
+                    return self.block(_body(node.body), env)
+                if isinstance(node.orelse, cst.If):
+                    return self.statement(node.orelse, env)
+                return self.block(_body(node.orelse.body), env) if node.orelse else env
             then = self.block(_body(node.body), dict(env))
+            then_ended, self._ended = self._ended, False
             other = (
                 self.statement(node.orelse, dict(env))
                 if isinstance(node.orelse, cst.If)
                 else (self.block(_body(node.orelse.body), dict(env)) if node.orelse else dict(env))
             )
+            self._ended = then_ended and self._ended
             return _merge([then, other])
         if isinstance(node, cst.Else):
             return self.block(_body(node.body), env)
@@ -223,29 +291,43 @@ class Interpreter:
                 entered = self.derive.entered(self.expr(item.item, env))
                 if item.asname is not None:
                     env = self.bind(item.asname.name, entered, env)
-            return self.block(_body(node.body), env)
+            env = self.block(_body(node.body), env)
+            self._ended = False  # a context manager may swallow what ended the body
+            return env
         if isinstance(node, cst.Try):
             body_env = self.block(_body(node.body), dict(env))
+            self._ended = False
             branches = [body_env]
             for handler in node.handlers:
                 start = _merge([env, body_env])
                 if handler.name is not None:
                     start = self.bind(handler.name.name, UNKNOWN, start)
                 branches.append(self.block(_body(handler.body), start))
+                self._ended = False
             if node.orelse is not None:
                 branches[0] = self.block(_body(node.orelse.body), branches[0])
+                self._ended = False
             merged = _merge(branches)
             if node.finalbody is not None:
                 merged = self.block(_body(node.finalbody.body), merged)
+                self._ended = False
             return merged
         if isinstance(node, cst.FunctionDef):
+            if self._contextual:  # the context-free analysis of the enclosing function has it
+                return self.bind(cst.Name(node.name.value), UNKNOWN, env)
             decorators = [self.expr(d.decorator, env) for d in node.decorators]
             self._deferred.append((node, env, {}))
             defined = self.derive.function_def(node, decorators, env)
+            if defined == UNKNOWN:  # not a tf.function: a function values flow through
+                defined = self.function_value(node, node.name.value, env)
             return self.bind(cst.Name(node.name.value), defined, env)
         if isinstance(node, cst.ClassDef):
-            self.class_def(node, env)
-            return self.bind(cst.Name(node.name.value), self.derive.class_value(node, env), env)
+            if self._contextual:
+                return self.bind(cst.Name(node.name.value), UNKNOWN, env)
+            followed = self.class_def(node, env)
+            if not isinstance(followed, functions.ClassValue):
+                followed = self.derive.class_value(node, env)
+            return self.bind(cst.Name(node.name.value), followed, env)
         # match statements and anything newer: walk what it contains, trust nothing after.
         for expression in _expressions(node):
             self.expr(expression, env)
@@ -254,13 +336,18 @@ class Interpreter:
     def loop(self, node: cst.For | cst.While, env: Env) -> Env:
         assigned = _assigned_names(node)
         start = {k: v for k, v in env.items() if k not in assigned and not _under(k, assigned)}
+        body_start = dict(start)
         if isinstance(node, cst.For):
-            self.expr(node.iter, env)
+            element = datasets.element_of(self.expr(node.iter, env))
+            if element is not None:  # every element of a dataset has its element spec
+                body_start = self.assign(node.target, element, body_start)
         else:
             self.expr(node.test, start)
-        after_body = self.block(_body(node.body), dict(start))
+        after_body = self.block(_body(node.body), body_start)
+        self._ended = False
         if node.orelse is not None:
             after_body = self.block(_body(node.orelse.body), after_body)
+            self._ended = False
         return _merge([start, after_body])
 
     def small_statement(self, node: cst.BaseSmallStatement, env: Env) -> Env:
@@ -297,9 +384,18 @@ class Interpreter:
                 if isinstance(bound, cst.BaseExpression):
                     env = self.bind(bound, _qualified(f"{base}.{name}"), env)
             return env
-        if isinstance(node, (cst.Expr, cst.Return)):
-            if node.value is not None:
-                self.expr(node.value, env)
+        if isinstance(node, cst.Return):
+            returned = self.expr(node.value, env) if node.value is not None else Const(None)
+            if self._frames:
+                frame = self._frames[-1]
+                frame.returns.append(returned)
+                if frame.self_name is not None:
+                    frame.exits.append(frame.self_bindings(env))
+                if frame.watched:
+                    frame.watched_exits.append({p: env.get(p, UNKNOWN) for p in frame.watched})
+            return env
+        if isinstance(node, cst.Expr):
+            self.expr(node.value, env)
             return env
         if isinstance(node, cst.Del):
             return self.delete(node.target, env)
@@ -401,7 +497,8 @@ class Interpreter:
         env[key] = value
         return env
 
-    def class_def(self, node: cst.ClassDef, env: Env) -> None:
+    def class_def(self, node: cst.ClassDef, env: Env) -> AbstractValue:
+        """Analyse a class body; a plain module-level class becomes a ClassValue."""
         for decorator in node.decorators:
             self.expr(decorator.decorator, env)
         methods = [s for s in _body(node.body) if isinstance(s, cst.FunctionDef)]
@@ -416,15 +513,17 @@ class Interpreter:
                 local = {
                     k: v for k, v in env.items() if k not in self._globals_assigned_in_functions
                 }
+                frame = functions.Frame(method, dict(local), self_name=_self_name(method))
+                self._frames.append(frame)
                 for param in _params(method.params):
                     local[param] = UNKNOWN
                 end = self.block(_body(method.body), local)
-                me = _self_name(method)
-                for key, value in end.items():
-                    if key.startswith(f"{me}.") and key.count(".") == 1:
-                        attr = key.split(".", 1)[1]
-                        if attr not in elsewhere:
-                            attributes[attr] = value
+                self._frames.pop()
+                falls, self._ended = not self._ended, False
+                for attr, value in frame.self_attributes(end, falls).items():
+                    if attr not in elsewhere:
+                        # A list or dict attribute may be filled by any method later.
+                        attributes[attr] = UNKNOWN if _mutable(value) else value
         for method in methods:
             if method.name.value == "__init__":
                 continue
@@ -434,6 +533,59 @@ class Interpreter:
         for statement in _body(node.body):
             if not isinstance(statement, cst.FunctionDef):
                 self.statement(statement, dict(env))
+        if not _plain_class(node, methods) or self._frames:
+            # Decorators, base classes, metaclasses, properties and attribute hooks may
+            # change what an instance holds; nested classes stay unknown too.
+            return UNKNOWN
+        name = node.name.value
+        followed = tuple(
+            (m.name.value, value)
+            for m in methods
+            if not m.decorators
+            and _self_name(m) is not None
+            and isinstance(
+                value := self.function_value(m, f"{name}.{m.name.value}", env),
+                functions.FunctionValue,
+            )
+        )
+        return functions.ClassValue(
+            node,
+            name,
+            followed,
+            tuple(attributes.items()),
+            frozenset(elsewhere),
+        )
+
+    def _attributes_assigned_elsewhere(self) -> set[str] | None:
+        """Attribute names assigned anywhere but on ``self`` in an ``__init__``: an instance
+        passed around may have them changed (all of them, where ``setattr`` is used)."""
+        if self._outside_init is None:
+            self._outside_init = (_outside_init_attributes(self.module),)
+        return self._outside_init[0]
+
+    def function_value(
+        self, node: cst.FunctionDef | cst.Lambda, name: str, env: Env
+    ) -> AbstractValue:
+        """A function the interpreter can follow into; UNKNOWN for what it cannot (nested,
+        decorated, async or generator functions)."""
+        closure = None
+        if self._frames:
+            if not isinstance(node, cst.Lambda):
+                return UNKNOWN
+            closure = env
+        if isinstance(node, cst.FunctionDef) and (node.decorators or node.asynchronous):
+            return UNKNOWN
+        defaults = tuple(
+            (param, functions.stable_default(self.expr(default, env)))
+            for param, default in functions.default_nodes(node.params)
+        )
+        return functions.FunctionValue(
+            node,
+            name,
+            defaults,
+            closure,
+            self._frames[-1].globals if closure is not None else None,
+        )
 
     # ----------------------------------------------------------- expressions
     def expr(self, node: cst.BaseExpression | None, env: Env) -> AbstractValue:
@@ -496,14 +648,26 @@ class Interpreter:
                 return Const(-operand.value)
             if isinstance(node.operator, cst.Plus) and isinstance(operand, Const):
                 return operand
+            if isinstance(node.operator, cst.Not) and _truth(operand) is not None:
+                return Const(not _truth(operand))
+            if (
+                isinstance(node.operator, cst.Minus)
+                and isinstance(operand, Array)
+                and operand.value.kind in (Kind.NDARRAY, Kind.TENSOR)
+                and operand.value.dtype not in (None, "bool")
+            ):
+                return Array(Value(operand.value.kind, operand.value.dtype, operand.value.shape))
             return UNKNOWN
         if isinstance(node, cst.BinaryOperation):
             return self.binary(node, env)
         if isinstance(node, cst.Lambda):
-            self._deferred.append((node, dict(env), {}))
-            return UNKNOWN
+            if not self._contextual:
+                self._deferred.append((node, dict(env), {}))
+            return self.function_value(node, "<lambda>", env)
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             return self.comprehension(node, env)
+        if isinstance(node, cst.Comparison):
+            return self.comparison(node, env)
         if isinstance(node, cst.NamedExpr):
             value = self.expr(node.value, env)
             return value
@@ -513,7 +677,15 @@ class Interpreter:
 
     def name(self, node: cst.Name, env: Env) -> AbstractValue:
         if node.value in env:
-            return env[node.value]
+            value = env[node.value]
+            if _mutable(value):
+                # A list or dict some function changes in place (``g["x"] = ...`` on a
+                # global): its contents are not known after any call.
+                if self._mutated_in_functions is None:
+                    self._mutated_in_functions = _mutated_in_functions(self.module)
+                if node.value in self._mutated_in_functions:
+                    return UNKNOWN
+            return value
         if node.value in _KEYWORD_CONSTANTS:
             return Const(_KEYWORD_CONSTANTS[node.value])
         if node.value in _BUILTINS:
@@ -553,6 +725,8 @@ class Interpreter:
             return arrays.array_attribute(base.value, attr)
         if isinstance(base, PathValue):
             return paths.path_attribute(base, attr)
+        if isinstance(base, functions.InstanceValue) and attr not in base.cls.unstable:
+            return base.attribute(attr)
         return self.derive.attribute(base, attr)
 
     def fstring(self, node: cst.FormattedString, env: Env) -> AbstractValue:
@@ -597,15 +771,58 @@ class Interpreter:
                 return Const(left.value + right.value)  # type: ignore[operator]
             except TypeError:
                 return UNKNOWN
-        if isinstance(node.operator, cst.Multiply) and isinstance(left, Array):
-            return (
-                left
-                if left.value.kind in (Kind.NDARRAY, Kind.TENSOR)
-                and isinstance(right, Const)
-                and isinstance(right.value, int)
-                else Array(Value(left.value.kind, None, left.value.shape))
-            )
+        if (
+            isinstance(node.operator, (cst.Subtract, cst.Multiply))
+            and _number(left)
+            and _number(right)
+            and isinstance(left, Const)
+            and isinstance(right, Const)
+        ):
+            # ``n - 1`` in a recursion's base case; numbers stay small (no ``x = x * x``
+            # growing without bound).
+            try:
+                number = (
+                    left.value - right.value  # type: ignore[operator]
+                    if isinstance(node.operator, cst.Subtract)
+                    else left.value * right.value  # type: ignore[operator]
+                )
+            except TypeError:
+                return UNKNOWN
+            return Const(number) if abs(number) < 2**63 else UNKNOWN
+        operator = _OPERATORS.get(type(node.operator))
+        if operator is not None and (isinstance(left, Array) or isinstance(right, Array)):
+            return arith.binary(operator, left, right)
         return UNKNOWN
+
+    def comparison(self, node: cst.Comparison, env: Env) -> AbstractValue:
+        """``a == b``, ``x is None`` and the like where both sides are known."""
+        left = self.expr(node.left, env)
+        rights = [self.expr(c.comparator, env) for c in node.comparisons]
+        if len(rights) != 1:
+            return UNKNOWN
+        operator, right = node.comparisons[0].operator, rights[0]
+        if isinstance(operator, (cst.Is, cst.IsNot)) and Const(None) in (left, right):
+            other = right if left == Const(None) else left
+            if isinstance(other, Const):
+                same = other.value is None
+            elif isinstance(other, _NEVER_NONE):
+                same = False
+            else:
+                return UNKNOWN
+            return Const(same if isinstance(operator, cst.Is) else not same)
+        compare = _COMPARISONS.get(type(operator))
+        if (
+            compare is None
+            or not (isinstance(left, Const) and isinstance(right, Const))
+            or not (_number(left) and _number(right))
+        ):
+            # Strings stay out: a folded path (``__file__``, ``abspath``) is only as exact
+            # as model resolution needs.
+            return UNKNOWN
+        try:
+            return Const(bool(compare(left.value, right.value)))
+        except TypeError:
+            return UNKNOWN
 
     def dict_literal(self, node: cst.Dict, env: Env) -> AbstractValue:
         items: list[tuple[str, AbstractValue, cst.CSTNode, cst.BaseExpression]] | None = []
@@ -718,15 +935,288 @@ class Interpreter:
         derived = self.derive.call(node, func, receiver, args, env)
         if derived is not None:
             return derived
+        written: set[str] = set()
+        if isinstance(func, functions.FunctionValue):
+            result, _, changed = self.invoke(func, args, opaque, env, self.span(node))
+            written = self._write_back(node, func, changed, env)
+        else:
+            result = self.dispatch(node, func, receiver, args, opaque, env)
+        if not _pure(func):
+            # fill(feed): a list or dict passed to a function may come back changed.
+            for arg in node.args:
+                key = _key(arg.value) if not arg.star else None
+                if key is not None and key not in written and _mutable(env.get(key)):
+                    env[key] = UNKNOWN
+        return result
+
+    def _write_back(
+        self,
+        node: cst.Call,
+        function: functions.FunctionValue,
+        changed: dict[str, AbstractValue],
+        env: Env,
+    ) -> set[str]:
+        """A list or dict the analysed function changed in place holds, for the caller,
+        what it held at the function's end; the names so updated."""
+        if not changed or any(arg.star for arg in node.args):
+            return set()
+        params = function.node.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        keys = [_key(arg.value) for arg in node.args]
+        written: set[str] = set()
+        for index, (arg, key) in enumerate(zip(node.args, keys, strict=True)):
+            if key is None or keys.count(key) > 1 or not _mutable(env.get(key)):
+                continue
+            param = arg.keyword.value if arg.keyword is not None else None
+            if param is None and index < len(positional):
+                param = positional[index]
+            if param is not None and param in changed:
+                env[key] = changed[param]
+                written.add(key)
+        return written
+
+    def dispatch(
+        self,
+        node: cst.Call,
+        func: AbstractValue,
+        receiver: AbstractValue | None,
+        args: CallArgs,
+        opaque: bool,
+        env: Env,
+    ) -> AbstractValue:
+        """What calling *func* (or a method of *receiver*) returns."""
         if isinstance(func, SignatureFn):
             return self.signature_call(node, func, env, opaque)
+        if isinstance(func, functions.ClassValue):
+            return self.construct(func, args, opaque, env, self.span(node))
         if isinstance(func, QualName):
             return self.known_function(node, func.name, args)
         if isinstance(func, DType):  # np.float32(1.5), np.dtype("float32")
             return arrays.dtype_call(func.name, args)
         if receiver is not None and isinstance(node.func, cst.Attribute):
+            if isinstance(receiver, functions.InstanceValue):
+                return self.instance_method(node, receiver, args, opaque, env)
+            if isinstance(receiver, datasets.DatasetValue):
+                return datasets.method(
+                    receiver,
+                    node.func.attr.value,
+                    args,
+                    lambda f, items: self.call_value(f, items, env, self.span(node)),
+                )
             return self.method(node, receiver, node.func.attr.value, args)
         return UNKNOWN
+
+    # ------------------------------------------------- values through functions
+    def call_value(
+        self, func: AbstractValue, positional: list[AbstractValue], env: Env, span: Span
+    ) -> AbstractValue:
+        """Call a user function value with positional arguments (``dataset.map(f)``)."""
+        if not isinstance(func, functions.FunctionValue):
+            return UNKNOWN
+        return self.invoke(func, CallArgs(list(positional)), False, env, span)[0]
+
+    def instance_method(
+        self,
+        node: cst.Call,
+        instance: functions.InstanceValue,
+        args: CallArgs,
+        opaque: bool,
+        env: Env,
+    ) -> AbstractValue:
+        assert isinstance(node.func, cst.Attribute)
+        name = node.func.attr.value
+        if name in instance.cls.unstable or any(k == name for k, _ in instance.attributes):
+            # An instance attribute shadows the method of the same name.
+            value = instance.attribute(name) if name not in instance.cls.unstable else UNKNOWN
+            if isinstance(value, SignatureFn):
+                return self.signature_call(node, value, env, opaque)
+            if isinstance(value, functions.FunctionValue):
+                return self.invoke(value, args, opaque, env, self.span(node))[0]
+            return UNKNOWN
+        method = instance.cls.method(name)
+        if method is None:
+            return UNKNOWN
+        # Attributes assigned from outside (``p.fn = other``) override the constructor's.
+        key = _key(node.func.value)
+        if key is not None and key in self._attribute_bases:
+            overrides = {
+                k.split(".", 1)[1]: v
+                for k, v in env.items()
+                if k.startswith(key + ".") and k.count(".") == 1
+            }
+            if overrides:
+                merged = {**dict(instance.attributes), **overrides}
+                instance = functions.InstanceValue(instance.cls, tuple(merged.items()))
+        return self.invoke(method, args, opaque, env, self.span(node), bound_self=instance)[0]
+
+    def construct(
+        self, cls: functions.ClassValue, args: CallArgs, opaque: bool, env: Env, span: Span
+    ) -> AbstractValue:
+        """``Predictor(infer)``: an instance with what ``__init__`` assigns for these
+        arguments (or, past a limit, what it assigns whatever the arguments)."""
+        outside = self._attributes_assigned_elsewhere()
+        if outside is None:
+            return UNKNOWN
+        blank = functions.InstanceValue(
+            cls, tuple((k, v) for k, v in cls.attributes if k not in outside)
+        )
+        init = cls.method("__init__")
+        if init is None:
+            return blank
+        _, attributes, _ = self.invoke(
+            init, args, opaque, env, span, bound_self=blank, name=cls.name
+        )
+        if attributes is None:
+            return blank
+        kept = {
+            k: UNKNOWN if _mutable(v) else v
+            for k, v in attributes
+            if k not in cls.unstable and k not in outside
+        }
+        return functions.InstanceValue(cls, tuple(kept.items()))
+
+    def invoke(
+        self,
+        function: functions.FunctionValue,
+        args: CallArgs,
+        opaque: bool,
+        env: Env,
+        span: Span,
+        bound_self: functions.InstanceValue | None = None,
+        name: str | None = None,
+    ) -> tuple[
+        AbstractValue, tuple[tuple[str, AbstractValue], ...] | None, dict[str, AbstractValue]
+    ]:
+        """Analyse *function*'s body under these arguments: its return value, for a method
+        the attributes of ``self`` at its end (None when it was not analysed), and what the
+        parameters holding a caller's list or dict hold at its end."""
+        node = function.node
+        if (
+            # recursion: a few levels (base cases fold), then unknown
+            sum(frame.function is node for frame in self._frames) >= functions.MAX_RECURSION
+            or (isinstance(node, cst.FunctionDef) and self._generator(node))
+            or self._contextual >= functions.MAX_DEPTH
+            or self._context_statements > functions.MAX_CONTEXT_STATEMENTS
+        ):
+            return UNKNOWN, None, {}
+        if bound_self is not None:
+            args = CallArgs([bound_self, *args.positional], dict(args.keywords))
+        params = functions.bind_arguments(function, args, opaque)
+        if params is None:
+            return UNKNOWN, None, {}
+        me = (
+            _self_name(node)
+            if bound_self is not None and isinstance(node, cst.FunctionDef)
+            else None
+        )
+        extras = (
+            {f"{me}.{attr}": value for attr, value in bound_self.attributes}
+            if me is not None and bound_self is not None
+            else {}
+        )
+        if function.closure is not None:
+            scope, module_globals = function.closure, function.module_globals or {}
+        else:
+            module_globals = self._frames[-1].globals if self._frames else env
+            scope = module_globals
+        key: object = None
+        read = self._globals_read(function, scope)
+        if functions.small((params, extras, read), 1024):
+            try:
+                key = (function, tuple(params.items()), tuple(extras.items()), read)
+                hash(key)
+            except TypeError:
+                key = None
+        if key is not None and key in self._memo:
+            return self._memo[key]
+        if self._contexts.get(id(node), 0) >= functions.MAX_CONTEXTS_PER_FUNCTION:
+            return UNKNOWN, None, {}
+        self._contexts[id(node)] = self._contexts.get(id(node), 0) + 1
+        outer = self._frames[-1].sites if self._frames else ()
+        site = functions.call_site(name or function.name, span, args)
+        # Copying a large scope costs like analysing statements: it counts against the budget.
+        self._context_statements += len(scope) // 100
+        local = {k: v for k, v in scope.items() if k not in self._globals_assigned_in_functions}
+        local.update(params)
+        local.update(extras)
+        watched = (
+            tuple(
+                p
+                for p, v in params.items()
+                if _mutable(v) and functions.only_changed_in_place(node, p)
+            )
+            if isinstance(node, cst.FunctionDef)
+            else ()
+        )
+        frame = functions.Frame(node, module_globals, (*outer, site), self_name=me, watched=watched)
+        self._frames.append(frame)
+        self._contextual += 1
+        try:
+            if isinstance(node, cst.Lambda):
+                self._context_statements += 1
+                frame.returns.append(self.expr(node.body, local))
+                end = local
+            else:
+                end = self.block(_body(node.body), local)
+                falls = not self._ended
+                if falls:
+                    frame.returns.append(Const(None))
+        finally:
+            self._contextual -= 1
+            self._frames.pop()
+            self._ended = False
+        returned = frame.returns[0] if frame.returns else UNKNOWN
+        for other in frame.returns[1:]:
+            returned = join(returned, other)
+        falls = isinstance(node, cst.Lambda) or falls
+        result = (
+            returned,
+            tuple(frame.self_attributes(end, falls).items()),
+            frame.watched_after(end, falls),
+        )
+        if key is not None:
+            self._memo[key] = result
+        return result
+
+    def _generator(self, node: cst.FunctionDef) -> bool:
+        """A generator function's body runs lazily: calling it runs nothing here."""
+        return "yield" in self._identifiers_of(node)
+
+    def _identifiers_of(self, node: functions.FunctionNode) -> frozenset[str]:
+        idents = self._identifiers.get(id(node))
+        if idents is None:
+            idents = functions.identifiers(self.text(node))
+            self._identifiers[id(node)] = idents
+        return idents
+
+    def _globals_read(
+        self, function: functions.FunctionValue, scope: Env
+    ) -> tuple[tuple[str, AbstractValue], ...]:
+        """The values of every global *function* (and the functions it can reach) may read:
+        two calls with equal arguments and equal such globals analyse alike."""
+        names: set[str] = set()
+        todo = [function]
+        seen: set[int] = set()
+        while todo:
+            current = todo.pop()
+            if id(current.node) in seen:
+                continue
+            seen.add(id(current.node))
+            for ident in self._identifiers_of(current.node) - names:
+                names.add(ident)
+                value = scope.get(ident)
+                if isinstance(value, functions.FunctionValue):
+                    todo.append(value)
+                elif isinstance(value, functions.InstanceValue):
+                    todo.extend(m for _, m in value.cls.methods)
+                elif isinstance(value, functions.ClassValue):
+                    todo.extend(m for _, m in value.methods)
+        read = {n: scope[n] for n in names if n in scope}
+        for base in names & self._attribute_bases:  # ``holder.fn`` reads ``holder`` and ``fn``
+            for attr in names:
+                if f"{base}.{attr}" in scope:
+                    read[f"{base}.{attr}"] = scope[f"{base}.{attr}"]
+        return functions.snapshot_key(read)
 
     def arguments(self, nodes: Sequence[cst.Arg], env: Env) -> tuple[CallArgs, bool]:
         args = CallArgs()
@@ -763,7 +1253,21 @@ class Interpreter:
                 )
                 return SignatureFn(ref.load_id, endpoint.value, layer=True)
             return UNKNOWN
-        handler = arrays.FUNCTIONS.get(name)
+        if name == "builtins.len" and len(args.positional) == 1:
+            sized = args.positional[0]
+            if isinstance(sized, Seq):
+                return Const(len(sized.items))
+            if isinstance(sized, DictLit) and sized.items is not None:
+                return Const(len(sized.items))
+            return UNKNOWN
+        if name in ("builtins.iter", "builtins.next") and args.positional:
+            step = (
+                datasets.iterate(args.positional[0])
+                if name == "builtins.iter"
+                else datasets.element_of(args.positional[0])
+            )
+            return step if step is not None else UNKNOWN
+        handler = arrays.FUNCTIONS.get(name) or datasets.FUNCTIONS.get(name)
         if handler is not None:
             try:
                 return handler(args)
@@ -817,7 +1321,9 @@ class Interpreter:
         self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
     ) -> AbstractValue:
         call_id = id(node)
-        if call_id not in self._seen_calls:
+        if self._contextual:
+            self.context_call(node, func, env, opaque)
+        elif call_id not in self._seen_calls:
             self._seen_calls.add(call_id)
             arguments: list[Argument] = []
             for arg in node.args:
@@ -834,6 +1340,31 @@ class Interpreter:
                 tf_alias=_alias_of(env, "tensorflow"),
             )
         return CallResult(call_id)
+
+    def context_call(self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool) -> None:
+        """A signature call inside a function analysed under one caller's arguments."""
+        sites: tuple[CallSite, ...] = self._frames[-1].sites
+        arguments: list[Argument] = []
+        for arg in node.args:
+            arguments.extend(self.argument_facts(arg, env))
+        call = SignatureCall(
+            id=id(node),
+            load_id=func.load_id,
+            key=func.key,
+            span=self.span(node),
+            func_span=self.span(node.func),
+            arguments=tuple(arguments),
+            opaque_arguments=opaque,
+            layer=func.layer,
+            context=sites,
+        )
+        # One call per distinct set of facts: the first caller that leads to them is named.
+        bucket = self.context_calls.setdefault(id(node), [])
+        known = (call.load_id, call.key, call.opaque_arguments, call.arguments)
+        if len(bucket) < functions.MAX_CONTEXT_CALLS_PER_SITE and not any(
+            (c.load_id, c.key, c.opaque_arguments, c.arguments) == known for c in bucket
+        ):
+            bucket.append(call)
 
     def argument_facts(self, arg: cst.Arg, env: Env) -> Iterable[Argument]:
         if arg.star == "*":
@@ -932,6 +1463,209 @@ def _self_name(method: cst.FunctionDef) -> str | None:
         ):
             return None
     return params[0].name.value
+
+
+_PURE_BUILTIN_NAMES = (
+    "len print isinstance str int float bool tuple list dict set frozenset sorted range "
+    "enumerate zip iter next repr type id hash abs min max sum any all getattr hasattr round"
+)
+_PURE_BUILTINS = frozenset(f"builtins.{name}" for name in _PURE_BUILTIN_NAMES.split(" "))
+
+
+def _pure(func: AbstractValue) -> bool:
+    """Calls known not to change their arguments in place."""
+    if isinstance(func, (SignatureFn, DType)):
+        return True
+    if isinstance(func, QualName):
+        return (
+            func.name in _PURE_BUILTINS
+            or func.name in arrays.FUNCTIONS
+            or func.name in datasets.FUNCTIONS
+            or func.name in MODEL_LOADERS
+        )
+    return False
+
+
+def _mutable(value: AbstractValue | None) -> bool:
+    return isinstance(value, DictLit) or (isinstance(value, Seq) and not value.is_tuple)
+
+
+def _mutated_in_functions(module: cst.Module) -> set[str]:
+    """Names a function changes in place without binding them itself: ``g["x"] = ...``,
+    ``del g["x"]``, ``g.append(...)`` on a global or a name of an enclosing function."""
+    names: set[str] = set()
+
+    def changed(statement: cst.CSTNode, found: set[str]) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets: list[cst.CSTNode] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AugAssign, cst.Del)):
+                    targets = [small.target]
+                for target in targets:
+                    for part in (
+                        target.elements if isinstance(target, (cst.Tuple, cst.List)) else [target]
+                    ):
+                        inner = part.value if isinstance(part, cst.Element) else part
+                        if isinstance(inner, cst.Subscript) and isinstance(inner.value, cst.Name):
+                            found.add(inner.value.value)
+                value = getattr(small, "value", None)
+                if (
+                    isinstance(value, cst.Call)
+                    and isinstance(value.func, cst.Attribute)
+                    and isinstance(value.func.value, cst.Name)
+                    and value.func.attr.value not in _PURE_METHODS
+                ):
+                    found.add(value.func.value.value)
+            return
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            visit(statement)
+            return
+        for child in _child_statements(statement):
+            changed(child, found)
+
+    def visit(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.FunctionDef):
+            found: set[str] = set()
+            for statement in _body(node.body):
+                changed(statement, found)
+            local = (_assigned_names(node) | set(_params(node.params))) - _global_names(node)
+            names.update(found - local)
+        else:
+            for statement in _body(getattr(node, "body", None) or cst.IndentedBlock(body=[])):
+                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                    visit(statement)
+                else:
+                    for child in _child_statements(statement):
+                        if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                            visit(child)
+
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            visit(statement)
+        else:
+            for child in _child_statements(statement):
+                if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                    visit(child)
+    return names
+
+
+def _global_names(function: cst.FunctionDef) -> set[str]:
+    found: set[str] = set()
+
+    def walk(statement: cst.CSTNode) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Global, cst.Nonlocal)):
+                    found.update(item.name.value for item in small.names)
+            return
+        for child in _child_statements(statement):
+            walk(child)
+
+    for statement in _body(function.body):
+        walk(statement)
+    return found
+
+
+_ATTRIBUTE_HOOKS = frozenset(
+    {"__getattr__", "__getattribute__", "__setattr__", "__delattr__", "__new__", "__slots__"}
+)
+
+
+def _plain_class(node: cst.ClassDef, methods: list[cst.FunctionDef]) -> bool:
+    """A class whose instances hold what ``__init__`` assigns: no decorators, no base
+    class but ``object``, no metaclass, no decorated methods, no attribute hooks."""
+    bases = [
+        b for b in node.bases if not (isinstance(b.value, cst.Name) and b.value.value == "object")
+    ]
+    return (
+        not node.decorators
+        and not bases
+        and not node.keywords
+        and not any(m.decorators for m in methods)
+        and not any(name in _ATTRIBUTE_HOOKS for name in _class_names(node))
+    )
+
+
+def _class_names(node: cst.ClassDef) -> set[str]:
+    names = set()
+    for statement in _body(node.body):
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            names.add(statement.name.value)
+        else:
+            names |= _assigned_names(statement)
+    return names
+
+
+class _AttributeTargets(cst.CSTVisitor):
+    """Every attribute assignment target in a module, and whether ``setattr`` appears."""
+
+    def __init__(self) -> None:
+        self.targets: list[cst.Attribute] = []
+        self.dynamic = False
+
+    def _add(self, target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Attribute):
+            self.targets.append(target)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._add(target.value)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._add(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._add(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._add(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._add(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._add(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._add(node.name)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._add(node.target)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in ("setattr", "delattr", "__dict__", "vars"):
+            self.dynamic = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "__dict__":
+            self.dynamic = True
+
+
+def _outside_init_attributes(module: cst.Module) -> set[str] | None:
+    """Attribute names assigned other than on ``self`` in a module-level class's
+    ``__init__``; None where ``setattr``/``__dict__`` may assign any attribute."""
+    visitor = _AttributeTargets()
+    module.visit(visitor)
+    if visitor.dynamic:
+        return None
+    in_init: set[int] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.ClassDef):
+            continue
+        for method in _body(statement.body):
+            if isinstance(method, cst.FunctionDef) and method.name.value == "__init__":
+                me = _self_name(method)
+                inner = _AttributeTargets()
+                method.body.visit(inner)
+                in_init.update(
+                    id(t)
+                    for t in inner.targets
+                    if isinstance(t.value, cst.Name) and t.value.value == me
+                )
+    return {t.attr.value for t in visitor.targets if id(t) not in in_init}
 
 
 def _self_attributes(method: cst.FunctionDef) -> set[str]:
@@ -1064,6 +1798,41 @@ def _argument_node(node: cst.Call, index: int, keyword: str) -> cst.BaseExpressi
         return positional[index].value
     return None
 
+
+_ENDS = (cst.Return, cst.Raise, cst.Break, cst.Continue)
+
+_COMPARISONS: dict[type[cst.BaseCompOp], Any] = {
+    cst.Equal: lambda a, b: a == b,
+    cst.NotEqual: lambda a, b: a != b,
+    cst.LessThan: lambda a, b: a < b,
+    cst.LessThanEqual: lambda a, b: a <= b,
+    cst.GreaterThan: lambda a, b: a > b,
+    cst.GreaterThanEqual: lambda a, b: a >= b,
+}
+#: Values that are never None.
+_NEVER_NONE = (Array, Seq, DictLit, SignatureFn, ModelRef, PathValue)
+
+
+def _number(value: AbstractValue) -> bool:
+    return isinstance(value, Const) and (
+        value.value is None or isinstance(value.value, (bool, int, float))
+    )
+
+
+def _truth(value: AbstractValue) -> bool | None:
+    """The truth of a condition whose value is a known number, bool or None."""
+    if _number(value):
+        assert isinstance(value, Const)
+        return bool(value.value)
+    return None
+
+
+_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
+    cst.Add: "+",
+    cst.Subtract: "-",
+    cst.Multiply: "*",
+    cst.Divide: "/",
+}
 
 _PURE_METHODS = frozenset({"get", "keys", "values", "items", "copy", "count", "index"})
 

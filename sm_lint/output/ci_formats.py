@@ -58,6 +58,24 @@ def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
                 }
             ],
         }
+        if d.related:
+            result["relatedLocations"] = [
+                {
+                    "id": i,
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(d.path)},
+                        "region": {
+                            "startLine": r.line,
+                            "startColumn": r.column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column,
+                            **({"properties": {"cell": r.cell}} if r.cell is not None else {}),
+                        },
+                    },
+                    "message": {"text": r.message},
+                }
+                for i, r in enumerate(d.related)
+            ]
         if d.fix is not None:
             result["fixes"] = [
                 {

@@ -75,6 +75,18 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         out["cell"] = d.cell
     if d.origin != "static":
         out["origin"] = d.origin
+    if d.related:
+        out["related"] = [
+            {
+                "line": r.line,
+                "column": r.column,
+                "end_line": r.end_line,
+                "end_column": r.end_column,
+                "message": r.message,
+                **({"cell": r.cell} if r.cell is not None else {}),
+            }
+            for r in d.related
+        ]
     return out
 
 

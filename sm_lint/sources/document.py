@@ -14,13 +14,14 @@ import bisect
 import enum
 import io
 import os
+import re
 import tokenize
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sm_lint.diagnostics import Diagnostic, Edit, Fix, Severity
+from sm_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.sources.ipython import transform_cell
 from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
 from sm_lint.sources.notebook import BOM, NotebookError, parse_notebook
@@ -133,7 +134,42 @@ class Document:
             end_line=end.line,
             end_column=end.column,
             fix=self._place_fix(finding.fix, start.cell),
+            related=self._place_related(finding.related),
+            message=self._cell_lines_in_message(finding),
         )
+
+    def _place_related(self, related: tuple[Related, ...]) -> tuple[Related, ...]:
+        out = []
+        for place in related:
+            start = self.to_cell(place.line, place.column)
+            if start is None:
+                out.append(place)
+                continue
+            end = self.to_cell(place.end_line, place.end_column)
+            if end is None or end.cell != start.cell:
+                end = Location(start.line, start.column + 1, start.cell)
+            out.append(
+                replace(
+                    place,
+                    line=start.line,
+                    column=start.column,
+                    end_line=end.line,
+                    end_column=end.column,
+                    cell=start.cell,
+                )
+            )
+        return tuple(out)
+
+    def _cell_lines_in_message(self, finding: Diagnostic) -> str:
+        """A message naming a caller "at line N" of the program names its cell instead."""
+        message = finding.message
+        for place in finding.related:
+            where = self.to_cell(place.line, place.column)
+            if where is not None:
+                message = re.sub(
+                    rf"at line {place.line}\b", f"at cell {where.cell} line {where.line}", message
+                )
+        return message
 
     def _place_fix(self, fix: Fix | None, cell: int | None) -> Fix | None:
         if fix is None:
