@@ -6,9 +6,9 @@ Both trees are sm-lint checkouts (e.g. /work/main and a branch). CPU time (user 
 of the child processes) is measured instead of wall time, so the comparison holds on a
 machine other processes load; the rounds alternate between the trees.
 
-1. Cold lint of bench/run.py's generated repository (2,000 files, 50 SavedModels),
+1. Cold lint of bench/tree.py's generated repository (2,000 files, 50 SavedModels),
    ``--no-cache --jobs 1``.
-2. One analysis of bench/run.py's 2,000-line language-server file (``lint_source``, what
+2. One analysis of bench/lsp_latency.py's 2,000-line language-server file (``lint_source``, what
    the server runs after each edit), median of 5 in one process.
 """
 
@@ -27,7 +27,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-import run  # noqa: E402  (bench/run.py: the generated tree and the LSP file)
+import lsp_latency  # noqa: E402  (the benchmark's 2,000-line language-server file)
+import tree as tree_bench  # noqa: E402  (the benchmark's generated repository)
+from common import FIXTURES  # noqa: E402
 
 _ONE_FILE = """
 import statistics, sys, time
@@ -69,10 +71,10 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="sm-lint-interproc-"))
     try:
         tree = tmp / "tree"
-        facts = run.make_tree(tree, 2000, 50)
-        lines, _ = run.lsp_source()
+        facts = tree_bench.make_tree(tree, 2000, 50)
+        lines, _ = lsp_latency.lsp_source()
         lsp = tmp / "lsp"
-        shutil.copytree(run.FIXTURES / "keras_export_dense", lsp / "models" / "dense")
+        shutil.copytree(FIXTURES / "keras_export_dense", lsp / "models" / "dense")
         (lsp / "long.py").write_text("\n".join(lines) + "\n")
         lint = [sys.executable, "-m", "sm_lint", str(tree), "--models", str(tree / "models")]
         lint += ["-q", "--no-cache", "--jobs", "1"]
