@@ -182,3 +182,23 @@ def test_a_dict_filled_by_a_function_holds_what_the_function_put_in() -> None:
         "maybe(h, np.zeros((2, 7)), cond)\ninfer(**h)\n"
     )
     assert findings(body) == [("SM008", 2)]
+
+
+def test_a_load_in_a_body_analysed_twice_is_one_load() -> None:
+    """A method analysed on its own and again per calling context loads one model, so
+    `--verbose`, `calls` and SM011/SM012 see it once; a helper called with two different
+    paths still makes two loads."""
+    source = (
+        "import tensorflow as tf\n"
+        "class Scorer:\n"
+        "    def __init__(self, path):\n"
+        "        self.model = tf.saved_model.load('models/missing')\n"
+        "        self.other = tf.saved_model.load(path)\n"
+        "Scorer('a')\n"
+        "Scorer('b')\n"
+    )
+    analysis = Linter(CONFIG).analyze_source(source, "case.py")
+    assert analysis.facts is not None
+    loads = [(load.span.line, load.path) for load in analysis.facts.loads]
+    assert loads.count((4, "models/missing")) == 1
+    assert (5, "a") in loads and (5, "b") in loads

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from itertools import compress, repeat
 from operator import is_not
 from pathlib import PurePosixPath
@@ -139,6 +140,7 @@ class Interpreter:
             for s in module.body
         )
         self.loads: list[ModelLoad] = []
+        self._load_ids: dict[ModelLoad, int] = {}
         self.lookups: list[SignatureLookup] = []
         self.calls: dict[int, SignatureCall] = {}
         self.outputs: dict[int, list[OutputAccess]] = {}
@@ -1314,6 +1316,13 @@ class Interpreter:
             tags=tags,
             saved_by=self.derive.saved_by(value),
         )
+        # A body analysed again (a method, once per calling context) loads the same model
+        # from the same place: one load, not one per analysis.
+        key = replace(load, id=0)
+        known = self._load_ids.get(key)
+        if known is not None:
+            return ModelRef(known)
+        self._load_ids[key] = load.id
         self.loads.append(load)
         return ModelRef(load.id)
 
