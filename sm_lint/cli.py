@@ -350,7 +350,8 @@ def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:
 
 
 def _explain(analysis: FileAnalysis) -> None:
-    """--verbose: which model each load resolved to, and why not."""
+    """--verbose: which model each load resolved to; for every call that cannot be checked,
+    why, and the one thing that would make it checkable."""
     from sm_lint.output.report import place
 
     if analysis.facts is None:
@@ -367,14 +368,45 @@ def _explain(analysis: FileAnalysis) -> None:
         else:
             why = resolved.error or resolved.resolution.reason
             print(
-                f"sm-lint: {where}: {load.expr or '<no path>'} not checked: {why}", file=sys.stderr
+                f"sm-lint: {where}: {load.expr or '<no path>'} not checked: {why}"
+                f"{_checkable_hint(analysis, load.id)}",
+                file=sys.stderr,
             )
-    calls = len(analysis.facts.calls)
-    if calls:
+    calls = analysis.facts.calls
+    unchecked = [c for c in calls if analysis.loads[c.load_id].model is None]
+    for call in unchecked:
+        load = next(x for x in analysis.facts.loads if x.id == call.load_id)
         print(
-            f"sm-lint: {analysis.path}: {calls} signature call{'' if calls == 1 else 's'}",
+            f"sm-lint: {place(analysis, call.span.line, call.span.column)}: call of signature "
+            f"{call.key!r} not checked: its model (loaded at "
+            f"{place(analysis, load.span.line, load.span.column)}) is unknown",
             file=sys.stderr,
         )
+    if calls:
+        checked = len(calls) - len(unchecked)
+        print(
+            f"sm-lint: {analysis.path}: {len(calls)} signature call"
+            f"{'' if len(calls) == 1 else 's'}, {checked} checked",
+            file=sys.stderr,
+        )
+
+
+def _checkable_hint(analysis: FileAnalysis, load_id: int) -> str:
+    """What would make an unresolved load checkable (empty where the reason says it)."""
+    resolved = analysis.loads[load_id]
+    reason = resolved.error or resolved.resolution.reason
+    if any(said in reason for said in ("python -c", "sm-lint run", "model-paths")):
+        return ""  # the reason already names the one thing to do
+    if resolved.error is not None:
+        return "; re-export the model, or point the load at a readable SavedModel"
+    if resolved.path is None:
+        return (
+            "; run the program once with `sm-lint run SCRIPT ARGS...` (or its tests with "
+            "`pytest --sm-lint`): the folder it loads is remembered for this load"
+        )
+    if not resolved.resolution.local:
+        return f"; map {resolved.path!r} to a local copy in [tool.sm-lint.model-paths]"
+    return "; pass --models with the folder that holds it, or map it in [tool.sm-lint.model-paths]"
 
 
 def _apply_fixes(

@@ -237,3 +237,28 @@ def test_extend_select_adds_to_the_selection(tmp_path: Path) -> None:
     assert findings_json(*DEMO_ARGS, "--extend-select", "SM002") == everything
     project = _project(tmp_path, 'select = ["SM004"]\nextend-select = ["SM005"]\n')
     assert {d["code"] for d in findings_json("src", cwd=project)} == {"SM004", "SM005"}
+
+
+def test_verbose_explains_every_unchecked_call_and_what_would_make_it_checkable(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "job.py").write_text(
+        "import sys\n"
+        "import tensorflow as tf\n"
+        "m = tf.saved_model.load(sys.argv[1])\n"
+        "m.signatures['serving_default'](x=1)\n"
+        "n = tf.saved_model.load('nope/m')\n"
+        "n.signatures['serving_default'](x=1)\n"
+        "g = tf.saved_model.load('gs://bucket/m')\n"
+        "g.signatures['serving_default'](x=1)\n"
+    )
+    result = sm_lint("job.py", "--verbose", cwd=tmp_path)
+    err = result.stderr
+    assert "job.py:3:25: sys.argv[1] not checked: the path is not known statically" in err
+    assert "run the program once with `sm-lint run SCRIPT ARGS...`" in err
+    assert "job.py:5:25: 'nope/m' not checked" in err.replace('"', "'")
+    assert "pass --models with the folder that holds it" in err
+    assert "[tool.sm-lint.model-paths]" in err.split("gs://bucket/m", 1)[1]
+    for line in (4, 6, 8):
+        assert f"job.py:{line}:1: call of signature 'serving_default' not checked" in err
+    assert "job.py: 3 signature calls, 0 checked" in err
