@@ -7,7 +7,8 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from sm_lint import __version__
@@ -98,7 +99,12 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         "A PATH named like a command is read as the command: write `sm-lint check server` "
         "or `sm-lint ./server` to lint a folder called server.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (default: .); - reads the source from standard input",
+    )
     parser.add_argument(
         "--models",
         action="append",
@@ -158,7 +164,37 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         help="say which model each call resolved to, and why not",
     )
     parser.add_argument(
-        "--config", metavar="PYPROJECT", help="pyproject.toml to read settings from"
+        "--config",
+        metavar="PYPROJECT",
+        help="pyproject.toml whose settings apply to every file (default: each file's nearest)",
+    )
+    parser.add_argument(
+        "--exclude",
+        metavar="PATTERNS",
+        help="file or folder patterns to skip, comma-separated (replaces the configured ones)",
+    )
+    parser.add_argument(
+        "--extend-exclude",
+        metavar="PATTERNS",
+        help="patterns to skip in addition to the configured ones, comma-separated",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        default=None,
+        help="apply the excludes to files named explicitly too (as pre-commit passes them)",
+    )
+    parser.add_argument(
+        "--no-force-exclude",
+        action="store_false",
+        dest="force_exclude",
+        help="files named explicitly are always linted (overrides force-exclude)",
+    )
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="with PATH -, the name of the source read from standard input (its findings, "
+        "configuration and excludes go by it)",
     )
     parser.add_argument("--tag-set", help="meta graph tags, comma-separated (default: serve)")
     parser.add_argument(
@@ -197,29 +233,50 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
     return parser
 
 
-def _build_config(args: argparse.Namespace) -> Config:
-    from pathlib import Path
+def _patterns(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(p.strip() for p in text.split(",") if p.strip())
 
-    from sm_lint.config import find_pyproject, load_config
 
-    pyproject: Path | None
+def _configurations(args: argparse.Namespace) -> Callable[[Path], Config]:
+    """Each path's configuration, as ruff finds it: ``--config`` for every file, else the
+    nearest pyproject.toml with ``[tool.sm-lint]`` (else the nearest one at all); the
+    command line's flags override each. Files with the same settings share one Config
+    object. Raises ConfigError."""
+    from sm_lint.config import load_config, nearest_config
+
     if args.config:
         pyproject = Path(args.config)
         if not pyproject.is_file():
             raise ConfigError(f"{args.config}: no such file")
-    else:
-        start = Path(args.paths[0]) if args.paths else Path.cwd()
-        pyproject = find_pyproject(start if start.exists() else Path.cwd())
-    config = load_config(pyproject)
+        single = _with_flags(args, pyproject, load_config(pyproject))
+        return lambda _path: single
+    by_source: dict[tuple[Path | None, Path | None], Config] = {}
+    by_folder: dict[Path, Config] = {}
+
+    def lookup(path: Path) -> Config:
+        absolute = Path(os.path.abspath(path))
+        folder = absolute if absolute.is_dir() else absolute.parent
+        if folder not in by_folder:
+            pyproject, config = nearest_config(folder)
+            key = (pyproject, config.project_root)
+            if key not in by_source:
+                by_source[key] = _with_flags(args, pyproject, config)
+            by_folder[folder] = by_source[key]
+        return by_folder[folder]
+
+    return lookup
+
+
+def _with_flags(args: argparse.Namespace, pyproject: Path | None, config: Config) -> Config:
+    """*config* (read from *pyproject*) with the command line's flags applied."""
     models = tuple(Path(m) for m in args.models) if args.models else None
     if models is None and not config.models:
         default = (config.project_root or Path.cwd()) / "models"
         models = (default,) if default.is_dir() else None
     # A missing models folder is a warning that names where it was set, wherever it was set:
     # the rest of the run (other folders, model paths in code) still works.
-    for folder in models or ():
-        if not folder.is_dir():
-            _warn(f"--models {folder}: no such folder")
     if models is None:
         for folder in config.models:
             if not folder.is_dir():
@@ -229,17 +286,61 @@ def _build_config(args: argparse.Namespace) -> Config:
     base = select if select is not None else config.select
     if extend and base:  # an empty selection already means every rule
         select = (*base, *extend)
-    for code in (*(select or ()), *(ignore or ())):
-        if code != "ALL" and not any(rule.startswith(code) for rule in RULES):
-            raise ConfigError(f"unknown rule code {code!r} (see `sm-lint rules`)")
+    exclude = _patterns(args.exclude)
+    extend_exclude = _patterns(args.extend_exclude)
+    if extend_exclude:
+        exclude = (*(config.exclude if exclude is None else exclude), *extend_exclude)
     tags = tuple(t for t in args.tag_set.split(",") if t) if args.tag_set else None
     return config.with_overrides(
         models=models,
         select=select,
         ignore=ignore,
         tag_set=tags,
+        exclude=exclude,
+        force_exclude=args.force_exclude,
         respect_gitignore=False if args.no_respect_gitignore else None,
     )
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Problems with the flags themselves, before any file is read. Raises ConfigError."""
+    for code in (*(_codes(args.select) or ()), *(_codes(args.ignore) or ())):
+        if code != "ALL" and not any(rule.startswith(code) for rule in RULES):
+            raise ConfigError(f"unknown rule code {code!r} (see `sm-lint rules`)")
+    for folder in args.models or ():
+        if not os.path.isdir(folder):
+            _warn(f"--models {folder}: no such folder")
+    if "-" in args.paths and len(args.paths) > 1:
+        raise ConfigError("- (standard input) cannot be combined with other paths")
+    if args.stdin_filename is not None and args.paths and args.paths != ["-"]:
+        raise ConfigError("--stdin-filename goes with the path - (standard input)")
+
+
+def _groups(args: argparse.Namespace, paths: Sequence[str]) -> list[tuple[Config, list[Path]]]:
+    """The files *paths* name, grouped by the configuration each one has. A folder is walked
+    with its own configuration's excludes; a file named explicitly is skipped only under
+    ``force-exclude`` when its configuration excludes it. Raises ConfigError."""
+    from sm_lint.config import is_excluded
+    from sm_lint.sources import iter_source_files
+
+    configuration = _configurations(args)
+    groups: dict[int, tuple[Config, list[Path]]] = {}
+    for raw in paths:
+        if not os.path.exists(raw):
+            raise ConfigError(f"{raw}: no such file or directory")
+        path = Path(raw)
+        walked = configuration(path)
+        for file in iter_source_files([path], walked.exclude, walked.respect_gitignore):
+            config = configuration(file)
+            explicit = file == path
+            # A nested configuration's excludes apply below its own root too, and a pattern
+            # with a folder in it (`gen/*`) matches paths, which the walk does not see.
+            paths_too = any("/" in pattern for pattern in config.exclude)
+            check = config.force_exclude if explicit else config is not walked or paths_too
+            if check and is_excluded(file, config):
+                continue
+            groups.setdefault(id(config), (config, []))[1].append(file)
+    return list(groups.values())
 
 
 def cmd_lint(argv: Sequence[str]) -> int:
@@ -247,22 +348,27 @@ def cmd_lint(argv: Sequence[str]) -> int:
 
     args = _lint_parser().parse_args(argv)
     try:
-        config = _build_config(args)
+        _check_flags(args)
+        # As in ruff, --stdin-filename alone also reads standard input.
+        if args.paths == ["-"] or (args.stdin_filename is not None and not args.paths):
+            return _lint_stdin(args)
         paths = args.paths or ["."]
-        for path in paths:
-            if not os.path.exists(path):
-                raise ConfigError(f"{path}: no such file or directory")
-        linter = Linter(config, _explain if args.verbose else None, _cache(args, config))
-        findings = linter.lint_paths(paths, jobs=max(1, args.jobs))
-        linter.observer = None
+        findings: list[Diagnostic] = []
+        before: list[Diagnostic] = []
         fixed = 0
-        unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
-        before = findings
-        if args.fix or args.diff:
-            # As in ruff, --diff is a dry run, also beside --fix: it never writes.
-            fixed = _apply_fixes(linter, findings, write=not args.diff, unsafe=unsafe)
-            if not args.diff and fixed:
-                findings = linter.lint_paths(paths)
+        for config, files in _groups(args, paths):
+            linter = Linter(config, _explain if args.verbose else None, _cache(args, config))
+            found = linter.lint_paths(files, jobs=max(1, args.jobs))
+            linter.observer = None
+            before.extend(found)
+            unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
+            if args.fix or args.diff:
+                # As in ruff, --diff is a dry run, also beside --fix: it never writes.
+                applied = _apply_fixes(linter, found, write=not args.diff, unsafe=unsafe)
+                fixed += applied
+                if not args.diff and applied:
+                    found = linter.lint_paths(files)
+            findings.extend(found)
     except ConfigError as error:
         return _fail(str(error))
     except Exception as error:  # one clear line, never a traceback
@@ -273,10 +379,22 @@ def cmd_lint(argv: Sequence[str]) -> int:
         )
     if args.diff:
         return EXIT_FINDINGS if fixed else EXIT_OK
+    return _finish(args, findings, fixed, before)
+
+
+def _finish(
+    args: argparse.Namespace,
+    findings: list[Diagnostic],
+    fixed: int,
+    before: list[Diagnostic],
+    out: TextIO | None = None,
+    lines: Callable[[Diagnostic], list[str] | None] | None = None,
+) -> int:
+    """Report *findings* (to ``-o FILE``, else *out*, else stdout) and return the exit code."""
     findings.sort(key=lambda d: (d.path, d.cell or 0, d.line, d.column, d.code))
     try:
-        with _output(args.output_file) as out:
-            _report(args, findings, out, fixed=fixed, before=before)
+        with _output(args.output_file, out) as stream:
+            _report(args, findings, stream, fixed=fixed, before=before, lines=lines)
     except OSError as error:
         return _fail(f"--output-file {args.output_file}: {error.strerror or error}")
     # Like ruff: only findings that can fail a run do; `info` is shown and never fails it.
@@ -286,11 +404,69 @@ def cmd_lint(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
+def _lint_stdin(args: argparse.Namespace) -> int:
+    """``sm-lint - [--stdin-filename PATH]``: lint standard input as the file *PATH* (its
+    configuration, excludes under ``force-exclude``); with ``--fix`` the fixed source goes
+    to stdout and the report to stderr, as ruff does. Raises ConfigError."""
+    from sm_lint.api import Linter
+    from sm_lint.config import is_excluded
+    from sm_lint.fixes import fix_document, unified_diff
+    from sm_lint.sources import from_bytes, from_text
+
+    name = args.stdin_filename or "-"
+    data = sys.stdin.buffer.read()
+    config = _configurations(args)(Path(name) if args.stdin_filename else Path.cwd())
+    excluded = args.stdin_filename is not None and config.force_exclude
+    if excluded and is_excluded(Path(name), config):
+        # Nothing to report; with --fix the source passes through unchanged, as ruff's does.
+        if args.fix:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        if args.diff:
+            return EXIT_OK
+        return _finish(args, [], 0, [], sys.stderr if args.fix else None)
+    document = from_bytes(data, name)
+    linter = Linter(config, _explain if args.verbose else None, None)
+    findings = linter.lint_document(document)
+    linter.observer = None
+    before, fixed = findings, 0
+    if args.fix or args.diff:
+        unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
+        result = fix_document(linter, document, unsafe=unsafe)
+        if result.reason is not None:
+            print(f"sm-lint: {name}: {result.reason}; not fixed", file=sys.stderr)
+        elif result.refused is not None:
+            why = f"not fixed: {result.refused} (please report this)"
+            print(f"sm-lint: {name}: {why}", file=sys.stderr)
+        changed = result.reason is None and result.text != document.text
+        fixed = result.applied if changed else 0
+        if args.diff:
+            if changed:
+                sys.stdout.write(unified_diff(name, document.text, result.text))
+            return EXIT_FINDINGS if fixed else EXIT_OK
+        if changed:
+            sys.stdout.write(result.text)
+            document = from_text(result.text, name)
+            findings = linter.lint_document(document)
+        else:  # the source passes through byte for byte
+            sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    shown = document
+    return _finish(
+        args,
+        findings,
+        fixed,
+        before,
+        sys.stderr if args.fix else None,
+        lambda finding: shown.lines(finding.cell),
+    )
+
+
 @contextlib.contextmanager
-def _output(path: str | None) -> Iterator[TextIO]:
-    """Where the report goes: ``-o FILE``, else standard output."""
+def _output(path: str | None, default: TextIO | None = None) -> Iterator[TextIO]:
+    """Where the report goes: ``-o FILE``, else *default*, else standard output."""
     if path is None or path == "-":
-        yield sys.stdout
+        yield default or sys.stdout
         return
     with open(path, "w", encoding="utf-8") as handle:
         yield handle
@@ -302,6 +478,7 @@ def _report(
     out: TextIO,
     fixed: int,
     before: list[Diagnostic],
+    lines: Callable[[Diagnostic], list[str] | None] | None = None,
 ) -> None:
     """Write the findings (or with ``--statistics`` only their counts) in the chosen format."""
     from sm_lint.output import report
@@ -321,7 +498,7 @@ def _report(
         report.write(render(findings), out)
     else:
         color = report.use_color(out, "never" if args.no_color else args.color)
-        report.write(report.render_text(findings, _source_lines, color=color), out)
+        report.write(report.render_text(findings, lines or _source_lines, color=color), out)
         if not args.quiet:
             fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
             report.write(("\n" if findings else "") + fixed_note + report.summary(findings), out)
@@ -335,18 +512,15 @@ def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:
     in the project root of the working directory (never inside a project merely linted)."""
     if args.no_cache:
         return None
-    from pathlib import Path
-
     from sm_lint.cache import FOLDER, FactsCache
-    from sm_lint.config import find_pyproject
+    from sm_lint.config import project_root
 
     chosen = args.cache_dir or os.environ.get("SM_LINT_CACHE_DIR")
     if chosen:
         return FactsCache(Path(os.path.expanduser(chosen)))
     if config.cache_dir is not None:
         return FactsCache(config.cache_dir)
-    here = find_pyproject(Path.cwd())
-    return FactsCache((here.parent if here is not None else Path.cwd()) / FOLDER)
+    return FactsCache((project_root(Path.cwd()) or Path.cwd()) / FOLDER)
 
 
 def _explain(analysis: FileAnalysis) -> None:
@@ -414,8 +588,6 @@ def _apply_fixes(
 ) -> int:
     """Fix every file with fixable findings; with *write* False print the unified diff
     instead. Returns how many fixes were applied; a file that cannot be fixed says why."""
-    from pathlib import Path
-
     from sm_lint.fixes import NotWrittenError, digest, fix_document, unified_diff, write_atomically
     from sm_lint.sources import read_file
 
@@ -478,13 +650,11 @@ def cmd_calls(argv: Sequence[str]) -> int:
     parser = _lint_parser("sm-lint calls")
     args = parser.parse_args(argv)
     try:
-        config = _build_config(args)
-        paths = args.paths or ["."]
-        for path in paths:
-            if not os.path.exists(path):
-                raise ConfigError(f"{path}: no such file or directory")
-        linter = Linter(config)
-        analyses = [linter.analyze(read_file(f)) for f in linter.files(paths)]
+        _check_flags(args)
+        analyses: list[FileAnalysis] = []
+        for config, files in _groups(args, args.paths or ["."]):
+            linter = Linter(config)
+            analyses.extend(linter.analyze(read_file(f)) for f in files)
     except ConfigError as error:
         return _fail(str(error))
     except OSError as error:

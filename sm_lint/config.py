@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ class Config:
     models: tuple[Path, ...] = ()
     #: Path string or prefix in code -> local model folder (``gs://bucket/m`` -> ``models/m``).
     model_paths: Mapping[str, Path] = field(default_factory=dict)
-    #: The folder holding pyproject.toml; relative model paths may start there.
+    #: The project root (see :func:`project_root`); relative model paths may start there.
     project_root: Path | None = None
     tag_set: tuple[str, ...] | None = None
     select: tuple[str, ...] = ()
@@ -58,6 +59,8 @@ class Config:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     #: Skip what ``.gitignore`` (inside a git repository) and ``.ignore`` files ignore.
     respect_gitignore: bool = True
+    #: Excludes apply to files named explicitly too (``force-exclude``; pre-commit's case).
+    force_exclude: bool = False
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     #: Where the analysis cache lives (``cache-dir``); None: the default (see the CLI).
@@ -79,6 +82,7 @@ _KEYS = {
     "extend-exclude",
     "extend-select",
     "respect-gitignore",
+    "force-exclude",
     "per-file-ignores",
     "tag-set",
     "severity",
@@ -102,6 +106,50 @@ def find_pyproject(start: Path) -> Path | None:
             except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
                 return file
     return nearest
+
+
+def git_root(start: Path) -> Path | None:
+    """The nearest folder at or above *start* that holds ``.git``, else None."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def project_root(start: Path) -> Path | None:
+    """The project root of *start* (a file or folder), for static and runtime sides alike:
+    the folder of :func:`find_pyproject`'s file, else the nearest folder holding ``.git``,
+    else None."""
+    pyproject = find_pyproject(start)
+    return pyproject.parent if pyproject is not None else git_root(start)
+
+
+def nearest_config(start: Path) -> tuple[Path | None, Config]:
+    """The configuration that applies to *start* (a file or folder), as ruff finds it: the
+    nearest pyproject.toml with ``[tool.sm-lint]`` (else the nearest one at all), with its
+    project root; without one, the defaults rooted at :func:`project_root`. Raises
+    ConfigError."""
+    pyproject = find_pyproject(start)
+    if pyproject is not None:
+        return pyproject, load_config(pyproject)
+    return None, Config(project_root=git_root(start))
+
+
+def is_excluded(path: Path, config: Config) -> bool:
+    """True when *path* or a folder it is in, below the project root (else the working
+    directory), matches one of *config*'s exclude patterns: what ``force-exclude`` applies to
+    a file named explicitly, as the walk applies the patterns to the names it meets."""
+    base = config.project_root or Path.cwd()
+    try:
+        parts = path.resolve().relative_to(base.resolve()).parts
+    except (OSError, ValueError):
+        parts = tuple(p for p in path.parts if p not in (os.sep, "..", "."))
+    rel = "/".join(parts)
+    return any(
+        fnmatch.fnmatch(name, pattern) for name in parts for pattern in config.exclude
+    ) or any(fnmatch.fnmatch(rel, pattern) for pattern in config.exclude)
 
 
 def _strings(file: Path, key: str, value: object) -> tuple[str, ...]:
@@ -172,6 +220,10 @@ def load_config(pyproject: Path | None) -> Config:
             *changes.get("exclude", config.exclude),
             *_strings(pyproject, "extend-exclude", table["extend-exclude"]),
         )
+    if "force-exclude" in table:
+        if not isinstance(table["force-exclude"], bool):
+            raise ConfigError(f"{pyproject}: [tool.sm-lint] force-exclude must be true or false")
+        changes["force_exclude"] = table["force-exclude"]
     if "cache-dir" in table:
         cache_dir = table["cache-dir"]
         if not isinstance(cache_dir, str) or not cache_dir:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import re
 import traceback
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from pygls.workspace import TextDocument
 
 from sm_lint import __version__
 from sm_lint.api import FileAnalysis, Linter, is_internal_error
-from sm_lint.config import Config, ConfigError, find_pyproject, load_config
+from sm_lint.config import Config, ConfigError, nearest_config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
 from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
@@ -63,28 +64,61 @@ class SmLintServer(LanguageServer):
         )
         self.settings: dict[str, Any] = {}
         self.linter = Linter(Config())
+        #: Folder -> the linter of its nearest configuration (see linter_for).
+        self.linters: dict[Path, Linter] = {}
+        self._by_source: dict[tuple[Path | None, Path | None], Linter] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
         self._pull: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------ settings
     def configure(self, settings: dict[str, Any] | None) -> None:
-        """(Re)build the linter from the workspace's pyproject.toml and client settings."""
+        """(Re)build the linters from the pyproject.toml files and client settings: the
+        workspace's for documents without a path, each document's nearest otherwise."""
         if settings is not None:
             self.settings = {k.replace("_", "-"): v for k, v in settings.items()}
+        self.linters, self._by_source = {}, {}
+        self.linter = self._linter(self.root())
+        self.analyses = {}
+
+    def linter_for(self, path: str | None) -> Linter:
+        """The linter of the configuration nearest to *path*, as the command line finds it
+        (the workspace's for a document without a path)."""
+        if path is None:
+            return self.linter
+        folder = Path(os.path.abspath(path)).parent
+        found = self.linters.get(folder)
+        if found is None:
+            found = self.linters[folder] = self._linter(folder)
+        return found
+
+    def forget(self, uri: str) -> None:
+        """Drop what the linters keep for the open document *uri* (it was closed)."""
+        for linter in {id(x): x for x in (self.linter, *self._by_source.values())}.values():
+            linter.forget(uri)
+
+    def _linter(self, start: Path | None) -> Linter:
+        """The linter for the configuration nearest to *start*, with the client's settings;
+        folders with the same configuration share one (and its model discovery)."""
         root = self.root()
+        pyproject: Path | None = None
         try:
-            config = load_config(find_pyproject(root)) if root is not None else Config()
+            pyproject, config = nearest_config(start) if start is not None else (None, Config())
         except ConfigError as error:
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, str(error)))
             config = Config()
+        source = (pyproject, config.project_root)
+        shared = self._by_source.get(source)
+        if shared is not None:
+            return shared
         base = root or Path.cwd()
         s = self.settings
         changes: dict[str, Any] = {}
         if isinstance(s.get("models"), list):
             changes["models"] = tuple(base / str(m) for m in s["models"])
-        elif not config.models and (base / "models").is_dir():
-            changes["models"] = (base / "models",)
+        elif not config.models:
+            default = (config.project_root or base) / "models"
+            changes["models"] = (default,) if default.is_dir() else None
         for key in ("select", "ignore"):
             if isinstance(s.get(key), list):
                 changes[key] = tuple(str(c).upper() for c in s[key])
@@ -93,8 +127,8 @@ class SmLintServer(LanguageServer):
             changes["model_paths"] = {str(k): base / str(v) for k, v in mapping.items()}
         if config.project_root is None and root is not None:
             changes["project_root"] = root
-        self.linter = Linter(config.with_overrides(**changes))
-        self.analyses = {}
+        linter = self._by_source[source] = Linter(config.with_overrides(**changes))
+        return linter
 
     def root(self) -> Path | None:
         uri = self.workspace.root_uri
@@ -156,9 +190,10 @@ class SmLintServer(LanguageServer):
         # Diagnostics always analyse afresh (the model reader re-checks each model's mtime),
         # and leave the result for the hovers and completions that follow.
         source = from_text(document.source, document_path(document))
-        analysis = self.linter.analyze(source, document.uri)  # parses only what changed
+        linter = self.linter_for(source.path)
+        analysis = linter.analyze(source, document.uri)  # parses only what changed
         self._remember(source, analysis)
-        findings = self.linter.findings(analysis)  # a crash is this document's own SM900
+        findings = linter.findings(analysis)  # a crash is this document's own SM900
         self._log_internal(document.uri, findings)
         if source.kind is SourceKind.NOTEBOOK:
             # A notebook opened as plain text: each finding where its cell's text is in
@@ -187,7 +222,7 @@ class SmLintServer(LanguageServer):
         reuse the one its diagnostics were computed from."""
         found = self.analyses.get((document.path, document.program))
         if found is None:
-            found = self.linter.analyze(document)
+            found = self.linter_for(document.path).analyze(document)
             self._remember(document, found)
         return found
 
@@ -234,9 +269,10 @@ class SmLintServer(LanguageServer):
 
         def run() -> tuple[list[Diagnostic], list[str]]:
             document, uris = self.notebook_document(notebook)
-            analysis = self.linter.analyze(document)
+            linter = self.linter_for(document.path)
+            analysis = linter.analyze(document)
             self._remember(document, analysis)
-            found = self.linter.findings(analysis)
+            found = linter.findings(analysis)
             self._log_internal(uri, found)
             return found, uris
 
@@ -458,7 +494,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SmLintServer, params: lsp.DidCloseTextDocumentParams) -> None:
-        ls.linter.forget(params.text_document.uri)
+        ls.forget(params.text_document.uri)
         task = ls.pending.pop(params.text_document.uri, None)
         if task is not None:
             task.cancel()
@@ -541,7 +577,7 @@ def create_server() -> SmLintServer:
                 return lsp.CompletionList(is_incomplete=False, items=[])
             items = []
             source = view.document
-            found = completions(ls.linter, source.program, source.path, *at)
+            found = completions(ls.linter_for(source.path), source.program, source.path, *at)
             for i, c in enumerate(found):
                 kind = (
                     lsp.CompletionItemKind.Variable

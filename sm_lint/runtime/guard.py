@@ -152,12 +152,13 @@ RECORDER = Recorder()
 
 def save_observations(recorder: Recorder | None = None, root: Path | None = None) -> Path | None:
     """Merge what *recorder* (default: the one :func:`guard` and :func:`install` use) saw
-    into ``.sm-lint/observed.json`` under the project root (the folder of the nearest
-    pyproject.toml, else the working directory): call-site values and load sites. What
+    into ``.sm-lint/observed.json`` under the working directory's project root
+    (:func:`sm_lint.config.project_root`, as the static side finds it; else the working
+    directory): call-site values and load sites. What
     was saved is taken out of the recorder, so saving twice never counts a call twice.
     Returns the file written, or None (nothing to save, or the folder is not writable)."""
     from sm_lint import observed
-    from sm_lint.config import find_pyproject
+    from sm_lint.config import project_root
 
     recorder = recorder or RECORDER
     with recorder.lock:
@@ -166,8 +167,7 @@ def save_observations(recorder: Recorder | None = None, root: Path | None = None
     if not calls and not loads:
         return None
     if root is None:
-        pyproject = find_pyproject(Path.cwd())
-        root = pyproject.parent if pyproject is not None else Path.cwd()
+        root = project_root(Path.cwd()) or Path.cwd()
     new: observed.Observations = {}
     for (path, line), inputs in calls.items():
         if path.startswith("<"):
