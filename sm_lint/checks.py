@@ -20,6 +20,7 @@ from sm_lint.models.types import (
 from sm_lint.semantics import (
     Kind,
     ShapeProblem,
+    Value,
     Verdict,
     accepted_keywords,
     binds_positionally,
@@ -233,12 +234,28 @@ def _bind_layer(
     positional: list[Argument],
     keywords: list[Argument],
 ) -> Binding:
-    """A TFSMLayer called on one value: Keras converts it, then calls the endpoint with it
-    as the single positional argument."""
+    """A TFSMLayer or hub.KerasLayer called on one value: Keras converts it, then calls the
+    endpoint with it as the single positional argument. A hub.KerasLayer given one dict
+    (recorded as keyword arguments) converts each item and passes the items by name."""
+    if call.hub_layer and keywords and not positional:
+        items = []
+        for arg in keywords:
+            converted_item = through_keras_layer(arg.value)
+            items.append(replace(arg, value=converted_item or Value()))
+        plain = replace(call, layer=False, hub_layer=False, arguments=tuple(items))
+        return bind(ctx, plain, sig, True)
     if len(positional) != 1 or keywords:
         return Binding((), ())
     arg = positional[0]
+    layer = "hub.KerasLayer" if call.hub_layer else "TFSMLayer"
     if len(sig.inputs) != 1:
+        if call.hub_layer and arg.value.kind is Kind.UNKNOWN:
+            return Binding((), ())  # it may be a dict of the inputs
+        remedy = (
+            "pass the layer one dict of the inputs by name"
+            if call.hub_layer
+            else f"call loaded.signatures[{sig.key!r}](...) with every input by name"
+        )
         return Binding(
             (),
             (
@@ -246,9 +263,8 @@ def _bind_layer(
                     ctx,
                     "SM004",
                     arg.span,
-                    f"a TFSMLayer passes its input positionally, which signature {sig.key!r} with "
-                    f"{len(sig.inputs)} inputs rejects; call loaded.signatures[{sig.key!r}](...) "
-                    f"with every input by name ({_inputs_list(sig)})",
+                    f"a {layer} passes a single input positionally, which signature {sig.key!r} "
+                    f"with {len(sig.inputs)} inputs rejects; {remedy} ({_inputs_list(sig)})",
                     sig.key,
                 ),
             ),
@@ -262,7 +278,7 @@ def _bind_layer(
                     ctx,
                     "SM004",
                     arg.span,
-                    f"a TFSMLayer accepts only arrays and tensors, not a {describe(arg.value)} "
+                    f"a {layer} accepts only arrays and tensors, not a {describe(arg.value)} "
                     '("Only input tensors may be passed as positional arguments")',
                     sig.key,
                 ),

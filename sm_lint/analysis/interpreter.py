@@ -49,6 +49,7 @@ from sm_lint.analysis.values import (
     DType,
     FreshPath,
     Generator,
+    Handle,
     ModelRef,
     PathValue,
     QualName,
@@ -80,6 +81,13 @@ MODEL_LOADERS = {
     "tensorflow_hub.load": "hub.load",
 }
 TFSM_LAYERS = ("keras.layers.TFSMLayer", "keras.export.TFSMLayer")
+HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
+#: Functions that return a local model folder known by its handle -> the loader resolving it.
+HANDLE_FUNCTIONS = {
+    "tensorflow_hub.resolve": "hub.load",
+    "tensorflow_hub.module_v2.resolve": "hub.load",
+    "kagglehub.model_download": "kagglehub",
+}
 
 _SERVING_KEY = "DEFAULT_SERVING_SIGNATURE_DEF_KEY"
 _CONSTANTS: dict[str, object] = {
@@ -1255,6 +1263,10 @@ class Interpreter:
                 )
                 return SignatureFn(ref.load_id, endpoint.value, layer=True)
             return UNKNOWN
+        if name in HUB_LAYERS:
+            return self.hub_layer(node, args)
+        if name in HANDLE_FUNCTIONS:
+            return _handle(HANDLE_FUNCTIONS[name], args)
         if name == "builtins.len" and len(args.positional) == 1:
             sized = args.positional[0]
             if isinstance(sized, Seq):
@@ -1299,6 +1311,9 @@ class Interpreter:
         path_node = _argument_node(node, 0, keyword)
         value = args.get(0, keyword)
         tags_value = args.get(1, "tags") if loader == "saved_model.load" else UNKNOWN
+        path = paths.as_text(value)
+        if isinstance(value, Handle):  # load(hub.resolve(h)), load(kagglehub.model_download(h))
+            loader, path = value.via, value.handle
         tags: tuple[str, ...] | None = None
         if isinstance(tags_value, Seq) and all(
             isinstance(t, Const) and isinstance(t.value, str) for t in tags_value.items
@@ -1310,7 +1325,7 @@ class Interpreter:
             id=len(self.loads),
             span=self.span(path_node if path_node is not None else node),
             expr=self.text(path_node) if path_node is not None else "",
-            path=paths.as_text(value),
+            path=path,
             literal=isinstance(path_node, (cst.SimpleString, cst.ConcatenatedString)),
             loader=loader,
             tags=tags,
@@ -1326,17 +1341,73 @@ class Interpreter:
         self.loads.append(load)
         return ModelRef(load.id)
 
+    def hub_layer(self, node: cst.Call, args: CallArgs) -> AbstractValue:
+        """``hub.KerasLayer(h, signature=..., output_key=... | signature_outputs_as_dict=True)``:
+        a load, and a callable signature when the layer calls one (without ``signature=`` it
+        calls the model's ``__call__``, which signature_def does not describe)."""
+        ref = self.model_load(node, "hub.load", args)
+        assert isinstance(ref, ModelRef)
+        signature = args.get(None, "signature")
+        if not (isinstance(signature, Const) and isinstance(signature.value, str)):
+            return UNKNOWN
+        key_node = _argument_node(node, -1, "signature") or node
+        self.lookups.append(SignatureLookup(ref.load_id, signature.value, self.span(key_node)))
+        if len(args.positional) > 1 or args.get(None, "arguments") not in (UNKNOWN, Const(None)):
+            return UNKNOWN  # extra keyword arguments for the signature: not modelled
+        key, as_dict = (
+            _keyword_constant(args, "output_key"),
+            _keyword_constant(args, "signature_outputs_as_dict"),
+        )
+        # TensorFlow demands exactly one of them (ValueError otherwise).
+        if as_dict in (None, False) and isinstance(key, str):
+            return SignatureFn(ref.load_id, signature.value, True, True, key)
+        if as_dict is True and key is None:
+            return SignatureFn(ref.load_id, signature.value, True, True)
+        return UNKNOWN
+
+    def hub_layer_arguments(self, node: cst.Call, env: Env) -> list[Argument] | None:
+        """A hub.KerasLayer call's input: one value (``training=`` aside), or one dict whose
+        items the layer passes to the signature by name. None for any other call."""
+        args = [a for a in node.args if not (a.keyword and a.keyword.value == "training")]
+        if len(args) != 1 or args[0].star or args[0].keyword is not None:
+            return None
+        value = self.expr(args[0].value, env)
+        if not isinstance(value, DictLit):
+            return list(self.argument_facts(args[0], env))
+        if value.items is None:
+            return None
+        return [
+            Argument(
+                name=key,
+                value=as_argument(item),
+                span=self.span(entry),
+                value_span=self.span(value_node),
+                value_text=self.text(value_node),
+                from_dict=True,
+            )
+            for key, item, entry, value_node in value.items
+        ]
+
     def signature_call(
         self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
     ) -> AbstractValue:
         call_id = id(node)
+        hub_arguments = self.hub_layer_arguments(node, env) if func.hub_layer else None
+        if func.hub_layer and hub_arguments is None:
+            return UNKNOWN
         if self._contextual:
-            self.context_call(node, func, env, opaque)
+            self.context_call(node, func, env, opaque, hub_arguments)
         elif call_id not in self._seen_calls:
             self._seen_calls.add(call_id)
-            arguments: list[Argument] = []
-            for arg in node.args:
-                arguments.extend(self.argument_facts(arg, env))
+            arguments: list[Argument] = hub_arguments or []
+            if not func.hub_layer:
+                for arg in node.args:
+                    arguments.extend(self.argument_facts(arg, env))
+            if func.output_key is not None:
+                # The layer returns result[output_key] (ValueError when it is not an output).
+                self.outputs.setdefault(call_id, []).append(
+                    OutputAccess(func.output_key, self.span(node))
+                )
             self.calls[call_id] = SignatureCall(
                 id=call_id,
                 load_id=func.load_id,
@@ -1347,15 +1418,26 @@ class Interpreter:
                 opaque_arguments=opaque,
                 layer=func.layer,
                 tf_alias=_alias_of(env, "tensorflow"),
+                hub_layer=func.hub_layer,
             )
+        if func.output_key is not None:
+            return Array(Value(Kind.TENSOR))
         return CallResult(call_id)
 
-    def context_call(self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool) -> None:
+    def context_call(
+        self,
+        node: cst.Call,
+        func: SignatureFn,
+        env: Env,
+        opaque: bool,
+        hub_arguments: list[Argument] | None = None,
+    ) -> None:
         """A signature call inside a function analysed under one caller's arguments."""
         sites: tuple[CallSite, ...] = self._frames[-1].sites
-        arguments: list[Argument] = []
-        for arg in node.args:
-            arguments.extend(self.argument_facts(arg, env))
+        arguments: list[Argument] = list(hub_arguments or [])
+        if not func.hub_layer:
+            for arg in node.args:
+                arguments.extend(self.argument_facts(arg, env))
         call = SignatureCall(
             id=id(node),
             load_id=func.load_id,
@@ -1366,6 +1448,7 @@ class Interpreter:
             opaque_arguments=opaque,
             layer=func.layer,
             context=sites,
+            hub_layer=func.hub_layer,
         )
         # One call per distinct set of facts: the first caller that leads to them is named.
         bucket = self.context_calls.setdefault(id(node), [])
@@ -1798,12 +1881,34 @@ def _expressions(node: cst.CSTNode) -> Iterable[cst.BaseExpression]:
             yield from _expressions(child)
 
 
+def _keyword_constant(args: CallArgs, name: str) -> object:
+    """A keyword argument's constant value: None when it is not passed, UNKNOWN when it is
+    not a constant."""
+    if not args.has(None, name):
+        return None
+    value = args.get(None, name)
+    return value.value if isinstance(value, Const) else UNKNOWN
+
+
+def _handle(via: str, args: CallArgs) -> AbstractValue:
+    """``hub.resolve(h)`` / ``kagglehub.model_download(h)`` with a known handle: the folder
+    the library returns for it (kagglehub's ``path=`` / ``output_dir=`` are not modelled)."""
+    handle = args.get(0, "handle")
+    if via == "kagglehub" and any(
+        args.get(i, k) not in (UNKNOWN, Const(None)) for i, k in ((1, "path"), (None, "output_dir"))
+    ):
+        return UNKNOWN
+    if isinstance(handle, Const) and isinstance(handle.value, str):
+        return Handle(handle.value, via)
+    return UNKNOWN
+
+
 def _argument_node(node: cst.Call, index: int, keyword: str) -> cst.BaseExpression | None:
     positional = [a for a in node.args if a.keyword is None and not a.star]
     for arg in node.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg.value
-    if index < len(positional):
+    if 0 <= index < len(positional):
         return positional[index].value
     return None
 

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from sm_lint.config import Config
 from sm_lint.models import ModelReadError, discover_models, resolve_model_dir
+from sm_lint.models.hub_cache import CacheLookup, kagglehub_lookup, tfhub_handle_kind, tfhub_lookup
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,29 @@ class ModelResolver:
         return self._discovered
 
     def resolve(self, path: str | None, source_file: Path | None, loader: str) -> Resolution:
-        """Resolution order: model-paths mapping, absolute path, relative to the source
-        file, to the project root, to each model root, then a unique match of the path's
-        last components among the discovered models."""
+        """Resolution order: model-paths mapping; for a TF Hub URL handle or a Kaggle model
+        handle, the library's cache; then absolute path, relative to the source file, to the
+        project root, to each model root, then a unique match of the path's last components
+        among the discovered models."""
         if path is None:
             return Resolution(None, "the path is not known statically")
         mapped = self._mapped(path)
         if mapped is not None:
             return self._check(mapped, f"mapped in model-paths from {path!r}", "mapping")
+        if loader == "kagglehub":
+            return self._cached(kagglehub_lookup(path), "kagglehub")
         if loader == "hub.load":
-            return Resolution(
-                None,
-                f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]",
-                local=False,
-            )
+            kind = tfhub_handle_kind(path)
+            if kind == "cache":
+                return self._cached(tfhub_lookup(path), "hub-cache")
+            if kind == "remote":
+                return Resolution(
+                    None,
+                    f"hub handle {path!r} is read from where it is, not from the TF Hub "
+                    "cache; map it in [tool.sm-lint.model-paths]",
+                    local=False,
+                )
+            # Any other handle is a path to tensorflow_hub too: resolved like one below.
         if "://" in path:
             return Resolution(
                 None,
@@ -90,6 +100,13 @@ class ModelResolver:
             if path.startswith(prefix.rstrip("/") + "/"):
                 return mapping[prefix] / path[len(prefix.rstrip("/")) + 1 :]
         return None
+
+    def _cached(self, lookup: CacheLookup, source: str) -> Resolution:
+        """A handle looked up in a library's cache: never "not found" when absent (the cache
+        fills at run time); *source* is "hub-cache" or "kagglehub"."""
+        if lookup.folder is None:
+            return Resolution(None, lookup.reason, local=False)
+        return self._check(lookup.folder, lookup.reason, source)
 
     def _check(self, folder: Path, how: str, source: str = "path") -> Resolution:
         try:
