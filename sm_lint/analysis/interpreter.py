@@ -678,6 +678,11 @@ class Interpreter:
             return self.comprehension(node, env)
         if isinstance(node, cst.Comparison):
             return self.comparison(node, env)
+        if isinstance(node, cst.IfExp):
+            truth = _truth(self.expr(node.test, env))
+            if truth is not None:
+                return self.expr(node.body if truth else node.orelse, env)
+            return join(self.expr(node.body, env), self.expr(node.orelse, env))
         if isinstance(node, cst.NamedExpr):
             value = self.expr(node.value, env)
             return value
