@@ -20,6 +20,9 @@ from sm_lint.checks import (
     check_call_in_context,
     check_lookup,
     check_model_load,
+    check_lookup,
+    check_model_load,
+    note_unchecked_handle,
 )
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
@@ -88,8 +91,11 @@ class Linter:
         config: Config | None = None,
         observer: Callable[[FileAnalysis], None] | None = None,
         cache: FactsCache | None = None,
+        handle_notes: bool = False,
     ) -> None:
         self.config = config or Config()
+        #: Add info notes for hub / Kaggle handles not in their cache yet (the editor's).
+        self.handle_notes = handle_notes
         self.resolver = ModelResolver(self.config)
         #: Analysis facts of unchanged files, from an earlier run (None: no cache).
         self.cache = cache
@@ -329,7 +335,18 @@ class Linter:
                 findings.extend(
                     check_call_in_context(ctx, call, resolved.model, known.get(call.id, set()))
                 )
+        if self.handle_notes:
+            findings.extend(self._handle_notes(analysis, facts))
         return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
+
+    def _handle_notes(self, analysis: FileAnalysis, facts: FileFacts) -> Iterator[Diagnostic]:
+        for load in facts.loads:
+            resolved = analysis.loads[load.id]
+            handle = load.loader in ("hub.load", "kagglehub") and load.path is not None
+            unchecked = resolved.model is None and resolved.error is None
+            if handle and unchecked and not resolved.resolution.local:
+                ctx = self._context(analysis, resolved, facts)
+                yield note_unchecked_handle(ctx, load, resolved.resolution.reason)
 
     @staticmethod
     def _context(analysis: FileAnalysis, resolved: ResolvedLoad, facts: FileFacts) -> Context:

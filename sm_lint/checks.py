@@ -119,6 +119,18 @@ def _model_name(model: ModelSignatures) -> str:
     return model.path.name
 
 
+def note_unchecked_handle(ctx: Context, load: ModelLoad, reason: str) -> Diagnostic:
+    """An info note (the editor shows it) for a TF Hub or Kaggle handle whose model is not
+    in the library's cache yet: what would make its calls checkable."""
+    return _finding(
+        ctx,
+        "SM011",
+        load.span,
+        f"the calls on this model are not checked: {reason}",
+        severity=Severity.INFO,
+    )
+
+
 # ----------------------------------------------------------------- lookups
 def check_lookup(
     ctx: Context, lookup: SignatureLookup, model: ModelSignatures

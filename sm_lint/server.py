@@ -62,7 +62,7 @@ class SmLintServer(LanguageServer):
             protocol_cls=SmLintProtocol,
         )
         self.settings: dict[str, Any] = {}
-        self.linter = Linter(Config())
+        self.linter = Linter(Config(), handle_notes=True)
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
         self._pull: asyncio.Future[None] | None = None
@@ -93,7 +93,7 @@ class SmLintServer(LanguageServer):
             changes["model_paths"] = {str(k): base / str(v) for k, v in mapping.items()}
         if config.project_root is None and root is not None:
             changes["project_root"] = root
-        self.linter = Linter(config.with_overrides(**changes))
+        self.linter = Linter(config.with_overrides(**changes), handle_notes=True)
         self.analyses = {}
 
     def root(self) -> Path | None:

@@ -40,7 +40,6 @@ from sm_lint.config import Config  # noqa: E402
 from sm_lint.diagnostics import Severity  # noqa: E402
 from sm_lint.models import read_signatures  # noqa: E402
 from sm_lint.models.hub_cache import kagglehub_lookup, tfhub_lookup  # noqa: E402
-
 from tests.tf_support import run_with_tensorflow  # noqa: E402
 
 BUDGET = float(os.environ.get("SM_LINT_ORACLE_BUDGET", "1") or "1")
@@ -194,7 +193,9 @@ def _sig(model: str, key: str, args: str, out: str = "", error: bool = False) ->
 
 def _layer(model: str, options: str, value: str, out: str = "", error: bool = False) -> Call:
     index = f"[{out!r}]" if out else ""
-    return Call(model, f"layer = hub.KerasLayer({{handle}}, {options})\nlayer({value}){index}\n", error)
+    return Call(
+        model, f"layer = hub.KerasLayer({{handle}}, {options})\nlayer({value}){index}\n", error
+    )
 
 
 KEY_Y = 'signature="serving_default", output_key="y"'
@@ -235,7 +236,9 @@ CALLS = [
     _layer("linear", AS_DICT, '{"x": tf.ones((2, 4), tf.int32)}', error=True),
     _layer("hublike", AS_DICT, '{"a": np.ones((2, 2)), "b": tf.ones((2, 2), tf.int32)}', "out"),
     _layer("hublike", AS_DICT, '{"a": tf.ones((2, 2)), "b": tf.ones((2, 2))}', error=True),
-    _layer("hublike", AS_DICT, '{"a": tf.ones((2, 2)), "c": tf.ones((2, 2), tf.int32)}', error=True),
+    _layer(
+        "hublike", AS_DICT, '{"a": tf.ones((2, 2)), "c": tf.ones((2, 2), tf.int32)}', error=True
+    ),
     _layer("hublike", AS_DICT, "tf.ones((2, 2))", error=True),
     _layer("hublike", 'signature="default", output_key="logits"', "np.ones((4, 3))"),
     _layer("hublike", 'signature="default", output_key="logits"', "np.ones((4, 2))", error=True),

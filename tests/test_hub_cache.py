@@ -1,0 +1,137 @@
+"""TF Hub and Kaggle handles without configuration: cache layouts, the load forms sm-lint
+recognises, ``--verbose``, ``calls`` and the editor's info note. No TensorFlow here: the
+caches hold the committed fixture models (test_oracle_hub.py checks the same layouts against
+the real libraries)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sm_lint.api import Linter
+from sm_lint.config import Config
+from sm_lint.diagnostics import Severity
+from sm_lint.models.hub_cache import (
+    kagglehub_cache_dir,
+    kagglehub_lookup,
+    tfhub_cache_dir,
+    tfhub_handle_kind,
+)
+from tests.test_cli import FIXTURES, sm_lint
+
+HANDLE = "https://tfhub.dev/google/spice/2"
+KAGGLE = "google/dense/tensorFlow2/small"
+
+
+@pytest.fixture
+def caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    tfhub = tmp_path / "tfhub"
+    shutil.copytree(
+        FIXTURES / "keras_export_dense", tfhub / hashlib.sha1(HANDLE.encode()).hexdigest()
+    )
+    variation = tmp_path / "kaggle" / "models" / "google" / "dense" / "tensorFlow2" / "small"
+    shutil.copytree(FIXTURES / "keras_saved", variation / "1")
+    (variation / "1.complete").touch()
+    shutil.copytree(FIXTURES / "module_multi", variation / "3")
+    (variation / "3.complete").touch()
+    shutil.copytree(FIXTURES / "keras_two_inputs", variation / "4")  # no marker: incomplete
+    env = {"TFHUB_CACHE_DIR": str(tfhub), "KAGGLEHUB_CACHE": str(tmp_path / "kaggle")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def test_cache_folders_follow_the_libraries(tmp_path: Path) -> None:
+    assert tfhub_cache_dir({"TFHUB_CACHE_DIR": "/c"}) == Path("/c")
+    assert tfhub_cache_dir({}).name == "tfhub_modules"
+    assert kagglehub_cache_dir({"KAGGLEHUB_CACHE": "/k"}) == Path("/k")
+    assert kagglehub_cache_dir({"HOME": "/home/u"}) == Path("/home/u/.cache/kagglehub")
+    assert tfhub_handle_kind("https://tfhub.dev/a/b/1") == "cache"
+    assert tfhub_handle_kind("https://tfhub.dev/a/b/1", {"TFHUB_MODEL_LOAD_FORMAT": "UNCOMPRESSED"})
+    assert tfhub_handle_kind("gs://bucket/m.tar.gz") == "cache"
+    assert tfhub_handle_kind("gs://bucket/m") == "remote"
+    assert tfhub_handle_kind("models/m") == "path"
+
+
+def test_kaggle_versions(caches: dict[str, str]) -> None:
+    base = Path(caches["KAGGLEHUB_CACHE"]) / "models" / "google" / "dense" / "tensorFlow2" / "small"
+    assert kagglehub_lookup(f"{KAGGLE}/1").folder == base / "1"
+    assert kagglehub_lookup(f"{KAGGLE}/01").folder == base / "1"  # int("01"), like kagglehub
+    assert kagglehub_lookup(f"{KAGGLE}/4").folder is None  # no .complete marker
+    unversioned = kagglehub_lookup(KAGGLE)
+    assert unversioned.folder == base / "3" and "highest complete" in unversioned.reason
+    assert kagglehub_lookup(f"{KAGGLE}/0").folder == base / "3"  # 0 is "no version" to kagglehub
+
+
+SOURCE = f"""import numpy as np
+import tensorflow as tf
+import tensorflow_hub as hub
+import kagglehub
+
+BASE = "https://tfhub.dev/google"
+URLS = {{"spice": f"{{BASE}}/spice/2", "other": "https://tfhub.dev/google/other/1"}}
+model = hub.load(URLS["spice"]).signatures["serving_default"]
+model(keras_tensor=tf.constant(np.zeros((2, 5))))
+layer = hub.KerasLayer(URLS["spice"], signature="serving_default", output_key="output_1")
+layer(np.zeros((2, 5), np.float32))
+multi = tf.saved_model.load(kagglehub.model_download("{KAGGLE}"))
+multi.signatures["scale"](temperature=1.0, matrix=np.zeros((3, 3)))
+missing = hub.load(URLS["other"])
+missing.signatures["whatever"](x=1)
+"""
+
+
+def test_handles_resolve_through_the_caches(caches: dict[str, str], tmp_path: Path) -> None:
+    linter = Linter(Config())
+    analysis = linter.analyze_source(SOURCE, tmp_path / "p.py")
+    sources = [analysis.loads[i].resolution.source for i in sorted(analysis.loads)]
+    assert sources == ["hub-cache", "hub-cache", "kagglehub", None]
+    codes = [(d.line, d.code) for d in linter.diagnose(analysis)]
+    assert codes == [(9, "SM005"), (11, "SM010"), (13, "SM008")]
+
+
+def test_verbose_says_what_to_run_and_calls_name_the_source(
+    caches: dict[str, str], tmp_path: Path
+) -> None:
+    file = tmp_path / "p.py"
+    file.write_text(SOURCE)
+    result = sm_lint(str(file), "--verbose", "--no-cache", env=caches)
+    assert result.returncode == 1, result.stderr
+    assert "found in the TF Hub cache" in result.stderr
+    expected = "hub.resolve('https://tfhub.dev/google/other/1')"
+    assert "not in the TF Hub cache yet" in result.stderr and expected in result.stderr
+    assert "SM011" not in result.stdout  # a handle not cached yet is no finding
+    calls = sm_lint("calls", str(file), "--format", "json", "--no-cache", env=caches)
+    data = json.loads(calls.stdout)
+    assert [c["model_source"] for c in data] == ["hub-cache", "hub-cache", "kagglehub", None]
+
+
+def test_the_editor_gets_an_info_note_for_a_handle_not_cached(
+    caches: dict[str, str], tmp_path: Path
+) -> None:
+    linter = Linter(Config(), handle_notes=True)
+    notes = [d for d in linter.lint_source(SOURCE, tmp_path / "p.py") if d.code == "SM011"]
+    assert [(n.line, n.severity) for n in notes] == [(14, Severity.INFO)]
+    assert "hub.resolve('https://tfhub.dev/google/other/1')" in notes[0].message
+
+
+def test_keras_layer_without_a_signature_is_a_load_but_not_checked(
+    caches: dict[str, str], tmp_path: Path
+) -> None:
+    source = (
+        "import tensorflow_hub as hub\n"
+        f"layer = hub.KerasLayer({HANDLE!r})\n"
+        "layer(1)\n"
+        f"both = hub.KerasLayer({HANDLE!r}, signature='serving_default')\n"
+        "both(1)\n"
+        f"bad = hub.KerasLayer({HANDLE!r}, signature='nope', output_key='x')\n"
+    )
+    linter = Linter(Config())
+    analysis = linter.analyze_source(source, tmp_path / "p.py")
+    assert analysis.facts is not None and analysis.facts.calls == ()
+    assert all(load.model is not None for load in analysis.loads.values())
+    assert [d.code for d in linter.diagnose(analysis)] == ["SM001"]
