@@ -252,7 +252,7 @@ def _bind_layer(
     if call.hub_layer and keywords and not positional:
         items = []
         for arg in keywords:
-            converted_item = through_keras_layer(arg.value)
+            converted_item = through_keras_layer(_hub_layer_input(arg.value))
             items.append(replace(arg, value=converted_item or Value()))
         plain = replace(call, layer=False, hub_layer=False, arguments=tuple(items))
         return bind(ctx, plain, sig, True)
@@ -281,7 +281,7 @@ def _bind_layer(
                 ),
             ),
         )
-    converted = through_keras_layer(arg.value)
+    converted = through_keras_layer(_hub_layer_input(arg.value) if call.hub_layer else arg.value)
     if converted is None:
         return Binding(
             (),
@@ -298,6 +298,19 @@ def _bind_layer(
         )
     spec = next(iter(sig.inputs.values()))
     return Binding(((replace(arg, value=converted), spec),), ())
+
+
+_PYTHON_TENSOR_DTYPES = {"float": "float32", "int": "int32", "bool": "bool"}
+
+
+def _hub_layer_input(value: Value) -> Value:
+    """A hub.KerasLayer (tf_keras) converts Python and numpy numbers to tensors before the
+    signature sees them (measured: 1.0 becomes a float32 scalar tensor); strings and lists
+    stay as they are."""
+    if value.kind is Kind.SCALAR and value.dtype not in ("none", "str"):
+        dtype = _PYTHON_TENSOR_DTYPES.get(value.dtype or "", value.dtype)
+        return Value(Kind.TENSOR, dtype, value.shape)
+    return value
 
 
 def _positional(
