@@ -249,6 +249,16 @@ def _bind_layer(
     """A TFSMLayer or hub.KerasLayer called on one value: Keras converts it, then calls the
     endpoint with it as the single positional argument. A hub.KerasLayer given one dict
     (recorded as keyword arguments) converts each item and passes the items by name."""
+    own_call = sig.key == "__call__"  # the model's __call__: a tf.function, not a signature
+    if own_call and (
+        keywords
+        or any(
+            a.value.kind in (Kind.LIST, Kind.STRING) or a.value.dtype == "none" for a in positional
+        )
+    ):
+        return Binding(
+            (), ()
+        )  # dicts, lists, strings, None: how __call__ takes them is not modelled
     if call.hub_layer and keywords and not positional:
         items = []
         for arg in keywords:
@@ -581,7 +591,7 @@ def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator
 
 def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> list[Diagnostic]:
     """Every finding for one signature call against the model's real signature."""
-    sig = model.signatures.get(call.key)
+    sig = model.signatures.get(call.key) or (model.call if call.key == "__call__" else None)
     if sig is None:
         return []
     # A fix names TensorFlow as the call site sees it: a parameter may shadow `tf`.

@@ -11,8 +11,9 @@ then runs generated programs (handles inline, through constants, f-strings, dict
 names, keys and outputs) in this one TensorFlow process, and compares each verdict:
 sm-lint reports an error exactly where TensorFlow raises.
 
-``SM_LINT_ORACLE_BUDGET`` (a float, default 1) scales the number of programs (48 by
-default; every combination of handle form and call at budget 4 or more).
+``SM_LINT_ORACLE_BUDGET`` (a float, default 1) scales the number of programs: by default
+one per call (each call with one handle form, the forms taking turns); at budget 7 or more,
+every combination of call and handle form.
 """
 
 from __future__ import annotations
@@ -72,6 +73,10 @@ def _build_hublike(make_models: ModuleType, path: Path) -> None:
         def serve(self, a: Any, b: Any) -> dict[str, Any]:
             return {"out": a + tf.cast(b, tf.float32)}
 
+        @signature(tf.TensorSpec([None, 3], tf.float32, name="x"))
+        def __call__(self, x: Any) -> Any:
+            return tf.nn.softmax(tf.matmul(x, self.w))
+
     module = HubLike()
     make_models._save_module(
         module, path, {"default": module.default, "serving_default": module.serve}
@@ -119,6 +124,12 @@ def test_the_real_libraries_load_from_the_folders_sm_lint_finds(caches: Caches) 
         assert hub.resolve(handle) == str(found)
         loaded = hub.load(handle)
         assert set(loaded.signatures) == set(read_signatures(found).signatures)
+    # What hub.KerasLayer(handle) calls without signature=: the root __call__, read too.
+    own = read_signatures(tfhub_lookup(HUBLIKE).folder or "").call
+    assert own is not None and [(s.dtype, s.shape) for s in own.inputs.values()] == [
+        ("float32", (None, 3))
+    ]
+    assert read_signatures(tfhub_lookup(LINEAR).folder or "").call is None  # it has none
     folder = kagglehub_lookup(KAGGLE).folder
     assert folder is not None
     assert kagglehub.model_download(KAGGLE) == str(folder)
@@ -246,6 +257,16 @@ CALLS = [
     _layer("hublike", AS_DICT, "tf.ones((2, 2))", error=True),
     _layer("hublike", 'signature="default", output_key="logits"', "np.ones((4, 3))"),
     _layer("hublike", 'signature="default", output_key="logits"', "np.ones((4, 2))", error=True),
+    # Without signature=, the layer calls the model's own __call__ (a tf.function).
+    _layer("hublike", "", "np.ones((2, 3))"),
+    _layer("hublike", "", "tf.ones((2, 3), tf.float64)"),
+    _layer("hublike", "", "np.ones((5, 3), np.float32), training=False"),
+    _layer("hublike", "", "[[1.0, 2.0, 3.0]]"),
+    _layer("hublike", "", "tf.ones((2, 3), tf.int32)", error=True),
+    _layer("hublike", "", "np.ones((2, 3), np.int64)", error=True),
+    _layer("hublike", "", "np.ones((2, 4))", error=True),
+    _layer("hublike", "", "np.ones((3,))", error=True),
+    _layer("hublike", "", "1.0", error=True),
 ]
 
 _HANDLES = {"linear": LINEAR, "hublike": HUBLIKE}
@@ -307,7 +328,7 @@ def programs() -> list[Program]:
 
 
 def test_generated_programs_agree_with_tensorflow(caches: Caches, tmp_path: Path) -> None:
-    chosen = programs()[: max(48, int(48 * BUDGET))]
+    chosen = programs()[: max(len(CALLS), int(len(CALLS) * BUDGET))]
     assert len(chosen) >= 40
     linter = Linter(Config())
     path = tmp_path / "program.py"

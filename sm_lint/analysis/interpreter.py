@@ -81,6 +81,8 @@ MODEL_LOADERS = {
     "tensorflow_hub.load": "hub.load",
 }
 TFSM_LAYERS = ("keras.layers.TFSMLayer", "keras.export.TFSMLayer")
+#: The key of a call of the model's own ``__call__`` (``hub.KerasLayer(handle)``).
+CALL_KEY = "__call__"
 HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
 #: Functions that return a local model folder known by its handle -> the loader resolving it.
 HANDLE_FUNCTIONS = {
@@ -1353,6 +1355,12 @@ class Interpreter:
         ref = self.model_load(node, "hub.load", args)
         assert isinstance(ref, ModelRef)
         signature = args.get(None, "signature")
+        plain = not any(
+            args.has(None, k) for k in ("signature", "output_key", "signature_outputs_as_dict")
+        )
+        if plain and len(args.positional) <= 1 and not args.has(None, "arguments"):
+            # The model's own __call__ (the reader knows it for one-tensor functions).
+            return SignatureFn(ref.load_id, CALL_KEY, True, True)
         if not (isinstance(signature, Const) and isinstance(signature.value, str)):
             return UNKNOWN
         key_node = _argument_node(node, -1, "signature") or node
@@ -1427,6 +1435,8 @@ class Interpreter:
             )
         if func.output_key is not None:
             return Array(Value(Kind.TENSOR))
+        if func.key == CALL_KEY:
+            return UNKNOWN  # what __call__ returns is not in the SavedModel's signatures
         return CallResult(call_id)
 
     def context_call(
