@@ -179,6 +179,12 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
 
     if call.layer:
         return _bind_layer(ctx, call, sig, positional, keywords)
+    if sig.key == "__call__":
+        # loaded(x): a tf.function taking one value positionally, converted like a
+        # signature's argument; keywords and anything else are not modelled.
+        if len(positional) != 1 or keywords or call.opaque_arguments:
+            return Binding((), ())
+        return Binding(((positional[0], next(iter(sig.inputs.values()))),), ())
 
     findings.extend(_positional(ctx, call, sig, tf2, positional, keywords, bound, taken))
     rejected = any(f.severity is Severity.ERROR for f in findings)

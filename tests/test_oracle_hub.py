@@ -267,6 +267,17 @@ CALLS = [
     _layer("hublike", "", "np.ones((2, 4))", error=True),
     _layer("hublike", "", "np.ones((3,))", error=True),
     _layer("hublike", "", "1.0", error=True),
+    # hub.load(h)(x): the restored object's own __call__.
+    Call("hublike", "m = {load}\nm(np.ones((2, 3)))\n", False),
+    Call("hublike", "m = {load}\nm(np.ones((2, 3), np.int64))\n", False),
+    Call("hublike", "m = {load}\nm([[1, 2, 3]])\n", False),
+    Call("hublike", "m = {load}\nm(tf.ones((4, 3)))\n", False),
+    Call("hublike", "m = {load}\nm(tf.ones((2, 3), tf.int32))\n", True),
+    Call("hublike", "m = {load}\nm(tf.ones((2, 4)))\n", True),
+    Call("hublike", "m = {load}\nm(np.ones((2, 4)))\n", True),
+    Call("hublike", "m = {load}\nm(1.0)\n", True),
+    Call("hublike", "m = {load}\nm([[1.0, 2.0]])\n", True),
+    Call("hublike", "m = {load}\nm(np.array([['a', 'b', 'c']]))\n", True),
 ]
 
 _HANDLES = {"linear": LINEAR, "hublike": HUBLIKE}

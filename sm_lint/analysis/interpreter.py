@@ -1006,6 +1006,9 @@ class Interpreter:
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, functions.ClassValue):
             return self.construct(func, args, opaque, env, self.span(node))
+        if isinstance(func, ModelRef) and self.loads[func.load_id].loader != "keras.load_model":
+            # loaded(x): the restored object's own __call__ (a Keras model's is Keras's)
+            return self.signature_call(node, SignatureFn(func.load_id, CALL_KEY), env, opaque)
         if isinstance(func, QualName):
             return self.known_function(node, func.name, args)
         if isinstance(func, DType):  # np.float32(1.5), np.dtype("float32")
