@@ -1358,6 +1358,8 @@ class Interpreter:
         ref = self.model_load(node, "hub.load", args)
         assert isinstance(ref, ModelRef)
         signature = args.get(None, "signature")
+        if args.has(None, "dtype") and args.get(None, "dtype") != DType("float32"):
+            return UNKNOWN  # Keras casts float inputs to the layer's dtype: float32 by default
         plain = not any(
             args.has(None, k) for k in ("signature", "output_key", "signature_outputs_as_dict")
         )
