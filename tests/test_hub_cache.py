@@ -139,3 +139,35 @@ def test_keras_layer_without_a_signature_calls_the_models_own_call(
     assert all(load.model is not None for load in analysis.loads.values())
     assert analysis.loads[0].model is not None and analysis.loads[0].model.call is None
     assert [d.code for d in linter.diagnose(analysis)] == ["SM001"]
+
+
+def test_a_notebook_that_loads_from_tf_hub(caches: dict[str, str], tmp_path: Path) -> None:
+    """The way notebooks use TF Hub: a URL constant in one cell, the load and the call in
+    later ones, a shell install line; the finding names its cell."""
+    cells = [
+        "!pip install -q tensorflow-hub\nimport numpy as np\nimport tensorflow as tf\n"
+        "import tensorflow_hub as hub",
+        f'module_url = "{HANDLE}"',
+        "model = hub.load(module_url)\ninfer = model.signatures['serving_default']",
+        "infer(keras_tensor=tf.constant(np.ones((1, 5))))",
+    ]
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": c,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for c in cells
+        ],
+    }
+    file = tmp_path / "hub.ipynb"
+    file.write_text(json.dumps(notebook))
+    result = sm_lint(str(file), "--format", "json", "--no-cache", env=caches)
+    found = [(f["cell"], f["line"], f["code"]) for f in json.loads(result.stdout)]
+    assert found == [(4, 1, "SM005")], result.stderr
