@@ -171,3 +171,26 @@ def test_a_notebook_that_loads_from_tf_hub(caches: dict[str, str], tmp_path: Pat
     result = sm_lint(str(file), "--format", "json", "--no-cache", env=caches)
     found = [(f["cell"], f["line"], f["code"]) for f in json.loads(result.stdout)]
     assert found == [(4, 1, "SM005")], result.stderr
+
+
+def test_only_branches_on_certain_constants_are_folded(caches: dict[str, str]) -> None:
+    """`if USE_MAIN:` on a constant picks its branch (the handle is known); a constant that a
+    function rebinds with `global` is not certain, so the model stays unknown."""
+    source = (
+        "import tensorflow_hub as hub\n"
+        "USE_MAIN = True\n"
+        "TOGGLED = True\n"
+        "def toggle():\n"
+        "    global TOGGLED\n"
+        "    TOGGLED = False\n"
+        f"url = {HANDLE!r} if USE_MAIN else 'https://tfhub.dev/x/1'\n"
+        "if TOGGLED:\n"
+        f"    other = {HANDLE!r}\n"
+        "else:\n"
+        "    other = 'https://tfhub.dev/x/1'\n"
+        "a = hub.load(url)\n"
+        "b = hub.load(other)\n"
+    )
+    analysis = Linter(Config()).analyze_source(source, None)
+    assert analysis.facts is not None
+    assert [load.path for load in analysis.facts.loads] == [HANDLE, None]

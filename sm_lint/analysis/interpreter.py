@@ -345,6 +345,15 @@ class Interpreter:
             self.expr(expression, env)
         return {k: v for k, v in env.items() if k not in _assigned_names(node)}
 
+    def _certain(self, node: cst.BaseExpression, value: AbstractValue) -> bool:
+        """Whether a branch test is a constant whose truth is certain: a literal or a name
+        bound to one that no function rebinds with ``global``."""
+        if not isinstance(value, Const) or isinstance(value.value, (float, complex)):
+            return False
+        if isinstance(node, cst.Name):
+            return node.value not in self._globals_assigned_in_functions
+        return isinstance(node, (cst.Integer, cst.SimpleString))
+
     def loop(self, node: cst.For | cst.While, env: Env) -> Env:
         assigned = _assigned_names(node)
         start = {k: v for k, v in env.items() if k not in assigned and not _under(k, assigned)}
