@@ -150,7 +150,7 @@ class Linter:
         source_file = Path(path) if path is not None else None
         loads = {
             load.id: self._resolve(
-                load.id, load.expr, load.path, load.loader, load.tags, source_file
+                load.id, load.expr, load.path, load.loader, load.tags, source_file, load.environ
             )
             for load in facts.loads
         }
@@ -229,6 +229,7 @@ class Linter:
         loader: str,
         tags: tuple[str, ...] | None,
         source_file: Path | None,
+        environ: tuple[tuple[str, str | None], ...] = (),
     ) -> ResolvedLoad:
         if loader == "keras.load_model" and path is not None and path.endswith((".keras", ".h5")):
             return ResolvedLoad(
@@ -239,7 +240,7 @@ class Linter:
                 None,
                 None,
             )
-        resolution = self.resolver.resolve(path, source_file, loader)
+        resolution = self.resolver.resolve(path, source_file, loader, environ)
         if resolution.error is not None:
             return ResolvedLoad(load_id, expr, path, resolution, None, resolution.error.reason)
         if resolution.model is None:

@@ -194,3 +194,29 @@ def test_only_branches_on_certain_constants_are_folded(caches: dict[str, str]) -
     analysis = Linter(Config()).analyze_source(source, None)
     assert analysis.facts is not None
     assert [load.path for load in analysis.facts.loads] == [HANDLE, None]
+
+
+def test_the_programs_own_cache_settings_are_followed(
+    caches: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notebooks often set TFHUB_CACHE_DIR / KAGGLEHUB_CACHE themselves before loading: the
+    cache is looked for there (a relative folder next to the source file)."""
+    shutil.move(caches["TFHUB_CACHE_DIR"], tmp_path / "nb_cache")
+    shutil.move(caches["KAGGLEHUB_CACHE"], tmp_path / "kh_cache")
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.delenv("KAGGLEHUB_CACHE")
+    source = (
+        "import os\nimport tensorflow as tf\nimport tensorflow_hub as hub\nimport kagglehub\n"
+        f"before = hub.load({HANDLE!r})\n"
+        'os.environ["TFHUB_CACHE_DIR"] = "nb_cache"\n'
+        f'os.environ["KAGGLEHUB_CACHE"] = {str(tmp_path / "kh_cache")!r}\n'
+        f"after = hub.load({HANDLE!r})\n"
+        f"kaggle = tf.saved_model.load(kagglehub.model_download({KAGGLE!r}))\n"
+        "os.environ['TFHUB_CACHE_DIR'] = os.getcwd()\n"
+        f"unknown = hub.load({HANDLE!r})\n"
+    )
+    analysis = Linter(Config()).analyze_source(source, tmp_path / "nb.py")
+    resolutions = [analysis.loads[i].resolution for i in sorted(analysis.loads)]
+    assert [r.source for r in resolutions] == [None, "hub-cache", "kagglehub", None]
+    assert resolutions[1].model is not None and "nb_cache" in str(resolutions[1].model)
+    assert "not known statically" in resolutions[3].reason

@@ -368,3 +368,24 @@ def test_generated_programs_agree_with_tensorflow(caches: Caches, tmp_path: Path
     assert not disagreements, "\n".join(disagreements)
     assert sources == {"hub-cache", "kagglehub"} or sources == {"hub-cache"}
     assert rejections >= 15 and false_errors == 0 and found == rejections
+
+
+def test_a_program_that_sets_its_own_cache_folder(
+    caches: Caches, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``os.environ["TFHUB_CACHE_DIR"] = ...`` in the program: tensorflow_hub reads the
+    variable at each load, and sm-lint looks there too."""
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path / "empty"))
+    source = (
+        HEADER + "import os\n"
+        f"os.environ['TFHUB_CACHE_DIR'] = {str(caches.tfhub)!r}\n"
+        f"m = hub.load({LINEAR!r})\n"
+        "m.signatures['serving_default'](x=tf.zeros((2, 4), tf.int32))\n"
+    )
+    linter = Linter(Config())
+    analysis = linter.analyze_source(source, tmp_path / "program.py")
+    assert analysis.loads[0].resolution.source == "hub-cache"
+    assert [d.code for d in linter.diagnose(analysis)] == ["SM005"]
+    outcome = run_with_tensorflow(source, {"__name__": "__program__"})
+    assert not outcome.ok and "int32" in outcome.error
+    assert not (tmp_path / "empty").exists()  # nothing was downloaded there

@@ -38,6 +38,9 @@ class ModelLoad:
     tags: tuple[str, ...] | None = None
     #: The id of the save earlier in the program that wrote this path (ModelSave), if any.
     saved_by: int | None = None
+    #: For hub / kagglehub handles: the cache settings the program itself put in
+    #: ``os.environ`` before the load (name, value; None where the value is not known).
+    environ: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,10 @@ MODEL_LOADERS = {
     "tensorflow_hub.load": "hub.load",
 }
 TFSM_LAYERS = ("keras.layers.TFSMLayer", "keras.export.TFSMLayer")
+#: Environment variables that decide where tensorflow_hub and kagglehub look for a model;
+#: a program that sets them in ``os.environ`` is followed (env keys start with _ENVIRON).
+HUB_SETTINGS = frozenset({"TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT", "KAGGLEHUB_CACHE"})
+_ENVIRON = "os.environ:"
 #: The key of a call of the model's own ``__call__`` (``hub.KerasLayer(handle)``).
 CALL_KEY = "__call__"
 HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
@@ -156,6 +160,7 @@ class Interpreter:
         self.outputs: dict[int, list[OutputAccess]] = {}
         self._seen_calls: set[int] = set()
         self._globals_assigned_in_functions: set[str] = set()
+        self._call_env: Env = {}
         self._deferred: list[
             tuple[cst.FunctionDef | cst.Lambda, Env, dict[str, AbstractValue]]
         ] = []
@@ -345,14 +350,14 @@ class Interpreter:
             self.expr(expression, env)
         return {k: v for k, v in env.items() if k not in _assigned_names(node)}
 
-    def _certain(self, node: cst.BaseExpression, value: AbstractValue) -> bool:
-        """Whether a branch test is a constant whose truth is certain: a literal or a name
-        bound to one that no function rebinds with ``global``."""
+    def _certain(self, node: cst.BaseExpression, value: AbstractValue) -> Const | None:
+        """A branch test's value when its truth is certain: a literal, or a name bound to a
+        constant that no function rebinds with ``global``; None otherwise."""
         if not isinstance(value, Const) or isinstance(value.value, (float, complex)):
-            return False
-        if isinstance(node, cst.Name):
-            return node.value not in self._globals_assigned_in_functions
-        return isinstance(node, (cst.Integer, cst.SimpleString))
+            return None
+        if isinstance(node, cst.Name) and node.value in self._globals_assigned_in_functions:
+            return None
+        return value if isinstance(node, (cst.Name, cst.Integer, cst.SimpleString)) else None
 
     def loop(self, node: cst.For | cst.While, env: Env) -> Env:
         assigned = _assigned_names(node)
@@ -463,12 +468,26 @@ class Interpreter:
         env: Env,
     ) -> Env:
         """``feed["b"] = value`` adds a known key to a known dict; anything else forgets it."""
+        setting = self._environ_setting(target, env)
+        if setting is not None:  # os.environ["TFHUB_CACHE_DIR"] = ...: where hub caches
+            text = isinstance(value, Const) and isinstance(value.value, str)
+            env[setting] = value if text else UNKNOWN
+            return env
         known = self._dict_item(target, env)
         if known is None:
             return self.assign(target, UNKNOWN, env)
         name, item, kept = known
         env[name] = DictLit((*kept, (item, value, statement, value_node)))
         return env
+
+    def _environ_setting(self, target: cst.Subscript, env: Env) -> str | None:
+        """The env key for ``os.environ[NAME]`` when NAME is a hub or kagglehub setting."""
+        if self.expr(target.value, env) != QualName("os.environ"):
+            return None
+        index = self.index(target.slice, env)
+        if isinstance(index, Const) and index.value in HUB_SETTINGS:
+            return f"{_ENVIRON}{index.value}"
+        return None
 
     def _dict_item(
         self, target: cst.Subscript, env: Env
@@ -1019,6 +1038,7 @@ class Interpreter:
             # loaded(x): the restored object's own __call__ (a Keras model's is Keras's)
             return self.signature_call(node, SignatureFn(func.load_id, CALL_KEY), env, opaque)
         if isinstance(func, QualName):
+            self._call_env = env  # the settings a load sees (os.environ set by the program)
             return self.known_function(node, func.name, args)
         if isinstance(func, DType):  # np.float32(1.5), np.dtype("float32")
             return arrays.dtype_call(func.name, args)
@@ -1340,6 +1360,11 @@ class Interpreter:
             tags = tuple(str(t.value) for t in tags_value.items if isinstance(t, Const))
         elif isinstance(tags_value, Const) and isinstance(tags_value.value, str):
             tags = (tags_value.value,)
+        settings = tuple(
+            (key[len(_ENVIRON) :], _text_or_none(value))
+            for key, value in sorted(self._call_env.items())
+            if key.startswith(_ENVIRON) and loader in ("hub.load", "kagglehub")
+        )
         load = ModelLoad(
             id=len(self.loads),
             span=self.span(path_node if path_node is not None else node),
@@ -1349,6 +1374,7 @@ class Interpreter:
             loader=loader,
             tags=tags,
             saved_by=self.derive.saved_by(value),
+            environ=settings,
         )
         # A body analysed again (a method, once per calling context) loads the same model
         # from the same place: one load, not one per analysis.
@@ -1908,6 +1934,10 @@ def _expressions(node: cst.CSTNode) -> Iterable[cst.BaseExpression]:
             continue
         else:
             yield from _expressions(child)
+
+
+def _text_or_none(value: AbstractValue) -> str | None:
+    return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
 
 
 def _keyword_constant(args: CallArgs, name: str) -> object:

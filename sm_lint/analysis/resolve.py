@@ -39,7 +39,13 @@ class ModelResolver:
             self._discovered = discover_models(r for r in self.config.models if r.is_dir())
         return self._discovered
 
-    def resolve(self, path: str | None, source_file: Path | None, loader: str) -> Resolution:
+    def resolve(
+        self,
+        path: str | None,
+        source_file: Path | None,
+        loader: str,
+        environ: tuple[tuple[str, str | None], ...] = (),
+    ) -> Resolution:
         """Resolution order: model-paths mapping; for a TF Hub URL handle or a Kaggle model
         handle, the library's cache; then absolute path, relative to the source file, to the
         project root, to each model root, then a unique match of the path's last components
@@ -49,12 +55,15 @@ class ModelResolver:
         mapped = self._mapped(path)
         if mapped is not None:
             return self._check(mapped, f"mapped in model-paths from {path!r}", "mapping")
+        settings = _settings(environ, source_file) if loader in ("kagglehub", "hub.load") else {}
+        if isinstance(settings, str):
+            return Resolution(None, settings, local=False)
         if loader == "kagglehub":
-            return self._cached(kagglehub_lookup(path), "kagglehub")
+            return self._cached(kagglehub_lookup(path, settings), "kagglehub")
         if loader == "hub.load":
-            kind = tfhub_handle_kind(path)
+            kind = tfhub_handle_kind(path, settings)
             if kind == "cache":
-                return self._cached(tfhub_lookup(path), "hub-cache")
+                return self._cached(tfhub_lookup(path, settings), "hub-cache")
             if kind == "remote":
                 return Resolution(
                     None,
@@ -127,6 +136,23 @@ class ModelResolver:
                 names = ", ".join(str(m) for m in matches[:3])
                 return f"{path!r} matches several models ({names}); map it in model-paths"
         return f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots"
+
+
+def _settings(
+    environ: tuple[tuple[str, str | None], ...], source_file: Path | None
+) -> dict[str, str] | str:
+    """The environment the hub libraries see at a load: sm-lint's own, with what the program
+    put in ``os.environ`` (a relative cache folder taken from the source file's folder); a
+    reason instead where the program sets one to a value not known statically."""
+    settings = dict(os.environ)
+    for name, value in environ:
+        if value is None:
+            return f"the program sets {name} to a value not known statically"
+        relative = name.endswith(("_DIR", "_CACHE")) and value and not os.path.isabs(value)
+        if relative and source_file is not None:
+            value = str(source_file.parent / os.path.expanduser(value))
+        settings[name] = value
+    return settings
 
 
 def _display(folder: Path) -> Path:
