@@ -87,6 +87,7 @@ HUB_SETTINGS = frozenset({"TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT", "KAGGLEH
 _ENVIRON = "os.environ:"
 #: The key of a call of the model's own ``__call__`` (``hub.KerasLayer(handle)``).
 CALL_KEY = "__call__"
+HUB_LOADERS = ("hub.load", "kagglehub")
 HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
 #: Functions that return a local model folder known by its handle -> the loader resolving it.
 HANDLE_FUNCTIONS = {
@@ -1034,8 +1035,8 @@ class Interpreter:
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, functions.ClassValue):
             return self.construct(func, args, opaque, env, self.span(node))
-        if isinstance(func, ModelRef) and self.loads[func.load_id].loader != "keras.load_model":
-            # loaded(x): the restored object's own __call__ (a Keras model's is Keras's)
+        if isinstance(func, ModelRef) and self.loads[func.load_id].loader in HUB_LOADERS:
+            # hub.load(h)(x): the restored object's own __call__
             return self.signature_call(node, SignatureFn(func.load_id, CALL_KEY), env, opaque)
         if isinstance(func, QualName):
             self._call_env = env  # the settings a load sees (os.environ set by the program)
@@ -1363,7 +1364,7 @@ class Interpreter:
         settings = tuple(
             (key[len(_ENVIRON) :], _text_or_none(value))
             for key, value in sorted(self._call_env.items())
-            if key.startswith(_ENVIRON) and loader in ("hub.load", "kagglehub")
+            if key.startswith(_ENVIRON) and loader in HUB_LOADERS
         )
         load = ModelLoad(
             id=len(self.loads),
