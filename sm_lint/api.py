@@ -20,8 +20,6 @@ from sm_lint.checks import (
     check_call_in_context,
     check_lookup,
     check_model_load,
-    check_lookup,
-    check_model_load,
     note_unchecked_handle,
 )
 from sm_lint.config import Config
