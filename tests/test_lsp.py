@@ -424,6 +424,7 @@ async def test_finding_inside_a_function_points_at_its_caller(client: LanguageCl
     assert related.message == "`predict` called here with float64 numpy array (2, 7)"
 
 
+@pytest.mark.asyncio
 async def test_hub_handle_not_cached_is_an_info_note(client: LanguageClient) -> None:
     handle = "https://tfhub.dev/sm-lint/never-cached-in-any-test/1"
     text = f"import tensorflow_hub as hub\nm = hub.load({handle!r})\n"

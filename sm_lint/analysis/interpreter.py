@@ -284,7 +284,7 @@ class Interpreter:
                 self._ended = True
             return env
         if isinstance(node, cst.If):
-            truth = _truth(self.expr(node.test, env))
+            truth = _truth(self.expr(node.test, env)) if not self._rebound(node.test) else None
             if truth is not None:  # a known condition (``if flat:`` with flat=False)
                 if truth:
                     return self.block(_body(node.body), env)
@@ -351,14 +351,9 @@ class Interpreter:
             self.expr(expression, env)
         return {k: v for k, v in env.items() if k not in _assigned_names(node)}
 
-    def _certain(self, node: cst.BaseExpression, value: AbstractValue) -> Const | None:
-        """A branch test's value when its truth is certain: a literal, or a name bound to a
-        constant that no function rebinds with ``global``; None otherwise."""
-        if not isinstance(value, Const) or isinstance(value.value, (float, complex)):
-            return None
-        if isinstance(node, cst.Name) and node.value in self._globals_assigned_in_functions:
-            return None
-        return value if isinstance(node, (cst.Name, cst.Integer, cst.SimpleString)) else None
+    def _rebound(self, node: cst.BaseExpression) -> bool:
+        """A branch test naming a global that some function rebinds: its truth is not certain."""
+        return isinstance(node, cst.Name) and node.value in self._globals_assigned_in_functions
 
     def loop(self, node: cst.For | cst.While, env: Env) -> Env:
         assigned = _assigned_names(node)
@@ -710,7 +705,7 @@ class Interpreter:
         if isinstance(node, cst.Comparison):
             return self.comparison(node, env)
         if isinstance(node, cst.IfExp):
-            truth = _truth(self.expr(node.test, env))
+            truth = _truth(self.expr(node.test, env)) if not self._rebound(node.test) else None
             if truth is not None:
                 return self.expr(node.body if truth else node.orelse, env)
             return join(self.expr(node.body, env), self.expr(node.orelse, env))
