@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from sm_lint.checks import (
     check_call_in_context,
     check_lookup,
     check_model_load,
+    note_unchecked_handle,
 )
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
@@ -88,8 +89,11 @@ class Linter:
         config: Config | None = None,
         observer: Callable[[FileAnalysis], None] | None = None,
         cache: FactsCache | None = None,
+        handle_notes: bool = False,
     ) -> None:
         self.config = config or Config()
+        #: Add info notes for hub / Kaggle handles not in their cache yet (the editor's).
+        self.handle_notes = handle_notes
         self.resolver = ModelResolver(self.config)
         #: Analysis facts of unchanged files, from an earlier run (None: no cache).
         self.cache = cache
@@ -144,7 +148,7 @@ class Linter:
         source_file = Path(path) if path is not None else None
         loads = {
             load.id: self._resolve(
-                load.id, load.expr, load.path, load.loader, load.tags, source_file
+                load.id, load.expr, load.path, load.loader, load.tags, source_file, load.environ
             )
             for load in facts.loads
         }
@@ -223,6 +227,7 @@ class Linter:
         loader: str,
         tags: tuple[str, ...] | None,
         source_file: Path | None,
+        environ: tuple[tuple[str, str | None], ...] = (),
     ) -> ResolvedLoad:
         if loader == "keras.load_model" and path is not None and path.endswith((".keras", ".h5")):
             return ResolvedLoad(
@@ -233,7 +238,7 @@ class Linter:
                 None,
                 None,
             )
-        resolution = self.resolver.resolve(path, source_file, loader)
+        resolution = self.resolver.resolve(path, source_file, loader, environ)
         if resolution.error is not None:
             return ResolvedLoad(load_id, expr, path, resolution, None, resolution.error.reason)
         if resolution.model is None:
@@ -329,7 +334,18 @@ class Linter:
                 findings.extend(
                     check_call_in_context(ctx, call, resolved.model, known.get(call.id, set()))
                 )
+        if self.handle_notes:
+            findings.extend(self._handle_notes(analysis, facts))
         return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
+
+    def _handle_notes(self, analysis: FileAnalysis, facts: FileFacts) -> Iterator[Diagnostic]:
+        for load in facts.loads:
+            resolved = analysis.loads[load.id]
+            handle = load.loader in ("hub.load", "kagglehub") and load.path is not None
+            unchecked = resolved.model is None and resolved.error is None
+            if handle and unchecked and not resolved.resolution.local:
+                ctx = self._context(analysis, resolved, facts)
+                yield note_unchecked_handle(ctx, load, resolved.resolution.reason)
 
     @staticmethod
     def _context(analysis: FileAnalysis, resolved: ResolvedLoad, facts: FileFacts) -> Context:

@@ -25,7 +25,7 @@ from sm_lint.analysis import facts
 from sm_lint.semantics import Kind, Value
 
 FOLDER = Path(".sm-lint") / "cache"
-_SCHEMA = 3
+_SCHEMA = 4  # 4: hub and Kaggle handles (facts of the same bytes changed)
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {

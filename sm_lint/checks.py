@@ -20,6 +20,7 @@ from sm_lint.models.types import (
 from sm_lint.semantics import (
     Kind,
     ShapeProblem,
+    Value,
     Verdict,
     accepted_keywords,
     binds_positionally,
@@ -118,6 +119,18 @@ def _model_name(model: ModelSignatures) -> str:
     return model.path.name
 
 
+def note_unchecked_handle(ctx: Context, load: ModelLoad, reason: str) -> Diagnostic:
+    """An info note (the editor shows it) for a TF Hub or Kaggle handle whose model is not
+    in the library's cache yet: what would make its calls checkable."""
+    return _finding(
+        ctx,
+        "SM011",
+        load.span,
+        f"the calls on this model are not checked: {reason}",
+        severity=Severity.INFO,
+    )
+
+
 # ----------------------------------------------------------------- lookups
 def check_lookup(
     ctx: Context, lookup: SignatureLookup, model: ModelSignatures
@@ -166,6 +179,12 @@ def bind(ctx: Context, call: SignatureCall, sig: Signature, tf2: bool) -> Bindin
 
     if call.layer:
         return _bind_layer(ctx, call, sig, positional, keywords)
+    if sig.key == "__call__":
+        # loaded(x): a tf.function taking one value positionally, converted like a
+        # signature's argument; keywords and anything else are not modelled.
+        if len(positional) != 1 or keywords or call.opaque_arguments:
+            return Binding((), ())
+        return Binding(((positional[0], next(iter(sig.inputs.values()))),), ())
 
     findings.extend(_positional(ctx, call, sig, tf2, positional, keywords, bound, taken))
     rejected = any(f.severity is Severity.ERROR for f in findings)
@@ -233,12 +252,38 @@ def _bind_layer(
     positional: list[Argument],
     keywords: list[Argument],
 ) -> Binding:
-    """A TFSMLayer called on one value: Keras converts it, then calls the endpoint with it
-    as the single positional argument."""
+    """A TFSMLayer or hub.KerasLayer called on one value: Keras converts it, then calls the
+    endpoint with it as the single positional argument. A hub.KerasLayer given one dict
+    (recorded as keyword arguments) converts each item and passes the items by name."""
+    own_call = sig.key == "__call__"  # the model's __call__: a tf.function, not a signature
+    if own_call and (
+        keywords
+        or any(
+            a.value.kind in (Kind.LIST, Kind.STRING) or a.value.dtype == "none" for a in positional
+        )
+    ):
+        return Binding(
+            (), ()
+        )  # dicts, lists, strings, None: how __call__ takes them is not modelled
+    if call.hub_layer and keywords and not positional:
+        items = []
+        for arg in keywords:
+            converted_item = through_keras_layer(_hub_layer_input(arg.value))
+            items.append(replace(arg, value=converted_item or Value()))
+        plain = replace(call, layer=False, hub_layer=False, arguments=tuple(items))
+        return bind(ctx, plain, sig, True)
     if len(positional) != 1 or keywords:
         return Binding((), ())
     arg = positional[0]
+    layer = "hub.KerasLayer" if call.hub_layer else "TFSMLayer"
     if len(sig.inputs) != 1:
+        if call.hub_layer and arg.value.kind is Kind.UNKNOWN:
+            return Binding((), ())  # it may be a dict of the inputs
+        remedy = (
+            "pass the layer one dict of the inputs by name"
+            if call.hub_layer
+            else f"call loaded.signatures[{sig.key!r}](...) with every input by name"
+        )
         return Binding(
             (),
             (
@@ -246,14 +291,13 @@ def _bind_layer(
                     ctx,
                     "SM004",
                     arg.span,
-                    f"a TFSMLayer passes its input positionally, which signature {sig.key!r} with "
-                    f"{len(sig.inputs)} inputs rejects; call loaded.signatures[{sig.key!r}](...) "
-                    f"with every input by name ({_inputs_list(sig)})",
+                    f"a {layer} passes a single input positionally, which signature {sig.key!r} "
+                    f"with {len(sig.inputs)} inputs rejects; {remedy} ({_inputs_list(sig)})",
                     sig.key,
                 ),
             ),
         )
-    converted = through_keras_layer(arg.value)
+    converted = through_keras_layer(_hub_layer_input(arg.value) if call.hub_layer else arg.value)
     if converted is None:
         return Binding(
             (),
@@ -262,7 +306,7 @@ def _bind_layer(
                     ctx,
                     "SM004",
                     arg.span,
-                    f"a TFSMLayer accepts only arrays and tensors, not a {describe(arg.value)} "
+                    f"a {layer} accepts only arrays and tensors, not a {describe(arg.value)} "
                     '("Only input tensors may be passed as positional arguments")',
                     sig.key,
                 ),
@@ -270,6 +314,19 @@ def _bind_layer(
         )
     spec = next(iter(sig.inputs.values()))
     return Binding(((replace(arg, value=converted), spec),), ())
+
+
+_PYTHON_TENSOR_DTYPES = {"float": "float32", "int": "int32", "bool": "bool"}
+
+
+def _hub_layer_input(value: Value) -> Value:
+    """A hub.KerasLayer (tf_keras) converts Python and numpy numbers to tensors before the
+    signature sees them (measured: 1.0 becomes a float32 scalar tensor); strings and lists
+    stay as they are."""
+    if value.kind is Kind.SCALAR and value.dtype not in ("none", "str"):
+        dtype = _PYTHON_TENSOR_DTYPES.get(value.dtype or "", value.dtype)
+        return Value(Kind.TENSOR, dtype, value.shape)
+    return value
 
 
 def _positional(
@@ -540,7 +597,7 @@ def check_outputs(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator
 
 def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> list[Diagnostic]:
     """Every finding for one signature call against the model's real signature."""
-    sig = model.signatures.get(call.key)
+    sig = model.signatures.get(call.key) or (model.call if call.key == "__call__" else None)
     if sig is None:
         return []
     # A fix names TensorFlow as the call site sees it: a parameter may shadow `tf`.

@@ -63,7 +63,7 @@ class SmLintServer(LanguageServer):
             protocol_cls=SmLintProtocol,
         )
         self.settings: dict[str, Any] = {}
-        self.linter = Linter(Config())
+        self.linter = Linter(Config(), handle_notes=True)
         #: Folder -> the linter of its nearest configuration (see linter_for).
         self.linters: dict[Path, Linter] = {}
         self._by_source: dict[tuple[Path | None, Path | None], Linter] = {}
@@ -127,7 +127,9 @@ class SmLintServer(LanguageServer):
             changes["model_paths"] = {str(k): base / str(v) for k, v in mapping.items()}
         if config.project_root is None and root is not None:
             changes["project_root"] = root
-        linter = self._by_source[source] = Linter(config.with_overrides(**changes))
+        linter = self._by_source[source] = Linter(
+            config.with_overrides(**changes), handle_notes=True
+        )
         return linter
 
     def root(self) -> Path | None:

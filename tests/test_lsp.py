@@ -422,3 +422,14 @@ async def test_finding_inside_a_function_points_at_its_caller(client: LanguageCl
     assert related.location.uri == _uri("caller.py")
     assert (related.location.range.start.line, related.location.range.start.character) == (9, 0)
     assert related.message == "`predict` called here with float64 numpy array (2, 7)"
+
+
+@pytest.mark.asyncio
+async def test_hub_handle_not_cached_is_an_info_note(client: LanguageClient) -> None:
+    handle = "https://tfhub.dev/sm-lint/never-cached-in-any-test/1"
+    text = f"import tensorflow_hub as hub\nm = hub.load({handle!r})\n"
+    diagnostics = await _open(client, "hub_note.py", text)
+    assert [(d.code, d.severity, d.range.start.line) for d in diagnostics] == [
+        ("SM011", lsp.DiagnosticSeverity.Information, 1)
+    ]
+    assert f"hub.resolve({handle!r})" in diagnostics[0].message

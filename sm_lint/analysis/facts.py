@@ -31,12 +31,16 @@ class ModelLoad:
     path: str | None
     #: True when the path is a plain string literal (SM011 is only reported for those).
     literal: bool
-    #: "saved_model.load", "keras.load_model", "TFSMLayer" or "hub.load".
+    #: "saved_model.load", "keras.load_model", "TFSMLayer", "hub.load" (a TF Hub handle or
+    #: path, resolved as tensorflow_hub does) or "kagglehub" (a Kaggle model handle).
     loader: str
     #: The tag-set passed with ``tags=``, if any.
     tags: tuple[str, ...] | None = None
     #: The id of the save earlier in the program that wrote this path (ModelSave), if any.
     saved_by: int | None = None
+    #: For hub / kagglehub handles: the cache settings the program itself put in
+    #: ``os.environ`` before the load (name, value; None where the value is not known).
+    environ: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class SignatureCall:
     #: For a call inside a function analysed with one caller's arguments: the calls that
     #: led here, outermost first (empty for the context-free analysis).
     context: tuple[CallSite, ...] = ()
+    #: Called through a ``hub.KerasLayer`` (``layer`` is True too): a dict input binds its
+    #: items by name, and is recorded as the keyword arguments.
+    hub_layer: bool = False
 
 
 @dataclass(frozen=True)

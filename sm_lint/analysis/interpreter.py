@@ -49,6 +49,7 @@ from sm_lint.analysis.values import (
     DType,
     FreshPath,
     Generator,
+    Handle,
     ModelRef,
     PathValue,
     QualName,
@@ -80,6 +81,20 @@ MODEL_LOADERS = {
     "tensorflow_hub.load": "hub.load",
 }
 TFSM_LAYERS = ("keras.layers.TFSMLayer", "keras.export.TFSMLayer")
+#: Environment variables that decide where tensorflow_hub and kagglehub look for a model;
+#: a program that sets them in ``os.environ`` is followed (env keys start with _ENVIRON).
+HUB_SETTINGS = frozenset({"TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT", "KAGGLEHUB_CACHE"})
+_ENVIRON = "os.environ:"
+#: The key of a call of the model's own ``__call__`` (``hub.KerasLayer(handle)``).
+CALL_KEY = "__call__"
+HUB_LOADERS = ("hub.load", "kagglehub")
+HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
+#: Functions that return a local model folder known by its handle -> the loader resolving it.
+HANDLE_FUNCTIONS = {
+    "tensorflow_hub.resolve": "hub.load",
+    "tensorflow_hub.module_v2.resolve": "hub.load",
+    "kagglehub.model_download": "kagglehub",
+}
 
 _SERVING_KEY = "DEFAULT_SERVING_SIGNATURE_DEF_KEY"
 _CONSTANTS: dict[str, object] = {
@@ -146,6 +161,7 @@ class Interpreter:
         self.outputs: dict[int, list[OutputAccess]] = {}
         self._seen_calls: set[int] = set()
         self._globals_assigned_in_functions: set[str] = set()
+        self._call_env: Env = {}
         self._deferred: list[
             tuple[cst.FunctionDef | cst.Lambda, Env, dict[str, AbstractValue]]
         ] = []
@@ -268,7 +284,7 @@ class Interpreter:
                 self._ended = True
             return env
         if isinstance(node, cst.If):
-            truth = _truth(self.expr(node.test, env))
+            truth = _truth(self.expr(node.test, env)) if not self._rebound(node.test) else None
             if truth is not None:  # a known condition (``if flat:`` with flat=False)
                 if truth:
                     return self.block(_body(node.body), env)
@@ -334,6 +350,10 @@ class Interpreter:
         for expression in _expressions(node):
             self.expr(expression, env)
         return {k: v for k, v in env.items() if k not in _assigned_names(node)}
+
+    def _rebound(self, node: cst.BaseExpression) -> bool:
+        """A branch test naming a global that some function rebinds: its truth is not certain."""
+        return isinstance(node, cst.Name) and node.value in self._globals_assigned_in_functions
 
     def loop(self, node: cst.For | cst.While, env: Env) -> Env:
         assigned = _assigned_names(node)
@@ -444,12 +464,26 @@ class Interpreter:
         env: Env,
     ) -> Env:
         """``feed["b"] = value`` adds a known key to a known dict; anything else forgets it."""
+        setting = self._environ_setting(target, env)
+        if setting is not None:  # os.environ["TFHUB_CACHE_DIR"] = ...: where hub caches
+            text = isinstance(value, Const) and isinstance(value.value, str)
+            env[setting] = value if text else UNKNOWN
+            return env
         known = self._dict_item(target, env)
         if known is None:
             return self.assign(target, UNKNOWN, env)
         name, item, kept = known
         env[name] = DictLit((*kept, (item, value, statement, value_node)))
         return env
+
+    def _environ_setting(self, target: cst.Subscript, env: Env) -> str | None:
+        """The env key for ``os.environ[NAME]`` when NAME is a hub or kagglehub setting."""
+        if self.expr(target.value, env) != QualName("os.environ"):
+            return None
+        index = self.index(target.slice, env)
+        if isinstance(index, Const) and index.value in HUB_SETTINGS:
+            return f"{_ENVIRON}{index.value}"
+        return None
 
     def _dict_item(
         self, target: cst.Subscript, env: Env
@@ -670,6 +704,11 @@ class Interpreter:
             return self.comprehension(node, env)
         if isinstance(node, cst.Comparison):
             return self.comparison(node, env)
+        if isinstance(node, cst.IfExp):
+            truth = _truth(self.expr(node.test, env)) if not self._rebound(node.test) else None
+            if truth is not None:
+                return self.expr(node.body if truth else node.orelse, env)
+            return join(self.expr(node.body, env), self.expr(node.orelse, env))
         if isinstance(node, cst.NamedExpr):
             value = self.expr(node.value, env)
             return value
@@ -991,7 +1030,11 @@ class Interpreter:
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, functions.ClassValue):
             return self.construct(func, args, opaque, env, self.span(node))
+        if isinstance(func, ModelRef) and self.loads[func.load_id].loader in HUB_LOADERS:
+            # hub.load(h)(x): the restored object's own __call__
+            return self.signature_call(node, SignatureFn(func.load_id, CALL_KEY), env, opaque)
         if isinstance(func, QualName):
+            self._call_env = env  # the settings a load sees (os.environ set by the program)
             return self.known_function(node, func.name, args)
         if isinstance(func, DType):  # np.float32(1.5), np.dtype("float32")
             return arrays.dtype_call(func.name, args)
@@ -1255,6 +1298,10 @@ class Interpreter:
                 )
                 return SignatureFn(ref.load_id, endpoint.value, layer=True)
             return UNKNOWN
+        if name in HUB_LAYERS:
+            return self.hub_layer(node, args)
+        if name in HANDLE_FUNCTIONS:
+            return _handle(HANDLE_FUNCTIONS[name], args)
         if name == "builtins.len" and len(args.positional) == 1:
             sized = args.positional[0]
             if isinstance(sized, Seq):
@@ -1299,6 +1346,9 @@ class Interpreter:
         path_node = _argument_node(node, 0, keyword)
         value = args.get(0, keyword)
         tags_value = args.get(1, "tags") if loader == "saved_model.load" else UNKNOWN
+        path = paths.as_text(value)
+        if isinstance(value, Handle):  # load(hub.resolve(h)), load(kagglehub.model_download(h))
+            loader, path = value.via, value.handle
         tags: tuple[str, ...] | None = None
         if isinstance(tags_value, Seq) and all(
             isinstance(t, Const) and isinstance(t.value, str) for t in tags_value.items
@@ -1306,15 +1356,21 @@ class Interpreter:
             tags = tuple(str(t.value) for t in tags_value.items if isinstance(t, Const))
         elif isinstance(tags_value, Const) and isinstance(tags_value.value, str):
             tags = (tags_value.value,)
+        settings = tuple(
+            (key[len(_ENVIRON) :], _text_or_none(value))
+            for key, value in sorted(self._call_env.items())
+            if key.startswith(_ENVIRON) and loader in HUB_LOADERS
+        )
         load = ModelLoad(
             id=len(self.loads),
             span=self.span(path_node if path_node is not None else node),
             expr=self.text(path_node) if path_node is not None else "",
-            path=paths.as_text(value),
+            path=path,
             literal=isinstance(path_node, (cst.SimpleString, cst.ConcatenatedString)),
             loader=loader,
             tags=tags,
             saved_by=self.derive.saved_by(value),
+            environ=settings,
         )
         # A body analysed again (a method, once per calling context) loads the same model
         # from the same place: one load, not one per analysis.
@@ -1326,17 +1382,81 @@ class Interpreter:
         self.loads.append(load)
         return ModelRef(load.id)
 
+    def hub_layer(self, node: cst.Call, args: CallArgs) -> AbstractValue:
+        """``hub.KerasLayer(h, signature=..., output_key=... | signature_outputs_as_dict=True)``:
+        a load, and a callable signature when the layer calls one (without ``signature=`` it
+        calls the model's ``__call__``, which signature_def does not describe)."""
+        ref = self.model_load(node, "hub.load", args)
+        assert isinstance(ref, ModelRef)
+        signature = args.get(None, "signature")
+        if args.has(None, "dtype") and args.get(None, "dtype") != DType("float32"):
+            return UNKNOWN  # Keras casts float inputs to the layer's dtype: float32 by default
+        plain = not any(
+            args.has(None, k) for k in ("signature", "output_key", "signature_outputs_as_dict")
+        )
+        if plain and len(args.positional) <= 1 and not args.has(None, "arguments"):
+            # The model's own __call__ (the reader knows it for one-tensor functions).
+            return SignatureFn(ref.load_id, CALL_KEY, True, True)
+        if not (isinstance(signature, Const) and isinstance(signature.value, str)):
+            return UNKNOWN
+        key_node = _argument_node(node, -1, "signature") or node
+        self.lookups.append(SignatureLookup(ref.load_id, signature.value, self.span(key_node)))
+        if len(args.positional) > 1 or args.get(None, "arguments") not in (UNKNOWN, Const(None)):
+            return UNKNOWN  # extra keyword arguments for the signature: not modelled
+        key, as_dict = (
+            _keyword_constant(args, "output_key"),
+            _keyword_constant(args, "signature_outputs_as_dict"),
+        )
+        # TensorFlow demands exactly one of them (ValueError otherwise).
+        if as_dict in (None, False) and isinstance(key, str):
+            return SignatureFn(ref.load_id, signature.value, True, True, key)
+        if as_dict is True and key is None:
+            return SignatureFn(ref.load_id, signature.value, True, True)
+        return UNKNOWN
+
+    def hub_layer_arguments(self, node: cst.Call, env: Env) -> list[Argument] | None:
+        """A hub.KerasLayer call's input: one value (``training=`` aside), or one dict whose
+        items the layer passes to the signature by name. None for any other call."""
+        args = [a for a in node.args if not (a.keyword and a.keyword.value == "training")]
+        if len(args) != 1 or args[0].star or args[0].keyword is not None:
+            return None
+        value = self.expr(args[0].value, env)
+        if not isinstance(value, DictLit):
+            return list(self.argument_facts(args[0], env))
+        if value.items is None:
+            return None
+        return [
+            Argument(
+                name=key,
+                value=as_argument(item),
+                span=self.span(entry),
+                value_span=self.span(value_node),
+                value_text=self.text(value_node),
+                from_dict=True,
+            )
+            for key, item, entry, value_node in value.items
+        ]
+
     def signature_call(
         self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
     ) -> AbstractValue:
         call_id = id(node)
+        hub_arguments = self.hub_layer_arguments(node, env) if func.hub_layer else None
+        if func.hub_layer and hub_arguments is None:
+            return UNKNOWN
         if self._contextual:
-            self.context_call(node, func, env, opaque)
+            self.context_call(node, func, env, opaque, hub_arguments)
         elif call_id not in self._seen_calls:
             self._seen_calls.add(call_id)
-            arguments: list[Argument] = []
-            for arg in node.args:
-                arguments.extend(self.argument_facts(arg, env))
+            arguments: list[Argument] = hub_arguments or []
+            if not func.hub_layer:
+                for arg in node.args:
+                    arguments.extend(self.argument_facts(arg, env))
+            if func.output_key is not None:
+                # The layer returns result[output_key] (ValueError when it is not an output).
+                self.outputs.setdefault(call_id, []).append(
+                    OutputAccess(func.output_key, self.span(node))
+                )
             self.calls[call_id] = SignatureCall(
                 id=call_id,
                 load_id=func.load_id,
@@ -1347,15 +1467,28 @@ class Interpreter:
                 opaque_arguments=opaque,
                 layer=func.layer,
                 tf_alias=_alias_of(env, "tensorflow"),
+                hub_layer=func.hub_layer,
             )
+        if func.output_key is not None:
+            return Array(Value(Kind.TENSOR))
+        if func.key == CALL_KEY:
+            return UNKNOWN  # what __call__ returns is not in the SavedModel's signatures
         return CallResult(call_id)
 
-    def context_call(self, node: cst.Call, func: SignatureFn, env: Env, opaque: bool) -> None:
+    def context_call(
+        self,
+        node: cst.Call,
+        func: SignatureFn,
+        env: Env,
+        opaque: bool,
+        hub_arguments: list[Argument] | None = None,
+    ) -> None:
         """A signature call inside a function analysed under one caller's arguments."""
         sites: tuple[CallSite, ...] = self._frames[-1].sites
-        arguments: list[Argument] = []
-        for arg in node.args:
-            arguments.extend(self.argument_facts(arg, env))
+        arguments: list[Argument] = list(hub_arguments or [])
+        if not func.hub_layer:
+            for arg in node.args:
+                arguments.extend(self.argument_facts(arg, env))
         call = SignatureCall(
             id=id(node),
             load_id=func.load_id,
@@ -1366,6 +1499,7 @@ class Interpreter:
             opaque_arguments=opaque,
             layer=func.layer,
             context=sites,
+            hub_layer=func.hub_layer,
         )
         # One call per distinct set of facts: the first caller that leads to them is named.
         bucket = self.context_calls.setdefault(id(node), [])
@@ -1798,12 +1932,38 @@ def _expressions(node: cst.CSTNode) -> Iterable[cst.BaseExpression]:
             yield from _expressions(child)
 
 
+def _text_or_none(value: AbstractValue) -> str | None:
+    return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
+
+
+def _keyword_constant(args: CallArgs, name: str) -> object:
+    """A keyword argument's constant value: None when it is not passed, UNKNOWN when it is
+    not a constant."""
+    if not args.has(None, name):
+        return None
+    value = args.get(None, name)
+    return value.value if isinstance(value, Const) else UNKNOWN
+
+
+def _handle(via: str, args: CallArgs) -> AbstractValue:
+    """``hub.resolve(h)`` / ``kagglehub.model_download(h)`` with a known handle: the folder
+    the library returns for it (kagglehub's ``path=`` / ``output_dir=`` are not modelled)."""
+    handle = args.get(0, "handle")
+    if via == "kagglehub" and any(
+        args.get(i, k) not in (UNKNOWN, Const(None)) for i, k in ((1, "path"), (None, "output_dir"))
+    ):
+        return UNKNOWN
+    if isinstance(handle, Const) and isinstance(handle.value, str):
+        return Handle(handle.value, via)
+    return UNKNOWN
+
+
 def _argument_node(node: cst.Call, index: int, keyword: str) -> cst.BaseExpression | None:
     positional = [a for a in node.args if a.keyword is None and not a.star]
     for arg in node.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg.value
-    if index < len(positional):
+    if 0 <= index < len(positional):
         return positional[index].value
     return None
 

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from sm_lint.config import Config
 from sm_lint.models import ModelReadError, discover_models, resolve_model_dir
+from sm_lint.models.hub_cache import CacheLookup, kagglehub_lookup, tfhub_handle_kind, tfhub_lookup
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,39 @@ class ModelResolver:
             self._discovered = discover_models(r for r in self.config.models if r.is_dir())
         return self._discovered
 
-    def resolve(self, path: str | None, source_file: Path | None, loader: str) -> Resolution:
-        """Resolution order: model-paths mapping, absolute path, relative to the source
-        file, to the project root, to each model root, then a unique match of the path's
-        last components among the discovered models."""
+    def resolve(
+        self,
+        path: str | None,
+        source_file: Path | None,
+        loader: str,
+        environ: tuple[tuple[str, str | None], ...] = (),
+    ) -> Resolution:
+        """Resolution order: model-paths mapping; for a TF Hub URL handle or a Kaggle model
+        handle, the library's cache; then absolute path, relative to the source file, to the
+        project root, to each model root, then a unique match of the path's last components
+        among the discovered models."""
         if path is None:
             return Resolution(None, "the path is not known statically")
         mapped = self._mapped(path)
         if mapped is not None:
             return self._check(mapped, f"mapped in model-paths from {path!r}", "mapping")
+        settings = _settings(environ, source_file) if loader in ("kagglehub", "hub.load") else {}
+        if isinstance(settings, str):
+            return Resolution(None, settings, local=False)
+        if loader == "kagglehub":
+            return self._cached(kagglehub_lookup(path, settings), "kagglehub")
         if loader == "hub.load":
-            return Resolution(
-                None,
-                f"hub handle {path!r} is not mapped in [tool.sm-lint.model-paths]",
-                local=False,
-            )
+            kind = tfhub_handle_kind(path, settings)
+            if kind == "cache":
+                return self._cached(tfhub_lookup(path, settings), "hub-cache")
+            if kind == "remote":
+                return Resolution(
+                    None,
+                    f"hub handle {path!r} is read from where it is, not from the TF Hub "
+                    "cache; map it in [tool.sm-lint.model-paths]",
+                    local=False,
+                )
+            # Any other handle is a path to tensorflow_hub too: resolved like one below.
         if "://" in path:
             return Resolution(
                 None,
@@ -91,6 +110,13 @@ class ModelResolver:
                 return mapping[prefix] / path[len(prefix.rstrip("/")) + 1 :]
         return None
 
+    def _cached(self, lookup: CacheLookup, source: str) -> Resolution:
+        """A handle looked up in a library's cache: never "not found" when absent (the cache
+        fills at run time); *source* is "hub-cache" or "kagglehub"."""
+        if lookup.folder is None:
+            return Resolution(None, lookup.reason, local=False)
+        return self._check(lookup.folder, lookup.reason, source)
+
     def _check(self, folder: Path, how: str, source: str = "path") -> Resolution:
         try:
             return Resolution(resolve_model_dir(_display(folder)), how, source=source)
@@ -110,6 +136,23 @@ class ModelResolver:
                 names = ", ".join(str(m) for m in matches[:3])
                 return f"{path!r} matches several models ({names}); map it in model-paths"
         return f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots"
+
+
+def _settings(
+    environ: tuple[tuple[str, str | None], ...], source_file: Path | None
+) -> dict[str, str] | str:
+    """The environment the hub libraries see at a load: sm-lint's own, with what the program
+    put in ``os.environ`` (a relative cache folder taken from the source file's folder); a
+    reason instead where the program sets one to a value not known statically."""
+    settings = dict(os.environ)
+    for name, value in environ:
+        if value is None:
+            return f"the program sets {name} to a value not known statically"
+        relative = name.endswith(("_DIR", "_CACHE")) and value and not os.path.isabs(value)
+        if relative and source_file is not None:
+            value = str(source_file.parent / os.path.expanduser(value))
+        settings[name] = value
+    return settings
 
 
 def _display(folder: Path) -> Path:

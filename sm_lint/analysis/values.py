@@ -86,6 +86,15 @@ class Generator(AbstractValue):
 
 
 @dataclass(frozen=True)
+class Handle(AbstractValue):
+    """The local folder ``hub.resolve(h)`` or ``kagglehub.model_download(h)`` returns, known
+    by its handle; ``via`` is the loader that resolves it ("hub.load" or "kagglehub")."""
+
+    handle: str
+    via: str
+
+
+@dataclass(frozen=True)
 class ModelRef(AbstractValue):
     """A loaded SavedModel; ``load_id`` indexes the load site recorded by the interpreter."""
 
@@ -101,11 +110,15 @@ class SignaturesRef(AbstractValue):
 
 @dataclass(frozen=True)
 class SignatureFn(AbstractValue):
-    """``loaded.signatures[key]``, or a TFSMLayer's endpoint (``layer=True``)."""
+    """``loaded.signatures[key]``, or a TFSMLayer's endpoint (``layer=True``), or a
+    ``hub.KerasLayer(h, signature=key)`` (``hub_layer=True``; with ``output_key``, a call
+    returns that one output)."""
 
     load_id: int
     key: str
     layer: bool = False
+    hub_layer: bool = False
+    output_key: str | None = None
 
 
 @dataclass(frozen=True)

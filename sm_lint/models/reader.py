@@ -182,7 +182,63 @@ def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSigna
         signatures=signatures,
         tf2=graph.HasField("object_graph_def"),
         source_file=file.name,
+        call=_root_call(graph.object_graph_def) if graph.HasField("object_graph_def") else None,
     )
+
+
+def _root_call(objects: Any) -> Signature | None:
+    """The root object's ``__call__`` (what ``hub.KerasLayer(handle)`` and ``loaded(x)``
+    call) as a one-input signature: only when each of its concrete functions takes exactly
+    one tensor, all of one dtype; the shape keeps what every concrete function agrees on
+    (the call fails when no concrete function accepts the value)."""
+    if not objects.nodes:
+        return None
+    ref = next((c for c in objects.nodes[0].children if c.local_name == "__call__"), None)
+    if ref is None or not 0 <= ref.node_id < len(objects.nodes):
+        return None
+    node = objects.nodes[ref.node_id]
+    if node.WhichOneof("kind") != "function":
+        return None
+    specs = []
+    for name in node.function.concrete_functions:
+        if name not in objects.concrete_functions:
+            return None
+        spec = _one_tensor(objects.concrete_functions[name].canonicalized_input_signature)
+        if spec is None:
+            return None
+        specs.append(spec)
+    if not specs or len({s.dtype for s in specs}) != 1:
+        return None
+    shapes = {s.shape for s in specs}
+    shape = shapes.pop() if len(shapes) == 1 else _agreed(list(shapes))
+    name = specs[0].name
+    one = TensorSpec(name, specs[0].dtype, shape)
+    return Signature("__call__", "", {name: one}, {})
+
+
+def _one_tensor(value: Any) -> TensorSpec | None:
+    """The TensorSpec of ``((spec,), {})``, the input signature of a one-tensor call."""
+    if value.WhichOneof("kind") != "tuple_value" or len(value.tuple_value.values) != 2:
+        return None
+    args, kwargs = value.tuple_value.values
+    if args.WhichOneof("kind") != "tuple_value" or len(args.tuple_value.values) != 1:
+        return None
+    if kwargs.WhichOneof("kind") != "dict_value" or kwargs.dict_value.fields:
+        return None
+    spec = args.tuple_value.values[0]
+    if spec.WhichOneof("kind") != "tensor_spec_value":
+        return None
+    proto = spec.tensor_spec_value
+    dtype = DTYPE_NAMES.get(proto.dtype, f"dtype_{proto.dtype}")
+    return TensorSpec(proto.name or "inputs", dtype, _shape(proto.shape))
+
+
+def _agreed(shapes: list[Shape]) -> Shape:
+    """What several shapes agree on: the rank where all have it, each dimension likewise."""
+    if any(s is None for s in shapes) or len({len(s) for s in shapes if s is not None}) != 1:
+        return None
+    known = [s for s in shapes if s is not None]
+    return tuple(d[0] if len(set(d)) == 1 else None for d in zip(*known, strict=True))
 
 
 def _select_graph(file: Path, graphs: list[Any], tags: tuple[str, ...] | None) -> Any:

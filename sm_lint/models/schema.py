@@ -170,6 +170,8 @@ def _build_file() -> descriptor_pb2.FileDescriptorProto:
     _field(meta_info, "tags", 4, _F.TYPE_STRING, repeated=True)
     _field(meta_info, "tensorflow_version", 5, _F.TYPE_STRING)
 
+    _object_graph(fd)
+
     meta = fd.message_type.add(name="MetaGraphDef")
     _map_entry(meta, "SignatureDefEntry", _F.TYPE_MESSAGE, "SignatureDef")
     _field(meta, "meta_info_def", 1, _F.TYPE_MESSAGE, type_name="MetaInfoDef")
@@ -182,13 +184,72 @@ def _build_file() -> descriptor_pb2.FileDescriptorProto:
         repeated=True,
     )
     # Present only in models written by TF2's tf.saved_model.save / Keras export; its
-    # presence decides how positional arguments bind.
-    _field(meta, "object_graph_def", 7, _F.TYPE_MESSAGE, type_name="Opaque")
+    # presence decides how positional arguments bind, and its root ``__call__`` is what
+    # ``hub.KerasLayer(handle)`` calls without a signature.
+    _field(meta, "object_graph_def", 7, _F.TYPE_MESSAGE, type_name="SavedObjectGraph")
 
     saved = fd.message_type.add(name="SavedModel")
     _field(saved, "saved_model_schema_version", 1, _F.TYPE_INT64)
     _field(saved, "meta_graphs", 2, _F.TYPE_MESSAGE, type_name="MetaGraphDef", repeated=True)
     return fd
+
+
+def _object_graph(fd: descriptor_pb2.FileDescriptorProto) -> None:
+    """tensorflow/core/protobuf/{saved_object_graph,struct}.proto: the root object's
+    functions and their concrete functions' input signatures. A StructuredValue kind not
+    declared here (type specs, named tuples, numpy values) reads as no kind at all."""
+    spec = fd.message_type.add(name="TensorSpecProto")
+    _field(spec, "name", 1, _F.TYPE_STRING)
+    _field(spec, "shape", 2, _F.TYPE_MESSAGE, type_name="TensorShapeProto")
+    _field(spec, "dtype", 3, _F.TYPE_ENUM, type_name="DataType")
+
+    value = fd.message_type.add(name="StructuredValue")
+    value.oneof_decl.add(name="kind")
+    _field(value, "none_value", 1, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
+    _field(value, "float64_value", 11, _F.TYPE_DOUBLE, oneof=0)
+    _field(value, "int64_value", 12, _F.TYPE_SINT64, oneof=0)
+    _field(value, "string_value", 13, _F.TYPE_STRING, oneof=0)
+    _field(value, "bool_value", 14, _F.TYPE_BOOL, oneof=0)
+    _field(value, "tensor_spec_value", 33, _F.TYPE_MESSAGE, type_name="TensorSpecProto", oneof=0)
+    _field(value, "list_value", 51, _F.TYPE_MESSAGE, type_name="ListValue", oneof=0)
+    _field(value, "tuple_value", 52, _F.TYPE_MESSAGE, type_name="ListValue", oneof=0)
+    _field(value, "dict_value", 53, _F.TYPE_MESSAGE, type_name="DictValue", oneof=0)
+
+    values = fd.message_type.add(name="ListValue")  # also TupleValue: the same wire format
+    _field(values, "values", 1, _F.TYPE_MESSAGE, type_name="StructuredValue", repeated=True)
+
+    fields = fd.message_type.add(name="DictValue")
+    _map_entry(fields, "FieldsEntry", _F.TYPE_MESSAGE, "StructuredValue")
+    _field(fields, "fields", 1, _F.TYPE_MESSAGE, type_name="DictValue.FieldsEntry", repeated=True)
+
+    reference = fd.message_type.add(name="ObjectReference")
+    _field(reference, "node_id", 1, _F.TYPE_INT32)
+    _field(reference, "local_name", 2, _F.TYPE_STRING)
+
+    function = fd.message_type.add(name="SavedFunction")
+    _field(function, "concrete_functions", 1, _F.TYPE_STRING, repeated=True)
+
+    saved_object = fd.message_type.add(name="SavedObject")
+    saved_object.oneof_decl.add(name="kind")
+    _field(saved_object, "children", 1, _F.TYPE_MESSAGE, type_name="ObjectReference", repeated=True)
+    _field(saved_object, "function", 6, _F.TYPE_MESSAGE, type_name="SavedFunction", oneof=0)
+
+    concrete = fd.message_type.add(name="SavedConcreteFunction")
+    _field(
+        concrete, "canonicalized_input_signature", 3, _F.TYPE_MESSAGE, type_name="StructuredValue"
+    )
+
+    graph = fd.message_type.add(name="SavedObjectGraph")
+    _map_entry(graph, "ConcreteFunctionsEntry", _F.TYPE_MESSAGE, "SavedConcreteFunction")
+    _field(graph, "nodes", 1, _F.TYPE_MESSAGE, type_name="SavedObject", repeated=True)
+    _field(
+        graph,
+        "concrete_functions",
+        2,
+        _F.TYPE_MESSAGE,
+        type_name="SavedObjectGraph.ConcreteFunctionsEntry",
+        repeated=True,
+    )
 
 
 def _message_class(pool: descriptor_pool.DescriptorPool, name: str) -> Any:

@@ -73,6 +73,9 @@ class ModelSignatures:
     complete: bool = True
     #: For a model derived from source: the line of the save in the analysed program.
     saved_at: int | None = field(default=None, compare=False)
+    #: The root object's ``__call__`` as a one-input signature keyed "__call__" (outputs not
+    #: known), when every concrete function of it takes one tensor of one dtype; else None.
+    call: Signature | None = None
 
 
 class ModelReadError(Exception):
