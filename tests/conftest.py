@@ -8,8 +8,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -91,3 +93,24 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def code_notebook(
+    sources: Sequence[str | list[str]], markdown_first: str | None = None
+) -> dict[str, Any]:
+    """An nbformat 4.5 notebook with one code cell per source (optionally a markdown cell
+    first), as Jupyter writes it."""
+    cells: list[dict[str, Any]] = []
+    if markdown_first is not None:
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": markdown_first})
+    cells.extend(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": source,
+        }
+        for source in sources
+    )
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}

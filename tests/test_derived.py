@@ -17,6 +17,7 @@ from sm_lint.api import Linter
 from sm_lint.cache import decode_facts, encode_facts
 from sm_lint.config import Config
 from sm_lint.editor import hover
+from tests.conftest import code_notebook
 
 MODULE = """\
 import os
@@ -211,21 +212,7 @@ def test_notebook_save_and_call_in_different_cells(tmp_path: Path) -> None:
         "loaded = tf.saved_model.load(path)\n",
         BAD_CALL,
     ]
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {},
-        "cells": [
-            {
-                "cell_type": "code",
-                "metadata": {},
-                "execution_count": None,
-                "outputs": [],
-                "source": c,
-            }
-            for c in cells
-        ],
-    }
+    notebook = code_notebook(cells)
     findings = Linter(Config()).lint_notebook(json.dumps(notebook), tmp_path / "n.ipynb")
     assert [(f.cell, f.line, f.code) for f in findings] == [(4, 1, "SM005")]
 

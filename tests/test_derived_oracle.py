@@ -46,6 +46,7 @@ tf = pytest.importorskip("tensorflow")
 from sm_lint.api import Linter  # noqa: E402
 from sm_lint.config import Config  # noqa: E402
 from sm_lint.diagnostics import Severity  # noqa: E402
+from tests.conftest import code_notebook  # noqa: E402
 
 BUDGET = float(os.environ.get("SM_LINT_ORACLE_BUDGET", "1") or "1")
 
@@ -456,26 +457,7 @@ def _notebook(prelude: str, call: str) -> str:
     head, _, rest = prelude.partition("\n\n")
     model, _, load = rest.rstrip("\n").rpartition("\n")
     cells = [head + "\n", model + "\n", load + "\n", call]
-    return json.dumps(
-        {
-            "nbformat": 4,
-            "nbformat_minor": 5,
-            "metadata": {},
-            "cells": [
-                {"cell_type": "markdown", "metadata": {}, "source": "Save, then load."},
-                *(
-                    {
-                        "cell_type": "code",
-                        "metadata": {},
-                        "execution_count": None,
-                        "outputs": [],
-                        "source": c,
-                    }
-                    for c in cells
-                ),
-            ],
-        }
-    )
+    return json.dumps(code_notebook(cells, markdown_first="Save, then load."))
 
 
 # ------------------------------------------------------------------------ running

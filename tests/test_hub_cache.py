@@ -21,6 +21,7 @@ from sm_lint.models.hub_cache import (
     tfhub_cache_dir,
     tfhub_handle_kind,
 )
+from tests.conftest import code_notebook
 from tests.test_cli import FIXTURES, sm_lint
 
 HANDLE = "https://tfhub.dev/google/spice/2"
@@ -151,21 +152,7 @@ def test_a_notebook_that_loads_from_tf_hub(caches: dict[str, str], tmp_path: Pat
         "model = hub.load(module_url)\ninfer = model.signatures['serving_default']",
         "infer(keras_tensor=tf.constant(np.ones((1, 5))))",
     ]
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {},
-        "cells": [
-            {
-                "cell_type": "code",
-                "metadata": {},
-                "source": c,
-                "outputs": [],
-                "execution_count": None,
-            }
-            for c in cells
-        ],
-    }
+    notebook = code_notebook(cells)
     file = tmp_path / "hub.ipynb"
     file.write_text(json.dumps(notebook))
     result = sm_lint(str(file), "--format", "json", "--no-cache", env=caches)

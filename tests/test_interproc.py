@@ -11,6 +11,7 @@ from sm_lint.api import Linter, lint_source
 from sm_lint.cache import FactsCache
 from sm_lint.config import Config
 from sm_lint.output.report import diagnostic_json
+from tests.conftest import code_notebook
 
 MODELS = (Path(__file__).parent / "fixtures" / "models").resolve()
 CONFIG = Config(models=(MODELS,))
@@ -95,21 +96,7 @@ def test_json_and_notebook_carry_related_information(tmp_path: Path) -> None:
     ]
     cells = [HEAD, "def predict(batch):\n    return infer(keras_tensor=batch)\n", "x = 1\n"]
     cells.append("predict(np.zeros((2, 7)))\n")
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {},
-        "cells": [
-            {
-                "cell_type": "code",
-                "metadata": {},
-                "source": c,
-                "outputs": [],
-                "execution_count": None,
-            }
-            for c in cells
-        ],
-    }
+    notebook = code_notebook(cells)
     (nb_finding,) = Linter(CONFIG).lint_notebook(json.dumps(notebook), tmp_path / "n.ipynb")
     assert (nb_finding.cell, nb_finding.line) == (2, 2)
     assert "called at cell 4 line 1" in nb_finding.message
