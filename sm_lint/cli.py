@@ -573,6 +573,13 @@ def _checkable_hint(analysis: FileAnalysis, load_id: int) -> str:
         return ""  # the reason already names the one thing to do
     if resolved.error is not None:
         return "; re-export the model, or point the load at a readable SavedModel"
+    if resolved.path is None and analysis.path.endswith(".ipynb"):
+        # Runs of notebooks are not recorded (their load sites are program lines): say
+        # what works instead.
+        return (
+            "; give the load a path sm-lint can read (a constant, or a folder saved "
+            "earlier in the notebook), or map the path in [tool.sm-lint.model-paths]"
+        )
     if resolved.path is None:
         return (
             "; run the program once with `sm-lint run SCRIPT ARGS...` (or its tests with "

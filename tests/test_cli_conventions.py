@@ -262,3 +262,18 @@ def test_verbose_explains_every_unchecked_call_and_what_would_make_it_checkable(
     for line in (4, 6, 8):
         assert f"job.py:{line}:1: call of signature 'serving_default' not checked" in err
     assert "job.py: 3 signature calls, 0 checked" in err
+
+
+def test_verbose_hint_for_a_notebook_does_not_offer_sm_lint_run(tmp_path: Path) -> None:
+    """`sm-lint run` does not record notebook load sites: the hint names what works there."""
+    from tests.conftest import code_notebook
+
+    cells = [
+        "import sys\nimport tensorflow as tf\n",
+        "m = tf.saved_model.load(sys.argv[1])\nm.signatures['serving_default'](x=1)\n",
+    ]
+    (tmp_path / "job.ipynb").write_text(json.dumps(code_notebook(cells)))
+    err = sm_lint("job.ipynb", "--verbose", cwd=tmp_path).stderr
+    assert "job.ipynb:cell 2:1:25: sys.argv[1] not checked" in err
+    assert "sm-lint run" not in err
+    assert "map the path in [tool.sm-lint.model-paths]" in err
