@@ -37,7 +37,7 @@ def bench_article(tmp: Path, quick: bool) -> list[Row]:
     runs_of(lint, 1, folder)  # warm-up
     ours = runs_of(lint, n_ours, folder, ok=(1,))
     codes = Counter(FINDING.findall(ours[-1].stdout))
-    theirs = runs_of([PY, str(script)], n_py, folder, ok=tuple(range(1, 256)))
+    theirs = runs_of([PY, str(script)], n_py, folder, ok=tuple(range(1, 256)), traceback_ok=True)
     error = next(
         (x for x in reversed(theirs[-1].stderr.splitlines()) if "Error" in x), "(no error line)"
     )

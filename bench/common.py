@@ -236,13 +236,16 @@ def runs_of(
     cwd: Path | None = None,
     ok: tuple[int, ...] = (0, 1),
     before: Callable[[], None] | None = None,
+    traceback_ok: bool = False,
 ) -> list[Run]:
     result = []
     for _ in range(n):
         if before:
             before()
         r = measure(command, cwd)
-        if r.rc not in ok:
+        # A crash exits 1 like a run with findings: a traceback is a failure, not a time.
+        crashed = not traceback_ok and "Traceback (most recent call last)" in r.stderr
+        if r.rc not in ok or crashed:
             tail = (r.stderr.strip().splitlines() or ["(no stderr)"])[-1]
             raise RuntimeError(f"{' '.join(command)} exited {r.rc}: {tail}")
         result.append(r)
