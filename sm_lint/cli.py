@@ -115,9 +115,10 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         "--output-format",
         "--format",
         dest="format",
-        choices=("text", "json", "sarif", "github"),
-        default="text",
-        help="output format (--format is an alias)",
+        choices=("full", "concise", "text", "json", "sarif", "github"),
+        default="full",
+        help="output format: full (with the source line; text is an alias), concise (one line "
+        "per finding), json, sarif, github (--format is an alias)",
     )
     parser.add_argument(
         "-o", "--output-file", metavar="FILE", help="write the report to FILE, not stdout"
@@ -498,7 +499,9 @@ def _report(
         report.write(render(findings), out)
     else:
         color = report.use_color(out, "never" if args.no_color else args.color)
-        report.write(report.render_text(findings, lines or _source_lines, color=color), out)
+        source = lines or _source_lines
+        concise = args.format == "concise"
+        report.write(report.render_text(findings, source, color=color, concise=concise), out)
         if not args.quiet:
             fixed_note = f"Fixed {fixed} finding{'' if fixed == 1 else 's'}. " if args.fix else ""
             report.write(("\n" if findings else "") + fixed_note + report.summary(findings), out)

@@ -190,6 +190,24 @@ def test_output_format_with_format_as_alias() -> None:
     assert json.loads(new.stdout) == json.loads(old.stdout)
 
 
+def test_full_is_the_default_format_and_concise_is_one_line_per_finding() -> None:
+    full = sm_lint(*DEMO_ARGS)
+    assert sm_lint(*DEMO_ARGS, "--output-format", "full").stdout == full.stdout
+    assert sm_lint(*DEMO_ARGS, "--output-format", "text").stdout == full.stdout
+    concise = sm_lint(*DEMO_ARGS, "--output-format", "concise")
+    assert concise.returncode == full.returncode == 1
+    findings = json.loads(sm_lint(*DEMO_ARGS, "--output-format", "json").stdout)
+    lines = concise.stdout.strip().splitlines()
+    heads = lines[: len(findings)]
+    assert len(heads) == 7 and all(": SM0" in line for line in heads), concise.stdout
+    assert "^" not in concise.stdout and " | " not in concise.stdout
+    # The summary line stays; [*] marks exactly the findings --fix fixes (safe fixes).
+    assert lines[-1] == full.stdout.strip().splitlines()[-1]
+    marked = sum("[*]" in line for line in heads)
+    safe = sum(1 for d in findings if d["fix"] and d["fix"]["applicability"] == "safe")
+    assert marked == safe == 2
+
+
 def test_output_file_receives_the_report(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     result = sm_lint(*DEMO_ARGS, "--output-format", "json", "-o", str(target))

@@ -114,14 +114,19 @@ def render_text(
     source_lines: Callable[[Diagnostic], list[str] | None],
     color: bool = False,
     show_source: bool = True,
+    concise: bool = False,
 ) -> str:
-    """``path:line:col: CODE message``, the source line with a caret underline and the fix."""
+    """``path:line:col: CODE message``, the source line with a caret underline and the fix;
+    *concise*: that first line alone, ``[*]`` after the code when ``--fix`` can fix it."""
     style = _Style(color)
     blocks: list[str] = []
     for d in findings:
-        head = (
-            f"{style('1', location(d))}: {style(_SEVERITY_COLOR[d.severity], d.code)} {d.message}"
-        )
+        code = style(_SEVERITY_COLOR[d.severity], d.code)
+        if concise:
+            mark = " [*]" if d.fix is not None and d.fix.safe else ""
+            blocks.append(f"{style('1', location(d))}: {code}{mark} {d.message}")
+            continue
+        head = f"{style('1', location(d))}: {code} {d.message}"
         lines = [head]
         source = source_lines(d) if show_source else None
         if source is not None and 1 <= d.line <= len(source):
@@ -138,7 +143,7 @@ def render_text(
         elif d.fix is not None:
             lines.append(f"  = {style('32', _fix_label(d))}: {d.fix.description}")
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+    return "\n".join(blocks) if concise else "\n\n".join(blocks)
 
 
 def summary(findings: Sequence[Diagnostic]) -> str:
