@@ -28,6 +28,7 @@ from typing import Any
 import libcst as cst
 
 from sm_lint.analysis.positions import Positions
+from sm_lint.analysis.reuse import FunctionReuse
 
 # A region may start only where a statement starts at column 0 (not a blank, indented or
 # comment line, whose place in the tree depends on what precedes it).
@@ -65,6 +66,8 @@ class IncrementalParser:
         self._placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, _Statement]] = {}
         #: How many chunks the last call parsed (0: all reused; tests and benchmarks read it).
         self.parsed_chunks = 0
+        #: The function analyses of the previous text, for the interpreter to reuse.
+        self.reuse = FunctionReuse()
 
     def parse(self, text: str) -> tuple[cst.Module, Positions] | None:
         """The module libcst parses from *text* and the positions of its nodes, or None

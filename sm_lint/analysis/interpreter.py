@@ -39,6 +39,7 @@ from sm_lint.analysis.facts import (
 )
 from sm_lint.analysis.literals import CallArgs, as_argument
 from sm_lint.analysis.positions import Positions
+from sm_lint.analysis.reuse import FunctionReuse, Recording
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -137,7 +138,11 @@ class Interpreter:
     """Analyse one module; ``run()`` returns its FileFacts."""
 
     def __init__(
-        self, module: cst.Module, path: str | None, positions: Positions | None = None
+        self,
+        module: cst.Module,
+        path: str | None,
+        positions: Positions | None = None,
+        reuse: FunctionReuse | None = None,
     ) -> None:
         self.module = module
         self.path = path
@@ -146,14 +151,7 @@ class Interpreter:
         self.positions = positions or Positions(module)
         self._qualnames: Mapping[cst.CSTNode, Any] | None = None
         self._attribute_bases: set[str] = set()
-        self._star_import = any(
-            isinstance(s, cst.SimpleStatementLine)
-            and any(
-                isinstance(i, cst.ImportFrom) and isinstance(i.names, cst.ImportStar)
-                for i in s.body
-            )
-            for s in module.body
-        )
+        self._star_import = any(map(_star_import_in, module.body))
         self.loads: list[ModelLoad] = []
         self._load_ids: dict[ModelLoad, int] = {}
         self.lookups: list[SignatureLookup] = []
@@ -187,15 +185,30 @@ class Interpreter:
         self._mutated_in_functions: set[str] | None = None
         self._outside_init: tuple[set[str] | None] | None = None  # computed once, lazily
         self.context_calls: dict[int, list[SignatureCall]] = {}
+        # Function analyses kept from the document's previous text (analysis/reuse.py); the
+        # recording of the function being analysed; user-function analyses started.
+        self._reuse = reuse
+        self._recording: Recording | None = None
+        self._invocations = 0
 
     # ----------------------------------------------------------------- entry
     def run(self) -> FileFacts:
-        self._globals_assigned_in_functions = _global_declarations(self.module)
+        if self._reuse is not None:
+            module = self._reuse.prepare(self)
+            self._globals_assigned_in_functions = set(module.globals_assigned)
+            self._mutated_in_functions = set(module.mutated)
+            self._outside_init = (
+                set(module.outside_init) if module.outside_init is not None else None,
+            )
+        else:
+            self._globals_assigned_in_functions = _global_declarations(self.module)
         env: Env = {}
         if self.path is not None:
             env["__file__"] = Const(os.path.abspath(self.path))
         env = self.block(self.module.body, env)
         self._drain()
+        if self._reuse is not None:
+            self._reuse.finish()
         calls = tuple(
             SignatureCall(
                 **{**call.__dict__, "outputs": tuple(dict.fromkeys(self.outputs.get(call.id, ())))}
@@ -238,28 +251,50 @@ class Interpreter:
         return self._context_statements, max(self._contexts.values(), default=0)
 
     def _drain(self) -> None:
+        reuse = self._reuse if self._reuse is not None and self._reuse.enabled else None
         while self._deferred:
-            func, env, extra = self._deferred.pop(0)
-            local = dict(env)
-            for name in self._globals_assigned_in_functions:
-                local.pop(name, None)
-            self._frames.append(functions.Frame(func, dict(local)))
-            local.update(extra)
-            if isinstance(func, cst.Lambda):
-                for param in _params(func.params):
-                    local[param] = UNKNOWN
-                self.expr(func.body, local)
-            else:
-                for param in _params(func.params):
-                    local[param] = UNKNOWN
-                self.block(_body(func.body), local)
-            self._frames.pop()
-            self._ended = False
+            item = self._deferred.pop(0)
+            if reuse is None:
+                self._analyse_deferred(*item)
+                continue
+            recording = reuse.replay_or_record(self, item)
+            if recording is None:
+                continue  # its recorded facts were replayed
+            start = len(self._deferred)
+            self._recording = recording
+            try:
+                self._analyse_deferred(*item)
+            finally:
+                self._recording = None
+            reuse.keep(self, recording, start)
+
+    def _analyse_deferred(
+        self, func: cst.FunctionDef | cst.Lambda, env: Env, extra: dict[str, AbstractValue]
+    ) -> None:
+        """A function's body analysed without a caller (its parameters unknown)."""
+        local = dict(env)
+        for name in self._globals_assigned_in_functions:
+            local.pop(name, None)
+        self._frames.append(functions.Frame(func, dict(local)))
+        local.update(extra)
+        if isinstance(func, cst.Lambda):
+            for param in _params(func.params):
+                local[param] = UNKNOWN
+            self.expr(func.body, local)
+        else:
+            for param in _params(func.params):
+                local[param] = UNKNOWN
+            self.block(_body(func.body), local)
+        self._frames.pop()
+        self._ended = False
 
     # ------------------------------------------------------------- positions
     def span(self, node: cst.CSTNode) -> Span:
         line, column, end_line, end_column = self.positions.of(node)
-        return Span(line, column + 1, end_line, end_column + 1)
+        span = Span(line, column + 1, end_line, end_column + 1)
+        if self._recording is not None:
+            self._recording.spans.append((node, span))
+        return span
 
     def text(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -342,6 +377,8 @@ class Interpreter:
         if isinstance(node, cst.ClassDef):
             if self._contextual:
                 return self.bind(cst.Name(node.name.value), UNKNOWN, env)
+            if self._recording is not None:
+                self._recording.impure = True  # the Deriver keeps the class: not replayed
             followed = self.class_def(node, env)
             if not isinstance(followed, functions.ClassValue):
                 followed = self.derive.class_value(node, env)
@@ -584,13 +621,10 @@ class Interpreter:
                 functions.FunctionValue,
             )
         )
-        return functions.ClassValue(
-            node,
-            name,
-            followed,
-            tuple(attributes.items()),
-            frozenset(elsewhere),
+        value = functions.ClassValue(
+            node, name, followed, tuple(attributes.items()), frozenset(elsewhere)
         )
+        return self._reuse.same_value(value) if self._reuse is not None else value
 
     def _attributes_assigned_elsewhere(self) -> set[str] | None:
         """Attribute names assigned anywhere but on ``self`` in an ``__init__``: an instance
@@ -615,13 +649,12 @@ class Interpreter:
             (param, functions.stable_default(self.expr(default, env)))
             for param, default in functions.default_nodes(node.params)
         )
-        return functions.FunctionValue(
-            node,
-            name,
-            defaults,
-            closure,
-            self._frames[-1].globals if closure is not None else None,
-        )
+        if closure is not None:
+            return functions.FunctionValue(node, name, defaults, closure, self._frames[-1].globals)
+        value = functions.FunctionValue(node, name, defaults)
+        # The same definition as in the previous text: the same value (values of functions
+        # compare by identity), so what reads it can be replayed.
+        return self._reuse.same_value(value) if self._reuse is not None else value
 
     # ----------------------------------------------------------- expressions
     def expr(self, node: cst.BaseExpression | None, env: Env) -> AbstractValue:
@@ -908,8 +941,8 @@ class Interpreter:
             )
         if isinstance(base, CallResult):
             if isinstance(index, Const) and isinstance(index.value, str):
-                self.outputs.setdefault(base.call_id, []).append(
-                    OutputAccess(index.value, self.span(node.slice[0].slice))
+                self._output(
+                    base.call_id, OutputAccess(index.value, self.span(node.slice[0].slice))
                 )
             return Array(Value(Kind.TENSOR))
         if isinstance(base, Array):
@@ -948,6 +981,11 @@ class Interpreter:
         if len(values) == 1 and not isinstance(elements[0].comma, cst.Comma):
             return values[0]
         return Seq(tuple(values), is_tuple=True)
+
+    def _output(self, call_id: int, access: OutputAccess) -> None:
+        self.outputs.setdefault(call_id, []).append(access)
+        if self._recording is not None:
+            self._recording.outputs.append((call_id, access))
 
     def lookup(self, load_id: int, key: AbstractValue, key_node: cst.CSTNode) -> AbstractValue:
         if not (isinstance(key, Const) and isinstance(key.value, str)):
@@ -1030,7 +1068,7 @@ class Interpreter:
             return self.signature_call(node, func, env, opaque)
         if isinstance(func, functions.ClassValue):
             return self.construct(func, args, opaque, env, self.span(node))
-        if isinstance(func, ModelRef) and self.loads[func.load_id].loader in HUB_LOADERS:
+        if isinstance(func, ModelRef) and self._loader(func.load_id) in HUB_LOADERS:
             # hub.load(h)(x): the restored object's own __call__
             return self.signature_call(node, SignatureFn(func.load_id, CALL_KEY), env, opaque)
         if isinstance(func, QualName):
@@ -1050,6 +1088,12 @@ class Interpreter:
                 )
             return self.method(node, receiver, node.func.attr.value, args)
         return UNKNOWN
+
+    def _loader(self, load_id: int) -> str:
+        loader = self.loads[load_id].loader
+        if self._recording is not None:
+            self._recording.loaders.append((load_id, loader))
+        return loader
 
     # ------------------------------------------------- values through functions
     def call_value(
@@ -1172,6 +1216,7 @@ class Interpreter:
                 hash(key)
             except TypeError:
                 key = None
+        self._invocations += 1  # what follows reads and changes state shared by all analyses
         if key is not None and key in self._memo:
             return self._memo[key]
         if self._contexts.get(id(node), 0) >= functions.MAX_CONTEXTS_PER_FUNCTION:
@@ -1446,7 +1491,10 @@ class Interpreter:
             return UNKNOWN
         if self._contextual:
             self.context_call(node, func, env, opaque, hub_arguments)
-        elif call_id not in self._seen_calls:
+        elif call_id in self._seen_calls:
+            if self._recording is not None:
+                self._recording.impure = True  # met before: what it depends on is not recorded
+        else:
             self._seen_calls.add(call_id)
             arguments: list[Argument] = hub_arguments or []
             if not func.hub_layer:
@@ -1454,9 +1502,7 @@ class Interpreter:
                     arguments.extend(self.argument_facts(arg, env))
             if func.output_key is not None:
                 # The layer returns result[output_key] (ValueError when it is not an output).
-                self.outputs.setdefault(call_id, []).append(
-                    OutputAccess(func.output_key, self.span(node))
-                )
+                self._output(call_id, OutputAccess(func.output_key, self.span(node)))
             self.calls[call_id] = SignatureCall(
                 id=call_id,
                 load_id=func.load_id,
@@ -1636,6 +1682,11 @@ def _mutable(value: AbstractValue | None) -> bool:
 def _mutated_in_functions(module: cst.Module) -> set[str]:
     """Names a function changes in place without binding them itself: ``g["x"] = ...``,
     ``del g["x"]``, ``g.append(...)`` on a global or a name of an enclosing function."""
+    return set().union(*map(_mutated_in_statement, module.body))
+
+
+def _mutated_in_statement(statement: cst.CSTNode) -> set[str]:
+    """``_mutated_in_functions`` for one module-level statement."""
     names: set[str] = set()
 
     def changed(statement: cst.CSTNode, found: set[str]) -> None:
@@ -1684,14 +1735,21 @@ def _mutated_in_functions(module: cst.Module) -> set[str]:
                         if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
                             visit(child)
 
-    for statement in module.body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            visit(statement)
-        else:
-            for child in _child_statements(statement):
-                if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-                    visit(child)
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        visit(statement)
+    else:
+        for child in _child_statements(statement):
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                visit(child)
     return names
+
+
+def _star_import_in(statement: cst.CSTNode) -> bool:
+    """``from m import *`` as a module-level statement."""
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(i, cst.ImportFrom) and isinstance(i.names, cst.ImportStar)
+        for i in statement.body
+    )
 
 
 def _global_names(function: cst.FunctionDef) -> set[str]:
@@ -1790,14 +1848,23 @@ class _AttributeTargets(cst.CSTVisitor):
 def _outside_init_attributes(module: cst.Module) -> set[str] | None:
     """Attribute names assigned other than on ``self`` in a module-level class's
     ``__init__``; None where ``setattr``/``__dict__`` may assign any attribute."""
+    found: set[str] = set()
+    for statement in module.body:
+        part = _outside_init_in(statement)
+        if part is None:
+            return None
+        found |= part
+    return found
+
+
+def _outside_init_in(statement: cst.CSTNode) -> set[str] | None:
+    """``_outside_init_attributes`` for one module-level statement."""
     visitor = _AttributeTargets()
-    module.visit(visitor)
+    statement.visit(visitor)
     if visitor.dynamic:
         return None
     in_init: set[int] = set()
-    for statement in module.body:
-        if not isinstance(statement, cst.ClassDef):
-            continue
+    if isinstance(statement, cst.ClassDef):
         for method in _body(statement.body):
             if isinstance(method, cst.FunctionDef) and method.name.value == "__init__":
                 me = _self_name(method)
@@ -1905,6 +1972,11 @@ def _assigned_names(node: cst.CSTNode) -> set[str]:
 
 def _global_declarations(module: cst.Module) -> set[str]:
     """Names declared ``global`` anywhere in the module."""
+    return set().union(*map(_global_declarations_in, module.body))
+
+
+def _global_declarations_in(statement: cst.CSTNode) -> set[str]:
+    """``_global_declarations`` for one module-level statement."""
     names: set[str] = set()
 
     def walk(statement: cst.CSTNode) -> None:
@@ -1916,8 +1988,7 @@ def _global_declarations(module: cst.Module) -> set[str]:
         for child in _child_statements(statement):
             walk(child)
 
-    for statement in module.body:
-        walk(statement)
+    walk(statement)
     return names
 
 
@@ -2020,8 +2091,12 @@ def _alias_of(env: Env, module: str) -> str | None:
 
 
 def analyze_module(
-    module: cst.Module, path: str | None, positions: Positions | None = None
+    module: cst.Module,
+    path: str | None,
+    positions: Positions | None = None,
+    reuse: FunctionReuse | None = None,
 ) -> FileFacts:
     """Every model load, signature lookup and signature call in *module* (*positions*:
-    its nodes' positions, when the caller has them already)."""
-    return Interpreter(module, path, positions).run()
+    its nodes' positions, when the caller has them already; *reuse*: the function analyses
+    of the same document's previous text, offered for the functions that did not change)."""
+    return Interpreter(module, path, positions, reuse).run()

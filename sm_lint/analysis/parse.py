@@ -47,7 +47,8 @@ def _parse_checked(
     kept = parser.parse(program) if parser is not None else None
     if kept is not None:  # None: the whole text is parsed (and its SM900 found) below
         try:
-            return analyze_module(kept[0], None if name == "<string>" else name, kept[1])
+            path = None if name == "<string>" else name
+            return analyze_module(kept[0], path, kept[1], parser.reuse)
         except RecursionError:
             return _sm900(name, "cannot analyse: expressions are nested too deeply")
 

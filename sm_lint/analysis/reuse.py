@@ -1,0 +1,304 @@
+"""Reuse of function analyses between successive texts of one document (the language server).
+
+After a module's statements, the interpreter analyses every function body once without a
+caller (``Interpreter._drain``): on a long file that was ~90% of the work of an edit. That
+analysis reads the values of the names its code mentions, a few module-wide facts and the
+positions of some nodes, and adds facts (lookups, signature calls, output accesses) and
+nested functions to analyse. For each function, this module records what the analysis read
+and what it added; on the next text, a function whose node is the very same (the
+incremental parser keeps the nodes of unchanged statements), which sees equal values for
+every name its code can read, whose recorded positions are unchanged and whose analysis did
+not touch the interpreter's shared state (no call of a user function followed, no model
+loaded or saved, no class defined, no call met twice) gets its recorded facts replayed
+instead of analysed. Anything else is analysed again, so the facts always equal those of a
+full analysis (tests/test_incremental.py checks it over random edit sequences).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from sm_lint.analysis import functions
+from sm_lint.analysis.facts import OutputAccess, SignatureCall, SignatureLookup, Span
+from sm_lint.analysis.values import AbstractValue, QualName
+
+if TYPE_CHECKING:
+    from sm_lint.analysis.interpreter import Interpreter
+
+Env = dict[str, AbstractValue]
+#: A function waiting for its caller-free analysis: its node, the env it was defined in and
+#: what its frame starts with beyond that env (a method's ``self.*`` attributes).
+Deferred = tuple[functions.FunctionNode, Env, dict[str, AbstractValue]]
+
+_MISSING = object()
+_TENSORFLOW = QualName("tensorflow")
+
+
+_Definition = functions.FunctionValue | functions.ClassValue
+
+
+def _same(old: _Definition, new: _Definition) -> bool:
+    """Two values of one definition that behave alike (they differ only in identity)."""
+    if isinstance(old, functions.FunctionValue) and isinstance(new, functions.FunctionValue):
+        return (
+            old.name == new.name
+            and old.defaults == new.defaults
+            and old.closure is None
+            and new.closure is None
+        )
+    if isinstance(old, functions.ClassValue) and isinstance(new, functions.ClassValue):
+        return (
+            old.name == new.name
+            and old.methods == new.methods
+            and old.attributes == new.attributes
+            and old.unstable == new.unstable
+        )
+    return False
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What the interpreter computes over the whole module before it walks it."""
+
+    #: Names declared ``global`` anywhere.
+    globals_assigned: frozenset[str]
+    #: Names some function changes in place (``g["x"] = ...``).
+    mutated: frozenset[str]
+    #: Attributes assigned outside a class's ``__init__`` (None: ``setattr`` is used).
+    outside_init: frozenset[str] | None
+    #: A ``from m import *`` at module level (names then resolve through libcst's scopes).
+    star_import: bool
+
+
+@dataclass(frozen=True)
+class _Statement:
+    globals_assigned: frozenset[str]
+    mutated: frozenset[str]
+    outside_init: frozenset[str] | None
+    star_import: bool
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One function's analysis: what it depended on and what it added."""
+
+    fingerprint: tuple[object, ...]
+    spans: tuple[tuple[cst.CSTNode, Span], ...]
+    loaders: tuple[tuple[int, str], ...]
+    lookups: tuple[SignatureLookup, ...]
+    calls: tuple[tuple[int, SignatureCall], ...]
+    outputs: tuple[tuple[int, OutputAccess], ...]
+    deferred: tuple[Deferred, ...]
+    bases_added: frozenset[str]
+
+
+@dataclass
+class Recording:
+    """What one function's analysis reads and does while it runs (the interpreter's hooks
+    append here)."""
+
+    node: functions.FunctionNode
+    fingerprint: tuple[object, ...]
+    start: tuple[int, ...]
+    bases: frozenset[str]
+    spans: list[tuple[cst.CSTNode, Span]] = field(default_factory=list)
+    loaders: list[tuple[int, str]] = field(default_factory=list)
+    outputs: list[tuple[int, OutputAccess]] = field(default_factory=list)
+    #: Something this module does not replay happened (a class defined, a call met twice).
+    impure: bool = False
+
+
+class FunctionReuse:
+    """The function analyses of one open document's last text, offered to the next."""
+
+    def __init__(self) -> None:
+        self._entries: dict[cst.CSTNode, list[_Entry]] = {}
+        self._kept: dict[cst.CSTNode, list[_Entry]] = {}
+        self._statements: dict[cst.CSTNode, _Statement] = {}
+        self._module_key: object = None
+        self._idents: dict[cst.CSTNode, tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._envs: dict[int, tuple[Env, tuple[str, ...], tuple[str, ...]]] = {}
+        # Function and class values by definition, from the previous text and this one.
+        self._values: dict[cst.CSTNode, _Definition] = {}
+        self._new_values: dict[cst.CSTNode, _Definition] = {}
+        self._handed: set[int] = set()
+        self.enabled = False
+        #: Functions replayed and analysed in the last run (tests and benchmarks read them).
+        self.replayed = 0
+        self.analysed = 0
+
+    # ------------------------------------------------------------------ a run
+    def prepare(self, interpreter: Interpreter) -> ModuleFacts:
+        """The module-wide facts of *interpreter*'s module, computed per statement and kept
+        for unchanged statements; forgets every analysis when they changed."""
+        from sm_lint.analysis import interpreter as interp
+
+        statements: dict[cst.CSTNode, _Statement] = {}
+        for statement in interpreter.module.body:
+            facts = self._statements.get(statement)
+            if facts is None:
+                outside = interp._outside_init_in(statement)
+                facts = _Statement(
+                    frozenset(interp._global_declarations_in(statement)),
+                    frozenset(interp._mutated_in_statement(statement)),
+                    frozenset(outside) if outside is not None else None,
+                    interp._star_import_in(statement),
+                )
+            statements[statement] = facts
+        self._statements = statements
+        parts = list(statements.values())
+        outside_parts = [p.outside_init for p in parts]
+        module = ModuleFacts(
+            frozenset().union(*(p.globals_assigned for p in parts)),
+            frozenset().union(*(p.mutated for p in parts)),
+            None if None in outside_parts else frozenset().union(*outside_parts),  # type: ignore[arg-type]
+            any(p.star_import for p in parts),
+        )
+        key = (module, interpreter.path)
+        if key != self._module_key:
+            self._entries = {}
+        self._module_key = key
+        # Behind a star import names resolve through libcst's scopes of the whole module.
+        self.enabled = not module.star_import
+        self._kept = {}
+        self._envs = {}
+        self._new_values = {}
+        self._handed = set()
+        self.replayed = self.analysed = 0
+        return module
+
+    def finish(self) -> None:
+        """The run is complete: its analyses are the ones offered to the next text."""
+        self._entries = self._kept
+        self._kept = {}
+        self._values = self._new_values
+        self._new_values = {}
+        self._handed = set()
+        self._envs = {}
+        self._idents = {n: i for n, i in self._idents.items() if n in self._entries}
+
+    def same_value(self, value: _Definition) -> _Definition:
+        """*value*, or the value the previous text's run made for the same definition with
+        equal contents. Each old value is handed out once per run: within one run every
+        evaluation of a definition keeps its own identity, as without reuse."""
+        old = self._values.get(value.node)
+        if old is not None and id(old) not in self._handed and _same(old, value):
+            self._handed.add(id(old))
+            value = old
+        self._new_values.setdefault(value.node, value)
+        return value
+
+    # ------------------------------------------------------------- a function
+    def replay_or_record(self, interpreter: Interpreter, item: Deferred) -> Recording | None:
+        """Replay *item*'s recorded analysis into *interpreter* and return None when it is
+        valid for this text; otherwise a Recording to fill while the item is analysed."""
+        node = item[0]
+        fingerprint = self._fingerprint(interpreter, item)
+        for entry in self._entries.get(node, ()):
+            if entry.fingerprint == fingerprint and _valid(interpreter, entry):
+                _apply(interpreter, entry)
+                self._kept.setdefault(node, []).append(entry)
+                self.replayed += 1
+                return None
+        self.analysed += 1
+        return Recording(
+            node, fingerprint, _state(interpreter), frozenset(interpreter._attribute_bases)
+        )
+
+    def keep(self, interpreter: Interpreter, recording: Recording, deferred_from: int) -> None:
+        """Record the analysis just made, when it can be replayed."""
+        if recording.impure or _state(interpreter)[2:] != recording.start[2:]:
+            return
+        lookups, calls = recording.start[:2]
+        self._kept.setdefault(recording.node, []).append(
+            _Entry(
+                recording.fingerprint,
+                tuple(recording.spans),
+                tuple(recording.loaders),
+                tuple(interpreter.lookups[lookups:]),
+                tuple(itertools.islice(interpreter.calls.items(), calls, None)),
+                tuple(recording.outputs),
+                tuple(interpreter._deferred[deferred_from:]),
+                frozenset(interpreter._attribute_bases - recording.bases),
+            )
+        )
+
+    def _fingerprint(self, interpreter: Interpreter, item: Deferred) -> tuple[object, ...]:
+        """Everything of the interpreter's state the item's analysis can read: the values
+        of the names its code mentions (a superset of the names it reads), the env's other
+        keys (``name.attr``, ``os.environ`` settings, links to saves), which names hold
+        tensorflow (fixes name it), and the state its early decisions read."""
+        node, env, extra = item
+        idents = self._idents.get(node)
+        if idents is None:
+            names = functions.identifiers(interpreter.text(node))
+            idents = (names, tuple(sorted(names)))
+            self._idents[node] = idents
+        names, ordered = idents
+        specials, tensorflow = self._env_facts(env)
+        return (
+            tuple([env.get(name, _MISSING) for name in ordered]),
+            tuple(
+                (key, env[key])
+                for key in specials
+                if "." not in key or key.split(".", 1)[0] in names
+            ),
+            tensorflow,
+            tuple(extra.items()),
+            frozenset(interpreter._attribute_bases & names),
+            interpreter._context_statements > functions.MAX_CONTEXT_STATEMENTS,
+        )
+
+    def _env_facts(self, env: Env) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """An env's keys that are not plain names, and the names bound to tensorflow in
+        order (computed once per env per run: envs do not change while functions are
+        analysed)."""
+        known = self._envs.get(id(env))
+        if known is not None and known[0] is env:
+            return known[1], known[2]
+        specials = tuple(key for key in env if not key.isidentifier())
+        tensorflow = tuple(key for key, value in env.items() if value == _TENSORFLOW)
+        self._envs[id(env)] = (env, specials, tensorflow)
+        return specials, tensorflow
+
+
+def _state(interpreter: Interpreter) -> tuple[int, ...]:
+    """Sizes of what an analysis adds to (first two: replayed) or must not change (rest)."""
+    derive = interpreter.derive
+    return (
+        len(interpreter.lookups),
+        len(interpreter.calls),
+        len(interpreter.loads),
+        len(derive.saves),
+        derive._tokens,
+        len(derive._latest),
+        interpreter._invocations,
+        len(interpreter.context_calls),
+    )
+
+
+def _valid(interpreter: Interpreter, entry: _Entry) -> bool:
+    if any(call_id in interpreter._seen_calls for call_id, _ in entry.calls):
+        return False
+    loads = interpreter.loads
+    if any(i >= len(loads) or loads[i].loader != loader for i, loader in entry.loaders):
+        return False
+    try:
+        return all(interpreter.span(node) == span for node, span in entry.spans)
+    except KeyError:  # a node of another text
+        return False
+
+
+def _apply(interpreter: Interpreter, entry: _Entry) -> None:
+    interpreter.lookups.extend(entry.lookups)
+    for call_id, call in entry.calls:
+        interpreter._seen_calls.add(call_id)
+        interpreter.calls[call_id] = call
+    for call_id, access in entry.outputs:
+        interpreter.outputs.setdefault(call_id, []).append(access)
+    interpreter._deferred.extend(entry.deferred)
+    interpreter._attribute_bases |= entry.bases_added
