@@ -197,9 +197,6 @@ class Interpreter:
             module = self._reuse.prepare(self)
             self._globals_assigned_in_functions = set(module.globals_assigned)
             self._mutated_in_functions = set(module.mutated)
-            self._outside_init = (
-                set(module.outside_init) if module.outside_init is not None else None,
-            )
         else:
             self._globals_assigned_in_functions = _global_declarations(self.module)
         env: Env = {}
@@ -252,6 +249,7 @@ class Interpreter:
 
     def _drain(self) -> None:
         reuse = self._reuse if self._reuse is not None and self._reuse.enabled else None
+        self._ended = False
         while self._deferred:
             item = self._deferred.pop(0)
             if reuse is None:
@@ -629,6 +627,8 @@ class Interpreter:
     def _attributes_assigned_elsewhere(self) -> set[str] | None:
         """Attribute names assigned anywhere but on ``self`` in an ``__init__``: an instance
         passed around may have them changed (all of them, where ``setattr`` is used)."""
+        if self._recording is not None:
+            self._recording.impure = True  # read from the whole module: not recorded
         if self._outside_init is None:
             self._outside_init = (_outside_init_attributes(self.module),)
         return self._outside_init[0]
@@ -1848,23 +1848,14 @@ class _AttributeTargets(cst.CSTVisitor):
 def _outside_init_attributes(module: cst.Module) -> set[str] | None:
     """Attribute names assigned other than on ``self`` in a module-level class's
     ``__init__``; None where ``setattr``/``__dict__`` may assign any attribute."""
-    found: set[str] = set()
-    for statement in module.body:
-        part = _outside_init_in(statement)
-        if part is None:
-            return None
-        found |= part
-    return found
-
-
-def _outside_init_in(statement: cst.CSTNode) -> set[str] | None:
-    """``_outside_init_attributes`` for one module-level statement."""
     visitor = _AttributeTargets()
-    statement.visit(visitor)
+    module.visit(visitor)
     if visitor.dynamic:
         return None
     in_init: set[int] = set()
-    if isinstance(statement, cst.ClassDef):
+    for statement in module.body:
+        if not isinstance(statement, cst.ClassDef):
+            continue
         for method in _body(statement.body):
             if isinstance(method, cst.FunctionDef) and method.name.value == "__init__":
                 me = _self_name(method)

@@ -45,7 +45,7 @@ def _parse_checked(
     from sm_lint.analysis.interpreter import analyze_module
 
     kept = parser.parse(program) if parser is not None else None
-    if kept is not None:  # None: the whole text is parsed (and its SM900 found) below
+    if parser is not None and kept is not None:  # None: the whole text is parsed below
         try:
             path = None if name == "<string>" else name
             return analyze_module(kept[0], path, kept[1], parser.reuse)

@@ -100,6 +100,18 @@ class Positions:
         joined._aliases = aliases
         return joined
 
+    def source(self, node: cst.CSTNode) -> str:
+        """The code of *node* as libcst generates it, from its syntactic start (a
+        statement's leading lines and a def's decorators excluded) to its end."""
+        if not self._parts:
+            start, end = self._spans[node]
+            return self.code[start:end]
+        node = self._aliases.get(node, node)
+        for _, part in self._parts:
+            if node in part._spans:
+                return part.source(node)
+        raise KeyError(node)
+
     def _point(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1]

@@ -68,8 +68,6 @@ class ModuleFacts:
     globals_assigned: frozenset[str]
     #: Names some function changes in place (``g["x"] = ...``).
     mutated: frozenset[str]
-    #: Attributes assigned outside a class's ``__init__`` (None: ``setattr`` is used).
-    outside_init: frozenset[str] | None
     #: A ``from m import *`` at module level (names then resolve through libcst's scopes).
     star_import: bool
 
@@ -78,7 +76,6 @@ class ModuleFacts:
 class _Statement:
     globals_assigned: frozenset[str]
     mutated: frozenset[str]
-    outside_init: frozenset[str] | None
     star_import: bool
 
 
@@ -141,21 +138,17 @@ class FunctionReuse:
         for statement in interpreter.module.body:
             facts = self._statements.get(statement)
             if facts is None:
-                outside = interp._outside_init_in(statement)
                 facts = _Statement(
                     frozenset(interp._global_declarations_in(statement)),
                     frozenset(interp._mutated_in_statement(statement)),
-                    frozenset(outside) if outside is not None else None,
                     interp._star_import_in(statement),
                 )
             statements[statement] = facts
         self._statements = statements
         parts = list(statements.values())
-        outside_parts = [p.outside_init for p in parts]
         module = ModuleFacts(
             frozenset().union(*(p.globals_assigned for p in parts)),
             frozenset().union(*(p.mutated for p in parts)),
-            None if None in outside_parts else frozenset().union(*outside_parts),  # type: ignore[arg-type]
             any(p.star_import for p in parts),
         )
         key = (module, interpreter.path)
@@ -235,7 +228,9 @@ class FunctionReuse:
         node, env, extra = item
         idents = self._idents.get(node)
         if idents is None:
-            names = functions.identifiers(interpreter.text(node))
+            # The positions' code: a generation pass over each function cost more than
+            # its analysis. Decorators and defaults are evaluated where the def is, not here.
+            names = functions.identifiers(interpreter.positions.source(node))
             idents = (names, tuple(sorted(names)))
             self._idents[node] = idents
         names, ordered = idents
