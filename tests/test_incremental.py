@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import libcst as cst
@@ -29,7 +30,9 @@ from hypothesis import strategies as st
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from sm_lint.analysis.facts import FileFacts
 from sm_lint.analysis.incremental import IncrementalParser
+from sm_lint.analysis.interpreter import analyze_module
 from sm_lint.analysis.positions import Positions
 from sm_lint.api import Linter
 from sm_lint.config import Config
@@ -80,10 +83,157 @@ def long_module(blocks: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Programs for the reuse of function analyses between edits (analysis/reuse.py): functions
+# defined early and called late, names defined again, classes with self.attr, nested
+# functions and lambdas, tf.data, saves the program makes itself, hub handles, globals
+# changed in place or declared global, a star import.
+EARLY_LATE = """\
+\"\"\"Functions defined early and called late.\"\"\"
+import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+infer = model.signatures["serving_default"]
+batch = np.zeros((4, 5), dtype=np.float32)
+feed = {"keras_tensor": tf.constant(batch)}
+
+
+def score(rows):
+    return infer(keras_tensor=tf.constant(rows))
+
+
+def late():
+    out = infer(keras_tensor=tf.constant(batch))
+    return out["output_0"]
+
+
+def spread():
+    return infer(**feed)
+
+
+def nested():
+    def inner(x):
+        return infer(keras_tensor=x)
+
+    return inner(tf.zeros([2, 5]))
+
+
+class Predictor:
+    def __init__(self, fn):
+        self.fn = fn
+        self.batch = np.ones((2, 5), np.float32)
+
+    def run(self):
+        return self.fn(keras_tensor=tf.constant(self.batch))
+
+
+def pipeline():
+    ds = tf.data.Dataset.from_tensor_slices(np.zeros((8, 5), np.float32)).batch(2)
+    for x in ds:
+        infer(keras_tensor=x)
+    return ds.map(lambda v: infer(keras_tensor=v))
+
+
+handler = lambda v: infer(keras_tensor=tf.constant(v))
+
+score(np.zeros((3, 5)))
+late()
+p = Predictor(infer)
+p.run()
+batch = np.zeros((4, 5))
+late()
+
+
+def score(rows, scale=2.0):
+    return infer(keras_tensor=tf.constant(rows * scale))
+"""
+SAVES_AND_HUB = """\
+import os
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_hub as hub
+
+
+class Doubler(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+    def __call__(self, x):
+        return {"y": x * 2.0}
+
+
+def save_and_load(folder):
+    tf.saved_model.save(Doubler(), os.path.join(folder, "m"))
+    loaded = tf.saved_model.load(os.path.join(folder, "m"))
+    return loaded.signatures["serving_default"](x=tf.zeros([2, 3], tf.float64))
+
+
+def check(fn):
+    return fn(x=tf.zeros([2, 3], tf.float64))
+
+
+path = tempfile.mkdtemp()
+tf.saved_model.save(Doubler(), path)
+loaded = tf.saved_model.load(path)
+call = loaded.signatures["serving_default"]
+
+
+def later():
+    return call(x=tf.zeros([2, 3], tf.float64))["y"]
+
+
+layer = hub.KerasLayer("https://tfhub.dev/google/nnlm-en-dim50/2")
+
+
+def embed(texts):
+    return layer(tf.constant(texts))
+
+
+check(call)
+os.environ["TFHUB_CACHE_DIR"] = "/tmp/sm-lint-no-hub-cache"
+hub_model = hub.load("https://tfhub.dev/google/nnlm-en-dim50/2")
+
+
+def use_hub():
+    return hub_model(tf.constant(["a"]))
+"""
+GLOBALS = """\
+import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+infer = model.signatures["serving_default"]
+state = {"x": np.zeros((2, 5), np.float32)}
+size = 5
+
+
+def reset():
+    global model
+    model = None
+
+
+def fill():
+    state["x"] = np.zeros((2, size))
+
+
+def read():
+    return infer(keras_tensor=tf.constant(state["x"]))
+
+
+def shaped():
+    return infer(keras_tensor=tf.zeros([2, size]))
+
+
+read()
+"""
+
 PROGRAMS = [
     *(p.read_text() for p in sorted((DEMO / "src").glob("*.py"))),
     *(case.source for case in CASES[:: max(1, len(CASES) // 12)]),
     long_module(6),
+    EARLY_LATE,
+    SAVES_AND_HUB,
+    GLOBALS,
 ]
 TRICKY = [
     "",
@@ -110,12 +260,42 @@ TRICKY = [
     "batch = np.zeros((3, 5), dtype=np.float32)  # noqa: SM101",
     "\f",
     "z = 'é'",
+    "batch = np.zeros((4, 5), dtype=np.float64)",
+    "size = 7",
+    "tf = None",
+    "import tensorflow as tf",
+    "import tensorflow as tensorflow_two",
+    "infer = None",
+    "    global batch",
+    "    batch = np.zeros((3, 5))",
+    "p.fn = infer",
+    "    self.fn = None",
+    "from os import *",
+    "def late():",
+    "def score(rows):",
+    "class Predictor:",
+    "    return infer(keras_tensor=tf.constant(batch, dtype=tf.float64))",
+    "out = late()",
 ]
 FRAGMENTS = sorted({line for p in PROGRAMS for line in p.splitlines()} | set(TRICKY))
 
 
 def _findings(linter: Linter, text: str, document: str | None) -> list[Diagnostic]:
     return linter.findings(linter.analyze(from_text(text, PATH), document))
+
+
+def _analysis(linter: Linter, text: str, document: str | None) -> tuple[object, ...]:
+    """The findings and the facts (signature calls without their node ids, which differ
+    between two parses) of *text*."""
+    analysis = linter.analyze(from_text(text, PATH), document)
+    facts = analysis.facts
+    if facts is not None:
+        facts = replace(
+            facts,
+            calls=tuple(replace(c, id=0) for c in facts.calls),
+            context_calls=tuple(replace(c, id=0) for c in facts.context_calls),
+        )
+    return linter.findings(analysis), facts
 
 
 def _pairs(a: cst.CSTNode, b: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
@@ -171,11 +351,11 @@ def test_incremental_findings_equal_a_full_analysis(data: st.DataObject) -> None
     text = data.draw(st.sampled_from(PROGRAMS))
     incremental, full = Linter(CONFIG), Linter(CONFIG)
     parser = IncrementalParser()
-    assert _findings(incremental, text, "doc") == _findings(full, text, None)
+    assert _analysis(incremental, text, "doc") == _analysis(full, text, None)
     _same_tree(parser, text)
     for _ in range(data.draw(st.integers(1, 8))):
         text = _edit(text, data)
-        assert _findings(incremental, text, "doc") == _findings(Linter(CONFIG), text, None)
+        assert _analysis(incremental, text, "doc") == _analysis(Linter(CONFIG), text, None)
         _same_tree(parser, text)
 
 
@@ -191,6 +371,86 @@ def test_an_edit_in_one_function_parses_that_function_only() -> None:
     assert parser.parsed_chunks == 1
     assert parser.parse(edited) is not None
     assert parser.parsed_chunks == 0
+
+
+def _analyse(parser: IncrementalParser, text: str) -> FileFacts:
+    """*text* analysed as the language server does: parsed edit by edit, function analyses
+    of the previous text offered for reuse."""
+    parsed = parser.parse(text)
+    assert parsed is not None
+    return analyze_module(parsed[0], str(PATH), parsed[1], parser.reuse)
+
+
+def test_an_edit_in_one_function_analyses_that_function_again_only() -> None:
+    text = long_module(8)
+    parser = IncrementalParser()
+    _analyse(parser, text)
+    assert (parser.reuse.replayed, parser.reuse.analysed) == (0, 16)
+    edited = text.replace("tf.constant(batch))", "tf.constant(batch, dtype=tf.float64))", 1)
+    facts = _analyse(parser, edited)
+    # The edited function, and the next one (the blank lines before it belong to the
+    # edited chunk, so its statement is a new node).
+    assert (parser.reuse.replayed, parser.reuse.analysed) == (14, 2)
+    assert len(facts.calls) == 8
+    assert _findings(Linter(CONFIG), edited, "doc") == _findings(Linter(CONFIG), edited, None)
+    _analyse(parser, edited)
+    assert (parser.reuse.replayed, parser.reuse.analysed) == (16, 0)
+
+
+LATE_READ = """\
+import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+infer = model.signatures["serving_default"]
+batch = np.zeros((4, 5), dtype=np.float32)
+
+
+def late():
+    return infer(keras_tensor=tf.constant(batch))
+
+
+def other():
+    return infer(keras_tensor=tf.zeros([2, 5]))
+
+
+def with_default(rows=batch):
+    return infer(keras_tensor=tf.constant(rows))
+
+
+with_default()
+"""
+
+
+def test_an_unchanged_function_sees_what_an_edit_changed_before_it() -> None:
+    """No stale facts: a function whose text did not change is analysed again when a value
+    it reads changed, or its position moved; and only then."""
+    linter = Linter(CONFIG)
+    assert _findings(linter, LATE_READ, "doc") == []
+    reuse = linter._open["doc"].reuse
+    float64 = LATE_READ.replace("np.float32", "np.float64")
+    assert [(d.code, d.line) for d in _findings(linter, float64, "doc")] == [
+        ("SM005", 10),
+        ("SM005", 18),  # through the default value, evaluated where the def is
+    ]
+    assert (reuse.replayed, reuse.analysed) == (1, 2)  # other() replayed
+    moved = "import os\n" + float64  # the functions' nodes are kept, one line lower
+    assert [(d.code, d.line) for d in _findings(linter, moved, "doc")] == [
+        ("SM005", 11),
+        ("SM005", 19),
+    ]
+    assert (reuse.replayed, reuse.analysed) == (0, 3)
+    other = moved.replace("tf.zeros([2, 5])", "tf.zeros([2, 5], tf.int32)")
+    assert _findings(linter, other, "doc") == _findings(Linter(CONFIG), other, None)
+    assert len(_findings(linter, other, "doc")) == 3
+    # A name defined again with other defaults is another function value.
+    redefined = other + "\n\ndef late(scale=2):\n    return scale\n"
+    assert _findings(linter, redefined, "doc") == _findings(Linter(CONFIG), redefined, None)
+    assert _findings(linter, LATE_READ, "doc") == []
+    # Another name holds tensorflow first (fixes use it), above functions that do not name it.
+    aliased = float64.replace("import numpy as np", "import tensorflow as np")
+    _analysis(linter, float64, "doc")
+    assert _analysis(linter, aliased, "doc") == _analysis(Linter(CONFIG), aliased, None)
 
 
 def test_an_edit_that_breaks_the_syntax_reports_it_and_recovers() -> None:
