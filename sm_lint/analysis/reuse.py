@@ -17,13 +17,13 @@ full analysis (tests/test_incremental.py checks it over random edit sequences).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from sm_lint.analysis import functions
-from sm_lint.analysis.facts import OutputAccess, SignatureCall, SignatureLookup, Span
+from sm_lint.analysis.facts import Argument, OutputAccess, SignatureCall, SignatureLookup, Span
 from sm_lint.analysis.values import AbstractValue, QualName
 
 if TYPE_CHECKING:
@@ -91,6 +91,43 @@ class _Entry:
     outputs: tuple[tuple[int, OutputAccess], ...]
     deferred: tuple[Deferred, ...]
     bases_added: frozenset[str]
+    #: Every position the analysis asked for is in its facts (none went into a value, such
+    #: as a temporary folder's origin): lines moved as a whole move the facts alike.
+    movable: bool
+
+    def moved(self, lines: int) -> _Entry:
+        """The entry for the same function *lines* lines lower (higher when negative)."""
+
+        def move(span: Span) -> Span:
+            return replace(span, line=span.line + lines, end_line=span.end_line + lines)
+
+        def argument(arg: Argument) -> Argument:
+            keyword = arg.keyword_span
+            return replace(
+                arg,
+                span=move(arg.span),
+                value_span=move(arg.value_span),
+                keyword_span=move(keyword) if keyword is not None else None,
+            )
+
+        return replace(
+            self,
+            spans=tuple((node, move(span)) for node, span in self.spans),
+            lookups=tuple(replace(x, span=move(x.span)) for x in self.lookups),
+            calls=tuple(
+                (
+                    call_id,
+                    replace(
+                        call,
+                        span=move(call.span),
+                        func_span=move(call.func_span),
+                        arguments=tuple(map(argument, call.arguments)),
+                    ),
+                )
+                for call_id, call in self.calls
+            ),
+            outputs=tuple((i, replace(x, span=move(x.span))) for i, x in self.outputs),
+        )
 
 
 @dataclass
@@ -192,7 +229,10 @@ class FunctionReuse:
         node = item[0]
         fingerprint = self._fingerprint(interpreter, item)
         for entry in self._entries.get(node, ()):
-            if entry.fingerprint == fingerprint and _valid(interpreter, entry):
+            lines = _valid(interpreter, entry) if entry.fingerprint == fingerprint else None
+            if lines is not None:
+                if lines:
+                    entry = entry.moved(lines)
                 _apply(interpreter, entry)
                 self._kept.setdefault(node, []).append(entry)
                 self.replayed += 1
@@ -206,17 +246,24 @@ class FunctionReuse:
         """Record the analysis just made, when it can be replayed."""
         if recording.impure or _state(interpreter)[2:] != recording.start[2:]:
             return
-        lookups, calls = recording.start[:2]
+        lookups = tuple(interpreter.lookups[recording.start[0] :])
+        calls = tuple(itertools.islice(interpreter.calls.items(), recording.start[1], None))
+        in_facts = {id(x.span) for x in lookups} | {id(x.span) for _, x in recording.outputs}
+        for _, call in calls:
+            in_facts.update((id(call.span), id(call.func_span)))
+            for arg in call.arguments:
+                in_facts.update((id(arg.span), id(arg.value_span), id(arg.keyword_span)))
         self._kept.setdefault(recording.node, []).append(
             _Entry(
                 recording.fingerprint,
                 tuple(recording.spans),
                 tuple(recording.loaders),
-                tuple(interpreter.lookups[lookups:]),
-                tuple(itertools.islice(interpreter.calls.items(), calls, None)),
+                lookups,
+                calls,
                 tuple(recording.outputs),
                 tuple(interpreter._deferred[deferred_from:]),
                 frozenset(interpreter._attribute_bases - recording.bases),
+                all(id(span) in in_facts for _, span in recording.spans),
             )
         )
 
@@ -276,16 +323,30 @@ def _state(interpreter: Interpreter) -> tuple[int, ...]:
     )
 
 
-def _valid(interpreter: Interpreter, entry: _Entry) -> bool:
+def _valid(interpreter: Interpreter, entry: _Entry) -> int | None:
+    """None when *entry* cannot be replayed; else by how many lines its facts moved."""
     if any(call_id in interpreter._seen_calls for call_id, _ in entry.calls):
-        return False
+        return None
     loads = interpreter.loads
     if any(i >= len(loads) or loads[i].loader != loader for i, loader in entry.loaders):
-        return False
-    try:
-        return all(interpreter.span(node) == span for node, span in entry.spans)
-    except KeyError:  # a node of another text
-        return False
+        return None
+    lines: int | None = None
+    for node, span in entry.spans:
+        try:
+            now = interpreter.span(node)
+        except KeyError:  # a node of another text
+            return None
+        moved = now.line - span.line
+        if (now.column, now.end_line - moved, now.end_column) != (
+            span.column,
+            span.end_line,
+            span.end_column,
+        ) or (lines is not None and moved != lines):
+            return None
+        lines = moved
+    if lines and not entry.movable:
+        return None
+    return lines or 0
 
 
 def _apply(interpreter: Interpreter, entry: _Entry) -> None:
