@@ -388,9 +388,7 @@ def test_an_edit_in_one_function_analyses_that_function_again_only() -> None:
     assert (parser.reuse.replayed, parser.reuse.analysed) == (0, 16)
     edited = text.replace("tf.constant(batch))", "tf.constant(batch, dtype=tf.float64))", 1)
     facts = _analyse(parser, edited)
-    # The edited function, and the next one (the blank lines before it belong to the
-    # edited chunk, so its statement is a new node).
-    assert (parser.reuse.replayed, parser.reuse.analysed) == (14, 2)
+    assert (parser.reuse.replayed, parser.reuse.analysed) == (15, 1)
     assert len(facts.calls) == 8
     assert _findings(Linter(CONFIG), edited, "doc") == _findings(Linter(CONFIG), edited, None)
     _analyse(parser, edited)

@@ -22,6 +22,7 @@ import ast
 import itertools
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,15 +56,21 @@ class Chunk:
     module_global: bool
 
 
+#: A chunk's first statement as put in the module: the chunk, the statement with the
+#: previous chunk's footer lines as its leading lines, and the chunk those lines come from.
+_Placed = tuple["Chunk", _Statement, "Chunk"]
+
+
 class IncrementalParser:
     """Parses successive texts of one document, re-parsing only what changed."""
 
     def __init__(self) -> None:
         self._config: _Config | None = None
         self._chunks: list[Chunk] = []
-        # The statement put in the module for a chunk, by (previous chunk, chunk): a new
-        # node only when the lines before it changed.
-        self._placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, _Statement]] = {}
+        # The statement put in the module for a chunk, by chunk: a new node only when the
+        # blank and comment lines before it changed (the function analyses kept between
+        # edits are found by node: an edited statement does not lose the next one's).
+        self._placed: dict[int, _Placed] = {}
         #: How many chunks the last call parsed (0: all reused; tests and benchmarks read it).
         self.parsed_chunks = 0
         #: The function analyses of the previous text, for the interpreter to reuse.
@@ -156,25 +163,18 @@ class IncrementalParser:
     # -------------------------------------------------------------- assembling
     def _assemble(self, chunks: list[Chunk], config: _Config) -> tuple[cst.Module, Positions]:
         body: list[_Statement] = []
-        placed: dict[tuple[int, int], tuple[Chunk | None, Chunk, _Statement]] = {}
+        placed: dict[int, _Placed] = {}
         aliases: dict[cst.CSTNode, cst.CSTNode] = {}
+        current = {id(chunk) for chunk in chunks}
         parts: list[tuple[int, Positions]] = []
         line = 0
         previous: Chunk | None = None
         for chunk in chunks:
             statements = list(chunk.module.body)
             if previous is not None and previous.module.footer and statements:
-                key = (id(previous), id(chunk))
-                found = self._placed.get(key)
-                if found is None or found[0] is not previous or found[1] is not chunk:
-                    own = statements[0]
-                    moved = own.with_changes(
-                        leading_lines=[*previous.module.footer, *own.leading_lines]
-                    )
-                    found = (previous, chunk, moved)
-                placed[key] = found
-                aliases[found[2]] = statements[0]
-                statements[0] = found[2]
+                statements[0] = self._place(
+                    chunk, statements[0], previous, current, placed, aliases
+                )
             body.extend(statements)
             parts.append((line, chunk.positions))
             line += chunk.lines
@@ -191,6 +191,50 @@ class IncrementalParser:
             has_trailing_newline=last.has_trailing_newline,
         )
         return module, Positions.joined(parts, aliases)
+
+    def _place(
+        self,
+        chunk: Chunk,
+        own: _Statement,
+        previous: Chunk,
+        current: set[int],
+        placed: dict[int, _Placed],
+        aliases: dict[cst.CSTNode, cst.CSTNode],
+    ) -> _Statement:
+        """*chunk*'s first statement with *previous*'s footer as its leading lines (where
+        libcst puts them in the whole module); the node of the previous text when those
+        lines are equal, its old lines answering for the new ones' positions (unless the
+        chunk they come from is still in the text, where they answer for themselves)."""
+        footer = previous.module.footer
+        found = self._placed.get(id(chunk))
+        kept: Sequence[cst.EmptyLine] = ()
+        if (
+            found is not None
+            and found[0] is chunk
+            and (found[2] is previous or id(found[2]) not in current)
+        ):
+            lines = found[1].leading_lines
+            kept = lines[: len(lines) - len(own.leading_lines)]
+        if len(kept) != len(footer) or not all(
+            a is b or a.deep_equals(b) for a, b in zip(kept, footer, strict=True)
+        ):
+            moved = own.with_changes(leading_lines=[*footer, *own.leading_lines])
+            found, kept = (chunk, moved, previous), footer
+        assert found is not None
+        placed[id(chunk)] = found
+        aliases[found[1]] = own
+        for old, new in zip(kept, footer, strict=True):
+            if old is not new:
+                aliases.update(_pairs(old, new))
+        return found[1]
+
+
+def _pairs(a: cst.CSTNode, b: cst.CSTNode) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+    """The nodes of two equal trees, pairwise."""
+    out = [(a, b)]
+    for x, y in zip(a.children, b.children, strict=True):
+        out.extend(_pairs(x, y))
+    return out
 
 
 def _detect(text: str) -> _Config:

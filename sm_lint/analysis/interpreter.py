@@ -186,10 +186,9 @@ class Interpreter:
         self._outside_init: tuple[set[str] | None] | None = None  # computed once, lazily
         self.context_calls: dict[int, list[SignatureCall]] = {}
         # Function analyses kept from the document's previous text (analysis/reuse.py); the
-        # recording of the function being analysed; user-function analyses started.
+        # recording of the function being analysed.
         self._reuse = reuse
         self._recording: Recording | None = None
-        self._invocations = 0
 
     # ----------------------------------------------------------------- entry
     def run(self) -> FileFacts:
@@ -1187,6 +1186,8 @@ class Interpreter:
             or self._contextual >= functions.MAX_DEPTH
             or self._context_statements > functions.MAX_CONTEXT_STATEMENTS
         ):
+            if self._recording is not None:
+                self._recording.limited(self._context_statements)
             return UNKNOWN, None, {}
         if bound_self is not None:
             args = CallArgs([bound_self, *args.positional], dict(args.keywords))
@@ -1216,12 +1217,23 @@ class Interpreter:
                 hash(key)
             except TypeError:
                 key = None
-        self._invocations += 1  # what follows reads and changes state shared by all analyses
+        recording = self._recording  # what follows reads and changes state shared by analyses
         if key is not None and key in self._memo:
+            if recording is not None:
+                recording.memo.setdefault(key, self._memo[key])
             return self._memo[key]
-        if self._contexts.get(id(node), 0) >= functions.MAX_CONTEXTS_PER_FUNCTION:
+        if recording is not None and key is not None:
+            recording.memo.setdefault(key, None)
+        contexts = self._contexts.get(id(node), 0)
+        if contexts >= functions.MAX_CONTEXTS_PER_FUNCTION:
+            if recording is not None:
+                recording.impure = True
             return UNKNOWN, None, {}
-        self._contexts[id(node)] = self._contexts.get(id(node), 0) + 1
+        if recording is not None:
+            recording.contexts.setdefault(id(node), (node, contexts))
+            if function.closure is None:
+                recording.scoped = True
+        self._contexts[id(node)] = contexts + 1
         outer = self._frames[-1].sites if self._frames else ()
         site = functions.call_site(name or function.name, span, args)
         # Copying a large scope costs like analysing statements: it counts against the budget.
@@ -1266,6 +1278,8 @@ class Interpreter:
         )
         if key is not None:
             self._memo[key] = result
+            if self._recording is not None:
+                self._recording.memo_added.append((key, result))
         return result
 
     def _generator(self, node: cst.FunctionDef) -> bool:
@@ -1549,11 +1563,15 @@ class Interpreter:
         )
         # One call per distinct set of facts: the first caller that leads to them is named.
         bucket = self.context_calls.setdefault(id(node), [])
+        if self._recording is not None:
+            self._recording.buckets.setdefault(id(node), tuple(bucket))
         known = (call.load_id, call.key, call.opaque_arguments, call.arguments)
         if len(bucket) < functions.MAX_CONTEXT_CALLS_PER_SITE and not any(
             (c.load_id, c.key, c.opaque_arguments, c.arguments) == known for c in bucket
         ):
             bucket.append(call)
+            if self._recording is not None:
+                self._recording.context_calls.append((id(node), call))
 
     def argument_facts(self, arg: cst.Arg, env: Env) -> Iterable[Argument]:
         if arg.star == "*":

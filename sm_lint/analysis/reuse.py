@@ -17,7 +17,7 @@ full analysis (tests/test_incremental.py checks it over random edit sequences).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -34,7 +34,6 @@ Env = dict[str, AbstractValue]
 #: what its frame starts with beyond that env (a method's ``self.*`` attributes).
 Deferred = tuple[functions.FunctionNode, Env, dict[str, AbstractValue]]
 
-_MISSING = object()
 _TENSORFLOW = QualName("tensorflow")
 
 
@@ -92,8 +91,21 @@ class _Entry:
     deferred: tuple[Deferred, ...]
     bases_added: frozenset[str]
     #: Every position the analysis asked for is in its facts (none went into a value, such
-    #: as a temporary folder's origin): lines moved as a whole move the facts alike.
+    #: as a temporary folder's origin or a call site's): lines moved as a whole move the
+    #: facts alike.
     movable: bool
+    #: Calls of user functions followed (analysis/functions.py): the memo entries read
+    #: (None: missed) and added, the functions analysed in a context (with their count of
+    #: contexts before and how many this analysis added), the statements counted against
+    #: the file's budget, how large the scope was (in hundreds, which the budget counts),
+    #: the context calls' buckets as they were and the calls added to them.
+    memo: tuple[tuple[object, object], ...] = ()
+    memo_added: tuple[tuple[object, object], ...] = ()
+    contexts: tuple[tuple[functions.FunctionNode, int, int], ...] = ()
+    statements: int = 0
+    scope: int | None = None
+    buckets: tuple[tuple[int, tuple[SignatureCall, ...]], ...] = ()
+    context_calls: tuple[tuple[int, SignatureCall], ...] = ()
 
     def moved(self, lines: int) -> _Entry:
         """The entry for the same function *lines* lines lower (higher when negative)."""
@@ -136,14 +148,30 @@ class Recording:
     append here)."""
 
     node: functions.FunctionNode
-    fingerprint: tuple[object, ...]
+    fingerprint: tuple[object, ...] | None
     start: tuple[int, ...]
     bases: frozenset[str]
+    statements: int
+    scope: int
     spans: list[tuple[cst.CSTNode, Span]] = field(default_factory=list)
     loaders: list[tuple[int, str]] = field(default_factory=list)
     outputs: list[tuple[int, OutputAccess]] = field(default_factory=list)
-    #: Something this module does not replay happened (a class defined, a call met twice).
+    memo: dict[object, object] = field(default_factory=dict)
+    memo_added: list[tuple[object, object]] = field(default_factory=list)
+    contexts: dict[int, tuple[functions.FunctionNode, int]] = field(default_factory=dict)
+    buckets: dict[int, tuple[SignatureCall, ...]] = field(default_factory=dict)
+    context_calls: list[tuple[int, SignatureCall]] = field(default_factory=list)
+    #: A user function was analysed with the scope of module globals (its size counts).
+    scoped: bool = False
+    #: Something this module does not replay happened (a class defined, a call met twice,
+    #: a limit of analysis/functions.py reached).
     impure: bool = False
+
+    def limited(self, statements: int) -> None:
+        """A call of a user function was not followed: only the statement budget's reason
+        depends on state from outside this analysis."""
+        if statements > functions.MAX_CONTEXT_STATEMENTS:
+            self.impure = True
 
 
 class FunctionReuse:
@@ -154,7 +182,7 @@ class FunctionReuse:
         self._kept: dict[cst.CSTNode, list[_Entry]] = {}
         self._statements: dict[cst.CSTNode, _Statement] = {}
         self._module_key: object = None
-        self._idents: dict[cst.CSTNode, tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._idents: dict[cst.CSTNode, frozenset[str]] = {}
         self._envs: dict[int, tuple[Env, tuple[str, ...], tuple[str, ...]]] = {}
         # Function and class values by definition, from the previous text and this one.
         self._values: dict[cst.CSTNode, _Definition] = {}
@@ -209,7 +237,9 @@ class FunctionReuse:
         self._new_values = {}
         self._handed = set()
         self._envs = {}
-        self._idents = {n: i for n, i in self._idents.items() if n in self._entries}
+        self._idents = {
+            n: i for n, i in self._idents.items() if n in self._entries or n in self._values
+        }
 
     def same_value(self, value: _Definition) -> _Definition:
         """*value*, or the value the previous text's run made for the same definition with
@@ -226,10 +256,11 @@ class FunctionReuse:
     def replay_or_record(self, interpreter: Interpreter, item: Deferred) -> Recording | None:
         """Replay *item*'s recorded analysis into *interpreter* and return None when it is
         valid for this text; otherwise a Recording to fill while the item is analysed."""
-        node = item[0]
+        node, env, _ = item
         fingerprint = self._fingerprint(interpreter, item)
-        for entry in self._entries.get(node, ()):
-            lines = _valid(interpreter, entry) if entry.fingerprint == fingerprint else None
+        scope = _scope(interpreter, env)
+        for entry in self._entries.get(node, ()) if fingerprint is not None else ():
+            lines = _valid(interpreter, entry, scope) if entry.fingerprint == fingerprint else None
             if lines is not None:
                 if lines:
                     entry = entry.moved(lines)
@@ -239,12 +270,22 @@ class FunctionReuse:
                 return None
         self.analysed += 1
         return Recording(
-            node, fingerprint, _state(interpreter), frozenset(interpreter._attribute_bases)
+            node,
+            fingerprint,
+            _state(interpreter),
+            frozenset(interpreter._attribute_bases),
+            interpreter._context_statements,
+            scope,
+            impure=fingerprint is None,
         )
 
     def keep(self, interpreter: Interpreter, recording: Recording, deferred_from: int) -> None:
         """Record the analysis just made, when it can be replayed."""
-        if recording.impure or _state(interpreter)[2:] != recording.start[2:]:
+        if (
+            recording.impure
+            or recording.fingerprint is None
+            or _state(interpreter)[2:] != recording.start[2:]
+        ):
             return
         lookups = tuple(interpreter.lookups[recording.start[0] :])
         calls = tuple(itertools.islice(interpreter.calls.items(), recording.start[1], None))
@@ -253,6 +294,7 @@ class FunctionReuse:
             in_facts.update((id(call.span), id(call.func_span)))
             for arg in call.arguments:
                 in_facts.update((id(arg.span), id(arg.value_span), id(arg.keyword_span)))
+        contexts = interpreter._contexts
         self._kept.setdefault(recording.node, []).append(
             _Entry(
                 recording.fingerprint,
@@ -264,26 +306,56 @@ class FunctionReuse:
                 tuple(interpreter._deferred[deferred_from:]),
                 frozenset(interpreter._attribute_bases - recording.bases),
                 all(id(span) in in_facts for _, span in recording.spans),
+                tuple(recording.memo.items()),
+                tuple(recording.memo_added),
+                tuple(
+                    (node, before, contexts[key] - before)
+                    for key, (node, before) in recording.contexts.items()
+                ),
+                interpreter._context_statements - recording.statements,
+                recording.scope if recording.scoped else None,
+                tuple(recording.buckets.items()),
+                tuple(recording.context_calls),
             )
         )
 
-    def _fingerprint(self, interpreter: Interpreter, item: Deferred) -> tuple[object, ...]:
+    def _fingerprint(self, interpreter: Interpreter, item: Deferred) -> tuple[object, ...] | None:
         """Everything of the interpreter's state the item's analysis can read: the values
-        of the names its code mentions (a superset of the names it reads), the env's other
+        of the names its code mentions (a superset of the names it reads) and the names
+        the code of every function it can reach through them mentions, the env's other
         keys (``name.attr``, ``os.environ`` settings, links to saves), which names hold
-        tensorflow (fixes name it), and the state its early decisions read."""
+        tensorflow (fixes name it), and the state its early decisions read. None when
+        that cannot be known (a closure reachable)."""
         node, env, extra = item
-        idents = self._idents.get(node)
-        if idents is None:
-            # The positions' code: a generation pass over each function cost more than
-            # its analysis. Decorators and defaults are evaluated where the def is, not here.
-            names = functions.identifiers(interpreter.positions.source(node))
-            idents = (names, tuple(sorted(names)))
-            self._idents[node] = idents
-        names, ordered = idents
+        names = set(self._identifiers(interpreter, node))
+        todo: list[object] = [*(env.get(name) for name in names), *extra.values()]
+        seen: set[int] = set()
+        budget = 4096
+        while todo:
+            value = todo.pop()
+            budget -= 1
+            if budget < 0:
+                return None
+            if value is None or id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, functions.FunctionValue):
+                if value.closure is not None:
+                    return None
+                new = self._identifiers(interpreter, value.node) - names
+                names |= new
+                todo.extend(env.get(name) for name in new)
+                todo.extend(v for _, v in value.defaults)
+            elif isinstance(value, (tuple, list)):
+                todo.extend(value)
+            elif isinstance(value, dict):
+                todo.extend(value.values())
+            elif isinstance(value, AbstractValue) and is_dataclass(value):
+                todo.extend(getattr(value, f.name) for f in fields(value))
         specials, tensorflow = self._env_facts(env)
         return (
-            tuple([env.get(name, _MISSING) for name in ordered]),
+            # A name that is not bound reads as a builtin or as unknown, whatever the text.
+            tuple((name, env[name]) for name in sorted(names) if name in env),
             tuple(
                 (key, env[key])
                 for key in specials
@@ -294,6 +366,21 @@ class FunctionReuse:
             frozenset(interpreter._attribute_bases & names),
             interpreter._context_statements > functions.MAX_CONTEXT_STATEMENTS,
         )
+
+    def _identifiers(
+        self, interpreter: Interpreter, node: functions.FunctionNode
+    ) -> frozenset[str]:
+        idents = self._idents.get(node)
+        if idents is None:
+            # The positions' code: a generation pass over each function cost more than
+            # its analysis. Decorators and defaults are evaluated where the def is, not here.
+            try:
+                code = interpreter.positions.source(node)
+            except KeyError:  # a function of another text, kept in a value
+                code = interpreter.text(node)
+            idents = functions.identifiers(code)
+            self._idents[node] = idents
+        return idents
 
     def _env_facts(self, env: Env) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """An env's keys that are not plain names, and the names bound to tensorflow in
@@ -308,6 +395,13 @@ class FunctionReuse:
         return specials, tensorflow
 
 
+def _scope(interpreter: Interpreter, env: Env) -> int:
+    """How many hundreds of names a function analysed in a context copies from *env*
+    (the statement budget counts them)."""
+    assigned = interpreter._globals_assigned_in_functions
+    return (len(env) - sum(1 for name in assigned if name in env)) // 100
+
+
 def _state(interpreter: Interpreter) -> tuple[int, ...]:
     """Sizes of what an analysis adds to (first two: replayed) or must not change (rest)."""
     derive = interpreter.derive
@@ -318,18 +412,34 @@ def _state(interpreter: Interpreter) -> tuple[int, ...]:
         len(derive.saves),
         derive._tokens,
         len(derive._latest),
-        interpreter._invocations,
-        len(interpreter.context_calls),
     )
 
 
-def _valid(interpreter: Interpreter, entry: _Entry) -> int | None:
+def _valid(interpreter: Interpreter, entry: _Entry, scope: int) -> int | None:
     """None when *entry* cannot be replayed; else by how many lines its facts moved."""
     if any(call_id in interpreter._seen_calls for call_id, _ in entry.calls):
         return None
     loads = interpreter.loads
     if any(i >= len(loads) or loads[i].loader != loader for i, loader in entry.loaders):
         return None
+    if entry.scope is not None and entry.scope != scope:
+        return None
+    if entry.statements and (
+        interpreter._context_statements + entry.statements > functions.MAX_CONTEXT_STATEMENTS
+    ):
+        return None
+    memo = interpreter._memo
+    for key, value in entry.memo:
+        if memo.get(key) != value:
+            return None
+    contexts = interpreter._contexts
+    for function, _, added in entry.contexts:
+        if contexts.get(id(function), 0) + added > functions.MAX_CONTEXTS_PER_FUNCTION:
+            return None
+    buckets = interpreter.context_calls
+    for call_id, bucket in entry.buckets:
+        if tuple(buckets.get(call_id, ())) != bucket:
+            return None
     lines: int | None = None
     for node, span in entry.spans:
         try:
@@ -358,3 +468,10 @@ def _apply(interpreter: Interpreter, entry: _Entry) -> None:
         interpreter.outputs.setdefault(call_id, []).append(access)
     interpreter._deferred.extend(entry.deferred)
     interpreter._attribute_bases |= entry.bases_added
+    for key, value in entry.memo_added:
+        interpreter._memo[key] = value  # type: ignore[assignment]
+    for function, _, added in entry.contexts:
+        interpreter._contexts[id(function)] = interpreter._contexts.get(id(function), 0) + added
+    interpreter._context_statements += entry.statements
+    for call_id, call in entry.context_calls:
+        interpreter.context_calls.setdefault(call_id, []).append(call)
