@@ -227,6 +227,52 @@ def shaped():
 read()
 """
 
+CALLS = """\
+import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+infer = model.signatures["serving_default"]
+
+
+def run(x):
+    return infer(keras_tensor=x)
+
+
+def twice(x):
+    run(x)
+    return run(x)
+
+
+def convert(rows, dtype=np.float32):
+    return tf.constant(np.asarray(rows, dtype=dtype))
+
+
+def pipeline(rows):
+    return twice(convert(rows))
+
+
+def countdown(n, x):
+    if n == 0:
+        return run(x)
+    return countdown(n - 1, x)
+
+
+def many():
+""" + "".join(f"    run(tf.zeros([{i}, 5]))\n" for i in range(1, 21)) + """
+
+def many_more():
+""" + "".join(f"    run(tf.zeros([{i}, 5], tf.float64))\n" for i in range(1, 9)) + """
+
+def main():
+    pipeline(np.zeros((2, 5)))
+    twice(tf.zeros([3, 5], tf.float64))
+    countdown(2, tf.zeros([2, 4]))
+
+
+main()
+"""
+
 PROGRAMS = [
     *(p.read_text() for p in sorted((DEMO / "src").glob("*.py"))),
     *(case.source for case in CASES[:: max(1, len(CASES) // 12)]),
@@ -234,6 +280,7 @@ PROGRAMS = [
     EARLY_LATE,
     SAVES_AND_HUB,
     GLOBALS,
+    CALLS,
 ]
 TRICKY = [
     "",
@@ -276,6 +323,9 @@ TRICKY = [
     "class Predictor:",
     "    return infer(keras_tensor=tf.constant(batch, dtype=tf.float64))",
     "out = late()",
+    "    run(tf.zeros([2, 5], tf.float64))",
+    "def run(x, y=None):",
+    "main()",
 ]
 FRAGMENTS = sorted({line for p in PROGRAMS for line in p.splitlines()} | set(TRICKY))
 

@@ -406,8 +406,7 @@ class Deriver:
 
     # ---------------------------------------------------------------- functions
     def _origin(self, node: cst.CSTNode, what: str) -> str:
-        span = self.interp.span(node)
-        return f"{what}@{span.line}:{span.column}"
+        return self.interp.origin(node, what)
 
     def _function(
         self, node: cst.Call, name: str, args: CallArgs, env: Env

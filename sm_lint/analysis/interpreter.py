@@ -293,6 +293,13 @@ class Interpreter:
             self._recording.spans.append((node, span))
         return span
 
+    def origin(self, node: cst.CSTNode, what: str) -> str:
+        """A name for what *node* makes (a temporary folder), unique in the file: its place."""
+        span = self.span(node)
+        if self._recording is not None:
+            self._recording.placed = True  # a position in a value: it moves with no fact
+        return f"{what}@{span.line}:{span.column}"
+
     def text(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 

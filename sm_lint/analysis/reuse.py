@@ -90,9 +90,8 @@ class _Entry:
     outputs: tuple[tuple[int, OutputAccess], ...]
     deferred: tuple[Deferred, ...]
     bases_added: frozenset[str]
-    #: Every position the analysis asked for is in its facts (none went into a value, such
-    #: as a temporary folder's origin or a call site's): lines moved as a whole move the
-    #: facts alike.
+    #: No position went into a value (a temporary folder's origin) and no context-call
+    #: bucket held calls of other analyses: lines moved as a whole move the facts alike.
     movable: bool
     #: Calls of user functions followed (analysis/functions.py): the memo entries read
     #: (None: missed) and added, the functions analysed in a context (with their count of
@@ -122,23 +121,23 @@ class _Entry:
                 keyword_span=move(keyword) if keyword is not None else None,
             )
 
+        def call(pair: tuple[int, SignatureCall]) -> tuple[int, SignatureCall]:
+            call_id, call = pair
+            return call_id, replace(
+                call,
+                span=move(call.span),
+                func_span=move(call.func_span),
+                arguments=tuple(map(argument, call.arguments)),
+                context=tuple(replace(site, span=move(site.span)) for site in call.context),
+            )
+
         return replace(
             self,
             spans=tuple((node, move(span)) for node, span in self.spans),
             lookups=tuple(replace(x, span=move(x.span)) for x in self.lookups),
-            calls=tuple(
-                (
-                    call_id,
-                    replace(
-                        call,
-                        span=move(call.span),
-                        func_span=move(call.func_span),
-                        arguments=tuple(map(argument, call.arguments)),
-                    ),
-                )
-                for call_id, call in self.calls
-            ),
+            calls=tuple(map(call, self.calls)),
             outputs=tuple((i, replace(x, span=move(x.span))) for i, x in self.outputs),
+            context_calls=tuple(map(call, self.context_calls)),
         )
 
 
@@ -163,6 +162,8 @@ class Recording:
     context_calls: list[tuple[int, SignatureCall]] = field(default_factory=list)
     #: A user function was analysed with the scope of module globals (its size counts).
     scoped: bool = False
+    #: A position went into a value (``Interpreter.origin``): the facts cannot be moved.
+    placed: bool = False
     #: Something this module does not replay happened (a class defined, a call met twice,
     #: a limit of analysis/functions.py reached).
     impure: bool = False
@@ -289,11 +290,6 @@ class FunctionReuse:
             return
         lookups = tuple(interpreter.lookups[recording.start[0] :])
         calls = tuple(itertools.islice(interpreter.calls.items(), recording.start[1], None))
-        in_facts = {id(x.span) for x in lookups} | {id(x.span) for _, x in recording.outputs}
-        for _, call in calls:
-            in_facts.update((id(call.span), id(call.func_span)))
-            for arg in call.arguments:
-                in_facts.update((id(arg.span), id(arg.value_span), id(arg.keyword_span)))
         contexts = interpreter._contexts
         self._kept.setdefault(recording.node, []).append(
             _Entry(
@@ -305,7 +301,7 @@ class FunctionReuse:
                 tuple(recording.outputs),
                 tuple(interpreter._deferred[deferred_from:]),
                 frozenset(interpreter._attribute_bases - recording.bases),
-                all(id(span) in in_facts for _, span in recording.spans),
+                not recording.placed and not any(recording.buckets.values()),
                 tuple(recording.memo.items()),
                 tuple(recording.memo_added),
                 tuple(
