@@ -227,7 +227,8 @@ def shaped():
 read()
 """
 
-CALLS = """\
+CALLS = (
+    """\
 import numpy as np
 import tensorflow as tf
 
@@ -259,10 +260,14 @@ def countdown(n, x):
 
 
 def many():
-""" + "".join(f"    run(tf.zeros([{i}, 5]))\n" for i in range(1, 21)) + """
+"""
+    + "".join(f"    run(tf.zeros([{i}, 5]))\n" for i in range(1, 21))
+    + """
 
 def many_more():
-""" + "".join(f"    run(tf.zeros([{i}, 5], tf.float64))\n" for i in range(1, 9)) + """
+"""
+    + "".join(f"    run(tf.zeros([{i}, 5], tf.float64))\n" for i in range(1, 9))
+    + """
 
 def main():
     pipeline(np.zeros((2, 5)))
@@ -272,6 +277,7 @@ def main():
 
 main()
 """
+)
 
 PROGRAMS = [
     *(p.read_text() for p in sorted((DEMO / "src").glob("*.py"))),
