@@ -24,7 +24,7 @@ import libcst as cst
 
 from sm_lint.analysis import functions
 from sm_lint.analysis.facts import Argument, OutputAccess, SignatureCall, SignatureLookup, Span
-from sm_lint.analysis.values import AbstractValue, QualName
+from sm_lint.analysis.values import AbstractValue, Array, Const, DType, QualName
 
 if TYPE_CHECKING:
     from sm_lint.analysis.interpreter import Interpreter
@@ -35,6 +35,8 @@ Env = dict[str, AbstractValue]
 Deferred = tuple[functions.FunctionNode, Env, dict[str, AbstractValue]]
 
 _TENSORFLOW = QualName("tensorflow")
+#: Values that hold no function: the walk through values stops at them.
+_LEAVES = frozenset({type(None), str, int, float, bool, bytes, QualName, Const, DType, Array})
 
 
 _Definition = functions.FunctionValue | functions.ClassValue
@@ -185,6 +187,7 @@ class FunctionReuse:
         self._module_key: object = None
         self._idents: dict[cst.CSTNode, frozenset[str]] = {}
         self._envs: dict[int, tuple[Env, tuple[str, ...], tuple[str, ...]]] = {}
+        self._values_reached: dict[int, tuple[object, frozenset[str] | None]] = {}
         # Function and class values by definition, from the previous text and this one.
         self._values: dict[cst.CSTNode, _Definition] = {}
         self._new_values: dict[cst.CSTNode, _Definition] = {}
@@ -225,6 +228,7 @@ class FunctionReuse:
         self.enabled = not module.star_import
         self._kept = {}
         self._envs = {}
+        self._values_reached = {}
         self._new_values = {}
         self._handed = set()
         self.replayed = self.analysed = 0
@@ -238,6 +242,7 @@ class FunctionReuse:
         self._new_values = {}
         self._handed = set()
         self._envs = {}
+        self._values_reached = {}
         self._idents = {
             n: i for n, i in self._idents.items() if n in self._entries or n in self._values
         }
@@ -324,30 +329,23 @@ class FunctionReuse:
         that cannot be known (a closure reachable)."""
         node, env, extra = item
         names = set(self._identifiers(interpreter, node))
-        todo: list[object] = [*(env.get(name) for name in names), *extra.values()]
-        seen: set[int] = set()
-        budget = 4096
-        while todo:
-            value = todo.pop()
-            budget -= 1
-            if budget < 0:
+        todo: list[str] = [*names]
+        for value in extra.values():
+            direct = self._reached(interpreter, value)
+            if direct is None:
                 return None
-            if value is None or id(value) in seen:
+            todo.extend(direct - names)
+            names |= direct
+        while todo:
+            name = todo.pop()
+            if name not in env:
                 continue
-            seen.add(id(value))
-            if isinstance(value, functions.FunctionValue):
-                if value.closure is not None:
-                    return None
-                new = self._identifiers(interpreter, value.node) - names
-                names |= new
-                todo.extend(env.get(name) for name in new)
-                todo.extend(v for _, v in value.defaults)
-            elif isinstance(value, (tuple, list)):
-                todo.extend(value)
-            elif isinstance(value, dict):
-                todo.extend(value.values())
-            elif isinstance(value, AbstractValue) and is_dataclass(value):
-                todo.extend(getattr(value, f.name) for f in fields(value))
+            direct = self._reached(interpreter, env[name])
+            if direct is None:
+                return None
+            if not direct <= names:
+                todo.extend(direct - names)
+                names |= direct
         specials, tensorflow = self._env_facts(env)
         return (
             # A name that is not bound reads as a builtin or as unknown, whatever the text.
@@ -362,6 +360,39 @@ class FunctionReuse:
             frozenset(interpreter._attribute_bases & names),
             interpreter._context_statements > functions.MAX_CONTEXT_STATEMENTS,
         )
+
+    def _reached(self, interpreter: Interpreter, value: object) -> frozenset[str] | None:
+        """The names the code of every function inside *value* mentions (None: a closure,
+        or too large to tell), once per value per run."""
+        known = self._values_reached.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        names: set[str] = set()
+        todo = [value]
+        seen: set[int] = set()
+        found: frozenset[str] | None = None
+        while todo:
+            if len(seen) > 4096:
+                break
+            item = todo.pop()
+            if type(item) in _LEAVES or id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, functions.FunctionValue):
+                if item.closure is not None:
+                    break
+                names |= self._identifiers(interpreter, item.node)
+                todo.extend(v for _, v in item.defaults)
+            elif isinstance(item, (tuple, list)):
+                todo.extend(item)
+            elif isinstance(item, dict):
+                todo.extend(item.values())
+            elif isinstance(item, AbstractValue) and is_dataclass(item):
+                todo.extend(getattr(item, f.name) for f in fields(item))
+        else:
+            found = frozenset(names)
+        self._values_reached[id(value)] = (value, found)
+        return found
 
     def _identifiers(
         self, interpreter: Interpreter, node: functions.FunctionNode
