@@ -507,6 +507,58 @@ def test_an_unchanged_function_sees_what_an_edit_changed_before_it() -> None:
     assert _analysis(linter, aliased, "doc") == _analysis(Linter(CONFIG), aliased, None)
 
 
+THROUGH_CALLS = """\
+import numpy as np
+import tensorflow as tf
+
+model = tf.saved_model.load("models/dense")
+infer = model.signatures["serving_default"]
+dtype = tf.float32
+
+
+def run(x):
+    return infer(keras_tensor=tf.cast(x, dtype))
+
+
+run(tf.zeros([2, 5]))
+
+
+def outer():
+    return run(tf.zeros([2, 5]))
+"""
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        THROUGH_CALLS,
+        # A lambda among the arguments: the call's analysis is not memoised.
+        THROUGH_CALLS.replace("run(tf.zeros([2, 5]))\n\n", "")
+        .replace("def run(x):", "def run(x, hook=None):")
+        .replace("run(tf.zeros([2, 5]))\n", "run(tf.zeros([2, 5]), lambda: None)\n"),
+    ],
+    ids=["memoised", "not-memoised"],
+)
+def test_a_function_whose_callee_reads_what_changed_is_analysed_again(program: str) -> None:
+    """The facts of a function that calls another depend on what the callee reads, and on
+    whether the callee's analysis for these arguments was made before it (then its calls
+    were reported from there)."""
+    linter = Linter(CONFIG)
+    assert _findings(linter, program, "doc") == []
+    reuse = linter._open["doc"].reuse
+    float64 = program.replace("dtype = tf.float32", "dtype = tf.float64")
+    without_call = float64.replace("run(tf.zeros([2, 5]))\n\n", "print(tf.zeros([2, 5]))\n\n")
+    for text in dict.fromkeys((float64, without_call)):
+        ours = _analysis(linter, text, "doc")
+        assert ours == _analysis(Linter(CONFIG), text, None)
+        # run() without a caller, and run() called with outer()'s or the module's tensor.
+        assert [d.code for d in ours[0]] == ["SM005", "SM005"]
+        assert reuse.analysed >= 1
+    # The same text again: everything replayed.
+    assert _analysis(linter, text, "doc") == ours
+    assert reuse.analysed == 0
+
+
 def test_an_edit_that_breaks_the_syntax_reports_it_and_recovers() -> None:
     text = long_module(3)
     linter = Linter(CONFIG)
