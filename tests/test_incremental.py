@@ -559,6 +559,38 @@ def test_a_function_whose_callee_reads_what_changed_is_analysed_again(program: s
     assert reuse.analysed == 0
 
 
+def _counted(calls: int, dtype: str = "tf.float32") -> str:
+    """A function analysed in *calls* contexts by the module (with *dtype* tensors), then
+    in ten by ``many()``."""
+    module = "; ".join(f"run(tf.zeros([2, 5], {dtype}), {i + 100})" for i in range(calls))
+    inside = "".join(f"    run(tf.zeros([2, 5], tf.float64), {i})\n" for i in range(10))
+    return (
+        "import tensorflow as tf\n\n"
+        'infer = tf.saved_model.load("models/dense").signatures["serving_default"]\n\n\n'
+        "def run(x, tag):\n    return infer(keras_tensor=x)\n\n\n"
+        f"{module}\n\n\ndef many():\n{inside}"
+    )
+
+
+def test_the_limit_of_contexts_per_function_counts_what_came_before() -> None:
+    """run() is analysed in at most MAX_CONTEXTS_PER_FUNCTION contexts: with 10 before
+    many(), many()'s calls are followed (float64: SM005); with 24, none is."""
+    linter = Linter(CONFIG)
+    assert [d.code for d in _findings(linter, _counted(10), "doc")] == ["SM005"]
+    assert _analysis(linter, _counted(24), "doc") == _analysis(Linter(CONFIG), _counted(24), None)
+    assert _findings(linter, _counted(24), "doc") == []
+
+
+def test_a_call_reported_before_is_reported_again_when_what_came_first_changed() -> None:
+    """One context call per distinct facts and call site: many()'s float64 call is reported
+    from the module's call while that one passes float64 too, else from many()."""
+    linter = Linter(CONFIG)
+    (first,) = _findings(linter, _counted(1, "tf.float64"), "doc")
+    (second,) = _findings(linter, _counted(1), "doc")
+    assert first.message != second.message  # the call path named differs
+    assert _analysis(linter, _counted(1), "doc") == _analysis(Linter(CONFIG), _counted(1), None)
+
+
 def test_an_edit_that_breaks_the_syntax_reports_it_and_recovers() -> None:
     text = long_module(3)
     linter = Linter(CONFIG)
