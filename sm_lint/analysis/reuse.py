@@ -2,16 +2,22 @@
 
 After a module's statements, the interpreter analyses every function body once without a
 caller (``Interpreter._drain``): on a long file that was ~90% of the work of an edit. That
-analysis reads the values of the names its code mentions, a few module-wide facts and the
-positions of some nodes, and adds facts (lookups, signature calls, output accesses) and
-nested functions to analyse. For each function, this module records what the analysis read
-and what it added; on the next text, a function whose node is the very same (the
-incremental parser keeps the nodes of unchanged statements), which sees equal values for
-every name its code can read, whose recorded positions are unchanged and whose analysis did
-not touch the interpreter's shared state (no call of a user function followed, no model
-loaded or saved, no class defined, no call met twice) gets its recorded facts replayed
-instead of analysed. Anything else is analysed again, so the facts always equal those of a
-full analysis (tests/test_incremental.py checks it over random edit sequences).
+analysis reads the values of the names its code mentions (and, through the calls of user
+functions it follows, the names their code mentions), a few module-wide facts, positions,
+and state shared by all analyses (the memo of calls followed, how many contexts each
+function was analysed in, the statement budget, the context calls already reported); it
+adds facts (lookups, signature calls, output accesses, context calls), memo entries and
+nested functions to analyse.
+
+For each function this module records what its analysis read and what it added. On the
+next text, a function whose node is the very same (the incremental parser keeps the nodes
+of unchanged statements), which sees equal values for every name it can reach, whose
+shared state reads come out the same and whose positions are unchanged (or all moved by the
+same number of lines: the facts move with them) gets its recorded additions replayed
+instead of analysed. An analysis that loads or saves a model, defines a class, meets a
+call twice or reaches a limit of analysis/functions.py is never replayed. So the facts
+always equal those of a full analysis (tests/test_incremental.py checks it over random
+edit sequences, and that each check is needed).
 """
 
 from __future__ import annotations
