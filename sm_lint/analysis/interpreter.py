@@ -683,6 +683,12 @@ class Interpreter:
             return self.name(node, env)
         if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
             try:
+                # int()/float() read every Python literal of their kind alike, without the
+                # compile() of libcst's evaluated_value (most of a long module's walk).
+                if isinstance(node, cst.Integer):
+                    return Const(int(node.value, 0))
+                if isinstance(node, cst.Float):
+                    return Const(float(node.value))
                 return Const(node.evaluated_value)
             except (ValueError, SyntaxError):
                 return UNKNOWN
