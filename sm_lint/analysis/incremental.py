@@ -22,7 +22,6 @@ import ast
 import itertools
 import re
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +56,9 @@ class Chunk:
 
 
 #: A chunk's first statement as put in the module: the chunk, the statement with the
-#: previous chunk's footer lines as its leading lines, and the chunk those lines come from.
-_Placed = tuple["Chunk", _Statement, "Chunk"]
+#: previous chunk's footer lines as its leading lines, the chunk those lines come from, the
+#: previous chunk they were last found equal to, and their nodes paired with its nodes.
+_Placed = tuple["Chunk", _Statement, "Chunk", "Chunk", tuple[tuple[cst.CSTNode, cst.CSTNode], ...]]
 
 
 class IncrementalParser:
@@ -207,25 +207,30 @@ class IncrementalParser:
         chunk they come from is still in the text, where they answer for themselves)."""
         footer = previous.module.footer
         found = self._placed.get(id(chunk))
-        kept: Sequence[cst.EmptyLine] = ()
         if (
-            found is not None
-            and found[0] is chunk
-            and (found[2] is previous or id(found[2]) not in current)
+            found is None
+            or found[0] is not chunk
+            or (found[2] is not previous and id(found[2]) in current)
         ):
+            found = None
+        elif found[3] is not previous:  # equal lines are paired once, not on every edit
             lines = found[1].leading_lines
             kept = lines[: len(lines) - len(own.leading_lines)]
-        if len(kept) != len(footer) or not all(
-            a is b or a.deep_equals(b) for a, b in zip(kept, footer, strict=True)
-        ):
+            if len(kept) == len(footer) and all(
+                a is b or a.deep_equals(b) for a, b in zip(kept, footer, strict=True)
+            ):
+                pairs = [
+                    p for a, b in zip(kept, footer, strict=True) if a is not b for p in _pairs(a, b)
+                ]
+                found = (*found[:3], previous, tuple(pairs))
+            else:
+                found = None
+        if found is None:
             moved = own.with_changes(leading_lines=[*footer, *own.leading_lines])
-            found, kept = (chunk, moved, previous), footer
-        assert found is not None
+            found = (chunk, moved, previous, previous, ())
         placed[id(chunk)] = found
         aliases[found[1]] = own
-        for old, new in zip(kept, footer, strict=True):
-            if old is not new:
-                aliases.update(_pairs(old, new))
+        aliases.update(found[4])
         return found[1]
 
 
