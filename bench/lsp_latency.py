@@ -155,6 +155,33 @@ async def _lsp_session(
             took, count = await until_published(version, send)
             changes.append(took)
             wrong_counts += count != (1 if bad else 0)
+        # Line breaks typed and deleted near the top: everything below moves (the finding
+        # in the middle of the file too), nothing else changes.
+        moving = list(lines)
+        moving[call_lines[len(call_lines) // 2]] = BAD_CALL
+        shifts: list[float] = []
+        series = time.perf_counter()
+        for n in range(n_changes // 2 + 1):
+            if n > at_least and time.perf_counter() - series > budget:
+                break
+            version = n_changes + 2 + n
+            edited = list(moving)
+            if n % 2 == 1:  # the first edit (not timed) puts the finding in
+                edited.insert(call_lines[0], "")
+            text = "\n".join(edited) + "\n"
+
+            def send_shift(text: str = text, version: int = version) -> None:
+                client.text_document_did_change(
+                    lsp.DidChangeTextDocumentParams(
+                        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+                    )
+                )
+
+            took, count = await until_published(version, send_shift)
+            if n:
+                shifts.append(took)
+            wrong_counts += count != 1
         hovers: list[float] = []
         empty = 0
         series = time.perf_counter()
@@ -189,6 +216,7 @@ async def _lsp_session(
         "open": opened,
         "open_diagnostics": open_count,
         "changes": changes,
+        "shifts": shifts,
         "wrong_counts": wrong_counts,
         "hovers": hovers,
         "empty_hovers": empty,
@@ -210,6 +238,8 @@ def bench_lsp(tmp: Path, quick: bool) -> list[Row]:
     result = asyncio.run(_lsp_session(workspace, n_changes, n_hovers, budget, at_least))
     seen: list[float] = result["changes"]  # type: ignore[assignment]
     changes = [x - DEBOUNCE_SECONDS for x in seen]
+    shifted: list[float] = result["shifts"]  # type: ignore[assignment]
+    shifts = [x - DEBOUNCE_SECONDS for x in shifted]
     hovers: list[float] = result["hovers"]  # type: ignore[assignment]
     print("## 4. Language server (stdio)\n")
     print(
@@ -220,7 +250,11 @@ def bench_lsp(tmp: Path, quick: bool) -> list[Row]:
         f"didChange -> publishDiagnostics, debounce {DEBOUNCE_SECONDS * 1000:.0f} ms subtracted, "
         f"ms: " + ", ".join(f"{x * 1000:.0f}" for x in changes)
     )
-    print(f"unexpected diagnostic counts: {result['wrong_counts']} of {len(changes)}")
+    print(
+        "line break typed or deleted near the top, debounce subtracted, ms: "
+        + ", ".join(f"{x * 1000:.0f}" for x in shifts)
+    )
+    print(f"unexpected diagnostic counts: {result['wrong_counts']} of {len(changes) + len(shifts)}")
     print("hover ms: " + ", ".join(f"{x * 1000:.0f}" for x in hovers))
     print(f"empty hovers: {result['empty_hovers']} of {len(hovers)}")
     if result["logs"]:
@@ -238,6 +272,13 @@ def bench_lsp(tmp: Path, quick: bool) -> list[Row]:
         Row(f"LSP didOpen -> diagnostics ({lines} lines, 20 calls)", "ms", result["open"] * 1000),  # type: ignore[operator]
         Row("LSP didChange -> diagnostics, p50", "ms", pct(changes, 50) * 1000, note=note),
         Row("LSP didChange -> diagnostics, p95", "ms", pct(changes, 95) * 1000, note=note),
+        Row(
+            "LSP didChange moving the lines below -> diagnostics, p95",
+            "ms",
+            pct(shifts, 95) * 1000,
+            note=f"{DEBOUNCE_SECONDS * 1000:.0f} ms debounce subtracted; {len(shifts)} edits "
+            "typing or deleting a line break near the top of the file",
+        ),
         Row(
             "LSP didChange -> diagnostics as perceived, p50",
             "ms",
