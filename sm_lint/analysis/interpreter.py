@@ -204,7 +204,7 @@ class Interpreter:
         env = self.block(self.module.body, env)
         self._drain()
         if self._reuse is not None:
-            self._reuse.finish()
+            self._reuse.finish(self)
         calls = tuple(
             SignatureCall(
                 **{**call.__dict__, "outputs": tuple(dict.fromkeys(self.outputs.get(call.id, ())))}
@@ -2121,4 +2121,7 @@ def analyze_module(
     """Every model load, signature lookup and signature call in *module* (*positions*:
     its nodes' positions, when the caller has them already; *reuse*: the function analyses
     of the same document's previous text, offered for the functions that did not change)."""
-    return Interpreter(module, path, positions, reuse).run()
+    facts = Interpreter(module, path, positions, reuse).run()
+    if reuse is not None and reuse.uncertain:  # near a limit: analysed again in full
+        facts = Interpreter(module, path, positions).run()
+    return facts

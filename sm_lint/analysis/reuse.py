@@ -199,6 +199,9 @@ class FunctionReuse:
         self._new_values: dict[cst.CSTNode, _Definition] = {}
         self._handed: set[int] = set()
         self.enabled = False
+        self._drift = 0
+        #: The last run may differ from a full analysis (the caller analyses again).
+        self.uncertain = False
         #: Functions replayed and analysed in the last run (tests and benchmarks read them).
         self.replayed = 0
         self.analysed = 0
@@ -235,13 +238,21 @@ class FunctionReuse:
         self._kept = {}
         self._envs = {}
         self._values_reached = {}
+        self._drift = 0
         self._new_values = {}
         self._handed = set()
         self.replayed = self.analysed = 0
         return module
 
-    def finish(self) -> None:
+    def finish(self, interpreter: Interpreter) -> None:
         """The run is complete: its analyses are the ones offered to the next text."""
+        # A replayed analysis counted, against the statement budget, the size of scopes of
+        # the text it was made in: within one per call followed of this text's (the scope
+        # checks bound it). Past the point where that could change a decision of the
+        # budget's, the run is not certain to equal a full analysis.
+        self.uncertain = bool(self._drift) and (
+            interpreter._context_statements + self._drift > functions.MAX_CONTEXT_STATEMENTS
+        )
         self._entries = self._kept
         self._kept = {}
         self._values = self._new_values
@@ -277,6 +288,7 @@ class FunctionReuse:
                 if lines:
                     entry = entry.moved(lines)
                 _apply(interpreter, entry)
+                self._drift += sum(added for _, _, added in entry.contexts)
                 self._kept.setdefault(node, []).append(entry)
                 self.replayed += 1
                 return None
@@ -359,7 +371,7 @@ class FunctionReuse:
             tuple(
                 (key, env[key])
                 for key in specials
-                if "." not in key or key.split(".", 1)[0] in names
+                if not _attribute(key) or key.split(".", 1)[0] in names
             ),
             tensorflow,
             tuple(extra.items()),
@@ -426,6 +438,12 @@ class FunctionReuse:
         tensorflow = tuple(key for key, value in env.items() if value == _TENSORFLOW)
         self._envs[id(env)] = (env, specials, tensorflow)
         return specials, tensorflow
+
+
+def _attribute(key: str) -> bool:
+    """An env key ``name.attr`` (what code mentioning ``name`` alone can read)."""
+    base, dot, attr = key.partition(".")
+    return bool(dot) and base.isidentifier() and attr.isidentifier()
 
 
 def _scope(interpreter: Interpreter, env: Env) -> int:
