@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from sm_lint.analysis import functions
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.analysis.incremental import IncrementalParser
 from sm_lint.analysis.interpreter import analyze_module
@@ -589,6 +590,35 @@ def test_a_call_reported_before_is_reported_again_when_what_came_first_changed()
     (second,) = _findings(linter, _counted(1), "doc")
     assert first.message != second.message  # the call path named differs
     assert _analysis(linter, _counted(1), "doc") == _analysis(Linter(CONFIG), _counted(1), None)
+
+
+def _budgeted(calls: int) -> str:
+    """run() followed *calls* times from the module, then six times from many()."""
+    module = "; ".join(f"run(tf.zeros([2, 5]), {i + 100})" for i in range(calls))
+    inside = "".join(f"    run(tf.zeros([{i + 1}, 5], tf.float64), {i})\n" for i in range(6))
+    return (
+        "import tensorflow as tf\n\n"
+        'infer = tf.saved_model.load("models/dense").signatures["serving_default"]\n\n\n'
+        "def run(x, tag):\n    return infer(keras_tensor=x)\n\n\n"
+        f"{module}\n\n\ndef many():\n{inside}"
+    )
+
+
+def test_the_statement_budget_ends_where_a_full_analysis_ends_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Calls are followed until the file's statement budget runs out (one statement per
+    call of run() here): with one call before many(), all six of many()'s are followed;
+    with four, five are. A replayed many() must stop where a full analysis stops."""
+    monkeypatch.setattr(functions, "MAX_CONTEXT_STATEMENTS", 8)
+    linter = Linter(CONFIG)
+    counts = []
+    for calls in (1, 4, 1):
+        text = _budgeted(calls)
+        ours = _analysis(linter, text, "doc")
+        assert ours == _analysis(Linter(CONFIG), text, None)
+        counts.append(len(ours[0]))
+    assert counts == [6, 5, 6]
 
 
 def test_an_edit_that_breaks_the_syntax_reports_it_and_recovers() -> None:
