@@ -128,6 +128,17 @@ async def _lsp_session(
                 )
             ),
         )
+
+        def change(text: str, version: int) -> Callable[[], None]:
+            """Sends *text* as the document's *version* (the whole text, as the editors
+            the benchmark stands for do)."""
+            return lambda: client.text_document_did_change(
+                lsp.DidChangeTextDocumentParams(
+                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+                )
+            )
+
         changes: list[float] = []
         wrong_counts = 0
         series = time.perf_counter()
@@ -144,15 +155,7 @@ async def _lsp_session(
                 edited[target] = BAD_CALL
                 text = "\n".join(edited) + "\n"
 
-            def send(text: str = text, version: int = version) -> None:
-                client.text_document_did_change(
-                    lsp.DidChangeTextDocumentParams(
-                        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
-                    )
-                )
-
-            took, count = await until_published(version, send)
+            took, count = await until_published(version, change(text, version))
             changes.append(took)
             wrong_counts += count != (1 if bad else 0)
         # Line breaks typed and deleted near the top: everything below moves (the finding
@@ -170,15 +173,7 @@ async def _lsp_session(
                 edited.insert(call_lines[0], "")
             text = "\n".join(edited) + "\n"
 
-            def send_shift(text: str = text, version: int = version) -> None:
-                client.text_document_did_change(
-                    lsp.DidChangeTextDocumentParams(
-                        text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
-                    )
-                )
-
-            took, count = await until_published(version, send_shift)
+            took, count = await until_published(version, change(text, version))
             if n:
                 shifts.append(took)
             wrong_counts += count != 1

@@ -560,16 +560,21 @@ def test_a_function_whose_callee_reads_what_changed_is_analysed_again(program: s
     assert reuse.analysed == 0
 
 
-def _counted(calls: int, dtype: str = "tf.float32") -> str:
-    """A function analysed in *calls* contexts by the module (with *dtype* tensors), then
-    in ten by ``many()``."""
+def _counted(
+    calls: int, dtype: str = "tf.float32", inside: int = 10, distinct: bool = False
+) -> str:
+    """run() followed *calls* times from the module (with *dtype* tensors), on one line,
+    then *inside* times from ``many()`` (float64 tensors, of distinct shapes if asked)."""
     module = "; ".join(f"run(tf.zeros([2, 5], {dtype}), {i + 100})" for i in range(calls))
-    inside = "".join(f"    run(tf.zeros([2, 5], tf.float64), {i})\n" for i in range(10))
+    body = "".join(
+        f"    run(tf.zeros([{i + 1 if distinct else 2}, 5], tf.float64), {i})\n"
+        for i in range(inside)
+    )
     return (
         "import tensorflow as tf\n\n"
         'infer = tf.saved_model.load("models/dense").signatures["serving_default"]\n\n\n'
         "def run(x, tag):\n    return infer(keras_tensor=x)\n\n\n"
-        f"{module}\n\n\ndef many():\n{inside}"
+        f"{module}\n\n\ndef many():\n{body}"
     )
 
 
@@ -592,18 +597,6 @@ def test_a_call_reported_before_is_reported_again_when_what_came_first_changed()
     assert _analysis(linter, _counted(1), "doc") == _analysis(Linter(CONFIG), _counted(1), None)
 
 
-def _budgeted(calls: int) -> str:
-    """run() followed *calls* times from the module, then six times from many()."""
-    module = "; ".join(f"run(tf.zeros([2, 5]), {i + 100})" for i in range(calls))
-    inside = "".join(f"    run(tf.zeros([{i + 1}, 5], tf.float64), {i})\n" for i in range(6))
-    return (
-        "import tensorflow as tf\n\n"
-        'infer = tf.saved_model.load("models/dense").signatures["serving_default"]\n\n\n'
-        "def run(x, tag):\n    return infer(keras_tensor=x)\n\n\n"
-        f"{module}\n\n\ndef many():\n{inside}"
-    )
-
-
 def test_the_statement_budget_ends_where_a_full_analysis_ends_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -614,7 +607,7 @@ def test_the_statement_budget_ends_where_a_full_analysis_ends_it(
     linter = Linter(CONFIG)
     counts = []
     for calls in (1, 4, 1):
-        text = _budgeted(calls)
+        text = _counted(calls, inside=6, distinct=True)
         ours = _analysis(linter, text, "doc")
         assert ours == _analysis(Linter(CONFIG), text, None)
         counts.append(len(ours[0]))

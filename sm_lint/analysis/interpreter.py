@@ -1758,20 +1758,18 @@ def _mutated_in_statement(statement: cst.CSTNode) -> set[str]:
             local = (_assigned_names(node) | set(_params(node.params))) - _global_names(node)
             names.update(found - local)
         else:
-            for statement in _body(getattr(node, "body", None) or cst.IndentedBlock(body=[])):
-                if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                    visit(statement)
-                else:
-                    for child in _child_statements(statement):
-                        if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-                            visit(child)
+            for inner in _body(getattr(node, "body", None) or cst.IndentedBlock(body=[])):
+                nested(inner)
 
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-        visit(statement)
-    else:
-        for child in _child_statements(statement):
-            if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
-                visit(child)
+    def nested(statement: cst.CSTNode) -> None:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            visit(statement)
+        else:
+            for child in _child_statements(statement):
+                if isinstance(child, (cst.FunctionDef, cst.ClassDef)):
+                    visit(child)
+
+    nested(statement)
     return names
 
 
