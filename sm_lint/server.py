@@ -275,7 +275,7 @@ class SmLintServer(LanguageServer):
         def run() -> tuple[list[Diagnostic], list[str]]:
             document, uris = self.notebook_document(notebook)
             linter = self.linter_for(document.path)
-            analysis = linter.analyze(document)
+            analysis = linter.analyze(document, uri)  # parses only what changed
             self._remember(document, analysis)
             found = linter.findings(analysis)
             self._log_internal(uri, found)
@@ -521,6 +521,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def notebook_close(ls: SmLintServer, params: lsp.DidCloseNotebookDocumentParams) -> None:
+        ls.forget(params.notebook_document.uri)
         for cell in params.cell_text_documents:
             ls.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=cell.uri, diagnostics=[])

@@ -38,7 +38,7 @@ from sm_lint.analysis.positions import Positions
 from sm_lint.api import Linter
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
-from sm_lint.sources import from_text
+from sm_lint.sources import from_cells, from_text
 from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
 from tests.oracle_cases import CASES
 
@@ -612,6 +612,33 @@ def test_the_statement_budget_ends_where_a_full_analysis_ends_it(
         assert ours == _analysis(Linter(CONFIG), text, None)
         counts.append(len(ours[0]))
     assert counts == [6, 5, 6]
+
+
+def test_a_notebook_edited_cell_by_cell_equals_a_full_analysis() -> None:
+    """The language server keeps a notebook's program edit by edit too (cells joined)."""
+    cells = [
+        "import numpy as np\nimport tensorflow as tf",
+        'model = tf.saved_model.load("models/dense")\ninfer = model.signatures["serving_default"]',
+        "def run(x):\n    return infer(keras_tensor=x)",
+        "%time run(tf.zeros([2, 5]))\nrun(np.zeros((2, 5)))",
+        "batch = tf.zeros([2, 5], tf.float64)\nrun(batch)",
+    ]
+    notebook = DEMO / "src" / "edited.ipynb"  # never written: it anchors "models/dense"
+    linter = Linter(CONFIG)
+    edits = [
+        (4, "batch = tf.zeros([2, 5], tf.float32)\nrun(batch)"),
+        (2, "def run(x):\n    return infer(keras_tensor=tf.cast(x, tf.int32))"),
+        (1, "model = tf.saved_model.load('models/dense')\ninfer = model.signatures['nope']"),
+        (3, "run(tf.zeros([2, 5]))\n!ls"),
+        (0, "import numpy as np\nimport tensorflow as tf\n"),
+    ]
+    for index, text in [(0, cells[0]), *edits]:
+        cells[index] = text
+        document = from_cells(list(enumerate(cells, start=1)), notebook)
+        full = Linter(CONFIG)
+        ours = linter.findings(linter.analyze(document, "notebook"))
+        assert ours == full.findings(full.analyze(document))
+    assert [d.code for d in ours] == ["SM001"]
 
 
 def test_an_edit_that_breaks_the_syntax_reports_it_and_recovers() -> None:
