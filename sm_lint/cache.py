@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import hashlib
 import json
 import os
@@ -22,9 +21,10 @@ from typing import Any
 
 from sm_lint import __version__
 from sm_lint.analysis import facts
+from sm_lint.results import CACHE_FOLDER, code_digest
 from sm_lint.semantics import Kind, Value
 
-FOLDER = Path(".sm-lint") / "cache"
+FOLDER = CACHE_FOLDER
 _SCHEMA = 4  # 4: hub and Kaggle handles (facts of the same bytes changed)
 
 # Every dataclass a FileFacts holds, by name, for decoding.
@@ -100,21 +100,6 @@ def decode_facts(text: str) -> facts.FileFacts | None:
     return decoded if isinstance(decoded, facts.FileFacts) else None
 
 
-@functools.cache
-def _code_digest() -> str:
-    """A digest of sm-lint's own analysis code, so that facts found by other code (another
-    checkout, a development version with the same version number) are never served."""
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for file in sorted(package.rglob("*.py")):
-        try:
-            digest.update(file.relative_to(package).as_posix().encode())
-            digest.update(file.read_bytes())
-        except OSError:
-            digest.update(b"?")
-    return digest.hexdigest()
-
-
 class FactsCache:
     """Facts of analysed files in one cache folder (by default ``.sm-lint/cache``)."""
 
@@ -125,7 +110,7 @@ class FactsCache:
 
     def _entry(self, path: str, source: bytes) -> Path:
         digest = hashlib.sha256()
-        parts = (__version__.encode(), str(_SCHEMA).encode(), _code_digest().encode())
+        parts = (__version__.encode(), str(_SCHEMA).encode(), code_digest().encode())
         for part in (*parts, os.path.abspath(path).encode()):
             digest.update(part)
             digest.update(b"\0")

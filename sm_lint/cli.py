@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, TextIO
 from sm_lint import __version__
 from sm_lint.config import Config, ConfigError
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.results import CACHE_FOLDER, open_cache
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis, Linter
-    from sm_lint.cache import FactsCache
     from sm_lint.sources import Document
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -345,9 +345,8 @@ def _groups(args: argparse.Namespace, paths: Sequence[str]) -> list[tuple[Config
 
 
 def cmd_lint(argv: Sequence[str]) -> int:
-    from sm_lint.api import Linter
-
     args = _lint_parser().parse_args(argv)
+    groups: list[_Group] = []
     try:
         _check_flags(args)
         # As in ruff, --stdin-filename alone also reads standard input.
@@ -358,17 +357,17 @@ def cmd_lint(argv: Sequence[str]) -> int:
         before: list[Diagnostic] = []
         fixed = 0
         for config, files in _groups(args, paths):
-            linter = Linter(config, _explain if args.verbose else None, _cache(args, config))
-            found = linter.lint_paths(files, jobs=max(1, args.jobs))
-            linter.observer = None
+            group = _Group(args, config)
+            groups.append(group)
+            found = group.lint(files, jobs=max(1, args.jobs))
             before.extend(found)
             unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
             if args.fix or args.diff:
                 # As in ruff, --diff is a dry run, also beside --fix: it never writes.
-                applied = _apply_fixes(linter, found, write=not args.diff, unsafe=unsafe)
+                applied = _apply_fixes(group.linter(), found, write=not args.diff, unsafe=unsafe)
                 fixed += applied
                 if not args.diff and applied:
-                    found = linter.lint_paths(files)
+                    found = group.lint(files)
             findings.extend(found)
     except ConfigError as error:
         return _fail(str(error))
@@ -378,9 +377,82 @@ def cmd_lint(argv: Sequence[str]) -> int:
         return _fail(
             f"internal error: {type(error).__name__}: {error} (run with --verbose for details)"
         )
+    finally:
+        for group in groups:
+            group.close()
     if args.diff:
         return EXIT_FINDINGS if fixed else EXIT_OK
     return _finish(args, findings, fixed, before)
+
+
+class _Group:
+    """Linting the files of one configuration: answered from the result cache where it can
+    be, the rest analysed (the analysis is imported only then)."""
+
+    def __init__(self, args: argparse.Namespace, config: Config) -> None:
+        self.args, self.config = args, config
+        self.folder = _cache_folder(args, config)
+        # --verbose explains each file's analysis: every file is analysed.
+        use_results = self.folder is not None and not args.verbose
+        self.results = open_cache(self.folder, config) if use_results else None
+        self._linter: Linter | None = None
+        self._recording = False
+
+    def linter(self) -> Linter:
+        if self._linter is None:
+            from sm_lint.cache import FactsCache
+
+            observer = _explain if self.args.verbose else None
+            facts = FactsCache(self.folder) if self.folder is not None else None
+            if self.results is not None:
+                from sm_lint import recording
+
+                recording.install(self.results.private)
+                self._recording = True
+                self._linter = recording.RecordingLinter(self.config, observer, facts, self.results)
+            else:
+                from sm_lint.api import Linter
+
+                self._linter = Linter(self.config, observer, facts)
+        return self._linter
+
+    def lint(self, files: list[Path], jobs: int = 1) -> list[Diagnostic]:
+        """The findings of *files*, in their order."""
+        if self.results is None:
+            linter = self.linter()
+            found = linter.lint_paths(files, jobs=jobs)
+            linter.observer = None
+            return found
+        hits, misses = self.results.lookup(files)
+        found: list[Diagnostic] = []
+        for file in files:
+            name = os.fspath(file)
+            hit = hits.get(name)
+            if hit is None:
+                _KNOWN_LINES.pop(name, None)
+                continue
+            found.extend(hit.findings)
+            _KNOWN_LINES[name] = {
+                (d.cell, d.line): t for d, t in zip(hit.findings, hit.lines, strict=True)
+            }
+        if misses:
+            self.results.start_run()
+            try:
+                found.extend(self.linter().lint_paths(misses, jobs=jobs))
+            finally:
+                self.results.finish()
+        return found
+
+    def close(self) -> None:
+        if self._recording:
+            from sm_lint import recording
+
+            recording.uninstall()
+            self._recording = False
+
+
+#: The source lines of files answered from the result cache: path -> (cell, line) -> text.
+_KNOWN_LINES: dict[str, dict[tuple[int | None, int], str | None]] = {}
 
 
 def _finish(
@@ -509,21 +581,20 @@ def _report(
             report.write("\n" + report.fixed_list(before, findings), out)
 
 
-def _cache(args: argparse.Namespace, config: Config) -> FactsCache | None:
-    """The analysis cache, as ruff finds its own: ``--cache-dir``, else
-    ``SM_LINT_CACHE_DIR``, else ``cache-dir`` in the configuration, else ``.sm-lint/cache``
-    in the project root of the working directory (never inside a project merely linted)."""
+def _cache_folder(args: argparse.Namespace, config: Config) -> Path | None:
+    """The cache folder, as ruff finds its own: ``--cache-dir``, else ``SM_LINT_CACHE_DIR``,
+    else ``cache-dir`` in the configuration, else ``.sm-lint/cache`` in the project root of
+    the working directory (never inside a project merely linted); None with ``--no-cache``."""
     if args.no_cache:
         return None
-    from sm_lint.cache import FOLDER, FactsCache
     from sm_lint.config import project_root
 
     chosen = args.cache_dir or os.environ.get("SM_LINT_CACHE_DIR")
     if chosen:
-        return FactsCache(Path(os.path.expanduser(chosen)))
+        return Path(os.path.expanduser(chosen))
     if config.cache_dir is not None:
-        return FactsCache(config.cache_dir)
-    return FactsCache((project_root(Path.cwd()) or Path.cwd()) / FOLDER)
+        return config.cache_dir
+    return (project_root(Path.cwd()) or Path.cwd()) / CACHE_FOLDER
 
 
 def _explain(analysis: FileAnalysis) -> None:
@@ -638,10 +709,14 @@ def _apply_fixes(
 def _source_lines(finding: Diagnostic) -> list[str] | None:
     """The lines a finding points into: the file's, or its notebook cell's, read as the
     analysis read them."""
-    document = _document(finding.path)
-    if document.problems and not document.text:
-        return None
-    return document.lines(finding.cell)
+    known = _KNOWN_LINES.get(finding.path)
+    if known is not None and (finding.cell, finding.line) in known:
+        text = known[(finding.cell, finding.line)]
+        # Only the line the finding is on is shown: the others need not be read.
+        return None if text is None else [""] * (finding.line - 1) + [text]
+    from sm_lint.output.report import shown_lines
+
+    return shown_lines(_document(finding.path), finding.cell)
 
 
 @functools.lru_cache(maxsize=32)

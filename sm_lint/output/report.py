@@ -13,6 +13,7 @@ from sm_lint.diagnostics import RULES, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis
+    from sm_lint.sources import Document
 
 
 def use_color(stream: TextIO, mode: str = "auto") -> bool:
@@ -107,6 +108,14 @@ def place(analysis: FileAnalysis, line: int, column: int) -> str:
         return f"{analysis.path}:{line}:{column}"
     cell = f"cell {where.cell}:" if where.cell is not None else ""
     return f"{analysis.path}:{cell}{where.line}:{where.column}"
+
+
+def shown_lines(document: Document, cell: int | None) -> list[str] | None:
+    """The lines the text report shows a finding of *document* in (its cell's, in a
+    notebook); None for a document that could not be read."""
+    if document.problems and not document.text:
+        return None
+    return document.lines(cell)
 
 
 def render_text(
