@@ -240,11 +240,12 @@ def _patterns(text: str | None) -> tuple[str, ...] | None:
     return tuple(p.strip() for p in text.split(",") if p.strip())
 
 
-def _configurations(args: argparse.Namespace) -> Callable[[Path], Config]:
+def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | None], Config]:
     """Each path's configuration, as ruff finds it: ``--config`` for every file, else the
     nearest pyproject.toml with ``[tool.sm-lint]`` (else the nearest one at all); the
     command line's flags override each. Files with the same settings share one Config
-    object. Raises ConfigError."""
+    object. The function takes a path and whether it is a folder (None: look). Raises
+    ConfigError."""
     from sm_lint.config import load_config, nearest_config
 
     if args.config:
@@ -252,20 +253,35 @@ def _configurations(args: argparse.Namespace) -> Callable[[Path], Config]:
         if not pyproject.is_file():
             raise ConfigError(f"{args.config}: no such file")
         single = _with_flags(args, pyproject, load_config(pyproject))
-        return lambda _path: single
-    by_source: dict[tuple[Path | None, Path | None], Config] = {}
-    by_folder: dict[Path, Config] = {}
 
-    def lookup(path: Path) -> Config:
-        absolute = Path(os.path.abspath(path))
-        folder = absolute if absolute.is_dir() else absolute.parent
-        if folder not in by_folder:
-            pyproject, config = nearest_config(folder)
-            key = (pyproject, config.project_root)
+        def only(_path: str | Path, _is_dir: bool | None = None) -> Config:
+            return single
+
+        return only
+    by_source: dict[tuple[Path | None, Path | None], Config] = {}
+    by_folder: dict[str, Config] = {}
+    by_spelt: dict[str, Config] = {}
+
+    def lookup(path: str | Path, is_dir: bool | None = None) -> Config:
+        # Files of one folder share its configuration: found once per folder as spelt.
+        spelt = os.path.dirname(path) if is_dir is False else None
+        config = by_spelt.get(spelt) if spelt is not None else None
+        if config is not None:
+            return config
+        absolute = os.path.abspath(path)
+        if is_dir is None:
+            is_dir = os.path.isdir(absolute)
+        folder = absolute if is_dir else os.path.dirname(absolute)
+        config = by_folder.get(folder)
+        if config is None:
+            pyproject, found = nearest_config(Path(folder))
+            key = (pyproject, found.project_root)
             if key not in by_source:
-                by_source[key] = _with_flags(args, pyproject, config)
-            by_folder[folder] = by_source[key]
-        return by_folder[folder]
+                by_source[key] = _with_flags(args, pyproject, found)
+            config = by_folder[folder] = by_source[key]
+        if spelt is not None:
+            by_spelt[spelt] = config
+        return config
 
     return lookup
 
@@ -317,28 +333,33 @@ def _check_flags(args: argparse.Namespace) -> None:
         raise ConfigError("--stdin-filename goes with the path - (standard input)")
 
 
-def _groups(args: argparse.Namespace, paths: Sequence[str]) -> list[tuple[Config, list[Path]]]:
+def _groups(args: argparse.Namespace, paths: Sequence[str]) -> list[tuple[Config, list[str]]]:
     """The files *paths* name, grouped by the configuration each one has. A folder is walked
     with its own configuration's excludes; a file named explicitly is skipped only under
     ``force-exclude`` when its configuration excludes it. Raises ConfigError."""
     from sm_lint.config import is_excluded
-    from sm_lint.sources import iter_source_files
+    from sm_lint.sources.walk import iter_source_names
 
     configuration = _configurations(args)
-    groups: dict[int, tuple[Config, list[Path]]] = {}
+    groups: dict[int, tuple[Config, list[str]]] = {}
     for raw in paths:
         if not os.path.exists(raw):
             raise ConfigError(f"{raw}: no such file or directory")
         path = Path(raw)
-        walked = configuration(path)
-        for file in iter_source_files([path], walked.exclude, walked.respect_gitignore):
-            config = configuration(file)
-            explicit = file == path
-            # A nested configuration's excludes apply below its own root too, and a pattern
-            # with a folder in it (`gen/*`) matches paths, which the walk does not see.
-            paths_too = any("/" in pattern for pattern in config.exclude)
-            check = config.force_exclude if explicit else config is not walked or paths_too
-            if check and is_excluded(file, config):
+        spelt = str(path)
+        walked = configuration(path, None)
+        # A nested configuration's excludes apply below its own root too, and a pattern
+        # with a folder in it (`gen/*`) matches paths, which the walk does not see.
+        paths_too: dict[int, bool] = {}
+        for file in iter_source_names([path], walked.exclude, walked.respect_gitignore):
+            config = configuration(file, False)
+            if id(config) not in paths_too:
+                paths_too[id(config)] = any("/" in pattern for pattern in config.exclude)
+            explicit = file == spelt
+            check = (
+                config.force_exclude if explicit else config is not walked or paths_too[id(config)]
+            )
+            if check and is_excluded(Path(file), config):
                 continue
             groups.setdefault(id(config), (config, []))[1].append(file)
     return list(groups.values())
@@ -393,8 +414,8 @@ class _Group:
         self.args, self.config = args, config
         self.folder = _cache_folder(args, config)
         # --verbose explains each file's analysis: every file is analysed.
-        use_results = self.folder is not None and not args.verbose
-        self.results = open_cache(self.folder, config) if use_results else None
+        folder = None if args.verbose else self.folder
+        self.results = open_cache(folder, config) if folder is not None else None
         self._linter: Linter | None = None
         self._recording = False
 
@@ -416,25 +437,23 @@ class _Group:
                 self._linter = Linter(self.config, observer, facts)
         return self._linter
 
-    def lint(self, files: list[Path], jobs: int = 1) -> list[Diagnostic]:
+    def lint(self, files: list[str], jobs: int = 1) -> list[Diagnostic]:
         """The findings of *files*, in their order."""
         if self.results is None:
             linter = self.linter()
-            found = linter.lint_paths(files, jobs=jobs)
+            analysed = linter.lint_paths(files, jobs=jobs)
             linter.observer = None
-            return found
+            return analysed
         hits, misses = self.results.lookup(files)
         found: list[Diagnostic] = []
-        for file in files:
-            name = os.fspath(file)
+        for name in files:
             hit = hits.get(name)
             if hit is None:
                 _KNOWN_LINES.pop(name, None)
-                continue
-            found.extend(hit.findings)
-            _KNOWN_LINES[name] = {
-                (d.cell, d.line): t for d, t in zip(hit.findings, hit.lines, strict=True)
-            }
+            elif hit.findings:
+                found.extend(hit.findings)
+                lines = zip(hit.findings, hit.lines, strict=True)
+                _KNOWN_LINES[name] = {(d.cell, d.line): t for d, t in lines}
         if misses:
             self.results.start_run()
             try:
@@ -488,7 +507,7 @@ def _lint_stdin(args: argparse.Namespace) -> int:
 
     name = args.stdin_filename or "-"
     data = sys.stdin.buffer.read()
-    config = _configurations(args)(Path(name) if args.stdin_filename else Path.cwd())
+    config = _configurations(args)(Path(name) if args.stdin_filename else Path.cwd(), None)
     excluded = args.stdin_filename is not None and config.force_exclude
     if excluded and is_excluded(Path(name), config):
         # Nothing to report; with --fix the source passes through unchanged, as ruff's does.

@@ -101,11 +101,25 @@ def find_pyproject(start: Path) -> Path | None:
         if file.is_file():
             nearest = nearest or file
             try:
-                if "sm-lint" in tomllib.loads(file.read_text(encoding="utf-8")).get("tool", {}):
+                if "sm-lint" in _toml(file).get("tool", {}):
                     return file
             except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
                 return file
     return nearest
+
+
+def _toml(file: Path) -> dict[str, Any]:
+    """*file* parsed, once per run and file version (every folder linted asks for its
+    nearest pyproject.toml). Raises what reading and parsing raise."""
+    st = file.stat()
+    key = (str(file), st.st_size, st.st_mtime_ns, st.st_ino)
+    found = _TOML.get(key)
+    if found is None:
+        found = _TOML[key] = tomllib.loads(file.read_text(encoding="utf-8"))
+    return found
+
+
+_TOML: dict[tuple[str, int, int, int], dict[str, Any]] = {}
 
 
 def git_root(start: Path) -> Path | None:
@@ -173,7 +187,7 @@ def load_config(pyproject: Path | None) -> Config:
     if pyproject is None:
         return Config()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = _toml(pyproject)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from error
     except tomllib.TOMLDecodeError as error:

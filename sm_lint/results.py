@@ -238,9 +238,10 @@ class ResultCache:
             return {"logs": {}, "files": {}}
         if not isinstance(data.get("logs"), dict):
             return {"logs": {}, "files": {}}
-        return data
+        index: dict[str, Any] = data
+        return index
 
-    def lookup(self, files: Sequence[Path]) -> tuple[dict[str, Hit], list[Path]]:
+    def lookup(self, files: Sequence[str]) -> tuple[dict[str, Hit], list[str]]:
         """The files answered from the cache (by name as walked), and the rest."""
         self._index = index = self._load()
         entries: dict[str, Any] = index["files"]
@@ -248,9 +249,9 @@ class ResultCache:
         valid_upto: dict[str, int] = {}
         now: dict[tuple[str, str], Any] = {}
         hits: dict[str, Hit] = {}
-        misses: list[Path] = []
+        misses: list[str] = []
         for file in files:
-            name = os.fspath(file)
+            name = file
             self._seen.add(name)
             entry = entries.get(name)
             hit = None
@@ -415,7 +416,7 @@ def _remove_dead_runs(folder: Path) -> None:
             shutil.rmtree(entry.path, ignore_errors=True)
 
 
-def open_cache(folder: Path, config: object, private: Iterable[str] = ()) -> ResultCache:
+def open_cache(folder: Path, config: object, private: Iterable[Path] = ()) -> ResultCache:
     """The result cache for *config* under the cache folder *folder*."""
     return ResultCache(
         folder / "results",

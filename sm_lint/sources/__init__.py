@@ -1,22 +1,54 @@
 """Reading sources: ``.py`` files, notebooks and editor buffers become one document (program
 text plus a cell map); walking folders; the cheap pre-check that skips files with no calls.
 
-Below the analysis: this package imports nothing of sm-lint but the findings' types.
+Below the analysis: this package imports nothing of sm-lint but the findings' types. Its
+modules are imported on first use, so that walking folders (every run, cached ones too)
+does not import the document layer.
 """
 
-from sm_lint.sources.document import (
-    Cell,
-    Document,
-    Location,
-    SourceKind,
-    from_bytes,
-    from_cells,
-    from_text,
-    kind_of,
-    read_file,
-)
-from sm_lint.sources.noqa import noqa_lines
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from sm_lint.sources.walk import SOURCE_SUFFIXES, iter_source_files
+
+if TYPE_CHECKING:
+    from sm_lint.sources.document import (
+        Cell,
+        Document,
+        Location,
+        SourceKind,
+        from_bytes,
+        from_cells,
+        from_text,
+        kind_of,
+        read_file,
+    )
+    from sm_lint.sources.noqa import noqa_lines
+
+_LAZY = {
+    "Cell": "document",
+    "Document": "document",
+    "Location": "document",
+    "SourceKind": "document",
+    "from_bytes": "document",
+    "from_cells": "document",
+    "from_text": "document",
+    "kind_of": "document",
+    "read_file": "document",
+    "noqa_lines": "noqa",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SOURCE_SUFFIXES",

@@ -5,35 +5,48 @@ repository; ``.ignore`` files always. A deeper file overrides a shallower one, `
 overrides ``.gitignore`` in the same folder, and within a file the last matching pattern
 wins (``!`` re-includes), as git does. A folder that is ignored is not entered, so nothing
 below it can be re-included (git's rule too). A file named explicitly is always linted.
+
+The walk is on the path of every run, the cached ones included: it lists each folder once
+with ``os.scandir`` (no stat for ordinary entries), matches names against the exclude
+patterns compiled into one expression, and imports ``pathspec`` only when an ignore file
+is found.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 #: The files a folder is walked for.
 SOURCE_SUFFIXES = (".py", ".ipynb")
+_IGNORE_FILES_IN_GIT = (".gitignore", ".ignore")
+_IGNORE_FILES = (".ignore",)
 
 
 @dataclass(frozen=True)
 class _Rules:
-    """The ignore files of one folder."""
+    """The ignore files of one folder (*base*, absolute)."""
 
-    base: Path
+    base: str
     specs: tuple[pathspec.GitIgnoreSpec, ...]  # lowest precedence first
 
-    def verdict(self, path: Path, is_dir: bool) -> bool | None:
-        """True: ignored, False: re-included, None: no pattern here says."""
-        try:
-            rel = path.relative_to(self.base).as_posix()
-        except ValueError:
+    def verdict(self, path: str, is_dir: bool) -> bool | None:
+        """True: ignored, False: re-included, None: no pattern here says. *path* is
+        absolute."""
+        base = self.base if self.base.endswith(os.sep) else self.base + os.sep
+        if not path.startswith(base):
             return None
+        rel = path[len(base) :]
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
         if is_dir:
             rel += "/"
         result = None
@@ -44,44 +57,79 @@ class _Rules:
         return result
 
 
-def _read_spec(file: Path) -> pathspec.GitIgnoreSpec | None:
+def _read_spec(file: str) -> pathspec.GitIgnoreSpec | None:
     try:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
     except OSError:
         return None
+    import pathspec  # only where an ignore file exists: its import costs a warm run ~30 ms
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except (ValueError, TypeError):  # a pattern pathspec rejects: the file is skipped
         return None
 
 
-def _git_root(folder: Path) -> Path | None:
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
+def _git_root(folder: str) -> str | None:
+    candidate = folder
+    while True:
+        if os.path.exists(os.path.join(candidate, ".git")):
             return candidate
-    return None
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            return None
+        candidate = parent
 
 
-def _rules_of(folder: Path, in_git: bool, git_root: Path | None) -> _Rules | None:
+def _is_file(path: str) -> bool:
+    try:
+        return os.path.isfile(path)
+    except (OSError, ValueError):
+        return False
+
+
+def _rules_of(
+    folder: str,
+    in_git: bool,
+    git_root: str | None,
+    present: Callable[[str], bool] | None = None,
+) -> _Rules | None:
+    """The ignore files of *folder*; *present* says whether a name in it is a file (by
+    default it is asked of the file system)."""
+    if present is None:
+        present = lambda name: _is_file(os.path.join(folder, name))  # noqa: E731
     specs = []
     if in_git and git_root == folder:
-        info = _read_spec(folder / ".git" / "info" / "exclude")
+        info = _read_spec(os.path.join(folder, ".git", "info", "exclude"))
         if info is not None:
             specs.append(info)
-    names = (".gitignore", ".ignore") if in_git else (".ignore",)
-    for name in names:
-        spec = _read_spec(folder / name) if (folder / name).is_file() else None
-        if spec is not None:
-            specs.append(spec)
+    for name in _IGNORE_FILES_IN_GIT if in_git else _IGNORE_FILES:
+        if present(name):
+            spec = _read_spec(os.path.join(folder, name))
+            if spec is not None:
+                specs.append(spec)
     return _Rules(folder, tuple(specs)) if specs else None
 
 
-def _ignored(stack: list[_Rules], path: Path, is_dir: bool) -> bool:
+def _ignored(stack: list[_Rules], path: str, is_dir: bool) -> bool:
     for rules in reversed(stack):  # the deepest folder that says something decides
         verdict = rules.verdict(path, is_dir)
         if verdict is not None:
             return verdict
     return False
+
+
+def exclude_matcher(patterns: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a name matches any of the fnmatch *patterns* (one compiled expression)."""
+    normcase = os.path.normcase
+    parts = [fnmatch.translate(normcase(p)) for p in patterns]
+    if not parts:
+        return lambda _name: False
+    match = re.compile("|".join(f"(?:{p})" for p in parts)).match
+    if normcase("Aa") == "Aa":
+        return lambda name: match(name) is not None
+    return lambda name: match(normcase(name)) is not None
 
 
 def iter_source_files(
@@ -95,69 +143,116 @@ def iter_source_files(
     A file named explicitly is always included. Symlink loops and unreadable folders are
     skipped silently.
     """
-    patterns = tuple(exclude)
+    for name in iter_source_names(paths, exclude, respect_gitignore):
+        yield Path(name)
+
+
+def iter_source_names(
+    paths: Iterable[str | os.PathLike[str]],
+    exclude: Iterable[str] = (),
+    respect_gitignore: bool = True,
+) -> Iterator[str]:
+    """:func:`iter_source_files` as path strings, spelt as ``str(Path(...))`` spells them."""
+    excluded = exclude_matcher(exclude)
     for raw in paths:
-        path = Path(raw)
-        if path.is_file():
-            yield path
+        name = str(Path(raw))  # pathlib's spelling: no "./", no doubled or trailing "/"
+        if _is_file(name):
+            yield name
             continue
-        yield from _walk(path, patterns, respect_gitignore)
+        yield from _walk(name, excluded, respect_gitignore)
 
 
-def _walk(root: Path, patterns: tuple[str, ...], respect: bool) -> Iterator[Path]:
-    absolute = Path(os.path.abspath(root))
+def _walk(root: str, excluded: Callable[[str], bool], respect: bool) -> Iterator[str]:
+    absolute = os.path.abspath(root)
     git_root = _git_root(absolute) if respect else None
+    in_git = git_root is not None
     # The ignore files of the folders above the root (up to the repository's top) count too.
-    stack: dict[str, list[_Rules]] = {}
     above: list[_Rules] = []
-    if respect:
-        top = git_root or absolute
-        chain = [p for p in (absolute, *absolute.parents) if p == top or top in p.parents]
-        for folder in reversed(chain[1:]):
-            found = _rules_of(folder, git_root is not None, git_root)
+    if respect and git_root is not None and git_root != absolute:
+        chain = []
+        folder = os.path.dirname(absolute)
+        while True:
+            chain.append(folder)
+            if folder == git_root or os.path.dirname(folder) == folder:
+                break
+            folder = os.path.dirname(folder)
+        for folder in reversed(chain):
+            found = _rules_of(folder, in_git, git_root)
             if found is not None:
                 above.append(found)
     seen: set[tuple[int, int]] = set()
-    for current, dirs, files in os.walk(root, followlinks=True, onerror=lambda _e: None):
-        try:
-            st = os.stat(current)
-        except OSError:
-            dirs[:] = []
-            continue
-        if (st.st_dev, st.st_ino) in seen:
-            dirs[:] = []
-            continue
-        seen.add((st.st_dev, st.st_ino))
-        here = Path(os.path.abspath(current))
-        rules: list[_Rules] = []
-        if respect:
-            parent = stack.get(str(here.parent), above) if here != absolute else above
-            own = _rules_of(here, git_root is not None, git_root)
-            rules = [*parent, own] if own is not None else parent
-            stack[str(here)] = rules
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not _excluded(d, patterns) and not (respect and _ignored(rules, here / d, True))
-        )
-        for name in sorted(files):
-            if not name.endswith(SOURCE_SUFFIXES) or _excluded(name, patterns):
-                continue
-            if respect and _ignored(rules, here / name, False):
-                continue
-            file = Path(current) / name
-            # A dangling link or a link loop found while walking is skipped quietly;
-            # a file named on the command line is always reported on.
-            if _is_regular(file):
-                yield file
+    yield from _folder(root, absolute, above, excluded, respect, in_git, git_root, seen)
 
 
-def _is_regular(path: Path) -> bool:
+def _folder(
+    current: str,
+    here: str,
+    parent: list[_Rules],
+    excluded: Callable[[str], bool],
+    respect: bool,
+    in_git: bool,
+    git_root: str | None,
+    seen: set[tuple[int, int]],
+) -> Iterator[str]:
+    """The sources below *current* (as the user spelt it; *here* is its absolute path),
+    depth first, each folder's files before its subfolders, names sorted."""
     try:
-        return path.is_file()
+        with os.scandir(current) as listing:
+            entries = list(listing)
+    except OSError:
+        return  # unreadable: skipped quietly
+    try:
+        st = os.stat(current)
+    except OSError:
+        return
+    if (st.st_dev, st.st_ino) in seen:  # a symlink loop
+        return
+    seen.add((st.st_dev, st.st_ino))
+    dirs: list[str] = []
+    files: dict[str, os.DirEntry[str]] = {}
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            dirs.append(entry.name)
+        else:
+            files[entry.name] = entry
+    rules = parent
+    if respect:
+        names = files
+        own = _rules_of(here, in_git, git_root, lambda n: n in names and _entry_is_file(names[n]))
+        rules = [*parent, own] if own is not None else parent
+    # Children spelt as pathlib joins them: "." adds no prefix.
+    prefix = "" if current == "." else current if current.endswith(os.sep) else current + os.sep
+    hsep = "" if here.endswith(os.sep) else os.sep
+    for name in sorted(files):
+        if not name.endswith(SOURCE_SUFFIXES) or excluded(name):
+            continue
+        if respect and rules and _ignored(rules, here + hsep + name, False):
+            continue
+        # A dangling link or a link loop found while walking is skipped quietly;
+        # a file named on the command line is always reported on.
+        if _entry_is_file(files[name]):
+            yield prefix + name
+    for name in sorted(dirs):
+        if excluded(name) or (respect and rules and _ignored(rules, here + hsep + name, True)):
+            continue
+        yield from _folder(
+            prefix + name,
+            here + hsep + name,
+            rules,
+            excluded,
+            respect,
+            in_git,
+            git_root,
+            seen,
+        )
+
+
+def _entry_is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
     except OSError:
         return False
-
-
-def _excluded(name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatch(name, p) for p in patterns)
