@@ -23,14 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sm_lint import __version__
 from sm_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
@@ -42,6 +39,8 @@ CACHE_FOLDER = Path(".sm-lint") / "cache"
 #: a second change within the file system's timestamp granularity could keep the stat
 #: signature (git's "racy" files). The window is generous so that coarse clocks are covered.
 RACY_NS = 1_000_000_000
+#: Dependency records kept in one index, at most (each is one stat when validated).
+MAX_RECORDS = 20_000
 #: Journals of runs that died are removed after this long.
 _STALE_RUN_S = 24 * 3600
 #: The environment variables findings can depend on (hub caches, temp folders, home).
@@ -187,8 +186,7 @@ def decode_finding(data: list[Any]) -> Diagnostic:
 
 
 # ----------------------------------------------------------------------- cache
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A file answered from the cache: its findings and the source line each points at
     (None where the report shows no source line)."""
 
@@ -196,32 +194,33 @@ class Hit:
     lines: list[str | None]
 
 
-@dataclass
 class _Journal:
     """Where this process writes the entries it computes (one file per process)."""
 
-    folder: Path
-    pid: int = -1
-    handle: Any = None
-    flushed: int = 0  # how much of the process' dependency record is in this journal
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pid = -1
+        self.handle: Any = None
+        self.flushed = 0  # how much of the process' dependency record is in this journal
 
 
-@dataclass
 class ResultCache:
-    """The result cache of one key in *folder* (``<cache dir>/results``)."""
+    """The result cache of one key in *folder* (``<cache dir>/results``). (Plain classes
+    here, not dataclasses: building those costs a warm run's start-up.)"""
 
-    folder: Path
-    key: str
-    #: The cache's own folders: what is read or written there is never a dependency.
-    private: tuple[str, ...] = ()
-    hits: int = 0
-    misses: int = 0
-    _index: dict[str, Any] = field(default_factory=dict)
-    _stale: set[str] = field(default_factory=set)
-    _seen: set[str] = field(default_factory=set)
-    _journal: _Journal | None = None
-    #: The dependency record of this process (filled by :mod:`sm_lint.recording`).
-    record: Callable[[], list[Dep]] | None = None
+    def __init__(self, folder: Path, key: str, private: tuple[str, ...] = ()) -> None:
+        self.folder = folder
+        self.key = key
+        #: The cache's own folders: what is read or written there is never a dependency.
+        self.private = private
+        self.hits = 0
+        self.misses = 0
+        self._index: dict[str, Any] = {}
+        self._stale: set[str] = set()
+        self._seen: set[str] = set()
+        self._journal: _Journal | None = None
+        #: The dependency record of this process (filled by :mod:`sm_lint.recording`).
+        self.record: Callable[[], list[Dep]] | None = None
 
     @property
     def index_file(self) -> Path:
@@ -368,17 +367,33 @@ class ResultCache:
                     sig, found, lines = item["e"]
                     files[item["f"]] = [sig, log_id if item["n"] else None, item["n"], found, lines]
             logs[log_id] = log
+        import shutil
+
         shutil.rmtree(journal.folder, ignore_errors=True)
         self._index = index
         self._write()
 
     def _write(self) -> None:
         index = self._index
-        used = {entry[1] for entry in index["files"].values() if entry[1] is not None}
-        index["logs"] = {k: v for k, v in index["logs"].items() if k in used}
+        files, logs = index["files"], index["logs"]
+        used = {entry[1] for entry in files.values() if entry[1] is not None}
+        logs = {k: v for k, v in logs.items() if k in used}
+        # Each run that analysed files adds its record; entries of old runs keep theirs.
+        # Past a bound the oldest records go, with the entries that need them (their files
+        # are analysed again, from the facts cache): the index stays quick to read.
+        total = sum(len(v) for v in logs.values())
+        for old in list(logs)[:-1]:
+            if total <= MAX_RECORDS:
+                break
+            total -= len(logs.pop(old))
+        if len(logs) < len(used):
+            index["files"] = {k: e for k, e in files.items() if e[1] is None or e[1] in logs}
+        index["logs"] = logs
         index["schema"] = _SCHEMA
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
             fd, temp = tempfile.mkstemp(prefix=".index.", dir=self.folder)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(index, handle, separators=(",", ":"))
@@ -413,6 +428,8 @@ def _remove_dead_runs(folder: Path) -> None:
         except OSError:
             continue
         if dead:
+            import shutil
+
             shutil.rmtree(entry.path, ignore_errors=True)
 
 

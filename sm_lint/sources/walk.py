@@ -18,7 +18,6 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,12 +30,12 @@ _IGNORE_FILES_IN_GIT = (".gitignore", ".ignore")
 _IGNORE_FILES = (".ignore",)
 
 
-@dataclass(frozen=True)
 class _Rules:
     """The ignore files of one folder (*base*, absolute)."""
 
-    base: str
-    specs: tuple[pathspec.GitIgnoreSpec, ...]  # lowest precedence first
+    def __init__(self, base: str, specs: tuple[pathspec.GitIgnoreSpec, ...]) -> None:
+        self.base = base
+        self.specs = specs  # lowest precedence first
 
     def verdict(self, path: str, is_dir: bool) -> bool | None:
         """True: ignored, False: re-included, None: no pattern here says. *path* is
