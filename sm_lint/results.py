@@ -70,7 +70,9 @@ def signature(op: str, path: str) -> Any:
 def stat_signature(op: str, st: os.stat_result) -> list[int]:
     """:func:`signature` of a query whose stat is *st*."""
     kind = stat.S_IFMT(st.st_mode)
-    if op == "d" or (kind != stat.S_IFDIR and (op in "rs" or kind == stat.S_IFLNK)):
+    # Devices and pipes count by kind only (/dev/null's times can move with every write).
+    content = (kind == stat.S_IFREG and op in "rs") or kind == stat.S_IFLNK
+    if content or (op == "d" and kind == stat.S_IFDIR):
         return [st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
     return [kind, st.st_ino, st.st_dev]
 
