@@ -394,3 +394,54 @@ def test_random_changes_warm_equals_no_cache(tmp_path: Path, seed: int) -> None:
         assert warm == cold, history
         assert again == cold, history
     assert answered  # some runs were answered from the cache alone
+
+
+def test_workers_and_concurrent_runs_share_one_index(tmp_path: Path) -> None:
+    """Enough files for worker processes: their entries reach the index; four runs at
+    once after a change all print what --no-cache prints and leave a whole index."""
+    project = _project(tmp_path)
+    source = (project / "src" / "classify.py").read_text()
+    for i in range(40):
+        (project / "src" / f"copy_{i}.py").write_text(source)
+    _age(project)
+    expected = _agree(project, "--jobs", "2")
+    index = _index(project)
+    assert _sm_lint(project, "--jobs", "2") == expected
+    assert _index(project) == index  # the workers' results were all kept
+    models = project / "models" / "image_classifier"
+    shutil.rmtree(models)
+    shutil.copytree(FIXTURES / "module_multi", models)
+    _age(project)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sm_lint", "src", "--jobs", "2"],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    changed = _sm_lint(project, "--no-cache")
+    assert changed != expected
+    for out, err in outputs:
+        assert "Traceback" not in err
+        assert out == changed
+    assert _sm_lint(project) == changed
+    results = project / ".sm-lint" / "cache" / "results"
+    assert not list(results.glob("run-*")) and not list(results.glob(".index.*"))
+    for index_file in results.glob("*.json"):
+        json.loads(index_file.read_text())
+
+
+def test_fix_then_warm_run(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    _age(project)
+    _agree(project)
+    fixed = _sm_lint(project, "--fix", "--unsafe-fixes")
+    assert "Fixed" in fixed
+    assert _agree(project) == _sm_lint(project, "--no-cache")
+    _age(project)
+    assert _agree(project)
