@@ -9,6 +9,11 @@ observed-runs store do now or later; a file's findings are taken to depend on ev
 the process consulted up to then, so values remembered between files (discovered models,
 parsed signatures) are covered too. Only the CLI installs the recorder, for the duration of
 one command; worker processes forked meanwhile inherit it.
+
+The contract this relies on: code on the analysis path reaches the file system through
+functions looked up on ``os``, ``io`` and ``builtins`` when called (``os.stat(p)``,
+``open(p)``, ``pathlib``, ``os.walk``), never through names bound at import time (``from os
+import stat``); tests/test_result_cache.py checks the package for such imports.
 """
 
 from __future__ import annotations
@@ -50,8 +55,9 @@ class Recorder:
 
     def __init__(self) -> None:
         self.log: list[Dep] = []
-        #: Paths never recorded: the cache's own folders.
+        #: Paths never recorded: the cache's own folders, and what is inside them.
         self.private: tuple[str, ...] = ()
+        self.inside: tuple[str, ...] = ()
         #: The file being linted: reading it is not a dependency of later files.
         self.current: str | None = None
         #: The first record taken too soon after its file changed (see results.RACY_NS).
@@ -67,7 +73,7 @@ class Recorder:
             name = os.path.abspath(os.fsdecode(os.fspath(path)))
         except (TypeError, ValueError):
             return
-        if name == self.current or name.startswith(self.private):
+        if name == self.current or name in self.private or name.startswith(self.inside):
             return
         if isinstance(answer, OSError):
             sig: Any = error_signature(answer)
@@ -141,6 +147,7 @@ def install(private: Sequence[str]) -> None:
     global _installed
     _installed += 1
     RECORDER.private = (*RECORDER.private, *private)
+    RECORDER.inside = tuple(os.path.join(p, "") for p in RECORDER.private)
     if _installed > 1:
         return
     os.stat = _stat

@@ -445,3 +445,20 @@ def test_fix_then_warm_run(tmp_path: Path) -> None:
     assert _agree(project) == _sm_lint(project, "--no-cache")
     _age(project)
     assert _agree(project)
+
+
+def test_file_system_access_stays_visible_to_the_recorder() -> None:
+    """sm_lint/recording.py sees what analysis consults only through ``os``, ``io`` and
+    ``builtins`` attributes looked up at call time: no module may bind them at import."""
+    import re
+
+    bound = re.compile(
+        r"^\s*from\s+(os|io|posix|_io|builtins|os\.path|genericpath|posixpath)\s+import\s",
+        re.MULTILINE,
+    )
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "sm_lint").rglob("*.py"))
+        if path.name != "recording.py" and bound.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
