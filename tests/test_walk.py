@@ -1,0 +1,119 @@
+"""The folder walk (sm_lint/sources/walk.py) against real git, and its spelling of paths.
+
+``.gitignore`` semantics are git's: on random trees with random ignore files, the walk lists
+exactly the ``.py``/``.ipynb`` files ``git ls-files --cached --others --exclude-standard``
+lists. ``SM_LINT_FUZZ_BUDGET`` (a float, default 1) scales the number of trees.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sm_lint.config import DEFAULT_EXCLUDE
+from sm_lint.sources.walk import exclude_matcher, iter_source_files, iter_source_names
+
+BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
+_NAMES = ["a.py", "b.ipynb", "c.txt", "x.py", "#x.py", "build", "pkg", "gen", "sub", "deep"]
+_PATTERNS = [
+    "*.py",
+    "!a.py",
+    "build/",
+    "gen",
+    "sub/*.py",
+    "/d.py",
+    "*.ipynb",
+    "pkg/",
+    "!pkg/a.py",
+    "deep/**/x.py",
+    "**/sub",
+    "!sub/",
+    "[ab].py",
+    "?.ipynb",
+    "\\#x.py",
+    "pkg/**",
+    "!x.py",
+    "x.py",
+]
+
+
+def _tree(root: Path, rng: random.Random, depth: int = 0) -> None:
+    for _ in range(rng.randint(1, 5)):
+        name = rng.choice(_NAMES)
+        path = root / name
+        if path.exists():
+            continue
+        if "." in name:
+            path.write_text("x = 1\n")
+        elif depth < 3:
+            path.mkdir()
+            _tree(path, rng, depth + 1)
+    if rng.random() < 0.4:
+        lines = rng.sample(_PATTERNS, rng.randint(1, 4))
+        (root / ".gitignore").write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_gitignore_as_git_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    disagreements = []
+    for seed in range(max(1, round(60 * BUDGET))):
+        rng = random.Random(seed)
+        root = tmp_path / f"t{seed}"
+        root.mkdir()
+        _tree(root, rng)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\0")
+        git = sorted(p for p in listed if p.endswith((".py", ".ipynb")))
+        monkeypatch.chdir(root)
+        ours = sorted(iter_source_names(["."]))
+        if ours != git:
+            disagreements.append((seed, git, ours))
+    assert disagreements == []
+
+
+def test_paths_are_spelt_as_pathlib_spells_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings name files as the walk spells them: the same spelling as before the walk
+    stopped building a Path for every file."""
+    (tmp_path / "a.py").write_text("")
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "b.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    for arg in [".", "./", "s/..", "s", "./s/", "s//", "./a.py", "s/../a.py"]:
+        expected = [str(p) for p in iter_source_files([arg])]
+        assert list(iter_source_names([arg])) == expected
+        assert all(str(Path(name)) == name for name in expected), arg
+    assert list(iter_source_names(["."])) == ["a.py", "s/b.py"]
+    assert list(iter_source_names(["./s/"])) == ["s/b.py"]
+    assert list(iter_source_names(["s/.."])) == ["s/../a.py", "s/../s/b.py"]
+    monkeypatch.chdir(tmp_path / "s")
+    assert list(iter_source_names([".."])) == ["../a.py", "../s/b.py"]
+
+
+def test_one_compiled_pattern_matches_as_fnmatch_does() -> None:
+    rng = random.Random(0)
+    alphabet = "ab.-_*?[]!x/"
+    names = [*DEFAULT_EXCLUDE, "x.egg-info", "build2", ".venv", "a[b", "a]", "*", "?"]
+    for _ in range(500):
+        patterns = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5)))]
+        patterns += rng.sample(DEFAULT_EXCLUDE, rng.randint(0, 3))
+        matches = exclude_matcher(patterns)
+        for name in [*names, "".join(rng.choice(alphabet) for _ in range(4))]:
+            assert matches(name) == any(fnmatch.fnmatch(name, p) for p in patterns), (
+                name,
+                patterns,
+            )
+    assert not exclude_matcher(())("anything")
