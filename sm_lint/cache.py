@@ -6,6 +6,10 @@ and its exact bytes. Model resolution, the models' signatures, the configuration
 ``# noqa`` are applied afresh on every run, so a changed model or setting can never be
 served stale. Entries are JSON (never pickle) and written with an atomic rename, so
 concurrent runs are safe.
+
+This is the second level: the CLI first asks the result cache (:mod:`sm_lint.results`),
+which answers unchanged files with their final findings without reading them; the files it
+cannot answer come here, where a file touched but not changed is still not parsed again.
 """
 
 from __future__ import annotations
