@@ -45,7 +45,7 @@ MAX_RECORDS = 20_000
 _STALE_RUN_S = 24 * 3600
 #: The environment variables findings can depend on (hub caches, temp folders, home).
 _ENV_PREFIXES = ("TFHUB_", "KAGGLEHUB_", "SM_LINT_")
-_ENV_NAMES = ("HOME", "TMPDIR", "TEMP", "TMP")
+_ENV_NAMES = ("HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "TMPDIR", "TEMP", "TMP")
 
 Signature = list[int] | None
 #: One recorded file system query: operation ("s" stat, "l" lstat, "d" listing, "r" read),
