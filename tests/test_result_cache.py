@@ -298,7 +298,10 @@ def _change(project: Path, rng: random.Random, hub_cache: Path) -> str:
     """One random change to the project; returns what it was."""
     sources = sorted((project / "src").glob("*.py"))
     kind = rng.choice(
-        ["edit", "edit", "touch", "rename", "model", "model", "config", "observed", "hub", "stamp"]
+        [
+            *("edit", "edit", "touch", "rename", "model", "model", "config"),
+            *("observed", "hub", "stamp", "shadow"),
+        ]
     )
     if kind == "edit":
         file = rng.choice(sources)
@@ -354,6 +357,16 @@ def _change(project: Path, rng: random.Random, hub_cache: Path) -> str:
             shutil.rmtree(folder)
         else:
             shutil.copytree(FIXTURES / "keras_export_dense", folder)
+    elif kind == "shadow":
+        # classify.py loads "examples/demo/models/image_classifier": a folder of that name
+        # next to the file, or in the project root, comes before the models folder.
+        base = rng.choice([project / "src", project])
+        target = base / "examples" / "demo" / "models" / "image_classifier"
+        if target.exists():
+            shutil.rmtree(base / "examples")
+        else:
+            shutil.copytree(FIXTURES / rng.choice(["module_multi", "keras_float64"]), target)
+        kind = f"shadow in {base.name}"
     else:  # same size, same mtime, another content
         file = rng.choice(sources)
         stamp = file.stat()
