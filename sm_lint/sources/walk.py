@@ -8,8 +8,8 @@ below it can be re-included (git's rule too). A file named explicitly is always 
 
 The walk is on the path of every run, the cached ones included: it lists each folder once
 with ``os.scandir`` (no stat for ordinary entries), matches names against the exclude
-patterns compiled into one expression, and imports ``pathspec`` only when an ignore file
-is found.
+patterns compiled into one expression, and reads ignore files with
+:mod:`sm_lint.sources.gitignore` (the standard library's ``re``; no third-party import).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pathspec
+from sm_lint.sources.gitignore import Rule, compile_file
+from sm_lint.sources.gitignore import verdict as _verdict
 
 #: The files a folder is walked for.
 SOURCE_SUFFIXES = (".py", ".ipynb")
@@ -33,7 +32,7 @@ _IGNORE_FILES = (".ignore",)
 class _Rules:
     """The ignore files of one folder (*base*, absolute)."""
 
-    def __init__(self, base: str, specs: tuple[pathspec.GitIgnoreSpec, ...]) -> None:
+    def __init__(self, base: str, specs: tuple[list[Rule], ...]) -> None:
         self.base = base
         self.specs = specs  # lowest precedence first
 
@@ -46,27 +45,19 @@ class _Rules:
         rel = path[len(base) :]
         if os.sep != "/":
             rel = rel.replace(os.sep, "/")
-        if is_dir:
-            rel += "/"
         result = None
         for spec in self.specs:
-            include = spec.check_file(rel).include
-            if include is not None:
-                result = include
+            found = _verdict(spec, rel, is_dir)
+            if found is not None:
+                result = found
         return result
 
 
-def _read_spec(file: str) -> pathspec.GitIgnoreSpec | None:
+def _read_spec(file: str) -> list[Rule] | None:
     try:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
+        with open(file, "rb") as handle:
+            return compile_file(handle.read())
     except OSError:
-        return None
-    import pathspec  # only where an ignore file exists: its import costs a warm run ~30 ms
-
-    try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (ValueError, TypeError):  # a pattern pathspec rejects: the file is skipped
         return None
 
 
