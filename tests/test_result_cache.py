@@ -475,3 +475,35 @@ def test_file_system_access_stays_visible_to_the_recorder() -> None:
         if path.name != "recording.py" and bound.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_findings_round_trip_with_every_field() -> None:
+    from sm_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
+    from sm_lint.results import decode_finding, encode_finding
+
+    finding = Diagnostic(
+        "nb.ipynb",
+        3,
+        5,
+        4,
+        9,
+        "SM005",
+        Severity.WARNING,
+        "message ü",
+        "models/m",
+        "serving_default",
+        Fix("rename", (Edit(3, 5, 3, 9, "x"), Edit(4, 1, 4, 2, "")), Applicability.UNSAFE),
+        2,
+        "runtime",
+        (Related(1, 1, 1, 4, "the call", 1), Related(2, 2, 2, 3, "no cell")),
+    )
+    encoded = json.loads(json.dumps(encode_finding(finding)))
+    decoded = decode_finding(encoded)
+    assert decoded == finding
+    assert (decoded.origin, decoded.related, decoded.fix) == (
+        finding.origin,
+        finding.related,
+        finding.fix,
+    )
+    plain = Diagnostic("a.py", 1, 1, 1, 2, "SM001", Severity.ERROR, "m")
+    assert decode_finding(json.loads(json.dumps(encode_finding(plain)))) == plain
