@@ -33,6 +33,7 @@ DEMO = ROOT / "examples" / "demo"
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
 BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
 HANDLE = "https://tfhub.dev/google/some-model/1"
+KAGGLE = "google/dense/tensorFlow2/small"
 
 
 def _project(tmp_path: Path) -> Path:
@@ -262,6 +263,33 @@ def test_a_hub_handle_cached_later_is_checked(tmp_path: Path) -> None:
     assert "hub_call.py" not in _agree(project, env=env)
 
 
+def test_a_newer_kaggle_version_is_followed(tmp_path: Path) -> None:
+    """Without a version, the highest complete one in kagglehub's cache: a listing, so a
+    version added later (its marker last) must change the findings."""
+    project = _project(tmp_path)
+    kaggle = tmp_path / "kaggle"
+    variation = kaggle / "models" / "google" / "dense" / "tensorFlow2" / "small"
+    shutil.copytree(FIXTURES / "keras_export_dense", variation / "1")
+    (variation / "1.complete").touch()
+    env = {"KAGGLEHUB_CACHE": str(kaggle)}
+    (project / "src" / "kaggle_call.py").write_text(
+        "import tensorflow as tf\nimport kagglehub\n"
+        f"m = tf.saved_model.load(kagglehub.model_download({KAGGLE!r}))\n"
+        'm.signatures["serving_default"](keras_tensor=tf.zeros((2, 5)))\n'
+    )
+    _age(project)
+    _age(kaggle)
+    before = _agree(project, env=env)
+    assert "kaggle_call.py" not in before  # float32 zeros of shape (2, 5): accepted
+    shutil.copytree(FIXTURES / "module_multi", variation / "2")
+    _age(kaggle)
+    assert _agree(project, env=env) == before  # no marker yet: version 2 is not complete
+    (variation / "2.complete").touch()
+    _age(kaggle)
+    after = _agree(project, env=env)
+    assert "kaggle_call.py" in after and "SM002" in after
+
+
 def test_a_corrupt_index_is_ignored_and_replaced(tmp_path: Path) -> None:
     project = _project(tmp_path)
     _age(project)
@@ -300,7 +328,7 @@ def _change(project: Path, rng: random.Random, hub_cache: Path) -> str:
     kind = rng.choice(
         [
             *("edit", "edit", "touch", "rename", "model", "model", "config"),
-            *("observed", "hub", "stamp", "shadow"),
+            *("observed", "hub", "kaggle", "stamp", "shadow"),
         ]
     )
     if kind == "edit":
@@ -357,6 +385,19 @@ def _change(project: Path, rng: random.Random, hub_cache: Path) -> str:
             shutil.rmtree(folder)
         else:
             shutil.copytree(FIXTURES / "keras_export_dense", folder)
+    elif kind == "kaggle":
+        variation = hub_cache.parent / "kaggle" / "models" / "google" / "dense"
+        variation = variation / "tensorFlow2" / "small"
+        version = rng.choice([1, 2])
+        folder = variation / str(version)
+        if folder.exists():
+            (variation / f"{version}.complete").unlink(missing_ok=True)
+            shutil.rmtree(folder)
+        else:
+            source = "keras_export_dense" if version == 1 else "module_multi"
+            shutil.copytree(FIXTURES / source, folder)
+            (variation / f"{version}.complete").touch()
+        kind = f"kaggle version {version}"
     elif kind == "shadow":
         # classify.py loads "examples/demo/models/image_classifier": a folder of that name
         # next to the file, or in the project root, comes before the models folder.
@@ -379,25 +420,29 @@ def _change(project: Path, rng: random.Random, hub_cache: Path) -> str:
     return kind
 
 
-@pytest.mark.parametrize("seed", range(max(1, round(2 * BUDGET))))
+@pytest.mark.parametrize("seed", range(max(1, round(3 * BUDGET))))
 def test_random_changes_warm_equals_no_cache(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     project = _project(tmp_path)
     hub_cache = tmp_path / "tfhub"
     hub_cache.mkdir()
-    env = {"TFHUB_CACHE_DIR": str(hub_cache)}
+    env = {"TFHUB_CACHE_DIR": str(hub_cache), "KAGGLEHUB_CACHE": str(tmp_path / "kaggle")}
     (project / "src" / "hub_call.py").write_text(
         "import tensorflow as tf\nimport tensorflow_hub as hub\n"
         f"m = hub.load({HANDLE!r})\n"
         'm.signatures["serving_default"](wrong=tf.zeros((2, 5)))\n'
     )
+    (project / "src" / "kaggle_call.py").write_text(
+        "import tensorflow as tf\nimport kagglehub\n"
+        f"m = tf.saved_model.load(kagglehub.model_download({KAGGLE!r}))\n"
+        'm.signatures["serving_default"](keras_tensor=tf.zeros((2, 5)))\n'
+    )
     answered = 0
     history = []
-    for _ in range(max(1, round(8 * BUDGET))):
+    for _ in range(max(1, round(10 * BUDGET))):
         history.append(_change(project, rng, hub_cache))
         if rng.random() < 0.7:  # let the cache answer what did not change
-            _age(project)
-            _age(hub_cache)
+            _age(tmp_path)
         fmt = rng.choice(["text", "json"])
         warm = _sm_lint(project, "--format", fmt, env=env)
         index = _index(project)
