@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sm_lint.api import Linter, is_internal_error
+from sm_lint.api import FileAnalysis, Linter, is_internal_error
 from sm_lint.cache import FactsCache
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
@@ -39,7 +39,7 @@ from sm_lint.results import (
     racy,
     stat_signature,
 )
-from sm_lint.sources import read_file
+from sm_lint.sources import Document, read_file
 
 _REAL_STAT = os.stat
 _REAL_LSTAT = os.lstat
@@ -182,7 +182,7 @@ class RecordingLinter(Linter):
     def __init__(
         self,
         config: Config,
-        observer: Callable[[Any], None] | None,
+        observer: Callable[[FileAnalysis], None] | None,
         cache: FactsCache | None,
         results: ResultCache,
     ) -> None:
@@ -198,7 +198,7 @@ class RecordingLinter(Linter):
         finally:
             RECORDER.paused = False
 
-    def analyze(self, document: Any, open_as: str | None = None) -> Any:
+    def analyze(self, document: Document, open_as: str | None = None) -> FileAnalysis:
         analysis = super().analyze(document, open_as)
         facts = analysis.facts
         # Findings of a file without model loads come from its own text alone.
