@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, TextIO
 from sm_lint import __version__
 from sm_lint.config import Config, ConfigError
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
-from sm_lint.results import CACHE_FOLDER, open_cache
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis, Linter
@@ -413,6 +412,8 @@ class _Group:
     def __init__(self, args: argparse.Namespace, config: Config) -> None:
         self.args, self.config = args, config
         self.folder = _cache_folder(args, config)
+        from sm_lint.results import open_cache
+
         # --verbose explains each file's analysis: every file is analysed.
         folder = None if args.verbose else self.folder
         self.results = open_cache(folder, config) if folder is not None else None
@@ -607,6 +608,7 @@ def _cache_folder(args: argparse.Namespace, config: Config) -> Path | None:
     if args.no_cache:
         return None
     from sm_lint.config import project_root
+    from sm_lint.results import CACHE_FOLDER
 
     chosen = args.cache_dir or os.environ.get("SM_LINT_CACHE_DIR")
     if chosen:
