@@ -149,6 +149,7 @@ class Interpreter:
         self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         # The incremental parser brings the positions it kept for unchanged statements.
         self.positions = positions or Positions(module)
+        self._where: cst.CSTNode | None = None
         self._qualnames: Mapping[cst.CSTNode, Any] | None = None
         self._attribute_bases: set[str] = set()
         self._star_import = any(map(_star_import_in, module.body))
@@ -287,7 +288,7 @@ class Interpreter:
 
     # ------------------------------------------------------------- positions
     def span(self, node: cst.CSTNode) -> Span:
-        line, column, end_line, end_column = self.positions.of(node)
+        line, column, end_line, end_column = self.positions.of(node, self._where)
         span = Span(line, column + 1, end_line, end_column + 1)
         if self._recording is not None:
             self._recording.spans.append((node, span))
@@ -312,6 +313,14 @@ class Interpreter:
         return env
 
     def statement(self, node: cst.CSTNode, env: Env) -> Env:
+        # The statement being analysed: positions asked for meanwhile lie in it, which
+        # spares the lazy positions a search (the answers do not depend on it).
+        outer, self._where = self._where, node
+        env = self._statement(node, env)
+        self._where = outer
+        return env
+
+    def _statement(self, node: cst.CSTNode, env: Env) -> Env:
         if self._contextual:
             self._context_statements += 1
         if isinstance(node, cst.SimpleStatementLine):

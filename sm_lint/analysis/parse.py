@@ -17,18 +17,19 @@ _RECURSION_LIMIT = 20_000
 
 
 def parse_program(
-    name: str, program: str, parser: IncrementalParser | None = None
+    name: str, program: str, parser: IncrementalParser | None = None, compiles: bool = False
 ) -> FileFacts | Diagnostic:
     """The facts of *program* (a document's program text), or the SM900 finding on it.
     *parser* keeps an open document's parse from its previous text and parses again only
-    what changed (the result is the same)."""
+    what changed (the result is the same). *compiles*: Python is known to compile
+    *program* (the pre-check did), so it is not compiled again to look for an error."""
     # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
     # operand; its pure-Python visitors need more than the default recursion limit. CPython's
     # own parser has rejected truly deep nesting before this runs.
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
     try:
-        return _parse_checked(name, program, parser)
+        return _parse_checked(name, program, parser, compiles)
     finally:
         sys.setrecursionlimit(limit)
 
@@ -38,11 +39,12 @@ def _sm900(name: str, message: str, line: int = 1, column: int = 1) -> Diagnosti
 
 
 def _parse_checked(
-    name: str, program: str, parser: IncrementalParser | None = None
+    name: str, program: str, parser: IncrementalParser | None = None, compiles: bool = False
 ) -> FileFacts | Diagnostic:
     import libcst as cst  # imported here: a run served from the cache never needs it
 
     from sm_lint.analysis.interpreter import analyze_module
+    from sm_lint.analysis.positions import Positions
 
     kept = parser.parse(program) if parser is not None else None
     if parser is not None and kept is not None:  # None: the whole text is parsed below
@@ -54,7 +56,7 @@ def _parse_checked(
 
     # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
     # nesting deep enough to crash libcst's native parser) with Python's own message.
-    problem = syntax_problem(program, name)
+    problem = None if compiles else syntax_problem(program, name)
     if problem is not None:
         line, column, message = problem
         return _sm900(name, message, line, column)
@@ -66,8 +68,10 @@ def _parse_checked(
         return _sm900(name, f"cannot read the file as Python source: {error}")
     except RecursionError:
         return _sm900(name, "cannot analyse: expressions are nested too deeply")
+    # Positions on demand: only the top-level statements holding a finding are generated.
+    positions = Positions(module, program)
     try:
-        return analyze_module(module, None if name == "<string>" else name)
+        return analyze_module(module, None if name == "<string>" else name, positions)
     except RecursionError:
         return _sm900(name, "cannot analyse: expressions are nested too deeply")
 

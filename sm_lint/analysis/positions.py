@@ -1,10 +1,13 @@
 """Source positions of libcst nodes, computed the way libcst's PositionProvider does, but
-as plain character offsets during one code generation pass, converted to (line, column)
-only for the nodes asked for.
+as plain character offsets during code generation, converted to (line, column) only for
+the nodes asked for.
 
 libcst's PositionProvider builds a CodeRange for every node while tracking line and column
 on every token; on a 140-line file that measured 63 ms, against 4.5 ms for code generation
-alone. The analysis needs the positions of a few dozen nodes.
+alone. The analysis needs the positions of a few dozen nodes, mostly in a few top-level
+statements: with the module's source text at hand (:meth:`Positions.lazy`), only the
+top-level statements holding an asked-for node are generated, each alone, and placed in
+the source where its code occurs.
 """
 
 from __future__ import annotations
@@ -72,20 +75,27 @@ class Positions:
     """``positions.of(node)`` -> (line, column, end_line, end_column), libcst's convention:
     1-based lines, 0-based columns, end exclusive."""
 
-    def __init__(self, module: cst.Module) -> None:
-        state = _OffsetState(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
-        module._codegen(state)
-        code = "".join(state.tokens)
-        #: The module's code, as libcst generates it.
-        self.code = code
-        self._spans = state.spans
-        # Line breaks as libcst counts them: \r\n, \r or \n.
-        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(code))]
+    def __init__(self, module: cst.Module, source: str | None = None) -> None:
+        """Positions of *module*; with *source*, the text libcst parsed it from, they are
+        computed on demand: a node's top-level statement is generated alone when a
+        position in it is first asked for (the same positions as generating the whole
+        module, which is what happens without *source*)."""
+        self._module = module
+        self._spans: dict[cst.CSTNode, tuple[int, int]] = {}
         self._parts: Sequence[tuple[int, Positions]] = ()
         self._aliases: Mapping[cst.CSTNode, cst.CSTNode] = {}
         self._last = 0
+        #: The module's code (libcst gives back the text it parsed).
+        self.code = source if source is not None else ""
+        self._starts: list[int] = []
+        # Lazy positions: the statements generated so far, and which top-level statement
+        # each statement node belongs to.
+        self._source = source
+        self._generated: set[int] = set()
+        self._owners: dict[cst.CSTNode, int] | None = None
+        self._complete = False
+        if source is None:
+            self._generate_all()
 
     @classmethod
     def joined(
@@ -104,6 +114,8 @@ class Positions:
         """The code of *node* as libcst generates it, from its syntactic start (a
         statement's leading lines and a def's decorators excluded) to its end."""
         if not self._parts:
+            if not self._complete:
+                self._generate_all()  # the module's code, as without a source
             start, end = self._spans[node]
             return self.code[start:end]
         node = self._aliases.get(node, node)
@@ -112,13 +124,37 @@ class Positions:
                 return part.source(node)
         raise KeyError(node)
 
+    def _generate_all(self) -> None:
+        """Every node's span, from one code generation of the whole module."""
+        module = self._module
+        state = _OffsetState(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        module._codegen(state)
+        code = "".join(state.tokens)
+        #: The module's code, as libcst generates it.
+        self.code = code
+        self._spans = state.spans
+        # Line breaks as libcst counts them: \r\n, \r or \n.
+        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(code))]
+        self._complete = True
+
     def _point(self, offset: int) -> tuple[int, int]:
+        if not self._starts:
+            self._starts = [0, *(m.end() for m in _NEWLINE.finditer(self.code))]
         line = bisect.bisect_right(self._starts, offset)
         return line, offset - self._starts[line - 1]
 
-    def of(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+    def of(self, node: cst.CSTNode, near: cst.CSTNode | None = None) -> tuple[int, int, int, int]:
+        """The position of *node*; *near*, a statement that holds it (at any depth), spares
+        lazy positions a search (any statement, or None, gives the same answer)."""
         if not self._parts:
-            start, end = self._spans[node]
+            span = self._spans.get(node)
+            if span is None and not self._complete:
+                span = self._generate_for(node, near)
+            if span is None:
+                raise KeyError(node)
+            start, end = span
             return (*self._point(start), *self._point(end))
         node = self._aliases.get(node, node)
         # The interpreter asks in source order, mostly: search from the part answered last.
@@ -131,3 +167,75 @@ class Positions:
                 line, column, end_line, end_column = part.of(node)
                 return line + lines, column, end_line + lines, end_column
         raise KeyError(node)
+
+    # ------------------------------------------------------------------ lazy positions
+    def _generate_for(
+        self, node: cst.CSTNode, near: cst.CSTNode | None
+    ) -> tuple[int, int] | None:
+        index = self._owner(near) if near is not None else None
+        if index is not None and index not in self._generated:
+            self._generated.add(index)
+            if self._generate_statement(index):
+                span = self._spans.get(node)
+                if span is not None:
+                    return span
+        # Not in the statement named, or that statement's place is not certain: the whole
+        # module, as without a source.
+        self._generate_all()
+        return self._spans.get(node)
+
+    def _generate_statement(self, index: int) -> bool:
+        """Add the spans of top-level statement *index*, generated alone; False when its
+        code does not occur exactly once in the source (its place is then not certain)."""
+        module, source = self._module, self._source
+        assert source is not None
+        state = _OffsetState(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        module.body[index]._codegen(state)
+        tokens = state.tokens
+        if index == len(module.body) - 1 and not module.footer and not module.has_trailing_newline:
+            tokens = tokens[:-1]  # the module drops the file's missing last line break
+        code = "".join(tokens)
+        # Each top-level statement's code is whole lines of the module's code, which is the
+        # source: found once, it is found where the statement is.
+        start = source.find(code) if code else -1
+        if start < 0 or source.find(code, start + 1) >= 0:
+            return False
+        spans = self._spans
+        for key, (a, b) in state.spans.items():
+            spans.setdefault(key, (a + start, b + start))
+        return True
+
+    def _owner(self, statement: cst.CSTNode) -> int | None:
+        """The index of the top-level statement that holds *statement*."""
+        if self._owners is None:
+            owners: dict[cst.CSTNode, int] = {}
+            for index, top in enumerate(self._module.body):
+                _own(top, index, owners)
+            self._owners = owners
+        found = self._owners.get(statement)
+        if found is None and isinstance(statement, cst.SimpleStatementLine) and statement.body:
+            # A suite's small statements, wrapped in a line of their own by the caller.
+            found = self._owners.get(statement.body[0])
+        return found
+
+
+def _own(node: cst.CSTNode, index: int, owners: dict[cst.CSTNode, int]) -> None:
+    """Map *node* and every statement (and clause) inside it to *index*."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        owners[current] = index
+        if isinstance(current, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in current.body:
+                owners[small] = index
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            part = getattr(current, name, None)
+            if isinstance(part, cst.IndentedBlock):
+                stack.extend(part.body)
+            elif isinstance(part, cst.CSTNode):
+                stack.append(part)
+        for name in ("handlers", "cases"):
+            stack.extend(getattr(current, name, ()) or ())

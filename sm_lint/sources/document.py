@@ -25,7 +25,8 @@ from sm_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.sources.ipython import transform_cell
 from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
 from sm_lint.sources.notebook import BOM, NotebookError, parse_notebook
-from sm_lint.sources.precheck import may_need_analysis
+from sm_lint.sources.precheck import Verdict
+from sm_lint.sources.precheck import precheck as _precheck
 
 
 class SourceKind(str, enum.Enum):
@@ -83,6 +84,9 @@ class Document:
     #: False when there is nothing to analyse (nothing could be read, or the pre-check
     #: found no possible model load).
     analyse: bool = True
+    #: Python compiled the file's bytes without error (the pre-check did): the analysis
+    #: need not compile the program again to look for a syntax error.
+    compiles: bool = False
 
     @property
     def name(self) -> str:
@@ -340,6 +344,11 @@ def read_file(
         return Document(name, kind, "", "", data, problems=(problem,), analyse=False)
     notebook = kind is SourceKind.NOTEBOOK
     check = (lambda: known(data)) if known is not None and not notebook else None
-    if precheck and not may_need_analysis(data, notebook=notebook, known=check):
+    verdict = _precheck(data, notebook=notebook, known=check) if precheck else Verdict.ANALYSE
+    if verdict is Verdict.SKIP:
         return Document(name, kind, "", data.decode("utf-8", errors="replace"), data, analyse=False)
-    return from_bytes(data, name, kind)
+    document = from_bytes(data, name, kind)
+    if verdict is Verdict.ANALYSE_COMPILED and document.analyse and kind is SourceKind.PYTHON:
+        # The program is the bytes decoded as Python decodes them (the BOM left out).
+        document = replace(document, compiles=True)
+    return document

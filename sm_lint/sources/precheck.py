@@ -15,6 +15,7 @@ the code uses (attributes, globals, imported modules and members) and no string 
 from __future__ import annotations
 
 import ast
+import enum
 import re
 import warnings
 from collections.abc import Callable
@@ -60,16 +61,37 @@ def may_need_analysis(
     *known*, asked only when the bytes match, says whether the file's facts are already
     known (an analysis cache entry for these exact bytes): then the compile is skipped.
     """
+    return precheck(data, notebook=notebook, known=known) is not Verdict.SKIP
+
+
+class Verdict(enum.Enum):
+    """What the pre-check found out about a file."""
+
+    #: No model load is possible: the file needs no analysis.
+    SKIP = "skip"
+    #: The file needs analysis.
+    ANALYSE = "analyse"
+    #: The file needs analysis, and Python compiles it (the analysis need not check again).
+    ANALYSE_COMPILED = "analyse-compiled"
+
+
+def precheck(
+    data: bytes, *, notebook: bool | None = None, known: Callable[[], bool] | None = None
+) -> Verdict:
+    """:func:`may_need_analysis`, also saying when the file was compiled without error."""
     if notebook is None:
         notebook = _NOTEBOOK_START.match(data) is not None
     if notebook:
-        return any(name in data for name in _BYTE_NAMES) or b"\\u" in data
+        found = any(name in data for name in _BYTE_NAMES) or b"\\u" in data
+        return Verdict.ANALYSE if found else Verdict.SKIP
     if not _has_word(data) and _ascii_compatible(data):
-        return False
+        return Verdict.SKIP
     if known is not None and known():
-        return True
+        return Verdict.ANALYSE
     names = _code_names(data)
-    return names is None or not names.isdisjoint(NAMES)
+    if names is None:
+        return Verdict.ANALYSE
+    return Verdict.SKIP if names.isdisjoint(NAMES) else Verdict.ANALYSE_COMPILED
 
 
 def _has_word(data: bytes) -> bool:
