@@ -1,4 +1,6 @@
-"""sm-lint's fast positions equal libcst's PositionProvider on every node."""
+"""sm-lint's fast positions equal libcst's PositionProvider on every node, and positions
+computed on demand (one top-level statement generated alone) equal those of the whole
+module, node for node, and give the analysis the same facts."""
 
 from __future__ import annotations
 
@@ -8,7 +10,15 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sm_lint.analysis.interpreter import analyze_module
 from sm_lint.analysis.positions import Positions
+from sm_lint.sources import read_file
+from tests.oracle_cases import CASES
+from tests.test_precheck import GRAMMAR
+from tests.test_robustness import fuzz_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(
@@ -22,6 +32,54 @@ ODD = [
     "f(a, *b, c=1, **d)[1:2, ::3]\nlambda: (yield)\n",
     "",
 ]
+# Positions on demand, also where libcst's PositionProvider counts otherwise (the last line
+# break of a file without one).
+ON_DEMAND_ODD = [
+    *ODD,
+    # Statements whose code occurs more than once: placed by the whole module instead.
+    "x = 1\nx = 1\nif x:\n    x = 1\nx = 1\n",
+    "# c\nf(a)\n# c\nf(a)\n",
+    # The module's last line without its line break.
+    "import os\nload(os.path.join('a', 'b'))",
+    "def f():\n    return g(1)",
+    "a = 1\n# a footer comment\n\n",
+    "\n\n# header\n\nx = [\n1,\n]\n\n\n",
+]
+NOTEBOOKS = sorted((ROOT / "tests" / "fixtures").rglob("*.ipynb"))
+
+
+def _nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
+
+
+def _same_on_demand(source: str) -> int:
+    """Positions on demand equal the whole module's for every node, asked statement by
+    statement (each time from scratch) with the statement as the hint, and for a few
+    statements with a wrong hint or none; returns how many statements were placed alone
+    (without generating the whole module)."""
+    module = cst.parse_module(source)
+    whole = Positions(module)
+    alone = 0
+    body = module.body
+    for index, statement in enumerate(body):
+        hints: list[cst.CSTNode | None] = [statement]
+        if index in (1, len(body) - 1):
+            hints += [body[index - 1], None]
+        for hint in hints:
+            lazy = Positions(module, source)
+            for node in _nodes(statement):
+                if node in whole._spans:
+                    assert lazy.of(node, hint) == whole.of(node), (index, hint is statement, node)
+            alone += hint is statement and not lazy._complete
+    lazy = Positions(module, source)
+    for node in _nodes(module):  # header, footer and the module itself, asked last
+        assert lazy.of(node) == whole.of(node), node
+    return alone
 
 
 def _same(module: cst.Module) -> int:
@@ -35,8 +93,63 @@ def _same(module: cst.Module) -> int:
 @pytest.mark.parametrize("path", SOURCES, ids=[str(p.relative_to(ROOT)) for p in SOURCES])
 def test_positions_match_libcst_on_real_files(path: Path) -> None:
     assert _same(cst.parse_module(path.read_bytes())) > 0
+    source = path.read_text("utf-8")
+    alone = _same_on_demand(source)
+    # Files with statements at all place most of them alone (else the test proves nothing).
+    assert alone or not cst.parse_module(source).body, path
 
 
 @pytest.mark.parametrize("source", ODD)
 def test_positions_match_libcst_on_odd_sources(source: str) -> None:
     _same(cst.parse_module(source))
+
+
+def test_positions_on_demand_on_odd_sources() -> None:
+    placed = [_same_on_demand(source) for source in ON_DEMAND_ODD]
+    assert any(placed)
+    # Code that occurs twice cannot be placed by searching for it: the whole module is.
+    assert _same_on_demand("x = 1\nx = 1\n") == 0
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_positions_on_demand_on_notebook_programs(path: Path) -> None:
+    program = read_file(path, precheck=False).program
+    assert _same_on_demand(program) > 0
+
+
+@fuzz_settings(40)
+@given(GRAMMAR)
+def test_positions_on_demand_on_generated_programs(program: str) -> None:
+    try:
+        cst.parse_module(program)
+    except cst.ParserSyntaxError:
+        return
+    _same_on_demand(program)
+
+
+@fuzz_settings(30)
+@given(st.lists(st.sampled_from(CASES), min_size=1, max_size=3), st.data())
+def test_facts_with_positions_on_demand_equal_the_whole_module(
+    cases: list[object], data: st.DataObject
+) -> None:
+    """The analysis asks for positions as it goes (with the statement it is in as the
+    hint): its facts are the same as with every position computed first."""
+    sources = [case.source for case in cases]  # type: ignore[attr-defined]
+    source = "\n".join(sources)
+    if data.draw(st.booleans()):
+        source = source.rstrip("\n")  # no line break at the end
+    module = cst.parse_module(source)
+    whole = analyze_module(module, "gen.py", Positions(module))
+    assert analyze_module(module, "gen.py", Positions(module, source)) == whole
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*NOTEBOOKS, *sorted((ROOT / "examples").rglob("*.py"))],
+    ids=lambda p: p.name,
+)
+def test_facts_with_positions_on_demand_on_real_programs(path: Path) -> None:
+    program = read_file(path, precheck=False).program
+    module = cst.parse_module(program)
+    whole = analyze_module(module, str(path), Positions(module))
+    assert analyze_module(module, str(path), Positions(module, program)) == whole

@@ -94,8 +94,8 @@ class Positions:
         self._generated: set[int] = set()
         self._owners: dict[cst.CSTNode, int] | None = None
         self._complete = False
-        if source is None:
-            self._generate_all()
+        if source is None or source.startswith("\ufeff"):
+            self._generate_all()  # libcst leaves a BOM out of the module's code
 
     @classmethod
     def joined(
