@@ -443,11 +443,9 @@ def _init_worker(linter: Linter) -> None:
 
     from sm_lint.analysis import interpreter, parse  # noqa: F401
 
-    # A worker lives for one run and builds large trees that hold no reference cycles: the
-    # collector's passes over the imported modules and the trees (a fifth of libcst's
-    # parse time) buy nothing here. Unreachable cycles are still collected.
+    # The collector need not walk the imported modules again and again: they live as long
+    # as the worker.
     gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
 
 
 def _lint_document(document: Document) -> list[Diagnostic]:
@@ -461,9 +459,10 @@ def _lint_document(document: Document) -> list[Diagnostic]:
 def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diagnostic] | None:
     """Lint *files* with *jobs* forked workers; None where processes cannot be used.
 
-    The workers start first (they import the analysis meanwhile); this process reads and
-    pre-checks every file (C speed: most files stop there) and hands each file that needs
-    analysis to whichever worker is free, so one large file does not hold up a fixed share.
+    This process reads and pre-checks every file (C speed: most files stop there); the
+    workers start at the first file that needs analysis (they import the analysis while
+    the pre-check goes on), and each such file goes to whichever worker is free, so one
+    large file does not hold up a fixed share of the others.
     """
     import multiprocessing
 
@@ -471,24 +470,25 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
         context = multiprocessing.get_context("fork")
     except ValueError:
         return None
-    try:
-        pool = context.Pool(jobs, initializer=_init_worker, initargs=(linter,))
-    except (OSError, RuntimeError):
-        return None
     results: list[list[Diagnostic] | None] = [None] * len(files)
     pending = []
-    with pool:
-        try:
-            for index, file in enumerate(files):
-                document = linter.read(file)
-                if document.analyse:
-                    pending.append((index, pool.apply_async(_lint_document, (document,))))
-                else:  # nothing to analyse: its reading problems, if any, are found here
-                    results[index] = linter.lint_document(document)
-            for index, handle in pending:
-                results[index] = handle.get()
-        except (OSError, RuntimeError):
-            return None
+    pool = None
+    try:
+        for index, file in enumerate(files):
+            document = linter.read(file)
+            if not document.analyse:  # its reading problems, if any, are found here
+                results[index] = linter.lint_document(document)
+                continue
+            if pool is None:
+                pool = context.Pool(jobs, initializer=_init_worker, initargs=(linter,))
+            pending.append((index, pool.apply_async(_lint_document, (document,))))
+        for index, handle in pending:
+            results[index] = handle.get()
+    except (OSError, RuntimeError):
+        return None
+    finally:
+        if pool is not None:
+            pool.terminate()
     return [d for found in results if found is not None for d in found]
 
 
