@@ -1,0 +1,91 @@
+"""The worker processes of a whole-tree lint (``--jobs N``): this process pre-checks every
+file and sends only the files that need analysis to the workers, which start at the first
+such file; the findings are those of a serial run, in the same order."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import sm_lint.api as api
+from sm_lint.api import Linter
+from sm_lint.config import Config
+
+FIXTURES = (Path(__file__).parent / "fixtures" / "models").resolve()
+DENSE = FIXTURES / "keras_export_dense"
+CALLER = (
+    "import numpy as np\n"
+    "import tensorflow as tf\n"
+    f"m = tf.saved_model.load({str(DENSE)!r})\n"
+    'infer = m.signatures["serving_default"]\n'
+    "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5)))\n"
+)
+PLAIN = '"""The hub of it: signatures, see https://github.com/x/hub."""\nx = 1\n'
+
+
+def _tree(root: Path) -> None:
+    """Calling files, plain files, and files with reading problems, interleaved."""
+    for n in range(12):
+        (root / f"call{n:02}.py").write_text(CALLER)
+        (root / f"plain{n:02}.py").write_text(PLAIN)
+    (root / "broken.py").write_text("import tensorflow as tf\ntf.saved_model.load(\n")
+    (root / "binary.py").write_bytes(b"x = 1\0\n")
+    (root / "latin.py").write_bytes(b"# coding: nope\nx = 1\n")
+    cell = {"cell_type": "code", "metadata": {}, "source": CALLER}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (root / "book.ipynb").write_text(json.dumps(notebook))
+    (root / "empty.ipynb").write_text("{")  # names no load: skipped, as in a serial run
+
+
+_REAL = api._lint_document
+_RECORD: list[Path] = []
+
+
+def _recording(document: api.Document) -> list[api.Diagnostic]:
+    """The workers' entry point, noting the id of the process it runs in."""
+    with _RECORD[0].open("a") as out:
+        out.write(f"{os.getpid()}\n")
+    return _REAL(document)
+
+
+@pytest.fixture
+def analysed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file the processes that analysed a file append their id to (forked workers
+    inherit the patched entry point)."""
+    record = tmp_path / "pids.txt"
+    _RECORD[:] = [record]
+    monkeypatch.setattr(api, "_lint_document", _recording)
+    return record
+
+
+def test_workers_find_what_a_serial_run_finds_in_the_same_order(
+    tmp_path: Path, analysed_in: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    _tree(src)
+    linter = Linter(Config(models=(FIXTURES,)))
+    serial = linter.lint_paths([src], jobs=1)
+    assert not analysed_in.exists()  # a serial run uses no worker
+    parallel = linter.lint_paths([src], jobs=2)
+    assert parallel == serial
+    codes = {(Path(d.path).name, d.code) for d in serial}
+    assert ("call00.py", "SM005") in codes and ("book.ipynb", "SM005") in codes
+    assert {("broken.py", "SM900"), ("binary.py", "SM900"), ("latin.py", "SM900")} <= codes
+    # The calling files, the notebook and the broken file went to the workers; the plain
+    # files and those that could not be read did not.
+    pids = analysed_in.read_text().split()
+    assert len(pids) == 12 + 2
+    assert str(os.getpid()) not in pids
+
+
+def test_no_worker_starts_when_no_file_needs_analysis(tmp_path: Path, analysed_in: Path) -> None:
+    for n in range(40):
+        (tmp_path / f"plain{n:02}.py").write_text(PLAIN)
+    (tmp_path / "binary.py").write_bytes(b"\0")
+    found = Linter(Config(models=(FIXTURES,))).lint_paths([tmp_path], jobs=2)
+    assert [Path(d.path).name for d in found] == ["binary.py"]
+    assert not analysed_in.exists()
