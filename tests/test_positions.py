@@ -8,10 +8,9 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from hypothesis import given
 from hypothesis import strategies as st
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from sm_lint.analysis.interpreter import analyze_module
 from sm_lint.analysis.positions import Positions

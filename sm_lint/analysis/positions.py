@@ -169,9 +169,7 @@ class Positions:
         raise KeyError(node)
 
     # ------------------------------------------------------------------ lazy positions
-    def _generate_for(
-        self, node: cst.CSTNode, near: cst.CSTNode | None
-    ) -> tuple[int, int] | None:
+    def _generate_for(self, node: cst.CSTNode, near: cst.CSTNode | None) -> tuple[int, int] | None:
         index = self._owner(near) if near is not None else None
         if index is not None and index not in self._generated:
             self._generated.add(index)

@@ -135,9 +135,7 @@ assert all(any(a in name for a, _ in _ANCHORS) for name in _BYTE_NAMES)
 
 #: Words that may stand next to a name in code: keywords, soft keywords included (``match``,
 #: ``case``, ``_``, and ``type`` of newer Pythons).
-_KEYWORDS = frozenset(
-    word.encode() for word in (*keyword.kwlist, *keyword.softkwlist, "_", "type")
-)
+_KEYWORDS = frozenset(word.encode() for word in (*keyword.kwlist, *keyword.softkwlist, "_", "type"))
 _WORD_END = re.compile(rb"[A-Za-z0-9_\x80-\xff]+\Z")
 _WORD_AFTER = re.compile(rb"[ \t]*([A-Za-z0-9_\x80-\xff]+)")
 #: How far along its line an occurrence is looked at (a minified line stays cheap).
