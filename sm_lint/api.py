@@ -438,14 +438,16 @@ _worker: Linter | None = None
 def _init_worker(linter: Linter) -> None:
     global _worker
     _worker = linter
-    # Import the analysis now, while the parent still reads and pre-checks files.
-    import libcst  # noqa: F401
-
-    from sm_lint.analysis import interpreter, parse  # noqa: F401
-
     # The collector need not walk the imported modules again and again: they live as long
     # as the worker.
     gc.freeze()
+
+
+def _import_analysis() -> None:
+    """Import what analysing a file needs (libcst, the interpreter)."""
+    import libcst  # noqa: F401
+
+    from sm_lint.analysis import interpreter, parse  # noqa: F401
 
 
 def _lint_document(document: Document) -> list[Diagnostic]:
@@ -459,10 +461,10 @@ def _lint_document(document: Document) -> list[Diagnostic]:
 def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diagnostic] | None:
     """Lint *files* with *jobs* forked workers; None where processes cannot be used.
 
-    This process reads and pre-checks every file (C speed: most files stop there); the
-    workers start at the first file that needs analysis (they import the analysis while
-    the pre-check goes on), and each such file goes to whichever worker is free, so one
-    large file does not hold up a fixed share of the others.
+    This process reads and pre-checks every file (C speed: most files stop there); at the
+    first file that needs analysis it imports the analysis and forks the workers (which
+    inherit it), and each such file goes to whichever worker is free, so one large file
+    does not hold up a fixed share of the others.
     """
     import multiprocessing
 
@@ -480,6 +482,7 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
                 results[index] = linter.lint_document(document)
                 continue
             if pool is None:
+                _import_analysis()  # once, here: the forked workers inherit it
                 pool = context.Pool(jobs, initializer=_init_worker, initargs=(linter,))
             pending.append((index, pool.apply_async(_lint_document, (document,))))
         for index, handle in pending:
