@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -51,24 +50,44 @@ class _OffsetState(CodegenState):
         if node not in self.spans:  # a syntactic position, recorded already, wins
             self.spans[node] = (start, self.offset)
 
-    @contextmanager
-    def record_syntactic_position(
+    def record_syntactic_position(  # type: ignore[override]
         self,
         node: cst.CSTNode,
         *,
         start_node: cst.CSTNode | None = None,
         end_node: cst.CSTNode | None = None,
-    ) -> Iterator[None]:
-        start = self.offset
-        try:
-            yield
-        finally:
-            end = self.offset
-            if start_node is not None:
-                start = self.spans[start_node][0]
-            if end_node is not None:
-                end = self.spans[end_node][1]
-            self.spans[node] = (start, end)
+    ) -> _Syntactic:
+        # A plain context manager object: cheaper than contextlib's generator, and called
+        # for most nodes.
+        return _Syntactic(self, node, start_node, end_node)
+
+
+class _Syntactic:
+    """Records a node's syntactic span (libcst's ``record_syntactic_position``)."""
+
+    __slots__ = ("end_node", "node", "start", "start_node", "state")
+
+    def __init__(
+        self,
+        state: _OffsetState,
+        node: cst.CSTNode,
+        start_node: cst.CSTNode | None,
+        end_node: cst.CSTNode | None,
+    ) -> None:
+        self.state = state
+        self.node = node
+        self.start_node = start_node
+        self.end_node = end_node
+        self.start = 0
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, *exc_info: object) -> None:
+        spans = self.state.spans
+        start = self.start if self.start_node is None else spans[self.start_node][0]
+        end = self.state.offset if self.end_node is None else spans[self.end_node][1]
+        spans[self.node] = (start, end)
 
 
 class Positions:

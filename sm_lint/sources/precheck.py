@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import keyword
 import re
 import warnings
 from collections.abc import Callable
@@ -96,11 +95,9 @@ def precheck(
 
 
 def _has_word(data: bytes) -> bool:
-    """Whether one of the names occurs as a whole word that may be code. In code a name is
-    one token, never glued to an ASCII identifier character ("github" is not "hub"); a
-    non-ASCII neighbour (an identifier such as "éhub") still counts: an over-approximation,
-    which is safe. Occurrences that cannot be code in a file Python compiles do not count
-    (see :func:`_cannot_be_code`)."""
+    """Whether one of the names occurs as a whole word. In code a name is one token, never
+    glued to an ASCII identifier character ("github" is not "hub"); a non-ASCII neighbour
+    (an identifier such as "éhub") still counts: an over-approximation, which is safe."""
     # bytes.find per anchor, not one regular expression: an alternation with look-arounds
     # is several times slower than the C substring search, and matches are rare. Every name
     # holds one of four anchors, so four passes over the bytes find them all.
@@ -116,7 +113,6 @@ def _has_word(data: bytes) -> bool:
                     and data.startswith(name, start)
                     and (start == 0 or data[start - 1] not in _IDENTIFIER_BYTES)
                     and (end == size or data[end] not in _IDENTIFIER_BYTES)
-                    and not _cannot_be_code(data, start, end)
                 ):
                     return True
             found = data.find(anchor, found + len(anchor))
@@ -132,51 +128,6 @@ _ANCHORS: tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...] = tuple(
     for anchor in (b"hub", b"_model", b"signatures", b"TFSMLayer")
 )
 assert all(any(a in name for a, _ in _ANCHORS) for name in _BYTE_NAMES)
-
-#: Words that may stand next to a name in code: keywords, soft keywords included (``match``,
-#: ``case``, ``_``, and ``type`` of newer Pythons).
-_KEYWORDS = frozenset(word.encode() for word in (*keyword.kwlist, *keyword.softkwlist, "_", "type"))
-_WORD_END = re.compile(rb"[A-Za-z0-9_\x80-\xff]+\Z")
-_WORD_AFTER = re.compile(rb"[ \t]*([A-Za-z0-9_\x80-\xff]+)")
-#: How far along its line an occurrence is looked at (a minified line stays cheap).
-_WINDOW = 512
-
-
-def _cannot_be_code(data: bytes, start: int, end: int) -> bool:
-    """Whether the name at ``data[start:end]`` is certainly in a comment or in a string
-    that is no dotted name, provided the file compiles (a file that does not compile has no
-    analysis beyond its syntax error). Two cases, decided on the name's own line:
-
-    - a ``#`` before it, and no quote or ``{`` between the two: the ``#`` starts a comment,
-      or lies in a comment, or in a string, which can only end at a quote (or, in an
-      f-string, give way to code at a ``{``);
-    - next to it, with only spaces or tabs between, a word that is not a keyword ("their
-      signatures will vary"): two such words never stand side by side in code, so both are
-      in one comment or string, which then holds a space.
-    """
-    low = max(0, start - _WINDOW)
-    newline = data.rfind(b"\n", low, start)
-    whole_line = newline >= 0 or low == 0  # else the segment starts within the line
-    segment = data[newline + 1 if newline >= 0 else low : start]
-    hash_at = segment.rfind(b"#")
-    if hash_at >= 0:
-        after = segment[hash_at:]
-        if b"'" not in after and b'"' not in after and b"{" not in after:
-            return True
-    stripped = segment.rstrip(b" \t")
-    word = _WORD_END.search(stripped[-64:])
-    if (
-        word is not None
-        and (word.start() > 0 or (whole_line and len(stripped) < 64))  # not cut short
-        and word.group() not in _KEYWORDS
-    ):
-        return True
-    found = _WORD_AFTER.match(data, end, end + _WINDOW)
-    return (
-        found is not None
-        and found.end() < min(len(data), end + _WINDOW)  # the whole word, not cut short
-        and found.group(1) not in _KEYWORDS
-    )
 
 
 def _ascii_compatible(data: bytes) -> bool:
