@@ -35,7 +35,7 @@ ODD = [
 # break of a file without one).
 ON_DEMAND_ODD = [
     *ODD,
-    # Statements whose code occurs more than once: placed by the whole module instead.
+    # Statements whose code occurs more than once.
     "x = 1\nx = 1\nif x:\n    x = 1\nx = 1\n",
     "# c\nf(a)\n# c\nf(a)\n",
     # The module's last line without its line break.
@@ -43,6 +43,12 @@ ON_DEMAND_ODD = [
     "def f():\n    return g(1)",
     "a = 1\n# a footer comment\n\n",
     "\n\n# header\n\nx = [\n1,\n]\n\n\n",
+    # Where libcst does not give back the text it parsed (a form feed at a line's start,
+    # a space before an except clause's colon): the same positions as the whole module's.
+    "import a\n\x0cx = f(1)\ny = f(2)\n",
+    "try:\n    f(1)\nexcept OSError :\n    g(2)\ntry:\n    f(1)\nexcept OSError:\n    g(2)\n",
+    # Decorators, async, a docstring, statements on one line, blocks on one line.
+    '"""Doc."""\n@d(\n    1,\n)\nasync def f():\n    await g()\na = 1; b = f(a)\nif a: b = 2\n',
 ]
 NOTEBOOKS = sorted((ROOT / "tests" / "fixtures").rglob("*.ipynb"))
 
@@ -106,8 +112,8 @@ def test_positions_match_libcst_on_odd_sources(source: str) -> None:
 def test_positions_on_demand_on_odd_sources() -> None:
     placed = [_same_on_demand(source) for source in ON_DEMAND_ODD]
     assert any(placed)
-    # Code that occurs twice cannot be placed by searching for it: the whole module is.
-    assert _same_on_demand("x = 1\nx = 1\n") == 0
+    # Each statement is placed by its own line, also where the same code occurs twice.
+    assert _same_on_demand("x = 1\nx = 1\n") == 2
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
