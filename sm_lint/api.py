@@ -484,7 +484,10 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
             if pool is None:
                 _import_analysis()  # once, here: the forked workers inherit it
                 pool = context.Pool(jobs, initializer=_init_worker, initargs=(linter,))
-            pending.append((index, pool.apply_async(_lint_document, (document,))))
+            # The analysis reads the program: the file's text and bytes (a notebook's JSON,
+            # outputs and all) need not be copied to the worker.
+            light = replace(document, text="", data=b"")
+            pending.append((index, pool.apply_async(_lint_document, (light,))))
         for index, handle in pending:
             results[index] = handle.get()
     except (OSError, RuntimeError):
