@@ -35,9 +35,11 @@ from sm_lint.sources import (
     from_bytes,
     from_text,
     iter_source_files,
+    kind_of,
     noqa_lines,
     read_file,
 )
+from sm_lint.sources.precheck import words_match
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
@@ -450,21 +452,19 @@ def _import_analysis() -> None:
     from sm_lint.analysis import interpreter, parse  # noqa: F401
 
 
-def _lint_document(document: Document) -> list[Diagnostic]:
+def _lint_path(path: Path) -> list[Diagnostic]:
     assert _worker is not None
-    try:
-        return _worker.lint_document(document)
-    except Exception as error:
-        return [internal_error(document.name or "<string>", error)]
+    return _worker.lint_file(path)
 
 
 def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diagnostic] | None:
     """Lint *files* with *jobs* forked workers; None where processes cannot be used.
 
-    This process reads and pre-checks every file (C speed: most files stop there); at the
-    first file that needs analysis it imports the analysis and forks the workers (which
-    inherit it), and each such file goes to whichever worker is free, so one large file
-    does not hold up a fixed share of the others.
+    This process reads every file and looks for the names of a model load in its bytes
+    (C speed: most files stop there, with nothing to report); the workers start at the
+    first file whose bytes match, and each such file goes to whichever worker is free (its
+    compile and its analysis run there), so one large file does not hold up a fixed share
+    of the others.
     """
     import multiprocessing
 
@@ -477,17 +477,20 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     pool = None
     try:
         for index, file in enumerate(files):
-            document = linter.read(file)
-            if not document.analyse:  # its reading problems, if any, are found here
-                results[index] = linter.lint_document(document)
+            try:
+                data = file.read_bytes()
+            except OSError:
+                data = None
+            if data is None or b"\0" in data:  # what cannot be read: reported as serially
+                results[index] = linter.lint_file(file)
+                continue
+            if not words_match(data, notebook=kind_of(file) is SourceKind.NOTEBOOK):
+                results[index] = []  # read_file would skip it: nothing to analyse or report
                 continue
             if pool is None:
                 _import_analysis()  # once, here: the forked workers inherit it
                 pool = context.Pool(jobs, initializer=_init_worker, initargs=(linter,))
-            # The analysis reads the program: the file's text and bytes (a notebook's JSON,
-            # outputs and all) need not be copied to the worker.
-            light = replace(document, text="", data=b"")
-            pending.append((index, pool.apply_async(_lint_document, (light,))))
+            pending.append((index, pool.apply_async(_lint_path, (file,))))
         for index, handle in pending:
             results[index] = handle.get()
     except (OSError, RuntimeError):

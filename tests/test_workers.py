@@ -1,6 +1,6 @@
-"""The worker processes of a whole-tree lint (``--jobs N``): this process pre-checks every
-file and sends only the files that need analysis to the workers, which start at the first
-such file; the findings are those of a serial run, in the same order."""
+"""The worker processes of a whole-tree lint (``--jobs N``): this process reads every file
+and sends only the files whose bytes name a model load to the workers, which start at the
+first such file; the findings are those of a serial run, in the same order."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ CALLER = (
     'infer = m.signatures["serving_default"]\n'
     "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5)))\n"
 )
-PLAIN = '"""The hub of it: signatures, see https://github.com/x/hub."""\nx = 1\n'
+# No name of a model load in the bytes ("github" is not "hub"): decided in this process.
+PLAIN = '"""A module, see https://github.com/x/y."""\nx = 1\n'
+# The names in a docstring only: the compiler tells, in a worker.
+PROSE = '"""The hub of it: signatures."""\nx = 1\n'
 
 
 def _tree(root: Path) -> None:
@@ -31,6 +34,7 @@ def _tree(root: Path) -> None:
     for n in range(12):
         (root / f"call{n:02}.py").write_text(CALLER)
         (root / f"plain{n:02}.py").write_text(PLAIN)
+        (root / f"prose{n:02}.py").write_text(PROSE)
     (root / "broken.py").write_text("import tensorflow as tf\ntf.saved_model.load(\n")
     (root / "binary.py").write_bytes(b"x = 1\0\n")
     (root / "latin.py").write_bytes(b"# coding: nope\nx = 1\n")
@@ -40,15 +44,15 @@ def _tree(root: Path) -> None:
     (root / "empty.ipynb").write_text("{")  # names no load: skipped, as in a serial run
 
 
-_REAL = api._lint_document
+_REAL = api._lint_path
 _RECORD: list[Path] = []
 
 
-def _recording(document: api.Document) -> list[api.Diagnostic]:
+def _recording(path: Path) -> list[api.Diagnostic]:
     """The workers' entry point, noting the id of the process it runs in."""
     with _RECORD[0].open("a") as out:
         out.write(f"{os.getpid()}\n")
-    return _REAL(document)
+    return _REAL(path)
 
 
 @pytest.fixture
@@ -57,7 +61,7 @@ def analysed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     inherit the patched entry point)."""
     record = tmp_path / "pids.txt"
     _RECORD[:] = [record]
-    monkeypatch.setattr(api, "_lint_document", _recording)
+    monkeypatch.setattr(api, "_lint_path", _recording)
     return record
 
 
@@ -75,10 +79,11 @@ def test_workers_find_what_a_serial_run_finds_in_the_same_order(
     codes = {(Path(d.path).name, d.code) for d in serial}
     assert ("call00.py", "SM005") in codes and ("book.ipynb", "SM005") in codes
     assert {("broken.py", "SM900"), ("binary.py", "SM900"), ("latin.py", "SM900")} <= codes
-    # The calling files, the notebook and the broken file went to the workers; the plain
-    # files and those that could not be read did not.
+    # The calling files, the prose files, the notebook, the broken file and the one in an
+    # unknown encoding (only the compiler can tell) went to the workers; the plain files
+    # and the binary one did not.
     pids = analysed_in.read_text().split()
-    assert len(pids) == 12 + 2
+    assert len(pids) == 12 + 12 + 3
     assert str(os.getpid()) not in pids
 
 

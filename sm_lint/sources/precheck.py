@@ -81,17 +81,24 @@ def precheck(
     """:func:`may_need_analysis`, also saying when the file was compiled without error."""
     if notebook is None:
         notebook = _NOTEBOOK_START.match(data) is not None
-    if notebook:
-        found = any(name in data for name in _BYTE_NAMES) or b"\\u" in data
-        return Verdict.ANALYSE if found else Verdict.SKIP
-    if not _has_word(data) and _ascii_compatible(data):
+    if not words_match(data, notebook=notebook):
         return Verdict.SKIP
+    if notebook:
+        return Verdict.ANALYSE
     if known is not None and known():
         return Verdict.ANALYSE
     names = _code_names(data)
     if names is None:
         return Verdict.ANALYSE
     return Verdict.SKIP if names.isdisjoint(NAMES) else Verdict.ANALYSE_COMPILED
+
+
+def words_match(data: bytes, *, notebook: bool) -> bool:
+    """The pre-check's first step, on the bytes alone: False when *data* certainly needs no
+    analysis; True when the compiler must decide (a notebook: the analysis)."""
+    if notebook:
+        return any(name in data for name in _BYTE_NAMES) or b"\\u" in data
+    return _has_word(data) or not _ascii_compatible(data)
 
 
 def _has_word(data: bytes) -> bool:
