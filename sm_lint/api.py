@@ -412,6 +412,11 @@ class Linter:
         within the cell."""
         return self.lint_document(from_text(text, path, SourceKind.NOTEBOOK))
 
+    def nothing_to_analyse(self, path: Path) -> list[Diagnostic]:
+        """The findings of a file whose bytes name no model load (none): the worker pool's
+        shortcut for what :meth:`lint_file` would find after reading it again."""
+        return []
+
     def files(self, paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         """The files *paths* name, folders walked with this configuration's excludes."""
         config = self.config
@@ -485,7 +490,7 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
                 results[index] = linter.lint_file(file)
                 continue
             if not words_match(data, notebook=kind_of(file) is SourceKind.NOTEBOOK):
-                results[index] = []  # read_file would skip it: nothing to analyse or report
+                results[index] = linter.nothing_to_analyse(file)
                 continue
             if pool is None:
                 _import_analysis()  # once, here: the forked workers inherit it
