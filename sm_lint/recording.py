@@ -229,7 +229,6 @@ class RecordingLinter(Linter):
         self.results.put(name, sig, found, lines, depends, storable)
         return found
 
-
     def nothing_to_analyse(self, path: Path) -> list[Diagnostic]:
         name = os.fspath(path)
         try:

@@ -2,10 +2,12 @@
 
 Every finding sm-lint reports, and every call it lists, hangs off a model load, and the
 analysis recognises a load only through a name: ``tf.saved_model.load`` and its aliases,
-``keras...load_model``, ``TFSMLayer``, ``tensorflow_hub`` / ``kagglehub`` handles, then
-``.signatures`` on the loaded object. A file whose *code* never names one of these cannot
-contain a load, so it needs no analysis. Words in comments, strings and docstrings
-("signatures" in a docstring, "github" in a URL) do not count.
+``keras...load_model``, ``TFSMLayer``, ``tensorflow_hub`` / ``kagglehub`` handles; only
+then ``.signatures`` on the loaded object. A file whose *code* never names one of these
+cannot contain a load, so it needs no analysis: ``.signatures`` alone (Argument Clinic's,
+``inspect``'s, a model passed in as a parameter) gives the analysis nothing to check.
+Words in comments, strings and docstrings ("saved_model" in a docstring, "github" in a
+URL) do not count.
 
 Two steps, both in C: a byte search for the names as whole words (most files stop here),
 then, only when a word matches, CPython's own compiler, whose code objects list every name
@@ -21,11 +23,11 @@ import warnings
 from collections.abc import Callable
 from types import CodeType
 
-#: Names whose use in code means the file may contain a model load or a signature lookup.
+#: Names whose use in code means the file may contain a model load (``signatures`` is not
+#: one: a lookup is checked only on an object a load in the same file made).
 #: Dotted import names (``tensorflow.saved_model``) are split into their parts.
 NAMES = frozenset(
     {
-        "signatures",  # loaded.signatures[...]
         "saved_model",  # tf.saved_model.load / .save, tf.compat.v1.saved_model.load_v2
         "load_model",  # keras.models.load_model, keras.saving.load_model
         "TFSMLayer",  # keras.layers.TFSMLayer, keras.export.TFSMLayer
@@ -132,7 +134,7 @@ _ANCHORS: tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...] = tuple(
         anchor,
         tuple((name, name.find(anchor)) for name in _BYTE_NAMES if anchor in name),
     )
-    for anchor in (b"hub", b"_model", b"signatures", b"TFSMLayer")
+    for anchor in (b"hub", b"_model", b"TFSMLayer")
 )
 assert all(any(a in name for a, _ in _ANCHORS) for name in _BYTE_NAMES)
 
@@ -172,7 +174,7 @@ def _code_names(data: bytes) -> set[str] | None:
             if isinstance(const, CodeType):
                 stack.append(const)
             elif isinstance(const, str) and len(const) < 80 and _DOTTED.fullmatch(const):
-                # A name spelled as a string (``getattr(m, "signatures")``,
+                # A name spelled as a string (``getattr(tf, "saved_model")``,
                 # ``importlib.import_module("tensorflow_hub")``): counted too, so an analysis
                 # that learns to follow such strings is never starved. Prose never matches.
                 names.update(const.split("."))
