@@ -11,7 +11,6 @@ compile, None for a cell whose body is not Python, or FAILED when IPython raises
 from __future__ import annotations
 
 import ast
-import warnings
 from typing import Final
 
 import pytest
@@ -24,7 +23,7 @@ from IPython.core.inputtransformer2 import (
 )
 from IPython.core.interactiveshell import InteractiveShell
 
-from sm_lint.sources.ipython import CellCode, binds_names, transform_cell
+from sm_lint.sources.ipython import CellCode, binds_names, parses, transform_cell
 
 __all__ = ["FAILED", "TRANSFORM_LOOP_LIMIT", "compare", "ipython_code", "parses"]
 
@@ -89,23 +88,6 @@ def ipython_code(cell: str) -> str | None:
         return _timed(static if parses(static) else str(_SHELL.transform_cell(cell)))
     except Exception:
         return FAILED
-
-
-def parses(code: str) -> bool:
-    """Whether *code* compiles as IPython compiles a cell (top-level await allowed)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(
-                code,
-                "<cell>",
-                "exec",
-                flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-                dont_inherit=True,
-            )
-    except Exception:
-        return False
-    return True
 
 
 def code_lines(code: str) -> list[str]:

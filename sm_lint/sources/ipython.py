@@ -449,7 +449,8 @@ def _split(source: str) -> list[str]:
     return cell.splitlines(keepends=True)
 
 
-def _parses(code: str) -> bool:
+def parses(code: str) -> bool:
+    """Whether *code* compiles as IPython compiles a cell (top-level ``await`` allowed)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -467,7 +468,7 @@ def _parses(code: str) -> bool:
 
 def _statement(code: str) -> bool:
     """Whether *code* is a statement that ``%time`` can run in place of the magic."""
-    return bool(code.strip()) and _parses(code)
+    return bool(code.strip()) and parses(code)
 
 
 def _automagic(cell: _Cell, first: int) -> None:
@@ -476,7 +477,7 @@ def _automagic(cell: _Cell, first: int) -> None:
     default). A name bound in the user's namespace would shadow the magic, but then the line
     fails as Python anyway."""
     kept = [index for index in range(first, len(cell.lines)) if index not in cell.dropped]
-    if len(kept) != 1 or _parses("".join(cell.lines[first:])):
+    if len(kept) != 1 or parses("".join(cell.lines[first:])):
         return
     index = kept[0]
     line = cell.lines[index]
@@ -547,7 +548,7 @@ def _transform(source: str) -> tuple[list[str], list[int]] | None:
         # it, so a body that binds names cannot be read as this program's code. Its calls are
         # still checked when it binds none.
         body = "".join(cell.lines[timed_body:])
-        if _parses(body) and binds_names(body):
+        if parses(body) and binds_names(body):
             return None
     return cell.lines, cell.offsets
 
