@@ -114,3 +114,26 @@ def code_notebook(
         for source in sources
     )
     return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+
+
+def cli_in_process(args: list[str]) -> tuple[int, str, str]:
+    """sm-lint's main() in this process: (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from sm_lint.cli import main
+    from sm_lint.output import report
+
+    out, err = io.StringIO(), io.StringIO()
+    # report.write's default stream is the sys.stdout of its first import: point it here.
+    defaults = report.write.__defaults__
+    report.write.__defaults__ = (out,)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code: Any = main(args)
+            except SystemExit as exit_:
+                code = exit_.code
+    finally:
+        report.write.__defaults__ = defaults
+    return int(code), out.getvalue(), err.getvalue()

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import io
 import json
 import os
 import re
@@ -38,6 +36,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.conftest import cli_in_process
 
 FIXTURES = (Path(__file__).parent / "fixtures" / "models").resolve()
 DENSE = FIXTURES / "keras_export_dense"
@@ -469,25 +469,6 @@ def test_cast_fix_uses_the_alias_in_scope(tmp_path: Path) -> None:
 # =========================================================================== property
 
 
-def _cli(args: list[str]) -> tuple[int, str, str]:
-    """sm-lint's main() in this process; (exit code, stdout, stderr)."""
-    from sm_lint.cli import main
-    from sm_lint.output import report
-
-    out, err = io.StringIO(), io.StringIO()
-    defaults = report.write.__defaults__
-    report.write.__defaults__ = (out,)  # report.write's stream is bound at import
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code: Any = main(args)
-            except SystemExit as exit_:
-                code = exit_.code
-    finally:
-        report.write.__defaults__ = defaults
-    return int(code), out.getvalue(), err.getvalue()
-
-
 _VALUES = [
     "{tf}.constant(np.random.rand(4, 5))",  # SM005, fixable
     "{tf}.constant(np.zeros((4, 5)), dtype={tf}.float32)",
@@ -553,15 +534,15 @@ def _check_fix(folder: Path, program: str) -> None:
     file = folder / "gen.py"
     file.write_bytes(program.encode("utf-8", "surrogatepass"))
     lint = [str(file), "--models", str(FIXTURES), "--no-cache", "--format", "json"]
-    before = json.loads(_cli(lint)[1])
-    code, out, err = _cli([str(file), "--models", str(FIXTURES), "--no-cache", "--fix"])
+    before = json.loads(cli_in_process(lint)[1])
+    code, out, err = cli_in_process([str(file), "--models", str(FIXTURES), "--no-cache", "--fix"])
     assert code in (0, 1) and "internal error" not in err, err
     fixed = int(m.group(1)) if (m := re.search(r"Fixed (\d+) finding", out)) else 0
     after_bytes = file.read_bytes()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compile(after_bytes, "gen.py", "exec")  # it parses
-    after = json.loads(_cli(lint)[1])
+    after = json.loads(cli_in_process(lint)[1])
     assert len([d for d in after if d["code"] == "SM900"]) <= len(
         [d for d in before if d["code"] == "SM900"]
     ), after

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import io
 import json
 import os
 import random
@@ -52,6 +51,7 @@ from sm_lint.api import lint_source
 from sm_lint.config import Config
 from sm_lint.diagnostics import RULES, Diagnostic
 from sm_lint.models import ModelReadError, ModelSignatures, clear_cache, read_signatures
+from tests.conftest import cli_in_process
 
 with contextlib.suppress(ImportError):  # keep hypothesis' files out of the repository
     from hypothesis.configuration import set_hypothesis_home_dir
@@ -1300,23 +1300,9 @@ def _as_nobody(fn: Callable[[], Any]) -> Any:
 
 
 def _cli_in_process(args: list[str]) -> dict[str, Any]:
-    """sm-lint's main() in this process, its stdout and stderr captured."""
-    from sm_lint.cli import main
-    from sm_lint.output import report
-
-    out, err = io.StringIO(), io.StringIO()
-    # report.write's default stream is the sys.stdout of its first import: point it here.
-    defaults = report.write.__defaults__
-    report.write.__defaults__ = (out,)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code: Any = main(args)
-            except SystemExit as exit_:
-                code = exit_.code
-    finally:
-        report.write.__defaults__ = defaults
-    return {"rc": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+    """sm-lint's main() in this process, as a dict (it crosses a process boundary)."""
+    code, out, err = cli_in_process(args)
+    return {"rc": code, "stdout": out, "stderr": err}
 
 
 @contextlib.contextmanager
