@@ -27,6 +27,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from sm_lint.diagnostics import Diagnostic, Edit, Fix, Severity
 from sm_lint.sources import Cell, Document, Location, SourceKind
 from tests.conftest import git
+from tests.test_cli import sm_lint
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = Path(__file__).parent / "fixtures" / "models" / "keras_export_dense"
@@ -94,14 +95,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sm_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
-    )
+    return sm_lint(*args, cwd=cwd, env={"PYTHONPATH": str(ROOT)})
 
 
 def where(findings: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
