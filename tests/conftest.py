@@ -14,6 +14,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import pytest_lsp
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures" / "models"
@@ -137,3 +141,17 @@ def cli_in_process(args: list[str]) -> tuple[int, str, str]:
     finally:
         report.write.__defaults__ = defaults
     return int(code), out.getvalue(), err.getvalue()
+
+
+def lsp_client_fixture(project: Path) -> Any:
+    """A pytest-lsp ``client`` fixture: the real server over stdio, initialised on *project*
+    with the shared handshake (assign it to a module's ``client``)."""
+
+    @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
+    async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+        answer_server_requests(lsp_client)
+        await handshake(lsp_client, initialize_params(project))
+        yield
+        await lsp_client.shutdown_session()
+
+    return client

@@ -13,13 +13,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from sm_lint.config import Config, is_excluded, project_root
-from tests.conftest import git
-from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
+from tests.conftest import git, lsp_client_fixture
 from tests.test_precommit import _pre_commit
 
 MODEL = Path(__file__).parent / "fixtures" / "models" / "keras_export_dense"
@@ -310,12 +308,7 @@ _package(LSP_MONOREPO, "a", 'ignore = ["SM002"]\n')
 _package(LSP_MONOREPO, "b", "")
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    answer_server_requests(lsp_client)
-    await handshake(lsp_client, initialize_params(LSP_MONOREPO))
-    yield
-    await lsp_client.shutdown_session()
+client = lsp_client_fixture(LSP_MONOREPO)
 
 
 @pytest.mark.asyncio

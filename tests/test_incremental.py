@@ -24,11 +24,10 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-import pytest_lsp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 from sm_lint.analysis import functions
 from sm_lint.analysis.facts import FileFacts
@@ -39,7 +38,7 @@ from sm_lint.api import Linter
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
 from sm_lint.sources import from_cells, from_text
-from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
+from tests.conftest import lsp_client_fixture
 from tests.oracle_cases import CASES
 
 BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
@@ -661,12 +660,7 @@ shutil.copytree(DEMO / "models" / "dense", PROJECT / "models" / "dense")
 (PROJECT / "src").mkdir()
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    answer_server_requests(lsp_client)
-    await handshake(lsp_client, initialize_params(PROJECT))
-    yield
-    await lsp_client.shutdown_session()
+client = lsp_client_fixture(PROJECT)
 
 
 async def _diagnostics(client: LanguageClient, uri: str, version: int) -> list[lsp.Diagnostic]:

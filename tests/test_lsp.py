@@ -9,12 +9,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
-from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
+from tests.conftest import lsp_client_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
 PROJECT = Path(tempfile.mkdtemp(prefix="sm-lint-lsp-"))
@@ -33,12 +32,7 @@ print(out["output_0"])
 GOOD_LINE = "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5), dtype=tf.float32))"
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    answer_server_requests(lsp_client)
-    await handshake(lsp_client, initialize_params(PROJECT))
-    yield
-    await lsp_client.shutdown_session()
+client = lsp_client_fixture(PROJECT)
 
 
 async def _published(client: LanguageClient) -> None:

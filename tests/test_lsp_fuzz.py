@@ -38,6 +38,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from sm_lint.api import lint_source
 from sm_lint.config import Config
+from tests.conftest import lsp_client_fixture
 from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
 
 T = TypeVar("T")
@@ -208,12 +209,7 @@ def random_edit(doc: Document, rng: random.Random) -> lsp.TextDocumentContentCha
 # --------------------------------------------------------------------------- the server
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND))
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    answer_server_requests(lsp_client)
-    await handshake(lsp_client, initialize_params(PROJECT))
-    yield
-    await lsp_client.shutdown_session()
+client = lsp_client_fixture(PROJECT)
 
 
 async def _answer(awaitable: Awaitable[T], what: str, timeout: float = TIMEOUT) -> T:
