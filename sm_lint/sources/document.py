@@ -124,12 +124,10 @@ class Document:
         that would reach outside the finding's cell is dropped)."""
         if self.kind is SourceKind.PYTHON:
             return finding
-        start = self.to_cell(finding.line, finding.column)
-        if start is None:
+        span = self._cell_span(finding.line, finding.column, finding.end_line, finding.end_column)
+        if span is None:
             return replace(finding, cell=None)
-        end = self.to_cell(finding.end_line, finding.end_column)
-        if end is None or end.cell != start.cell:
-            end = Location(start.line, start.column + 1, start.cell)
+        start, end = span
         return replace(
             finding,
             cell=start.cell,
@@ -142,16 +140,26 @@ class Document:
             message=self._cell_lines_in_message(finding),
         )
 
+    def _cell_span(
+        self, line: int, column: int, end_line: int, end_column: int
+    ) -> tuple[Location, Location] | None:
+        """A program span in its cell; one character where it would run into another."""
+        start = self.to_cell(line, column)
+        if start is None:
+            return None
+        end = self.to_cell(end_line, end_column)
+        if end is None or end.cell != start.cell:
+            end = Location(start.line, start.column + 1, start.cell)
+        return start, end
+
     def _place_related(self, related: tuple[Related, ...]) -> tuple[Related, ...]:
         out = []
         for place in related:
-            start = self.to_cell(place.line, place.column)
-            if start is None:
+            span = self._cell_span(place.line, place.column, place.end_line, place.end_column)
+            if span is None:
                 out.append(place)
                 continue
-            end = self.to_cell(place.end_line, place.end_column)
-            if end is None or end.cell != start.cell:
-                end = Location(start.line, start.column + 1, start.cell)
+            start, end = span
             out.append(
                 replace(
                     place,
