@@ -142,6 +142,18 @@ def _open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
     return _REAL_OPEN(file, mode, *args, **kwargs)
 
 
+#: What recording patches: (module, name, the real function, its recording stand-in).
+_PATCHES: tuple[tuple[Any, str, Callable[..., Any], Callable[..., Any]], ...] = (
+    (os, "stat", _REAL_STAT, _stat),
+    (os, "lstat", _REAL_LSTAT, _lstat),
+    (os, "scandir", _REAL_SCANDIR, _scandir),
+    (os, "listdir", _REAL_LISTDIR, _listdir),
+    (os, "open", _REAL_OS_OPEN, _os_open),
+    (io, "open", _REAL_OPEN, _open),
+    (builtins, "open", _REAL_OPEN, _open),
+)
+
+
 def install(private: Sequence[str]) -> None:
     """Start recording (nested calls count; the log is kept until the last uninstall)."""
     global _installed
@@ -150,13 +162,8 @@ def install(private: Sequence[str]) -> None:
     RECORDER.inside = tuple(os.path.join(p, "") for p in RECORDER.private)
     if _installed > 1:
         return
-    os.stat = _stat
-    os.lstat = _lstat
-    os.scandir = _scandir
-    os.listdir = _listdir
-    os.open = _os_open
-    io.open = _open
-    builtins.open = _open
+    for module, name, _real, replacement in _PATCHES:
+        setattr(module, name, replacement)
 
 
 def uninstall() -> None:
@@ -165,13 +172,8 @@ def uninstall() -> None:
     _installed -= 1
     if _installed > 0:
         return
-    os.stat = _REAL_STAT
-    os.lstat = _REAL_LSTAT
-    os.scandir = _REAL_SCANDIR
-    os.listdir = _REAL_LISTDIR
-    os.open = _REAL_OS_OPEN
-    io.open = _REAL_OPEN
-    builtins.open = _REAL_OPEN
+    for module, name, real, _replacement in _PATCHES:
+        setattr(module, name, real)
     RECORDER.__init__()  # type: ignore[misc]
 
 
