@@ -1837,6 +1837,18 @@ def _class_names(node: cst.ClassDef) -> set[str]:
     return names
 
 
+#: The nodes that bind a target, and the field holding it.
+_BINDING_FIELD: dict[type[cst.CSTNode], str] = {
+    cst.AssignTarget: "target",
+    cst.AnnAssign: "target",
+    cst.AugAssign: "target",
+    cst.For: "target",
+    cst.CompFor: "target",
+    cst.AsName: "name",
+    cst.Del: "target",
+}
+
+
 class _AttributeTargets(cst.CSTVisitor):
     """Every attribute assignment target in a module, and whether ``setattr`` appears."""
 
@@ -1853,26 +1865,11 @@ class _AttributeTargets(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._add(target.value)
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._add(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._add(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._add(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._add(node.target)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._add(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._add(node.name)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._add(node.target)
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        field = _BINDING_FIELD.get(type(node))
+        if field is not None:
+            self._add(getattr(node, field))
+        return super().on_visit(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in ("setattr", "delattr", "__dict__", "vars"):
