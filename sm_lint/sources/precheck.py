@@ -109,7 +109,7 @@ def _has_word(data: bytes) -> bool:
     (an identifier such as "éhub") still counts: an over-approximation, which is safe."""
     # bytes.find per anchor, not one regular expression: an alternation with look-arounds
     # is several times slower than the C substring search, and matches are rare. Every name
-    # holds one of four anchors, so four passes over the bytes find them all.
+    # holds one of three anchors, so three passes over the bytes find them all.
     size = len(data)
     for anchor, names in _ANCHORS:
         found = data.find(anchor)
