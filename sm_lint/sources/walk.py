@@ -33,16 +33,15 @@ class _Rules:
     """The ignore files of one folder (*base*, absolute)."""
 
     def __init__(self, base: str, specs: tuple[list[Rule], ...]) -> None:
-        self.base = base
+        self.prefix = base if base.endswith(os.sep) else base + os.sep
         self.specs = specs  # lowest precedence first
 
     def verdict(self, path: str, is_dir: bool) -> bool | None:
         """True: ignored, False: re-included, None: no pattern here says. *path* is
         absolute."""
-        base = self.base if self.base.endswith(os.sep) else self.base + os.sep
-        if not path.startswith(base):
+        if not path.startswith(self.prefix):
             return None
-        rel = path[len(base) :]
+        rel = path[len(self.prefix) :]
         if os.sep != "/":
             rel = rel.replace(os.sep, "/")
         result = None
