@@ -412,9 +412,10 @@ class Linter:
         within the cell."""
         return self.lint_document(from_text(text, path, SourceKind.NOTEBOOK))
 
-    def nothing_to_analyse(self, path: Path) -> list[Diagnostic]:
+    def nothing_to_analyse(self, path: Path, read_from: os.stat_result) -> list[Diagnostic]:
         """The findings of a file whose bytes name no model load (none): the worker pool's
-        shortcut for what :meth:`lint_file` would find after reading it again."""
+        shortcut for what :meth:`lint_file` would find after reading it again. *read_from*:
+        the file's stat taken before its bytes were read."""
         return []
 
     def files(self, paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -483,6 +484,7 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     try:
         for index, file in enumerate(files):
             try:
+                read_from = os.stat(file)  # before the read: what the bytes belong to
                 data = file.read_bytes()
             except OSError:
                 data = None
@@ -490,7 +492,7 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
                 results[index] = linter.lint_file(file)
                 continue
             if not words_match(data, notebook=kind_of(file) is SourceKind.NOTEBOOK):
-                results[index] = linter.nothing_to_analyse(file)
+                results[index] = linter.nothing_to_analyse(file, read_from)
                 continue
             if pool is None:
                 _import_analysis()  # once, here: the forked workers inherit it

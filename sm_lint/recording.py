@@ -231,14 +231,16 @@ class RecordingLinter(Linter):
         self.results.put(name, sig, found, lines, depends, storable)
         return found
 
-    def nothing_to_analyse(self, path: Path) -> list[Diagnostic]:
+    def nothing_to_analyse(self, path: Path, read_from: os.stat_result) -> list[Diagnostic]:
         name = os.fspath(path)
+        sig = file_signature(read_from)
         try:
-            sig = file_signature(_REAL_STAT(name))
+            # Rewritten since it was read (even with its old mtime kept): not stored.
+            unchanged = file_signature(_REAL_STAT(name)) == sig
         except OSError:
             return []
         # Its findings (none) come from its own text alone.
-        self.results.put(name, sig, [], [], False, not racy(sig, time.time_ns()))
+        self.results.put(name, sig, [], [], False, unchanged and not racy(sig, time.time_ns()))
         return []
 
 

@@ -554,3 +554,36 @@ def test_findings_round_trip_with_every_field() -> None:
     )
     plain = Diagnostic("a.py", 1, 1, 1, 2, "SM001", Severity.ERROR, "m")
     assert decode_finding(json.loads(json.dumps(encode_finding(plain)))) == plain
+
+
+def test_a_file_rewritten_after_its_bytes_were_read_is_not_stored(tmp_path: Path) -> None:
+    """The worker pool's parent reads a file, finds no load in its bytes, and answers "no
+    findings" without reading it again: a rewrite in between (its old mtime kept, as
+    ``cp -p`` or ``rsync -t`` do) must not store "no findings" for the new text."""
+    from sm_lint.config import Config
+    from sm_lint.recording import RecordingLinter
+    from sm_lint.results import open_cache
+
+    plain = tmp_path / "plain.py"
+    plain.write_text("x = 1\n")
+    old = time.time() - 100
+    os.utime(plain, (old, old))
+    read_from = os.stat(plain)  # what the parent saw before reading
+    plain.write_text(
+        "import tensorflow as tf\nm = tf.saved_model.load('models/x')\n"
+        "y = m.signatures['serving_default'](x=1)\n"
+    )
+    os.utime(plain, (old, old))  # the new text with the old mtime
+
+    def stored(stat_before: os.stat_result) -> bool:
+        config = Config()
+        cache = open_cache(tmp_path / "cache", config)
+        cache.start_run()
+        linter = RecordingLinter(config, None, None, cache)
+        assert linter.nothing_to_analyse(plain, stat_before) == []
+        cache.finish()
+        hits, _ = open_cache(tmp_path / "cache", config).lookup([str(plain)])
+        return str(plain) in hits
+
+    assert not stored(read_from)
+    assert stored(os.stat(plain))  # read after the rewrite: this one is the file's
