@@ -342,3 +342,21 @@ def test_export_of_a_model_this_analysis_does_not_know_is_not_sm011(tmp_path: Pa
         """
     )
     assert _codes(source, tmp_path / "p.py") == []
+
+
+def test_calls_give_a_notebook_save_in_its_cell(tmp_path: Path) -> None:
+    # The call's line is given in its cell; the save's line must be too, as hover says it.
+    cells = [
+        MODULE,
+        'path = os.path.join(tempfile.mkdtemp(), "m")\n'
+        "tf.saved_model.save(Doubler(), path)\nloaded = tf.saved_model.load(path)\n",
+        BAD_CALL,
+    ]
+    notebook = tmp_path / "p.ipynb"
+    notebook.write_text(json.dumps(code_notebook(cells)))
+    run = [sys.executable, "-m", "sm_lint", "calls", str(notebook), "--no-cache"]
+    out = subprocess.run([*run, "--format", "json"], capture_output=True, text=True)
+    (record,) = json.loads(out.stdout)
+    assert (record["cell"], record["model_saved_cell"], record["model_saved_at"]) == (3, 2, 2)
+    text = subprocess.run(run, capture_output=True, text=True).stdout
+    assert "saved at cell 2, line 2 (derived from source)" in text

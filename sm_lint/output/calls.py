@@ -49,6 +49,13 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
             where = document.to_cell(call.span.line, call.span.column) if document else None
             if where is None:
                 where = Location(call.span.line, call.span.column)
+            saved_at = (
+                resolved.model.saved_at
+                if resolved is not None and resolved.model is not None
+                else None
+            )
+            # In a notebook the save's line, like the call's, is given in its cell.
+            saved = document.to_cell(saved_at, 1) if document and saved_at else None
             records.append(
                 {
                     "path": analysis.path,
@@ -60,9 +67,14 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     "model_source": resolved.resolution.source
                     if resolved is not None and resolved.model is not None
                     else None,
-                    "model_saved_at": resolved.model.saved_at
-                    if resolved is not None and resolved.model is not None
-                    else None,
+                    "model_saved_at": saved.line
+                    if saved is not None and saved.cell is not None
+                    else saved_at,
+                    **(
+                        {"model_saved_cell": saved.cell}
+                        if saved is not None and saved.cell is not None
+                        else {}
+                    ),
                     "unresolved_reason": None
                     if model is not None or resolved is None or resolved.model is not None
                     else (resolved.error or resolved.resolution.reason),
@@ -94,7 +106,10 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
     for r in records:
         where = r["model"] or f"unresolved: {r['unresolved_reason']}"
         if r["model_source"] == "source":
-            where = f"saved at line {r['model_saved_at']} (derived from source)"
+            at = f"line {r['model_saved_at']}"
+            if "model_saved_cell" in r:
+                at = f"cell {r['model_saved_cell']}, {at}"
+            where = f"saved at {at} (derived from source)"
             derived = r["derived_signature"]
             if derived is not None and derived["inputs"] is not None:
                 specs = ", ".join(
