@@ -78,15 +78,26 @@ def apply_fixes(
     return FixResult(out, len(chosen))
 
 
+def _diff_lines(text: str) -> list[str]:
+    """The lines as ``patch`` and ``git apply`` read them: split at "\\n" only (a form
+    feed or a lone CR stays inside its line, as in the file)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
 def unified_diff(path: str, before: str, after: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=f"a/{path.lstrip('/')}",
-            tofile=f"b/{path.lstrip('/')}",
-        )
-    )
+    """A diff that ``patch`` applies: a last line without a newline (a notebook's JSON,
+    a file that does not end with one) is marked as diff marks it."""
+    out = []
+    for line in difflib.unified_diff(
+        _diff_lines(before),
+        _diff_lines(after),
+        fromfile=f"a/{path.lstrip('/')}",
+        tofile=f"b/{path.lstrip('/')}",
+    ):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
 
 
 def digest(data: bytes) -> str:

@@ -102,6 +102,23 @@ def test_diff_with_fix_prints_the_diff_and_writes_nothing(tmp_path: Path) -> Non
     assert proc.returncode == 1
 
 
+def test_diff_applies_to_a_file_without_a_final_newline(tmp_path: Path) -> None:
+    # A notebook's JSON and many scripts end without a newline, and a form feed is no line
+    # break for patch: the diff must apply and give the file --fix writes.
+    source = SIMPLE.replace("infer =", "\x0c\ninfer =").replace('\nprint(out["output_0"])\n', "")
+    for name, text in (("a.py", source), ("b.py", source.replace("\x0c", "x = 1  # \x0c"))):
+        file = tmp_path / name
+        file.write_text(text)
+        proc = run_cli(name, "--models", FIXTURES, "--diff", cwd=tmp_path)
+        no_traceback(proc)
+        assert proc.stdout.endswith("+" + FIXED_CALL + "\n\\ No newline at end of file\n")
+        applied = subprocess.run(
+            ["git", "apply", "-"], input=proc.stdout, cwd=tmp_path, capture_output=True, text=True
+        )
+        assert applied.returncode == 0, applied.stderr
+        assert file.read_text() == text.replace(BAD_CALL, FIXED_CALL)
+
+
 def test_fix_never_edits_another_line_than_its_finding(tmp_path: Path) -> None:
     # A lone CR inside a comment is a line break for Python and libcst. However the edit
     # positions are computed, the file is written only when the re-analysed result has
