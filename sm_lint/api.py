@@ -353,7 +353,7 @@ class Linter:
     @staticmethod
     def _context(analysis: FileAnalysis, resolved: ResolvedLoad, facts: FileFacts) -> Context:
         model = str(resolved.resolution.model) if resolved.resolution.model is not None else None
-        return Context(analysis.path, model, facts.tf_alias, facts.np_alias)
+        return Context(analysis.path, model, facts.tf_alias, facts.np_alias, analysis.document)
 
     def finalize(
         self, analysis: FileAnalysis, text: str, findings: list[Diagnostic]

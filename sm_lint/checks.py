@@ -29,6 +29,7 @@ from sm_lint.semantics import (
     shape_mismatch,
     through_keras_layer,
 )
+from sm_lint.sources.document import Document
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Context:
     model: str | None
     tf_alias: str | None = None
     np_alias: str | None = None
+    #: The analysed document, to name a notebook's cells (positions are the program's).
+    document: Document | None = None
 
 
 def _finding(
@@ -113,8 +116,11 @@ def check_model_load(
         )
 
 
-def _model_name(model: ModelSignatures) -> str:
+def _model_name(ctx: Context, model: ModelSignatures) -> str:
     if model.saved_at is not None:
+        found = ctx.document.to_cell(model.saved_at, 1) if ctx.document is not None else None
+        if found is not None and found.cell is not None:
+            return f"the model saved in cell {found.cell}, line {found.line}"
         return f"the model saved at line {model.saved_at}"
     return model.path.name
 
@@ -148,7 +154,7 @@ def check_lookup(
         ctx,
         "SM001",
         lookup.span,
-        f"signature {lookup.key!r} does not exist in {_model_name(model)} "
+        f"signature {lookup.key!r} does not exist in {_model_name(ctx, model)} "
         f"(signatures: {', '.join(keys) or 'none'}){hint}",
         lookup.key,
         fix,

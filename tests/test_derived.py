@@ -360,3 +360,16 @@ def test_calls_give_a_notebook_save_in_its_cell(tmp_path: Path) -> None:
     assert (record["cell"], record["model_saved_cell"], record["model_saved_at"]) == (3, 2, 2)
     text = subprocess.run(run, capture_output=True, text=True).stdout
     assert "saved at cell 2, line 2 (derived from source)" in text
+
+
+def test_sm001_names_a_notebook_save_by_its_cell(tmp_path: Path) -> None:
+    cells = [
+        MODULE,
+        'path = os.path.join(tempfile.mkdtemp(), "m")\n'
+        "tf.saved_model.save(Doubler(), path)\nloaded = tf.saved_model.load(path)\n",
+        BAD_CALL.replace("'serving_default'", "'serving'"),
+    ]
+    notebook = tmp_path / "p.ipynb"
+    notebook.write_text(json.dumps(code_notebook(cells)))
+    (finding,) = [d for d in Linter(Config()).lint_paths([notebook]) if d.code == "SM001"]
+    assert "does not exist in the model saved in cell 2, line 2 " in finding.message
