@@ -1560,8 +1560,8 @@ def test_values_through_functions_stay_bounded(name: str) -> None:
 _INTERPROC_CHILD = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
-sys.path.insert(0, {tests!r})
-from test_robustness import HEAD, INTERPROC
+sys.path.insert(0, {root!r})
+from tests.test_robustness import HEAD, INTERPROC
 from sm_lint.api import lint_source
 for name, (body, _) in INTERPROC.items():
     if body.count("\\n") < 5_000:  # the big ones run in-process above
@@ -1574,7 +1574,7 @@ def test_values_through_functions_never_hang(tmp_path: Path) -> None:
     """All of the programs above in a fresh process with 3 GB of address space; the
     timeout is only a hang guard (they take seconds)."""
     proc = subprocess.run(
-        [sys.executable, "-c", _INTERPROC_CHILD.format(tests=str(Path(__file__).parent))],
+        [sys.executable, "-c", _INTERPROC_CHILD.format(root=str(Path(__file__).parent.parent))],
         cwd=tmp_path,
         capture_output=True,
         text=True,
