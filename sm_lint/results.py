@@ -21,6 +21,7 @@ a warm run imports nothing else of sm-lint but the configuration and the walk.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import stat
@@ -115,8 +116,25 @@ def code_digest() -> str:
                     except OSError:
                         sig = []
                     digest.update(f"{entry.path}\0{sig}\0".encode())
+        # A notebook's cells are read by the installed IPython's cleanup when there is one.
+        digest.update(f"ipython\0{_ipython_signature()}\0".encode())
         _DIGEST = digest.hexdigest()
     return _DIGEST
+
+
+def _ipython_signature() -> object:
+    """The stat signature of the installed IPython's input transformations, found without
+    importing IPython; None without IPython."""
+    try:
+        spec = importlib.util.find_spec("IPython")
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        for folder in folders:
+            path = os.path.join(folder, "core", "inputtransformer2.py")
+            if os.path.exists(path):
+                return file_signature(os.stat(path))
+    except (ImportError, ValueError, OSError):
+        pass
+    return None
 
 
 _DIGEST: str | None = None

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sm_lint.sources import ipython_cleanup
 from sm_lint.sources.ipython import CellCode, transform_cell
 from tests.ipython_oracle import TRANSFORM_LOOP_LIMIT, compare, parses
 from tests.test_robustness import fuzz_settings
@@ -64,7 +65,7 @@ def test_assignments_from_magics_still_bind_the_name() -> None:
 def test_cells_in_another_language_are_left_out() -> None:
     for magic in ("bash", "writefile model.py", "html", "javascript", "script ruby", "python"):
         assert _python(f"%%{magic}\nwhatever (\n") is None
-    assert _python("\n  %%bash\necho hi") is None  # after the cleanup, as IPython reads it
+    assert _python("\n  %%bash\n  echo hi") is None  # after the cleanup, as IPython reads it
 
 
 def test_cell_magics_with_a_python_body_keep_the_body() -> None:
@@ -347,3 +348,68 @@ def test_a_lone_carriage_return_stays_its_own_line_break(cell: str) -> None:
     python = _python(cell)
     assert python is not None
     assert _SEPARATORS.findall(python) == _SEPARATORS.findall(cell)
+
+
+# -- the copy used when IPython is not installed ----------------------------------------------
+
+
+def _installed_major() -> int:
+    import IPython
+
+    return int(IPython.__version__.split(".")[0])
+
+
+_MIRRORED = (
+    ipython_cleanup.FALLBACK_MIRRORS[0]
+    <= _installed_major()
+    <= (ipython_cleanup.FALLBACK_MIRRORS[1])
+)
+mirrored_only = pytest.mark.skipif(
+    not _MIRRORED,
+    reason=f"the copy mirrors IPython {ipython_cleanup.FALLBACK_MIRRORS}, not the installed one",
+)
+
+
+@pytest.fixture
+def without_ipython(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sm-lint as it runs where IPython cannot be imported: the copy of its cleanup."""
+    monkeypatch.setattr(ipython_cleanup, "installed_cleanup", lambda: None)
+
+
+def test_the_installed_ipython_cleanup_is_used_when_importable() -> None:
+    assert ipython_cleanup.installed_cleanup() is not None
+
+
+@mirrored_only
+@pytest.mark.parametrize("cell", HAND_WRITTEN)
+@pytest.mark.usefixtures("without_ipython")
+def test_without_ipython_hand_written_cells_agree_with_ipython(cell: str) -> None:
+    same, why = compare(cell)
+    assert same, why
+
+
+@mirrored_only
+@fuzz_settings(300)
+@given(_CELL)
+def test_without_ipython_generated_cells_agree_with_ipython(cell: str) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ipython_cleanup, "installed_cleanup", lambda: None)
+        same, why = compare(cell)
+    assert same, why
+
+
+@mirrored_only
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["  x = 1\n", "y = 2\n"],
+        ["    >>> def f():\n", "    ...     return 1\n", "    >>> f()\n"],
+        ['s = """\n', ">>> not a prompt\n", '"""\n', ">>> x = 1\n"],
+        ["In [3]: x = 1\n", "   ...: y = 2\n"],
+        ["  \n", "  a\n", "\tb\n"],
+    ],
+)
+def test_the_copied_cleanup_equals_ipythons_own(lines: list[str]) -> None:
+    own = ipython_cleanup.installed_cleanup()
+    assert own is not None
+    assert ipython_cleanup.copied_cleanup(lines) == own(list(lines))

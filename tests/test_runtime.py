@@ -383,9 +383,23 @@ def test_without_tensorflow_one_line_and_no_traceback(tmp_path: Path) -> None:
         "(No module named 'tensorflow'); install it with: pip install 'sm-lint[runtime]'"
     ]
     (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
-    plain = python("-m", "pytest", "-p", "no:cacheprovider", "-q", "test_plain.py")
+    # Other plugins' own start-up warnings (pytest-asyncio's, in a project that does not
+    # configure it) are not sm-lint's output: only sm-lint's plugin and pytest's are loaded.
+    plain = python(
+        "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:asyncio", "-q", "test_plain.py"
+    )
     assert plain.returncode == 0 and "1 passed" in plain.stdout, plain.stdout + plain.stderr
-    checked = python("-m", "pytest", "-p", "no:cacheprovider", "-q", "--sm-lint", "test_plain.py")
+    checked = python(
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:asyncio",
+        "-q",
+        "--sm-lint",
+        "test_plain.py",
+    )
     output = (checked.stdout + checked.stderr).strip()
     assert checked.returncode == 4  # pytest's usage error
     assert "Traceback" not in output and "INTERNALERROR" not in output

@@ -1,15 +1,17 @@
 """One notebook cell as IPython runs it: the Python code after IPython's input transformations.
 
-This reproduces IPython's own rules (``IPython/core/inputtransformer2.py``, IPython 8) without
-importing IPython: leading empty lines and the common leading indentation are removed,
-``>>> `` / ``In [1]: `` prompts stripped, ``%%magic`` cells whose body is Python are read as
-Python (the others are not Python), and the escaped forms ``!cmd``, ``!!cmd``, ``%magic``,
-``?obj`` / ``obj?``, ``,f a b`` / ``;f a`` / ``/f a``, ``x = !cmd`` and ``x = %magic`` (with
-their ``\\`` continuation lines) become the call IPython runs in their place, except that the
-statement of a one-line ``%time statement`` is kept as it is (IPython runs it in the user's
-namespace). A single-line cell that is not Python but starts with a line magic's name runs as
-that magic (automagic). Like IPython, the escaped forms are found with Python's tokenizer, one
-at a time, earliest first, so nothing inside a string or a bracket is mistaken for one.
+This reproduces IPython's own rules (``IPython/core/inputtransformer2.py``) without running
+IPython: leading empty lines and the common leading indentation are removed, ``>>> `` /
+``In [1]: `` prompts stripped (by the installed IPython's own cleanup functions when it can
+be imported, see :mod:`sm_lint.sources.ipython_cleanup`), ``%%magic`` cells whose body is
+Python are read as Python (the others are not Python), and the escaped forms ``!cmd``,
+``!!cmd``, ``%magic``, ``?obj`` / ``obj?``, ``,f a b`` / ``;f a`` / ``/f a``, ``x = !cmd``
+and ``x = %magic`` (with their ``\\`` continuation lines) become the call IPython runs in
+their place, except that the statement of a one-line ``%time statement`` is kept as it is
+(IPython runs it in the user's namespace). A single-line cell that is not Python but
+starts with a line magic's name runs as that magic (automagic). Like IPython, the escaped
+forms are found with Python's tokenizer, one at a time, earliest first, so nothing inside a
+string or a bracket is mistaken for one.
 
 Unlike IPython, no line is removed or joined: the result has the cell's line structure (every
 line separator stays where it was), so line *l* of the result is line *l* of the cell, and a
@@ -26,6 +28,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+
+from sm_lint.sources.ipython_cleanup import cleanup_lines
 
 __all__ = ["CellCode", "binds_names", "transform_cell"]
 
@@ -68,19 +72,6 @@ _LINE_MAGICS = frozenset(_LINE_MAGIC_NAMES.split())
 # of token transformations: at most 499 succeed, and what is left over makes the cell fail.
 _TRANSFORM_LIMIT = 500 - 1
 
-_INDENT = re.compile(r"^[ \t]+")
-_CLASSIC_PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
-_CLASSIC_FIRST = re.compile(r"^>>>( |$)")
-_IPYTHON_PROMPT = re.compile(
-    r"""
-    ^(
-    ((\[nav\]|\[ins\])?\ )?  In\ \[\d+\]:\     # first-line prompt, vi mode marker optional
-    |
-    \s*\.{3,}:\ ?                              # continuation prompt
-    )
-    """,
-    re.VERBOSE,
-)
 _CELL_MAGIC_HELP = re.compile(r"%%\w+\?")
 _HELP_END = re.compile(
     r"""(%{0,2}
@@ -190,23 +181,10 @@ class _Cell:
         for index in range(first, start):
             self._replace(index, "", removed=len(lines[index]) - len(_ending(lines[index])))
             self.dropped.add(index)
-        match = _INDENT.match(lines[start])
-        if match:
-            space = match.group(0)
-            for index in range(start, len(lines)):
-                if lines[index].startswith(space):
-                    self._strip(index, len(space))
-        for prompt, initial in (
-            (_CLASSIC_PROMPT, _CLASSIC_FIRST),
-            (_IPYTHON_PROMPT, _IPYTHON_PROMPT),
-        ):
-            if initial.match(lines[start]) or (
-                start + 1 < len(lines) and prompt.match(lines[start + 1])
-            ):
-                for index in range(start, len(lines)):
-                    found = prompt.match(lines[index])
-                    if found:
-                        self._strip(index, found.end())
+        body = lines[start:]
+        for index, (old, new) in enumerate(zip(body, cleanup_lines(body), strict=True)):
+            if new != old:
+                self._strip(start + index, len(old) - len(new))
         return start
 
     def _strip(self, index: int, count: int) -> None:
