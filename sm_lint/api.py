@@ -30,6 +30,7 @@ from sm_lint.observed import Observed
 from sm_lint.semantics import Kind
 from sm_lint.sources import (
     SOURCE_SUFFIXES,
+    WHOLE_FILE,
     Document,
     SourceKind,
     from_bytes,
@@ -361,8 +362,11 @@ class Linter:
         """Apply ``# noqa`` (in the program *text*), per-file ignores, select/ignore and
         severity overrides to findings on the program."""
         suppressed = noqa_lines(text)
+        whole_file = suppressed.get(WHOLE_FILE)
         kept = []
         for finding in findings:
+            if whole_file is not None and (not whole_file or finding.code in whole_file):
+                continue
             codes = suppressed.get(finding.line)
             if codes is None or (codes and finding.code not in codes):
                 kept.append(finding)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import difflib
+import enum
 import functools
+import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,10 +27,23 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with ruff's usage errors: one line (and a did-you-mean), then a pointer to
+    ``--help`` instead of the whole usage block."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        print(f"sm-lint: error: {message}", file=sys.stderr)
+        print(f"sm-lint: error: {message}{self._suggestion(message)}", file=sys.stderr)
+        print(f"For more information, try '{self.prog} --help'.", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)
+
+    def _suggestion(self, message: str) -> str:
+        if not message.startswith("unrecognized arguments:"):
+            return ""
+        flags = [flag for action in self._actions for flag in action.option_strings]
+        for word in message.partition(":")[2].split():
+            close = difflib.get_close_matches(word.partition("=")[0], flags, n=1)
+            if word.startswith("-") and close:
+                return f" (did you mean {close[0]}?)"
+        return ""
 
 
 def _show_parser() -> argparse.ArgumentParser:
@@ -151,6 +168,21 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         "--diff", action="store_true", help="print the fixes as a diff, write nothing"
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when --fix changed a file, even if no findings remain",
+    )
+    parser.add_argument(
+        "--show-files",
+        action="store_true",
+        help="list the files that would be linted, then exit",
+    )
+    parser.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="show the settings in force for each configuration, then exit",
+    )
     parser.add_argument(
         "--statistics",
         action="store_true",
@@ -376,7 +408,10 @@ def cmd_lint(argv: Sequence[str]) -> int:
         findings: list[Diagnostic] = []
         before: list[Diagnostic] = []
         fixed = 0
-        for config, files in _groups(args, paths):
+        found_groups = _groups(args, paths)
+        if args.show_files or args.show_settings:
+            return _show_configuration(args, found_groups)
+        for config, files in found_groups:
             group = _Group(args, config)
             groups.append(group)
             found = group.lint(files, jobs=max(1, args.jobs))
@@ -494,7 +529,43 @@ def _finish(
     failing = [d for d in findings if d.severity is not Severity.INFO]
     if failing and not args.exit_zero:
         return EXIT_FINDINGS
+    if fixed and getattr(args, "exit_non_zero_on_fix", False):
+        return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _show_configuration(args: argparse.Namespace, groups: list[tuple[Config, list[str]]]) -> int:
+    """``--show-files`` (each file to be linted, sorted, one a line) or ``--show-settings``
+    (per configuration: the settings after flags, then its files), as ruff shows them."""
+    if args.show_files:
+        for name in sorted(os.path.abspath(f) for _config, files in groups for f in files):
+            print(name)
+        return EXIT_OK
+    for config, files in groups:
+        print(f"Resolved settings for: {os.path.abspath(files[0]) if files else '-'}")
+        pyproject = config.project_root / "pyproject.toml" if config.project_root else None
+        shown = pyproject if pyproject is not None and pyproject.is_file() else "(defaults)"
+        print(f"Settings path: {shown}")
+        print(f"Cache folder: {_cache_folder(args, config) or '(no cache)'}")
+        for field in dataclasses.fields(config):
+            print(f"{field.name} = {_setting(getattr(config, field.name))}")
+        print()
+    return EXIT_OK
+
+
+def _setting(value: object) -> str:
+    if isinstance(value, Path):
+        return json.dumps(str(value))
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_setting(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{json.dumps(str(k))} = {_setting(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, enum.Enum):
+        return json.dumps(value.value)
+    if value is None:
+        return "none"
+    return json.dumps(value)
 
 
 def _lint_stdin(args: argparse.Namespace) -> int:
@@ -850,6 +921,7 @@ _COMMANDS = {
     "show": cmd_show,
     "calls": cmd_calls,
     "rules": cmd_rules,
+    "rule": cmd_rules,  # ruff's spelling: `ruff rule CODE`
     "server": cmd_server,
     "run": cmd_run,
 }

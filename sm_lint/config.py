@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -167,11 +168,11 @@ def is_excluded(path: Path, config: Config) -> bool:
 
 
 def _strings(file: Path, key: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
+    # A list only, as ruff has it: `select = "SM"` is an error, with the fix in the message.
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ConfigError(f"{file}: [tool.sm-lint] {key} must be a string or a list of strings")
+    hint = f" (write [{json.dumps(value)}])" if isinstance(value, str) else ""
+    raise ConfigError(f"{file}: [tool.sm-lint] {key} must be a list of strings{hint}")
 
 
 def _codes(file: Path, key: str, value: object) -> tuple[str, ...]:

@@ -143,7 +143,12 @@ def test_bad_configuration_names_the_key(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.sm-lint]\nselect = 5\n")
     result = sm_lint(str(tmp_path / "a.py"))
     assert result.returncode == 2
-    assert "select must be a string or a list of strings" in result.stderr
+    assert "select must be a list of strings" in result.stderr
+    # A string is not a list, as in ruff: the message says how to write it.
+    (tmp_path / "pyproject.toml").write_text('[tool.sm-lint]\nselect = "SM"\n')
+    result = sm_lint(str(tmp_path / "a.py"))
+    assert result.returncode == 2
+    assert 'select must be a list of strings (write ["SM"])' in result.stderr
 
 
 def _project(tmp_path: Path) -> Path:

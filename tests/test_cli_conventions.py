@@ -295,3 +295,74 @@ def test_verbose_hint_for_a_notebook_does_not_offer_sm_lint_run(tmp_path: Path) 
     assert "job.ipynb:cell 2:1:25: sys.argv[1] not checked" in err
     assert "sm-lint run" not in err
     assert "map the path in [tool.sm-lint.model-paths]" in err
+
+
+def test_a_usage_error_is_one_line_with_a_did_you_mean_and_a_pointer_to_help() -> None:
+    result = sm_lint("examples/demo/src", "--exit-zeroo")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "sm-lint: error: unrecognized arguments: --exit-zeroo (did you mean --exit-zero?)",
+        "For more information, try 'sm-lint --help'.",
+    ]
+    assert "usage:" not in result.stderr
+
+
+def test_rule_is_an_alias_of_rules() -> None:
+    one, other = sm_lint("rule", "SM005"), sm_lint("rules", "SM005")
+    assert one.returncode == other.returncode == 0
+    assert one.stdout == other.stdout and one.stdout.startswith("SM005 dtype-mismatch")
+
+
+def test_exit_non_zero_on_fix_fails_a_run_whose_fixes_left_nothing(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    fixed_file = project / "src" / "predict_dense.py"
+    before = fixed_file.read_text()
+    plain = sm_lint("src", "--fix", "--no-cache", cwd=project)
+    assert plain.returncode == 0, plain.stdout + plain.stderr  # every finding was fixed
+    assert fixed_file.read_text() != before
+    fixed_file.write_text(before)
+    strict = sm_lint("src", "--fix", "--exit-non-zero-on-fix", "--no-cache", cwd=project)
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    # Nothing left to fix: exit 0 again.
+    again = sm_lint("src", "--fix", "--exit-non-zero-on-fix", "--no-cache", cwd=project)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_show_files_lists_what_would_be_linted_and_lints_nothing(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'extend-exclude = ["skipped"]\n')
+    (project / "src" / "skipped").mkdir()
+    (project / "src" / "skipped" / "gen.py").write_text("x = 1\n")
+    (project / "src" / "notes.ipynb").write_text('{"cells": [], "nbformat": 4}')
+    result = sm_lint("src", "--show-files", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        str((project / "src" / "notes.ipynb").resolve()),
+        str((project / "src" / "predict_dense.py").resolve()),
+    ]
+    assert not (project / ".sm-lint").exists()
+
+
+def test_show_settings_prints_the_settings_in_force(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'select = ["SM005"]\n')
+    result = sm_lint("src", "--show-settings", "--ignore", "SM010", cwd=project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Resolved settings for: {(project / 'src' / 'predict_dense.py').resolve()}"
+    assert lines[1] == f"Settings path: {(project / 'pyproject.toml').resolve()}"
+    assert 'select = ["SM005"]' in lines
+    assert 'ignore = ["SM010"]' in lines  # flags are applied
+
+
+def test_a_file_level_noqa_comment_silences_the_file(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    source = (project / "src" / "predict_dense.py").read_text()
+    assert {d["code"] for d in findings_json("src", "--no-cache", cwd=project)} >= {"SM005"}
+    target = project / "src" / "predict_dense.py"
+    target.write_text("# sm-lint: noqa: SM005\n" + source)
+    codes = {d["code"] for d in findings_json("src", "--no-cache", cwd=project)}
+    assert "SM005" not in codes and codes
+    target.write_text("# sm-lint: noqa\n" + source)
+    assert findings_json("src", "--no-cache", cwd=project) == []
+    # Only a comment on its own line counts for the whole file.
+    target.write_text("x = 1  # sm-lint: noqa\n" + source)
+    assert {d["code"] for d in findings_json("src", "--no-cache", cwd=project)} >= {"SM005"}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
         kind_of,
         read_file,
     )
-    from sm_lint.sources.noqa import noqa_lines
+    from sm_lint.sources.noqa import WHOLE_FILE, noqa_lines
 
 _LAZY = {
     "Cell": "document",
@@ -38,6 +38,7 @@ _LAZY = {
     "kind_of": "document",
     "read_file": "document",
     "noqa_lines": "noqa",
+    "WHOLE_FILE": "noqa",
 }
 
 
@@ -52,6 +53,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "SOURCE_SUFFIXES",
+    "WHOLE_FILE",
     "Cell",
     "Document",
     "Location",
