@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sm_lint.api import FileAnalysis
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
+from sm_lint.output.report import json_array
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
 from sm_lint.sources import Location
 
@@ -97,7 +97,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
 
 
 def render_calls_json(analyses: Sequence[FileAnalysis]) -> str:
-    return json.dumps(call_records(analyses), indent=2)
+    return json_array(call_records(analyses))
 
 
 def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
