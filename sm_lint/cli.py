@@ -895,17 +895,28 @@ def cmd_run(argv: Sequence[str]) -> int:
     from sm_lint.runtime.run import run_script, unique
 
     recorder = Recorder()
+    out = sys.stderr if fmt == "text" else sys.stdout
+    shown: list[Diagnostic] = []
+
+    def show_so_far() -> None:
+        # The diagnosis first: TensorFlow's traceback that follows runs to ~150 lines.
+        new = [d for d in unique(recorder.findings) if d not in shown]
+        if fmt == "text" and new:
+            report.write(report.render_text(new, _source_lines, color=report.use_color(out)), out)
+            shown.extend(new)
+
     try:
-        status = run_script(script, argv[1:], recorder)
+        status = run_script(script, argv[1:], recorder, before_traceback=show_so_far)
     except TensorFlowMissing as error:
         return _fail(f"run: {error}")
     findings = unique(recorder.findings)
-    out = sys.stderr if fmt == "text" else sys.stdout
     if fmt == "json":
         report.write(report.render_json(findings), out)
     else:
-        text = report.render_text(findings, _source_lines, color=report.use_color(out))
-        report.write(text, out)
+        rest = [d for d in findings if d not in shown]
+        if rest:
+            text = report.render_text(rest, _source_lines, color=report.use_color(out))
+            report.write(text, out)
         calls = recorder.calls
         report.write(
             f"sm-lint: {calls} signature call{'' if calls == 1 else 's'} checked; "

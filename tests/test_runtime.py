@@ -429,3 +429,39 @@ def test_install_guards_hub_load_and_records_its_line(tmp_path: Path) -> None:
     save_observations(recorder, tmp_path)
     (load,) = observed.load_models(tmp_path)[observed.site_key(tmp_path, __file__, line)].loads
     assert load.folder == (FIXTURES / "keras_export_dense").as_posix()
+
+
+UNKNOWN_KEYWORD_SCRIPT = """import sys
+import tensorflow as tf
+
+model = tf.saved_model.load(sys.argv[1])
+infer = model.signatures["serving_default"]
+out = infer(a=tf.ones((2, 10)),
+            bb=tf.ones((2, 5)))
+"""
+
+
+def test_sm_lint_run_explains_before_tensorflows_traceback(tmp_path: Path) -> None:
+    script = tmp_path / "job.py"
+    script.write_text(UNKNOWN_KEYWORD_SCRIPT)
+    result = _run(str(script), str(FIXTURES / "keras_two_inputs"), cwd=tmp_path)
+    assert result.returncode == 1
+    err = result.stderr
+    diagnosis, traceback_at = err.find("SM002"), err.find("Traceback (most recent call last)")
+    assert diagnosis != -1 and traceback_at != -1, err
+    assert diagnosis < traceback_at  # what to fix comes first, TensorFlow's story after
+    assert "is not an input of signature" in err and err.count("SM002") == 1  # once
+
+
+def test_a_runtime_fix_edits_only_the_keyword_it_names(tmp_path: Path) -> None:
+    script = tmp_path / "job.py"
+    script.write_text(UNKNOWN_KEYWORD_SCRIPT)
+    result = _run("--format", "json", str(script), str(FIXTURES / "keras_two_inputs"), cwd=tmp_path)
+    findings = json.loads(result.stdout)
+    [unknown] = [f for f in findings if f["code"] == "SM002"]
+    assert unknown["origin"] == "runtime"
+    # `bb` on line 7, column 13: the edit replaces those two characters and nothing else.
+    assert (unknown["line"], unknown["column"], unknown["end_column"]) == (7, 13, 15)
+    assert unknown["fix"]["edits"] == [
+        {"line": 7, "column": 13, "end_line": 7, "end_column": 15, "text": "b"}
+    ]

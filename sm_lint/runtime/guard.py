@@ -8,6 +8,7 @@ TensorFlow is imported lazily: only values that already are tensors need it.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
 import linecache
@@ -395,13 +396,68 @@ def _frame_span(frame: Any) -> Span:
     return Span(start, column + 1, end, end_column + 1)
 
 
-def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any], span: Span) -> tuple[Argument, ...]:
-    described = [Argument(None, describe_value(a), span, span, repr_short(a)) for a in args]
-    described += [
-        Argument(k, describe_value(v), span, span, repr_short(v), keyword_span=span)
-        for k, v in kwargs.items()
-    ]
+def _arguments(
+    args: tuple[Any, ...], kwargs: dict[str, Any], span: Span, path: str
+) -> tuple[Argument, ...]:
+    """The call's arguments, each placed where the source has it when the call's text can be
+    read (so a fix edits only its own keyword), else at the whole call without a keyword
+    place (no fix is then offered: it would replace the whole call)."""
+    places = _argument_places(path, span)
+    described = []
+    for index, value in enumerate(args):
+        at = places.positional[index] if index < len(places.positional) else span
+        described.append(Argument(None, describe_value(value), at, at, repr_short(value)))
+    for name, value in kwargs.items():
+        keyword, at = places.keywords.get(name, (None, span))
+        described.append(
+            Argument(name, describe_value(value), at, at, repr_short(value), keyword_span=keyword)
+        )
     return tuple(described)
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where a call's arguments stand in its source: positional values, and per keyword the
+    keyword itself and its value."""
+
+    positional: tuple[Span, ...] = ()
+    keywords: Mapping[str, tuple[Span, Span]] = field(default_factory=dict)
+
+
+def _argument_places(path: str, span: Span) -> _Places:
+    """The places of the arguments of the call at *span* of *path*, read with ``ast`` from
+    the source lines (the runtime side never imports libcst); empty when unknown."""
+    if span.column <= 1 and span.end_column <= 1:
+        return _Places()
+    lines = [linecache.getline(path, n) for n in range(span.line, span.end_line + 1)]
+    if not all(lines) or not all(line.isascii() for line in lines):
+        return _Places()  # the positions count bytes; a fix at a guessed place is worse
+    lines[-1] = lines[-1][: span.end_column - 1]
+    lines[0] = lines[0][span.column - 1 :]
+    try:
+        tree = ast.parse("".join(lines), mode="eval")
+    except (SyntaxError, ValueError):
+        return _Places()
+    call = tree.body
+    if not isinstance(call, ast.Call):
+        return _Places()
+
+    def place(node: ast.AST, width: int | None = None) -> Span:
+        line = node.lineno + span.line - 1  # type: ignore[attr-defined]
+        column = node.col_offset + (span.column - 1 if node.lineno == 1 else 0)  # type: ignore[attr-defined]
+        if width is not None:
+            return Span(line, column + 1, line, column + 1 + width)
+        end_line = node.end_lineno + span.line - 1  # type: ignore[attr-defined]
+        end = node.end_col_offset + (span.column - 1 if node.end_lineno == 1 else 0)  # type: ignore[attr-defined]
+        return Span(line, column + 1, end_line, end + 1)
+
+    positional = tuple(place(arg) for arg in call.args if not isinstance(arg, ast.Starred))
+    keywords = {
+        kw.arg: (place(kw, len(kw.arg)), place(kw.value))
+        for kw in call.keywords
+        if kw.arg is not None
+    }
+    return _Places(positional, keywords)
 
 
 def repr_short(value: Any) -> str:
@@ -448,7 +504,7 @@ class GuardedFunction:
             key=self._key,
             span=span,
             func_span=span,
-            arguments=_arguments(args, kwargs, span),
+            arguments=_arguments(args, kwargs, span, path),
             opaque_arguments=False,
             layer=through_layer,
         )

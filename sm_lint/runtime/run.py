@@ -19,14 +19,20 @@ from sm_lint.runtime.guard import Recorder, install, save_observations, uninstal
 EXIT_INTERRUPTED = 130
 
 
-def run_script(script: str, args: Sequence[str], recorder: Recorder) -> int:
+def run_script(
+    script: str,
+    args: Sequence[str],
+    recorder: Recorder,
+    before_traceback: Callable[[], None] | None = None,
+) -> int:
     """Run *script* as ``python SCRIPT ARGS`` would (argv, ``__main__``, sys.path), with
     every model it loads guarded in report mode, up to where Python itself would exit:
     after the main module, its non-daemon threads and its ``atexit`` handlers, so calls made
     there are checked too. Returns the script's exit status (130 after KeyboardInterrupt).
 
     Raises :class:`sm_lint.runtime.guard.TensorFlowMissing` before the script starts when
-    TensorFlow cannot be imported."""
+    TensorFlow cannot be imported. When the script fails, *before_traceback* is called
+    first, so what sm-lint found is read before the script's (long) traceback."""
     recorder.report_only = True
     install(recorder)
     saved_argv, saved_path = sys.argv[:], sys.path[:]
@@ -36,7 +42,7 @@ def run_script(script: str, args: Sequence[str], recorder: Recorder) -> int:
     before = set(threading.enumerate())
     try:
         with _own_exit_handlers() as handlers:
-            status = _run_main(path)
+            status = _run_main(path, before_traceback or (lambda: None))
             status = _join_new_threads(before, status)
         _run_exit_handlers(handlers)
     finally:
@@ -46,7 +52,7 @@ def run_script(script: str, args: Sequence[str], recorder: Recorder) -> int:
     return status
 
 
-def _run_main(path: str) -> int:
+def _run_main(path: str, before_traceback: Callable[[], None]) -> int:
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as done:
@@ -55,6 +61,7 @@ def _run_main(path: str) -> int:
         _print_script_traceback(error, path)
         return EXIT_INTERRUPTED
     except BaseException as error:  # the script's own failure, reported as python would
+        before_traceback()
         _print_script_traceback(error, path)
         return 1
     return 0
