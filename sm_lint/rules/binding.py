@@ -63,6 +63,8 @@ class PositionalIssue:
     arg: Argument
     #: The input it binds to, or that it would bind to if passed by name.
     input: str | None = None
+    #: No keyword arguments beside it (REJECTED: then only its kind is at fault).
+    alone: bool = False
 
     @property
     def rejected(self) -> bool:
@@ -251,8 +253,7 @@ def _positional(
         bound.append((positional[0], sig.inputs[name]))
         return [PositionalIssue(Positional.ONLY_INPUT, positional[0], name)]
     # The one input the argument would take by name, when there is exactly one of each.
-    single = len(sig.inputs) == 1 and len(positional) == 1 and not keywords
+    only = order[0] if len(sig.inputs) == 1 and len(positional) == 1 else None
     return [
-        PositionalIssue(Positional.REJECTED, arg, order[0] if single else None)
-        for arg in positional
+        PositionalIssue(Positional.REJECTED, arg, only, alone=not keywords) for arg in positional
     ]

@@ -83,8 +83,9 @@ def _positional(
             Severity.WARNING,
         )
     if kind is Positional.REJECTED:
-        # *name* is set when the argument is the only one and the signature has one input.
-        if name is not None:
+        # *name* is set when the argument is the only positional one and the signature has
+        # one input; with no keywords beside it, only the value's kind is at fault.
+        if name is not None and issue.alone:
             why = (
                 f"TensorFlow accepts a positional argument only as a tf.Tensor, not as "
                 f"a {describe(arg.value)}"
