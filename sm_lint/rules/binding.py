@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import Argument, SignatureCall
 from sm_lint.models.types import Signature, TensorSpec
 from sm_lint.rules.base import suggest
 from sm_lint.semantics import (
@@ -22,6 +22,9 @@ from sm_lint.semantics import (
     binds_positionally,
     through_keras_layer,
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument, SignatureCall
 
 
 class Positional(enum.Enum):

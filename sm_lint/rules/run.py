@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import ModelLoad, SignatureCall, SignatureLookup
 from sm_lint.diagnostics import Diagnostic, Related
 from sm_lint.models.types import ModelSignatures
 from sm_lint.rules.base import Context
 from sm_lint.rules.binding import bind
 from sm_lint.rules.catalogue import UNITS
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import ModelLoad, SignatureCall, SignatureLookup
 
 # The hooks of each kind, in run order, looked up once.
 _LOAD = tuple(u.on_load for u in UNITS if u.on_load is not None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import SignatureLookup
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import ModelSignatures
 from sm_lint.rules.base import Context, finding, model_name, rename_fix, suggest
@@ -22,6 +22,9 @@ RULE = Rule(
     bad='infer = loaded.signatures["serving"]',
     good='infer = loaded.signatures["serving_default"]',
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import SignatureLookup
 
 
 def check(ctx: Context, lookup: SignatureLookup, model: ModelSignatures) -> Iterator[Diagnostic]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import SignatureCall, Span
 from sm_lint.diagnostics import Diagnostic, Fix, Rule, Severity
 from sm_lint.models.types import Signature
 from sm_lint.rules.base import Context, example, finding, inputs_list, rename_fix
@@ -40,6 +41,10 @@ def check(
         yield _unexpected(ctx, sig, unknown)
 
 
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import SignatureCall
+
+
 def _unexpected(ctx: Context, sig: Signature, unknown: UnknownKeyword) -> Diagnostic:
     arg, target = unknown.arg, unknown.suggestion
     assert arg.name is not None
@@ -50,8 +55,8 @@ def _unexpected(ctx: Context, sig: Signature, unknown: UnknownKeyword) -> Diagno
         if arg.keyword_span is not None and target.isidentifier():
             fix = rename_fix(arg.keyword_span, target, f"rename to {target}")
         elif arg.from_dict:
-            key_span = Span(
-                arg.span.line, arg.span.column, arg.value_span.line, arg.value_span.column
+            key_span = replace(
+                arg.span, end_line=arg.value_span.line, end_column=arg.value_span.column
             )
             fix = rename_fix(key_span, f"{json.dumps(target)}: ", f"rename to {target!r}")
     return finding(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import SignatureCall
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import Signature
 from sm_lint.rules.base import Context, example, finding, inputs_list, keyword_for, spec_text
@@ -47,6 +47,10 @@ def check(
             f"pass it as {keyword_for(name)}... (inputs: {inputs_list(sig)})",
             sig.key,
         )
+
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import SignatureCall
 
 
 UNIT = RuleUnit(RULE, on_binding=check)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import Argument, SignatureCall
 from sm_lint.diagnostics import Diagnostic, Edit, Fix, Rule, Severity
 from sm_lint.models.types import Signature
 from sm_lint.rules.base import Context, example, finding, inputs_list, keyword_for, replace_fix
@@ -134,6 +134,10 @@ def _positional(
         '("Only input tensors may be passed as positional arguments")',
         sig.key,
     )
+
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument, SignatureCall
 
 
 def keyword_fix(arg: Argument, name: str) -> Fix | None:

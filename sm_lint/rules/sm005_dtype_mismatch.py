@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import Argument
 from sm_lint.diagnostics import Diagnostic, Fix, Rule, Severity
 from sm_lint.models.types import UNKNOWN_DTYPE, Signature, TensorSpec
 from sm_lint.rules.base import Context, example, finding, replace_fix
@@ -28,6 +28,9 @@ RULE = Rule(
     bad="infer(keras_tensor=tf.constant(np.random.rand(64, 5)))  # a float64 tensor",
     good="infer(keras_tensor=tf.constant(np.random.rand(64, 5), dtype=tf.float32))",
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument
 
 
 def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iterator[Diagnostic]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import Argument
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import UNKNOWN_DTYPE, Signature, TensorSpec
 from sm_lint.rules.base import Context, example, finding
@@ -27,6 +27,9 @@ RULE = Rule(
     bad="classify(image=np.random.rand(1, 8, 8, 3))  # float64 into uint8: all zeros",
     good="classify(image=(np.random.rand(1, 8, 8, 3) * 255).astype(np.uint8))",
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument
 
 
 def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iterator[Diagnostic]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import Argument
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import Signature, TensorSpec, format_shape
 from sm_lint.rules.base import Context, example, finding, tensor_shape_note
@@ -27,6 +27,9 @@ RULE = Rule(
     bad="infer(a=tf.zeros((32, 12)), b=tf.zeros((32, 5)))  # a is (?, 10)",
     good="infer(a=tf.zeros((32, 10)), b=tf.zeros((32, 5)))",
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument
 
 
 def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iterator[Diagnostic]:

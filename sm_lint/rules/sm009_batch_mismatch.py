@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import SignatureCall
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import Signature
 from sm_lint.rules.base import Context, example, finding
@@ -52,6 +52,10 @@ def check(
             "the model fails inside the graph when it combines them",
             sig.key,
         )
+
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import SignatureCall
 
 
 UNIT = RuleUnit(RULE, on_call=check)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import SignatureCall
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import Signature
 from sm_lint.rules.base import Context, example, finding, rename_fix, spec_text, suggest
@@ -57,6 +57,10 @@ def check(
             sig.key,
             fix,
         )
+
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import SignatureCall
 
 
 UNIT = RuleUnit(RULE, on_call=check)

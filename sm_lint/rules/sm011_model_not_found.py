@@ -4,8 +4,8 @@ info note for a TF Hub / Kaggle handle whose model is not in the cache yet."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import ModelLoad
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.rules.base import Context, finding
 from sm_lint.rules.unit import RuleUnit
@@ -19,6 +19,9 @@ RULE = Rule(
     bad='loaded = tf.saved_model.load("models/dense_v2")  # no such folder',
     good='loaded = tf.saved_model.load("models/dense")',
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import ModelLoad
 
 
 def check(ctx: Context, load: ModelLoad, error: str | None, found: bool) -> Iterator[Diagnostic]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import ModelLoad
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.rules.base import Context, finding
 from sm_lint.rules.unit import RuleUnit
@@ -18,6 +18,9 @@ RULE = Rule(
     bad='tf.saved_model.load("models/broken")  # truncated saved_model.pb',
     good='tf.saved_model.load("models/dense")  # re-exported: a readable saved_model.pb',
 )
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import ModelLoad
 
 
 def check(ctx: Context, load: ModelLoad, error: str | None, found: bool) -> Iterator[Diagnostic]:

@@ -15,17 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup
 from sm_lint.diagnostics import Diagnostic, Rule
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec
 from sm_lint.rules.base import Context
 from sm_lint.rules.binding import Binding
 
-LoadCheck = Callable[[Context, ModelLoad, str | None, bool], Iterable[Diagnostic]]
-LookupCheck = Callable[[Context, SignatureLookup, ModelSignatures], Iterable[Diagnostic]]
-CallCheck = Callable[[Context, SignatureCall, Signature, Binding], Iterable[Diagnostic]]
-ValueCheck = Callable[[Context, Signature, Argument, TensorSpec], Iterable[Diagnostic]]
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup
+
+    LoadCheck = Callable[[Context, ModelLoad, str | None, bool], Iterable[Diagnostic]]
+    LookupCheck = Callable[[Context, SignatureLookup, ModelSignatures], Iterable[Diagnostic]]
+    CallCheck = Callable[[Context, SignatureCall, Signature, Binding], Iterable[Diagnostic]]
+    ValueCheck = Callable[[Context, Signature, Argument, TensorSpec], Iterable[Diagnostic]]
 
 
 @dataclass(frozen=True)
