@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sm_lint import __version__
-from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.diagnostics import Diagnostic, Rule, Severity
+from sm_lint.rules import RULES
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -17,6 +18,11 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 def _uri(path: str) -> str:
     return Path(path).as_posix().removeprefix("./")
+
+
+def _help(rule: Rule) -> str:
+    given = f"Given:\n{rule.setup}\n" if rule.setup else ""
+    return f"{given}Bad:\n{rule.bad}\nGood:\n{rule.good}"
 
 
 def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
@@ -28,7 +34,7 @@ def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": rule.why},
-            "help": {"text": f"Bad:\n{rule.bad}\nGood:\n{rule.good}"},
+            "help": {"text": _help(rule)},
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
         }
         for rule in RULES.values()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sm_lint.diagnostics import RULES, Rule
+from sm_lint.diagnostics import Rule
+from sm_lint.rules import RULES
 
 
 def render_rule(rule: Rule, fmt: str = "text") -> str:
+    """One rule's documentation: text for `sm-lint rules CODE`, or Markdown."""
     if fmt == "markdown":
         return "\n".join(
             [
@@ -16,6 +18,7 @@ def render_rule(rule: Rule, fmt: str = "text") -> str:
                 f"Why it matters: {rule.why}",
                 "",
                 "```python",
+                *(["# given", rule.setup] if rule.setup else []),
                 "# bad",
                 rule.bad,
                 "# good",
@@ -28,6 +31,11 @@ def render_rule(rule: Rule, fmt: str = "text") -> str:
             f"{rule.code} {rule.name} ({rule.severity.value})",
             f"  {rule.summary}",
             f"  Why: {rule.why}",
+            *(
+                ["  Given:", *(f"    {line}" for line in rule.setup.splitlines())]
+                if rule.setup
+                else []
+            ),
             "  Bad:",
             *(f"    {line}" for line in rule.bad.splitlines()),
             "  Good:",

@@ -1,0 +1,91 @@
+"""Run the rule units over the facts of a file (or a call seen at run time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from sm_lint.diagnostics import Diagnostic, Related
+from sm_lint.models.types import ModelSignatures
+from sm_lint.rules.base import Context
+from sm_lint.rules.binding import bind
+from sm_lint.rules.catalogue import UNITS
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import ModelLoad, SignatureCall, SignatureLookup
+
+# The hooks of each kind, in run order, looked up once.
+_LOAD = tuple(u.on_load for u in UNITS if u.on_load is not None)
+_LOOKUP = tuple(u.on_lookup for u in UNITS if u.on_lookup is not None)
+_BINDING = tuple(u.on_binding for u in UNITS if u.on_binding is not None)
+_VALUE = tuple(u.on_value for u in UNITS if u.on_value is not None)
+_CALL = tuple(u.on_call for u in UNITS if u.on_call is not None)
+
+
+def check_model_load(
+    ctx: Context, load: ModelLoad, error: str | None, found: bool
+) -> Iterator[Diagnostic]:
+    """Findings for a model load: *error* reading its model (or None), *found* a model."""
+    for hook in _LOAD:
+        yield from hook(ctx, load, error, found)
+
+
+def check_lookup(
+    ctx: Context, lookup: SignatureLookup, model: ModelSignatures
+) -> Iterator[Diagnostic]:
+    """Findings for ``loaded.signatures[key]`` against the model."""
+    for hook in _LOOKUP:
+        yield from hook(ctx, lookup, model)
+
+
+def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> list[Diagnostic]:
+    """Every finding for one signature call against the model's real signature."""
+    sig = model.signatures.get(call.key) or (model.call if call.key == "__call__" else None)
+    if sig is None:
+        return []
+    # A fix names TensorFlow as the call site sees it: a parameter may shadow `tf`.
+    ctx = replace(ctx, tf_alias=call.tf_alias)
+    binding = bind(call, sig, model.tf2)
+    findings: list[Diagnostic] = []
+    for on_binding in _BINDING:
+        findings.extend(on_binding(ctx, call, sig, binding))
+    for arg, spec in binding.bound:
+        for on_value in _VALUE:
+            findings.extend(on_value(ctx, sig, arg, spec))
+    for on_call in _CALL:
+        findings.extend(on_call(ctx, call, sig, binding))
+    return findings
+
+
+def check_call_in_context(
+    ctx: Context, call: SignatureCall, model: ModelSignatures, known: set[tuple[str, int, int, str]]
+) -> list[Diagnostic]:
+    """Findings for a call inside a function analysed under one caller's arguments, except
+    those the context-free analysis already reports (*known*: code, line, column, message);
+    each names the caller and points at it (related information). No fix is offered: what
+    fits one caller may not fit another."""
+    if not call.context:
+        return []
+    outer, inner = call.context[0], call.context[1:]
+    when = f"when `{outer.function}` is called at line {outer.span.line}"
+    if outer.arguments:
+        when += f" with {outer.arguments}"
+    for site in inner:
+        when += f", then `{site.function}` at line {site.span.line}"
+    related = tuple(
+        Related(
+            site.span.line,
+            site.span.column,
+            site.span.end_line,
+            site.span.end_column,
+            f"`{site.function}` called here"
+            + (f" with {site.arguments}" if site.arguments else ""),
+        )
+        for site in call.context
+    )
+    return [
+        replace(finding, message=f"{finding.message} ({when})", fix=None, related=related)
+        for finding in check_call(ctx, call, model)
+        if (finding.code, finding.line, finding.column, finding.message) not in known
+    ]

@@ -1,0 +1,48 @@
+"""What a rule unit is: its documentation and the checks the runner calls it with.
+
+A unit is one module, ``sm_lint/rules/smNNN_<name>.py``, defining ``UNIT``. Each check is
+a hook on one kind of fact; a unit fills only the hooks it needs:
+
+- ``on_load``: a model load, with the error reading its model (or None) and whether a model
+  was found for it;
+- ``on_lookup``: ``loaded.signatures[key]``, with the model;
+- ``on_binding``: a signature call and how its arguments bind (:mod:`sm_lint.rules.binding`);
+- ``on_value``: one bound argument and the input it lands on;
+- ``on_call``: the call as a whole, after its values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sm_lint.diagnostics import Diagnostic, Rule
+from sm_lint.models.types import ModelSignatures, Signature, TensorSpec
+from sm_lint.rules.base import Context
+from sm_lint.rules.binding import Binding
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import Argument, ModelLoad, SignatureCall, SignatureLookup
+
+    LoadCheck = Callable[[Context, ModelLoad, str | None, bool], Iterable[Diagnostic]]
+    LookupCheck = Callable[[Context, SignatureLookup, ModelSignatures], Iterable[Diagnostic]]
+    CallCheck = Callable[[Context, SignatureCall, Signature, Binding], Iterable[Diagnostic]]
+    ValueCheck = Callable[[Context, Signature, Argument, TensorSpec], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class RuleUnit:
+    """One rule: its documentation (``sm-lint rules``, the README, SARIF) and its checks.
+
+    ``rule.bad`` must produce this rule's code and ``rule.good`` nothing, each run after
+    ``rule.setup`` against the example models (tests/test_rule_examples.py runs them all).
+    A unit without hooks documents a finding made elsewhere (SM900: the parser).
+    """
+
+    rule: Rule
+    on_load: LoadCheck | None = None
+    on_lookup: LookupCheck | None = None
+    on_binding: CallCheck | None = None
+    on_value: ValueCheck | None = None
+    on_call: CallCheck | None = None
