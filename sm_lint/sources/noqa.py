@@ -7,7 +7,7 @@ import re
 import tokenize
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
-# As ruff's ``# ruff: noqa``: a comment on its own line that silences the whole file.
+# Like ruff's file-level exemption comment: on its own line, it silences the whole file.
 FILE_NOQA = re.compile(
     r"^#\s*sm-lint\s*:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?\s*$", re.I
 )
