@@ -142,10 +142,8 @@ class FactsCache:
     def put(self, path: str, source: bytes, file_facts: facts.FileFacts) -> None:
         entry = self._entry(path, source)
         try:
+            # Inside a folder taken and marked as sm-lint's (sm_lint.cache_folder).
             entry.parent.mkdir(parents=True, exist_ok=True)
-            # A cache is never committed (ruff writes the same file into .ruff_cache).
-            if not (self.folder / ".gitignore").exists():
-                (self.folder / ".gitignore").write_text("*\n")
             fd, temp = tempfile.mkstemp(prefix=".entry.", dir=entry.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(encode_facts(file_facts))

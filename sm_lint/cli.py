@@ -399,6 +399,7 @@ def _groups(args: argparse.Namespace, paths: Sequence[str]) -> list[tuple[Config
 def cmd_lint(argv: Sequence[str]) -> int:
     args = _lint_parser().parse_args(argv)
     groups: list[_Group] = []
+    _CACHE_WARNINGS.clear()
     try:
         _check_flags(args)
         # As in ruff, --stdin-filename alone also reads standard input.
@@ -675,18 +676,33 @@ def _report(
 def _cache_folder(args: argparse.Namespace, config: Config) -> Path | None:
     """The cache folder, as ruff finds its own: ``--cache-dir``, else ``SM_LINT_CACHE_DIR``,
     else ``cache-dir`` in the configuration, else ``.sm-lint/cache`` in the project root of
-    the working directory (never inside a project merely linted); None with ``--no-cache``."""
+    the working directory (never inside a project merely linted); None with ``--no-cache``
+    or where no cache can be kept. Only a folder sm-lint owns is used
+    (:mod:`sm_lint.cache_folder`); raises ConfigError for one it must not use."""
     if args.no_cache:
         return None
+    from sm_lint import cache_folder
     from sm_lint.config import project_root
     from sm_lint.results import CACHE_FOLDER
 
+    here = project_root(Path.cwd()) or Path.cwd()
     chosen = args.cache_dir or os.environ.get("SM_LINT_CACHE_DIR")
+    root: Path | None  # set where the repository chose the folder: its links stay inside
     if chosen:
-        return Path(os.path.expanduser(chosen))
-    if config.cache_dir is not None:
-        return config.cache_dir
-    return (project_root(Path.cwd()) or Path.cwd()) / CACHE_FOLDER
+        folder, root = Path(os.path.expanduser(chosen)), None
+    elif config.cache_dir is not None:
+        folder, root = config.cache_dir, config.project_root or here
+    else:
+        folder, root = here / CACHE_FOLDER, here
+    taken = cache_folder.claim(folder, root, cache_folder.guarded_paths(config, here))
+    if taken.warning is not None and taken.warning not in _CACHE_WARNINGS:
+        _CACHE_WARNINGS.add(taken.warning)  # once per run, not once per configuration
+        _warn(taken.warning)
+    return taken.folder
+
+
+#: The cache folder warnings already shown in this run.
+_CACHE_WARNINGS: set[str] = set()
 
 
 def _explain(analysis: FileAnalysis) -> None:

@@ -29,12 +29,13 @@ from typing import Any
 
 from sm_lint.analysis.facts import ModelLoad
 from sm_lint.analysis.resolve import Resolution
+from sm_lint.locations import OBSERVED_FILE, OBSERVED_FOLDER, observed_file
 from sm_lint.models import ModelReadError, ModelSignatures, Signature, TensorSpec
 from sm_lint.models import read_signatures as _read_signatures
 from sm_lint.semantics import Kind, Value
 
-FOLDER = ".sm-lint"
-FILE = "observed.json"
+FOLDER = OBSERVED_FOLDER
+FILE = OBSERVED_FILE
 VERSION = 1
 MAX_SITES = 5000
 MAX_VALUES = 8  # distinct values kept per input of a call site
@@ -74,7 +75,7 @@ class Observed:
 
 
 def path_for(root: Path) -> Path:
-    return root / FOLDER / FILE
+    return observed_file(root)
 
 
 def site_key(root: Path, path: str, line: int) -> str:

@@ -309,12 +309,11 @@ class ResultCache:
     # ------------------------------------------------------------ journals
     def start_run(self) -> None:
         """Prepare this run's journal folder (before any worker is forked)."""
+        # The cache folder was taken and marked before (sm_lint.cache_folder): only the
+        # journal is created here, and nothing is ever written outside the folder.
         run = self.folder / f"run-{os.getpid()}-{os.urandom(4).hex()}"
         try:
             run.mkdir(parents=True, exist_ok=True)
-            gitignore = self.folder.parent / ".gitignore"
-            if not gitignore.exists():  # a cache is never committed
-                gitignore.write_text("*\n")
         except OSError:
             return  # a read-only tree just means no cache
         self._journal = _Journal(run)
@@ -437,20 +436,33 @@ def _valid_prefix(log: Any, now: dict[tuple[str, str], Any]) -> int:
 
 
 def _remove_dead_runs(folder: Path) -> None:
+    """Remove the journals of runs that died, and nothing else: only folders named as
+    :meth:`ResultCache.start_run` names them, never through a link."""
     cutoff = time.time() - _STALE_RUN_S
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
+        if not _is_run_name(entry.name):
+            continue
         try:
-            dead = entry.name.startswith("run-") and entry.stat().st_mtime < cutoff
+            own = entry.is_dir(follow_symlinks=False)
+            dead = own and entry.stat(follow_symlinks=False).st_mtime < cutoff
         except OSError:
             continue
         if dead:
             import shutil
 
             shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _is_run_name(name: str) -> bool:
+    """Whether *name* is a journal folder's: ``run-<pid>-<8 hex digits>`` (start_run's)."""
+    parts = name.split("-")
+    if len(parts) != 3 or parts[0] != "run" or not parts[1] or len(parts[2]) != 8:
+        return False
+    return set(parts[1]) <= set("0123456789") and set(parts[2]) <= set("0123456789abcdef")
 
 
 def open_cache(folder: Path, config: object, private: Iterable[Path] = ()) -> ResultCache:

@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+# The cache folders live with the other places sm-lint reads (its cache folder is checked
+# against them without importing this package).
+from sm_lint.locations import kagglehub_cache_dir as kagglehub_cache_dir
+from sm_lint.locations import tfhub_cache_dir as tfhub_cache_dir
 
 _ARCHIVES = (".tar", ".tar.gz", ".tgz")
 _MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
@@ -51,16 +55,6 @@ def tfhub_handle_kind(handle: str, environ: Mapping[str, str] | None = None) -> 
     if "://" in handle:
         return "remote"
     return "path"
-
-
-def tfhub_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """tensorflow_hub's cache folder: ``$TFHUB_CACHE_DIR``, else the system temp folder's
-    ``tfhub_modules`` (the ``--tfhub_cache_dir`` absl flag cannot be known statically)."""
-    env = os.environ if environ is None else environ
-    configured = env.get("TFHUB_CACHE_DIR", "")
-    if configured:
-        return Path(configured)
-    return Path(tempfile.gettempdir()) / "tfhub_modules"
 
 
 def tfhub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> CacheLookup:
@@ -101,16 +95,6 @@ def _tfhub_hint(handle: str, cache: Path) -> str:
         f'run the code once, or `python -c "import tensorflow_hub as hub; '
         f'hub.resolve({handle!r})"`, with TFHUB_CACHE_DIR={cache} as sm-lint sees it'
     )
-
-
-def kagglehub_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """kagglehub's cache folder: ``$KAGGLEHUB_CACHE`` (even when empty, as kagglehub does),
-    else ``~/.cache/kagglehub``."""
-    env = os.environ if environ is None else environ
-    if "KAGGLEHUB_CACHE" in env:
-        return Path(env["KAGGLEHUB_CACHE"])
-    home = env.get("HOME") or os.path.expanduser("~")
-    return Path(home) / ".cache" / "kagglehub"
 
 
 def kagglehub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> CacheLookup:
