@@ -662,25 +662,27 @@ def _explain(analysis: FileAnalysis) -> None:
 
 def _checkable_hint(analysis: FileAnalysis, load_id: int) -> str:
     """What would make an unresolved load checkable (empty where the reason says it)."""
+    from sm_lint.analysis.resolve import Unchecked
+
     resolved = analysis.loads[load_id]
-    reason = resolved.error or resolved.resolution.reason
-    if any(said in reason for said in ("python -c", "sm-lint run", "model-paths")):
+    why = resolved.resolution.unchecked
+    if why in (Unchecked.NOT_CACHED, Unchecked.REMOTE, Unchecked.AMBIGUOUS):
         return ""  # the reason already names the one thing to do
-    if resolved.error is not None:
+    if why is Unchecked.UNREADABLE:
         return "; re-export the model, or point the load at a readable SavedModel"
-    if resolved.path is None and analysis.path.endswith(".ipynb"):
+    if why is Unchecked.PATH_UNKNOWN and analysis.path.endswith(".ipynb"):
         # Runs of notebooks are not recorded (their load sites are program lines): say
         # what works instead.
         return (
             "; give the load a path sm-lint can read (a constant, or a folder saved "
             "earlier in the notebook), or map the path in [tool.sm-lint.model-paths]"
         )
-    if resolved.path is None:
+    if why is Unchecked.PATH_UNKNOWN:
         return (
             "; run the program once with `sm-lint run SCRIPT ARGS...` (or its tests with "
             "`pytest --sm-lint`): the folder it loads is remembered for this load"
         )
-    if not resolved.resolution.local:
+    if why is Unchecked.NOT_READABLE_HERE:
         return f"; map {resolved.path!r} to a local copy in [tool.sm-lint.model-paths]"
     return "; pass --models with the folder that holds it, or map it in [tool.sm-lint.model-paths]"
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
+from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis, Linter, ResolvedLoad
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
 from sm_lint.observed import Observed
@@ -78,7 +79,7 @@ def signature_markdown(model: ModelSignatures, sig: Signature) -> str:
 
 def _origin(resolved: ResolvedLoad) -> str:
     """A hover's last paragraph for a model found from a run (resolution step observed)."""
-    observed = resolved.resolution.source == "observed"
+    observed = resolved.resolution.source is ModelSource.OBSERVED
     return f"\n\n{resolved.resolution.reason}" if observed else ""
 
 

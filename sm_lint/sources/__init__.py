@@ -1,9 +1,10 @@
 """Reading sources: ``.py`` files, notebooks and editor buffers become one document (program
 text plus a cell map); walking folders; the cheap pre-check that skips files with no calls.
 
-Below the analysis: this package imports nothing of sm-lint but the findings' types. Its
-modules are imported on first use, so that walking folders (every run, cached ones too)
-does not import the document layer.
+Below the analysis: this package imports nothing of sm-lint but the findings' types and
+the loader table (a leaf module the pre-check takes its words from). Its modules are
+imported on first use, so that walking folders (every run, cached ones too) does not import
+the document layer.
 """
 
 from __future__ import annotations
