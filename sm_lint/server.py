@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -362,19 +361,6 @@ def in_notebook_text(document: Document, finding: Diagnostic) -> Diagnostic:
     )
 
 
-def _saved_in_cell(ls: SmLintServer, uri: str, markdown: str) -> str:
-    """In a notebook, "saved at line N" (a signature derived from source) names the cell."""
-    notebook = ls.workspace.get_notebook_document(cell_uri=uri)
-    match = re.search(r"saved at line (\d+)", markdown)
-    if notebook is None or match is None:
-        return markdown
-    found = ls.notebook_document(notebook)[0].to_cell(int(match.group(1)), 1)
-    if found is None or found.cell is None:
-        return markdown
-    where = f"saved in cell {found.cell}, line {found.line}"
-    return markdown[: match.start()] + where + markdown[match.end() :]
-
-
 def notebook_path(uri: str) -> str | None:
     if not uri.startswith("file:"):
         return None
@@ -553,11 +539,12 @@ def create_server() -> SmLintServer:
             at = view.to_program(line, column) if view.usable else None
             if at is None:
                 return None
-            found = hover(ls.analysis(view.document), *at)
+            # Lines in the text (a derived model's save) are named as this view shows them.
+            found = hover(ls.analysis(view.document), *at, document=view.document)
             if found is None:
                 return None
             span = view.from_program(found.span) or Span(line, column, line, column)
-            markdown = _saved_in_cell(ls, document.uri, found.markdown)
+            markdown = found.markdown
             return lsp.Hover(
                 contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=markdown),
                 range=lsp.Range(

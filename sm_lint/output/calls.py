@@ -10,7 +10,7 @@ from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
-from sm_lint.sources import Location
+from sm_lint.sources import Location, line_place
 
 
 def _dtype(value: Value) -> str | None:
@@ -56,7 +56,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                 else None
             )
             # In a notebook the save's line, like the call's, is given in its cell.
-            saved = document.to_cell(saved_at, 1) if document and saved_at else None
+            saved = line_place(document, saved_at) if saved_at else None
             records.append(
                 {
                     "path": analysis.path,
@@ -70,9 +70,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     and resolved.model is not None
                     and resolved.resolution.source is not None
                     else None,
-                    "model_saved_at": saved.line
-                    if saved is not None and saved.cell is not None
-                    else saved_at,
+                    "model_saved_at": saved.line if saved is not None else saved_at,
                     **(
                         {"model_saved_cell": saved.cell}
                         if saved is not None and saved.cell is not None

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
         from_cells,
         from_text,
         kind_of,
+        line_phrase,
+        line_place,
         read_file,
     )
     from sm_lint.sources.noqa import noqa_lines
@@ -37,6 +39,8 @@ _LAZY = {
     "from_cells": "document",
     "from_text": "document",
     "kind_of": "document",
+    "line_phrase": "document",
+    "line_place": "document",
     "read_file": "document",
     "noqa_lines": "noqa",
 }
@@ -62,6 +66,8 @@ __all__ = [
     "from_text",
     "iter_source_files",
     "kind_of",
+    "line_phrase",
+    "line_place",
     "noqa_lines",
     "read_file",
 ]
