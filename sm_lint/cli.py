@@ -245,7 +245,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
     command line's flags override each. Files with the same settings share one Config
     object. The function takes a path and whether it is a folder (None: look). Raises
     ConfigError."""
-    from sm_lint.config import load_config, nearest_config
+    from sm_lint.config import ByFolder, load_config
 
     if args.config:
         pyproject = Path(args.config)
@@ -257,8 +257,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
             return single
 
         return only
-    by_source: dict[tuple[Path | None, Path | None], Config] = {}
-    by_folder: dict[str, Config] = {}
+    configs = ByFolder(lambda pyproject, found: _with_flags(args, pyproject, found))
     by_spelt: dict[str, Config] = {}
 
     def lookup(path: str | Path, is_dir: bool | None = None) -> Config:
@@ -270,14 +269,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
         absolute = os.path.abspath(path)
         if is_dir is None:
             is_dir = os.path.isdir(absolute)
-        folder = absolute if is_dir else os.path.dirname(absolute)
-        config = by_folder.get(folder)
-        if config is None:
-            pyproject, found = nearest_config(Path(folder))
-            key = (pyproject, found.project_root)
-            if key not in by_source:
-                by_source[key] = _with_flags(args, pyproject, found)
-            config = by_folder[folder] = by_source[key]
+        config = configs.get(absolute if is_dir else os.path.dirname(absolute))
         if spelt is not None:
             by_spelt[spelt] = config
         return config
@@ -287,10 +279,11 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
 
 def _with_flags(args: argparse.Namespace, pyproject: Path | None, config: Config) -> Config:
     """*config* (read from *pyproject*) with the command line's flags applied."""
+    from sm_lint.config import default_models
+
     models = tuple(Path(m) for m in args.models) if args.models else None
-    if models is None and not config.models:
-        default = (config.project_root or Path.cwd()) / "models"
-        models = (default,) if default.is_dir() else None
+    if models is None:
+        models = default_models(config, Path.cwd())
     # A missing models folder is a warning that names where it was set, wherever it was set:
     # the rest of the run (other folders, model paths in code) still works.
     if models is None:
