@@ -730,7 +730,7 @@ def _source_lines(finding: Diagnostic) -> list[str] | None:
         text = known[(finding.cell, finding.line)]
         # Only the line the finding is on is shown: the others need not be read.
         return None if text is None else [""] * (finding.line - 1) + [text]
-    from sm_lint.output.report import shown_lines
+    from sm_lint.sources import shown_lines
 
     return shown_lines(_document(finding.path), finding.cell)
 

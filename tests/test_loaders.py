@@ -52,7 +52,7 @@ def test_every_name_in_the_table_holds_one_of_its_rows_words() -> None:
 def _spellings(name: str) -> list[str]:
     """Programs calling *name* as imported in the usual ways."""
     module, _, function = name.rpartition(".")
-    call = f'("models/m")\nx = m.signatures["serving_default"]\n'
+    call = '("models/m")\nx = m.signatures["serving_default"]\n'
     return [
         f"import {module}\nm = {name}{call}",
         f"import {module} as lib\nm = lib.{function}{call}",
@@ -73,11 +73,11 @@ def test_the_precheck_lets_every_loader_through(name: str) -> None:
 
 def test_handle_loaders_and_their_settings() -> None:
     assert loaders.handle_loaders() == (Loader.HUB, Loader.KAGGLEHUB)
-    assert loaders.CACHE_SETTINGS == {
+    assert {
         "TFHUB_CACHE_DIR",
         "TFHUB_MODEL_LOAD_FORMAT",
         "KAGGLEHUB_CACHE",
-    }
+    } == loaders.CACHE_SETTINGS
     for spec in LOADERS.values():
         assert bool(spec.settings) == (spec.handle is not HandleKind.PATH), spec.loader
 
@@ -97,9 +97,9 @@ def test_the_analysis_tables_agree_with_the_loader_table() -> None:
     }
     assert set(interpreter.TFSM_LAYERS) == set(LOADERS[Loader.TFSM_LAYER].functions)
     assert set(interpreter.HUB_LAYERS) == set(LOADERS[Loader.HUB].layers)
-    assert interpreter.HANDLE_FUNCTIONS == {
+    assert {
         name: spec.loader.value for spec in LOADERS.values() for name in spec.handle_functions
-    }
+    } == interpreter.HANDLE_FUNCTIONS
     assert tuple(interpreter.HUB_LOADERS) == loaders.handle_loaders()
     assert interpreter.HUB_SETTINGS == loaders.CACHE_SETTINGS
     for spec in LOADERS.values():

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         line_phrase,
         line_place,
         read_file,
+        shown_lines,
     )
     from sm_lint.sources.noqa import noqa_lines
 
@@ -42,6 +43,7 @@ _LAZY = {
     "line_phrase": "document",
     "line_place": "document",
     "read_file": "document",
+    "shown_lines": "document",
     "noqa_lines": "noqa",
 }
 
@@ -70,4 +72,5 @@ __all__ = [
     "line_place",
     "noqa_lines",
     "read_file",
+    "shown_lines",
 ]

@@ -214,6 +214,14 @@ class Document:
         return split_lines(self.cell_source(cell) or "")
 
 
+def shown_lines(document: Document, cell: int | None) -> list[str] | None:
+    """The lines a report shows a finding of *document* in (its cell's, in a notebook);
+    None for a document that could not be read."""
+    if document.problems and not document.text:
+        return None
+    return document.lines(cell)
+
+
 def line_place(document: Document | None, line: int) -> Location:
     """:meth:`Document.line_place`; without a document, the program line."""
     return document.line_place(line) if document is not None else Location(line, 1)
