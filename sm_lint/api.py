@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sm_lint import observed
-from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
-from sm_lint.analysis.resolve import ModelResolver, Resolution
+from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall
+from sm_lint.analysis.loaders import HandleKind, spec_for
+from sm_lint.analysis.resolve import ModelResolver, ModelSource, ResolvedLoad
 from sm_lint.cache import FactsCache
 from sm_lint.checks import (
     Context,
@@ -25,7 +26,6 @@ from sm_lint.checks import (
 )
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
-from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
 from sm_lint.observed import Observed
 from sm_lint.semantics import Kind
 from sm_lint.sources import (
@@ -54,18 +54,6 @@ __all__ = [
     "lint_paths",
     "lint_source",
 ]
-
-
-@dataclass(frozen=True)
-class ResolvedLoad:
-    """A model load with the folder it resolved to, or why it did not."""
-
-    load_id: int
-    expr: str
-    path: str | None
-    resolution: Resolution
-    model: ModelSignatures | None
-    error: str | None
 
 
 @dataclass(frozen=True)
@@ -149,15 +137,9 @@ class Linter:
             facts = parsed
             if self.cache is not None and path is not None:
                 self.cache.put(name, data, facts)
-        source_file = Path(path) if path is not None else None
-        loads = {
-            load.id: self._resolve(
-                load.id, load.expr, load.path, load.loader, load.tags, source_file, load.environ
-            )
-            for load in facts.loads
-        }
-        loads = {load.id: _derived(facts, load, loads[load.id]) for load in facts.loads}
-        self._observed_models(facts, loads, path, document.program)
+        loads = self.resolver.resolve_loads(
+            facts, path, document.program, lambda root: self._observations(root)[1]
+        )
         return FileAnalysis(
             name, facts, loads, observed=self._observed(facts, path), document=document
         )
@@ -174,26 +156,6 @@ class Linter:
             else from_bytes(source, path, kind)
         )
         return self.analyze(document)
-
-    def _observed_models(
-        self,
-        facts: FileFacts,
-        loads: dict[int, ResolvedLoad],
-        path: str | os.PathLike[str] | None,
-        source: str | bytes,
-    ) -> None:
-        """Resolution step ``observed`` (last): a load still unresolved takes the model a
-        run loaded at that load site (``.sm-lint/observed.json``), in place in *loads*."""
-        unresolved = [x for x in facts.loads if loads[x.id].model is None and not loads[x.id].error]
-        root = self.config.project_root or Path.cwd()
-        sites = self._observations(root)[1] if unresolved and path is not None else {}
-        for load, found in observed.resolve_loads(
-            sites, root, os.fspath(path or ""), _text(source), unresolved, self.config.tag_set
-        ):
-            old = loads[load.id]
-            loads[load.id] = replace(
-                old, resolution=found.resolution(old.resolution), model=found.model
-            )
 
     def _observed(
         self, facts: FileFacts, path: str | os.PathLike[str] | None
@@ -222,36 +184,6 @@ class Linter:
         if self._observed_cache is None or self._observed_cache[0] != stamp:
             self._observed_cache = (stamp, observed.load(root), observed.load_models(root))
         return self._observed_cache[1], self._observed_cache[2]
-
-    def _resolve(
-        self,
-        load_id: int,
-        expr: str,
-        path: str | None,
-        loader: str,
-        tags: tuple[str, ...] | None,
-        source_file: Path | None,
-        environ: tuple[tuple[str, str | None], ...] = (),
-    ) -> ResolvedLoad:
-        if loader == "keras.load_model" and path is not None and path.endswith((".keras", ".h5")):
-            return ResolvedLoad(
-                load_id,
-                expr,
-                path,
-                Resolution(None, "a Keras file, not a SavedModel", local=False),
-                None,
-                None,
-            )
-        resolution = self.resolver.resolve(path, source_file, loader, environ)
-        if resolution.error is not None:
-            return ResolvedLoad(load_id, expr, path, resolution, None, resolution.error.reason)
-        if resolution.model is None:
-            return ResolvedLoad(load_id, expr, path, resolution, None, None)
-        try:
-            model = read_signatures(resolution.model, tags or self.config.tag_set)
-        except ModelReadError as error:
-            return ResolvedLoad(load_id, expr, path, resolution, None, str(error))
-        return ResolvedLoad(load_id, expr, path, resolution, model, None)
 
     # ---------------------------------------------------------------- lint
     def lint_source(
@@ -302,7 +234,7 @@ class Linter:
                     resolved.error,
                     resolved.resolution.model is not None
                     or not resolved.resolution.local
-                    or resolved.resolution.source == "source",
+                    or resolved.resolution.source is ModelSource.SOURCE,
                 )
             )
         for lookup in facts.lookups:
@@ -345,7 +277,8 @@ class Linter:
     def _handle_notes(self, analysis: FileAnalysis, facts: FileFacts) -> Iterator[Diagnostic]:
         for load in facts.loads:
             resolved = analysis.loads[load.id]
-            handle = load.loader in ("hub.load", "kagglehub") and load.path is not None
+            by_handle = spec_for(load.loader).handle is not HandleKind.PATH
+            handle = by_handle and load.path is not None
             unchecked = resolved.model is None and resolved.error is None
             if handle and unchecked and not resolved.resolution.local:
                 ctx = self._context(analysis, resolved, facts)
@@ -512,16 +445,6 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     return [d for found in results if found is not None for d in found]
 
 
-def _derived(facts: FileFacts, load: ModelLoad, resolved: ResolvedLoad) -> ResolvedLoad:
-    """Resolution step ``source``: a folder no earlier step found, which the program saves
-    itself earlier on, has the signatures derived from that save."""
-    if resolved.model is not None or resolved.error is not None or load.saved_by is None:
-        return resolved
-    save = facts.saves[load.saved_by]
-    how = f"signatures derived from the program's own save at line {save.span.line}"
-    return replace(resolved, resolution=Resolution(None, how, source="source"), model=save.model())
-
-
 def with_observed(
     call: SignatureCall, observations: dict[str, list[Observed]]
 ) -> tuple[SignatureCall, list[Argument]]:
@@ -549,12 +472,6 @@ def _relative(path: str, root: Path | None) -> str:
         return str(Path(path).resolve().relative_to(root.resolve()))
     except ValueError:
         return path
-
-
-def _text(source: str | bytes) -> str:
-    if isinstance(source, str):
-        return source
-    return source.decode("utf-8", errors="replace")
 
 
 #: Source files with more code than this are not analysed (memory and time grow with it:

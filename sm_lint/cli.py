@@ -277,7 +277,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
     command line's flags override each. Files with the same settings share one Config
     object. The function takes a path and whether it is a folder (None: look). Raises
     ConfigError."""
-    from sm_lint.config import load_config, nearest_config
+    from sm_lint.config import ByFolder, load_config
 
     if args.config:
         pyproject = Path(args.config)
@@ -289,8 +289,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
             return single
 
         return only
-    by_source: dict[tuple[Path | None, Path | None], Config] = {}
-    by_folder: dict[str, Config] = {}
+    configs = ByFolder(lambda pyproject, found: _with_flags(args, pyproject, found))
     by_spelt: dict[str, Config] = {}
 
     def lookup(path: str | Path, is_dir: bool | None = None) -> Config:
@@ -302,14 +301,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
         absolute = os.path.abspath(path)
         if is_dir is None:
             is_dir = os.path.isdir(absolute)
-        folder = absolute if is_dir else os.path.dirname(absolute)
-        config = by_folder.get(folder)
-        if config is None:
-            pyproject, found = nearest_config(Path(folder))
-            key = (pyproject, found.project_root)
-            if key not in by_source:
-                by_source[key] = _with_flags(args, pyproject, found)
-            config = by_folder[folder] = by_source[key]
+        config = configs.get(absolute if is_dir else os.path.dirname(absolute))
         if spelt is not None:
             by_spelt[spelt] = config
         return config
@@ -319,10 +311,11 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
 
 def _with_flags(args: argparse.Namespace, pyproject: Path | None, config: Config) -> Config:
     """*config* (read from *pyproject*) with the command line's flags applied."""
+    from sm_lint.config import default_models
+
     models = tuple(Path(m) for m in args.models) if args.models else None
-    if models is None and not config.models:
-        default = (config.project_root or Path.cwd()) / "models"
-        models = (default,) if default.is_dir() else None
+    if models is None:
+        models = default_models(config, Path.cwd())
     # A missing models folder is a warning that names where it was set, wherever it was set:
     # the rest of the run (other folders, model paths in code) still works.
     if models is None:
@@ -749,25 +742,27 @@ def _explain(analysis: FileAnalysis) -> None:
 
 def _checkable_hint(analysis: FileAnalysis, load_id: int) -> str:
     """What would make an unresolved load checkable (empty where the reason says it)."""
+    from sm_lint.analysis.resolve import Unchecked
+
     resolved = analysis.loads[load_id]
-    reason = resolved.error or resolved.resolution.reason
-    if any(said in reason for said in ("python -c", "sm-lint run", "model-paths")):
+    why = resolved.resolution.unchecked
+    if why in (Unchecked.NOT_CACHED, Unchecked.REMOTE, Unchecked.AMBIGUOUS):
         return ""  # the reason already names the one thing to do
-    if resolved.error is not None:
+    if why is Unchecked.UNREADABLE:
         return "; re-export the model, or point the load at a readable SavedModel"
-    if resolved.path is None and analysis.path.endswith(".ipynb"):
+    if why is Unchecked.PATH_UNKNOWN and analysis.path.endswith(".ipynb"):
         # Runs of notebooks are not recorded (their load sites are program lines): say
         # what works instead.
         return (
             "; give the load a path sm-lint can read (a constant, or a folder saved "
             "earlier in the notebook), or map the path in [tool.sm-lint.model-paths]"
         )
-    if resolved.path is None:
+    if why is Unchecked.PATH_UNKNOWN:
         return (
             "; run the program once with `sm-lint run SCRIPT ARGS...` (or its tests with "
             "`pytest --sm-lint`): the folder it loads is remembered for this load"
         )
-    if not resolved.resolution.local:
+    if why is Unchecked.NOT_READABLE_HERE:
         return f"; map {resolved.path!r} to a local copy in [tool.sm-lint.model-paths]"
     return "; pass --models with the folder that holds it, or map it in [tool.sm-lint.model-paths]"
 
@@ -822,7 +817,7 @@ def _source_lines(finding: Diagnostic) -> list[str] | None:
         text = known[(finding.cell, finding.line)]
         # Only the line the finding is on is shown: the others need not be read.
         return None if text is None else [""] * (finding.line - 1) + [text]
-    from sm_lint.output.report import shown_lines
+    from sm_lint.sources import shown_lines
 
     return shown_lines(_document(finding.path), finding.cell)
 

@@ -6,10 +6,10 @@ import fnmatch
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -150,6 +150,69 @@ def nearest_config(start: Path) -> tuple[Path | None, Config]:
     if pyproject is not None:
         return pyproject, load_config(pyproject)
     return None, Config(project_root=git_root(start))
+
+
+def default_models(config: Config, base: Path) -> tuple[Path, ...] | None:
+    """The models folders of a configuration that names none (and none given with it, on
+    the command line or by the editor): ``models/`` in its project root, else in *base*,
+    when that is a folder. None: keep the configuration's own."""
+    if config.models:
+        return None
+    default = (config.project_root or base) / "models"
+    return (default,) if default.is_dir() else None
+
+
+T = TypeVar("T")
+
+
+class ByFolder(Generic[T]):
+    """Each folder's configuration, found once, as the command line and the language
+    server both find it: :func:`nearest_config` once per folder, and one *T* per distinct
+    configuration (its pyproject.toml and project root), made by *build* from them, shared
+    by every folder it applies to.
+
+    *on_error*, when given, is told a ConfigError and the folder gets the defaults;
+    otherwise the error is raised."""
+
+    def __init__(
+        self,
+        build: Callable[[Path | None, Config], T],
+        on_error: Callable[[ConfigError], None] | None = None,
+    ) -> None:
+        self._build = build
+        self._on_error = on_error
+        self._by_folder: dict[str | None, T] = {}
+        self._by_source: dict[tuple[Path | None, Path | None], T] = {}
+
+    def get(self, folder: str | os.PathLike[str] | None) -> T:
+        """The *T* of the configuration that applies to *folder* (an absolute path; None:
+        the defaults, for what has no folder)."""
+        key = os.fspath(folder) if folder is not None else None
+        found = self._by_folder.get(key)
+        if found is None:
+            found = self._by_folder[key] = self._find(key)
+        return found
+
+    def _find(self, folder: str | None) -> T:
+        pyproject: Path | None = None
+        config = Config()
+        if folder is not None:
+            try:
+                pyproject, config = nearest_config(Path(folder))
+            except ConfigError as error:
+                if self._on_error is None:
+                    raise
+                self._on_error(error)
+                pyproject, config = None, Config()
+        source = (pyproject, config.project_root)
+        found = self._by_source.get(source)
+        if found is None:
+            found = self._by_source[source] = self._build(pyproject, config)
+        return found
+
+    def values(self) -> list[T]:
+        """Every *T* made so far, once each."""
+        return list(self._by_source.values())
 
 
 def is_excluded(path: Path, config: Config) -> bool:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
+from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis, Linter, ResolvedLoad
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
 from sm_lint.observed import Observed
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value, accepted_keywords, describe
+from sm_lint.sources import Document, line_phrase
 
 __all__ = [
     "Completion",
@@ -64,11 +66,15 @@ def _spec(spec: TensorSpec) -> str:
     return f"{spec.dtype} {format_shape(spec.shape)}"
 
 
-def signature_markdown(model: ModelSignatures, sig: Signature) -> str:
-    """A Markdown table of a signature's inputs and outputs, and the model folder."""
+def signature_markdown(
+    model: ModelSignatures, sig: Signature, document: Document | None = None
+) -> str:
+    """A Markdown table of a signature's inputs and outputs, and the model folder (for a
+    model derived from the program's own save, where the save is in *document*)."""
     lines = [f"**{sig.key}** · `{model.path}` ({sig.method or 'no method'})", ""]
     if model.saved_at is not None:  # derived from the program's own save (derive.py)
-        lines[0] = f"**{sig.key}** · derived from source: saved at line {model.saved_at}"
+        saved = line_phrase(document, model.saved_at)
+        lines[0] = f"**{sig.key}** · derived from source: saved {saved}"
     for title, specs in (("input", sig.inputs), ("output", sig.outputs)):
         lines += [f"| {title} | dtype | shape |", "|---|---|---|"]
         lines += [f"| `{s.name}` | {s.dtype} | {format_shape(s.shape)} |" for s in specs.values()]
@@ -78,7 +84,7 @@ def signature_markdown(model: ModelSignatures, sig: Signature) -> str:
 
 def _origin(resolved: ResolvedLoad) -> str:
     """A hover's last paragraph for a model found from a run (resolution step observed)."""
-    observed = resolved.resolution.source == "observed"
+    observed = resolved.resolution.source is ModelSource.OBSERVED
     return f"\n\n{resolved.resolution.reason}" if observed else ""
 
 
@@ -127,10 +133,14 @@ def _short(value: Value) -> str:
     return " ".join(p for p in (dtype, shape) if p) or "unknown"
 
 
-def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
+def hover(
+    analysis: FileAnalysis, line: int, column: int, document: Document | None = None
+) -> Hover | None:
     """What to show at a position: an argument's value against its input, a signature
-    table on a lookup or call, an output's spec on ``result["key"]``."""
+    table on a lookup or call, an output's spec on ``result["key"]``. Lines are named as
+    *document* (default: the analysed one) shows them: in a notebook, by cell."""
     facts = analysis.facts
+    shown = document if document is not None else analysis.document
     if facts is None:
         return None
     for call in facts.calls:
@@ -153,7 +163,7 @@ def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
                     kind = describe(Value(seen.value.kind))
                     text += f"\n\nobserved at run time: {_short(seen.value)} ({kind}, {times})"
                 return Hover(text + _origin(resolved), arg.span)
-        return Hover(signature_markdown(model, sig) + _origin(resolved), call.func_span)
+        return Hover(signature_markdown(model, sig, shown) + _origin(resolved), call.func_span)
     for call in facts.calls:
         resolved = _model(analysis, call.load_id)
         if resolved is None or resolved.model is None:
@@ -174,7 +184,8 @@ def hover(analysis: FileAnalysis, line: int, column: int) -> Hover | None:
             continue
         sig = resolved.model.signatures.get(lookup.key)
         if sig is not None:
-            return Hover(signature_markdown(resolved.model, sig) + _origin(resolved), lookup.span)
+            markdown = signature_markdown(resolved.model, sig, shown)
+            return Hover(markdown + _origin(resolved), lookup.span)
         keys = ", ".join(f"`{k}`" for k in resolved.model.signatures)
         return Hover(
             f"`{resolved.model.path}` has no signature {lookup.key!r}; it has {keys}", lookup.span

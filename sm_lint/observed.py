@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from sm_lint.analysis.facts import ModelLoad
-from sm_lint.analysis.resolve import Resolution
 from sm_lint.locations import OBSERVED_FILE, OBSERVED_FOLDER, observed_file
 from sm_lint.models import ModelReadError, ModelSignatures, Signature, TensorSpec
 from sm_lint.models import read_signatures as _read_signatures
@@ -369,12 +368,6 @@ class ObservedModel:
     folder: Path | None
     model: ModelSignatures | None
     reason: str
-
-    def resolution(self, before: Resolution) -> Resolution:
-        """The load's resolution: this model, or *before* with the reason it stays unknown."""
-        if self.model is None:
-            return replace(before, reason=f"{before.reason}; {self.reason}")
-        return Resolution(self.folder, self.reason, source="observed")
 
 
 def find_site(

@@ -30,7 +30,6 @@ from sm_lint.api import FileAnalysis, Linter, is_internal_error
 from sm_lint.cache import FactsCache
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
-from sm_lint.output.report import shown_lines
 from sm_lint.results import (
     Dep,
     ResultCache,
@@ -39,7 +38,7 @@ from sm_lint.results import (
     racy,
     stat_signature,
 )
-from sm_lint.sources import Document, read_file
+from sm_lint.sources import Document, read_file, shown_lines
 
 _REAL_STAT = os.stat
 _REAL_LSTAT = os.lstat

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pygls.workspace import TextDocument
 
 from sm_lint import __version__
 from sm_lint.api import FileAnalysis, Linter, is_internal_error
-from sm_lint.config import Config, ConfigError, nearest_config
+from sm_lint.config import ByFolder, Config, ConfigError, default_models
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
 from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
@@ -68,8 +67,7 @@ class SmLintServer(LanguageServer):
         self.settings: dict[str, Any] = {}
         self.linter = Linter(Config(), handle_notes=True)
         #: Folder -> the linter of its nearest configuration (see linter_for).
-        self.linters: dict[Path, Linter] = {}
-        self._by_source: dict[tuple[Path | None, Path | None], Linter] = {}
+        self.linters = self._by_folder()
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
         self._pull: asyncio.Future[None] | None = None
@@ -80,8 +78,8 @@ class SmLintServer(LanguageServer):
         workspace's for documents without a path, each document's nearest otherwise."""
         if settings is not None:
             self.settings = {k.replace("_", "-"): v for k, v in settings.items()}
-        self.linters, self._by_source = {}, {}
-        self.linter = self._linter(self.root())
+        self.linters = self._by_folder()
+        self.linter = self.linters.get(self.root())
         self.analyses = {}
 
     def linter_for(self, path: str | None) -> Linter:
@@ -89,39 +87,32 @@ class SmLintServer(LanguageServer):
         (the workspace's for a document without a path)."""
         if path is None:
             return self.linter
-        folder = Path(os.path.abspath(path)).parent
-        found = self.linters.get(folder)
-        if found is None:
-            found = self.linters[folder] = self._linter(folder)
-        return found
+        return self.linters.get(os.path.dirname(os.path.abspath(path)))
 
     def forget(self, uri: str) -> None:
         """Drop what the linters keep for the open document *uri* (it was closed)."""
-        for linter in {id(x): x for x in (self.linter, *self._by_source.values())}.values():
+        for linter in {id(x): x for x in (self.linter, *self.linters.values())}.values():
             linter.forget(uri)
 
-    def _linter(self, start: Path | None) -> Linter:
-        """The linter for the configuration nearest to *start*, with the client's settings;
-        folders with the same configuration share one (and its model discovery)."""
-        root = self.root()
-        pyproject: Path | None = None
-        try:
-            pyproject, config = nearest_config(start) if start is not None else (None, Config())
-        except ConfigError as error:
+    def _by_folder(self) -> ByFolder[Linter]:
+        """Folder -> linter; folders with the same configuration share one (and its model
+        discovery). A configuration error is logged and the defaults are used."""
+
+        def logged(error: ConfigError) -> None:
             self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error, str(error)))
-            config = Config()
-        source = (pyproject, config.project_root)
-        shared = self._by_source.get(source)
-        if shared is not None:
-            return shared
+
+        return ByFolder(self._linter, logged)
+
+    def _linter(self, pyproject: Path | None, config: Config) -> Linter:
+        """The linter of *config* (read from *pyproject*) with the client's settings."""
+        root = self.root()
         base = root or Path.cwd()
         s = self.settings
         changes: dict[str, Any] = {}
         if isinstance(s.get("models"), list):
             changes["models"] = tuple(base / str(m) for m in s["models"])
-        elif not config.models:
-            default = (config.project_root or base) / "models"
-            changes["models"] = (default,) if default.is_dir() else None
+        else:
+            changes["models"] = default_models(config, base)
         for key in ("select", "ignore"):
             if isinstance(s.get(key), list):
                 changes[key] = tuple(str(c).upper() for c in s[key])
@@ -130,10 +121,7 @@ class SmLintServer(LanguageServer):
             changes["model_paths"] = {str(k): base / str(v) for k, v in mapping.items()}
         if config.project_root is None and root is not None:
             changes["project_root"] = root
-        linter = self._by_source[source] = Linter(
-            config.with_overrides(**changes), handle_notes=True
-        )
-        return linter
+        return Linter(config.with_overrides(**changes), handle_notes=True)
 
     def root(self) -> Path | None:
         uri = self.workspace.root_uri
@@ -362,19 +350,6 @@ def in_notebook_text(document: Document, finding: Diagnostic) -> Diagnostic:
     )
 
 
-def _saved_in_cell(ls: SmLintServer, uri: str, markdown: str) -> str:
-    """In a notebook, "saved at line N" (a signature derived from source) names the cell."""
-    notebook = ls.workspace.get_notebook_document(cell_uri=uri)
-    match = re.search(r"saved at line (\d+)", markdown)
-    if notebook is None or match is None:
-        return markdown
-    found = ls.notebook_document(notebook)[0].to_cell(int(match.group(1)), 1)
-    if found is None or found.cell is None:
-        return markdown
-    where = f"saved in cell {found.cell}, line {found.line}"
-    return markdown[: match.start()] + where + markdown[match.end() :]
-
-
 def notebook_path(uri: str) -> str | None:
     if not uri.startswith("file:"):
         return None
@@ -553,11 +528,12 @@ def create_server() -> SmLintServer:
             at = view.to_program(line, column) if view.usable else None
             if at is None:
                 return None
-            found = hover(ls.analysis(view.document), *at)
+            # Lines in the text (a derived model's save) are named as this view shows them.
+            found = hover(ls.analysis(view.document), *at, document=view.document)
             if found is None:
                 return None
             span = view.from_program(found.span) or Span(line, column, line, column)
-            markdown = _saved_in_cell(ls, document.uri, found.markdown)
+            markdown = found.markdown
             return lsp.Hover(
                 contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=markdown),
                 range=lsp.Range(

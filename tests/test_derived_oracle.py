@@ -14,7 +14,7 @@ in a copy of that namespace. Verdicts:
 
 * TensorFlow **rejects** a call when it raises (binding, lookup, output indexing), or when
   a tf.Tensor's shape contradicts the real signature (TensorFlow does not check it then;
-  DESIGN.md counts it as an error too);
+  docs/design.md counts it as an error too);
 * sm-lint's verdict is **error** when it reports an error on the call's lines (or cell).
 
 Asserted: no false errors (error where TensorFlow accepts), no SM011 and no finding at all

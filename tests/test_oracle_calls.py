@@ -8,7 +8,7 @@ signature lookup, a call). The test
    bound to ``loaded``; a thin proxy records the lookup and the arguments of the call, and
    the call itself goes to the real loaded signature);
 3. derives the verdict sm-lint owes the call from what TensorFlow did with the real values
-   (DESIGN.md, "TensorFlow binding semantics"):
+   (docs/design.md, "TensorFlow binding semantics"):
 
    * the call **breaks the signature** when TensorFlow raised at lookup, at binding, inside
      the graph or when the output was indexed, or when an argument's real shape contradicts
@@ -204,7 +204,7 @@ def shape_problem(arg: Bound) -> str | None:
 
 def lossy_cast(source: Any, target: Any) -> bool:
     """A numpy value of dtype *source* cast silently into a *target* (tf.DType) input with
-    loss (DESIGN.md SM006: float -> int/uint8, anything -> bool, signed -> unsigned,
+    loss (docs/design.md, "Rules", SM006: float -> int/uint8, anything -> bool, signed -> unsigned,
     complex -> real, integer narrowing to 8/16 bits)."""
     if target == tf.string:
         return False

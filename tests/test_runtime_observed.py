@@ -1,4 +1,4 @@
-"""Models seen at run time (DESIGN.md, "Where a model comes from", step ``observed``).
+"""Models seen at run time (docs/design.md, "Where a model comes from", step ``observed``).
 
 A script takes its model folder from the command line, so statically the load's path is
 unknown and no call through it is checked. ``sm-lint run script.py MODEL_DIR`` records, per

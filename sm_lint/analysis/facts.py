@@ -31,8 +31,9 @@ class ModelLoad:
     path: str | None
     #: True when the path is a plain string literal (SM011 is only reported for those).
     literal: bool
-    #: "saved_model.load", "keras.load_model", "TFSMLayer", "hub.load" (a TF Hub handle or
-    #: path, resolved as tensorflow_hub does) or "kagglehub" (a Kaggle model handle).
+    #: Which loader made it: a :class:`~sm_lint.analysis.loaders.Loader` value (its row in
+    #: the loader table says how it resolves and binds). Typed str: a Loader is one, and the
+    #: facts cache gives back its plain value.
     loader: str
     #: The tag-set passed with ``tags=``, if any.
     tags: tuple[str, ...] | None = None

@@ -1,19 +1,73 @@
-"""Decide which SavedModel folder a model path in code refers to."""
+"""Decide which SavedModel each model load in code refers to: the one resolution chain.
+
+Every load goes through the same steps, first match wins (README, "Where models come from"):
+``mapping`` ([tool.sm-lint.model-paths]) → ``path`` (a local folder) → ``hub-cache`` /
+``kagglehub`` (a handle in its library's cache) → ``source`` (the program's own save) →
+``observed`` (the folder a run loaded there). A load no step resolves carries why, as data
+(:class:`Unchecked`), beside the reason's text.
+"""
 
 from __future__ import annotations
 
+import enum
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from sm_lint import observed
+from sm_lint.analysis.facts import FileFacts, ModelLoad
+from sm_lint.analysis.loaders import HandleKind, spec_for
 from sm_lint.config import Config
-from sm_lint.models import ModelReadError, discover_models, resolve_model_dir
+from sm_lint.models import (
+    ModelReadError,
+    ModelSignatures,
+    discover_models,
+    read_signatures,
+    resolve_model_dir,
+)
 from sm_lint.models.hub_cache import CacheLookup, kagglehub_lookup, tfhub_handle_kind, tfhub_lookup
+
+__all__ = ["ModelResolver", "ModelSource", "Resolution", "ResolvedLoad", "Unchecked"]
+
+
+class ModelSource(str, enum.Enum):
+    """Which step of the chain found the model (``model_source`` in ``sm-lint calls``)."""
+
+    MAPPING = "mapping"
+    PATH = "path"
+    HUB_CACHE = "hub-cache"
+    KAGGLEHUB = "kagglehub"
+    SOURCE = "source"
+    OBSERVED = "observed"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Unchecked(enum.Enum):
+    """Why a load's calls are not checked: what the frontends turn into advice."""
+
+    #: The path is not known statically (a run would tell: step ``observed``).
+    PATH_UNKNOWN = "path-unknown"
+    #: No SavedModel where the path leads (another model root would tell).
+    NOT_FOUND = "not-found"
+    #: Several models match the path's name; the reason says to map it.
+    AMBIGUOUS = "ambiguous"
+    #: A remote path or handle read where it is; the reason says to map it.
+    REMOTE = "remote"
+    #: A valid handle not in its library's cache yet; the reason says what to run.
+    NOT_CACHED = "not-cached"
+    #: Not local, and nothing sm-lint can read: the program sets a cache setting to an
+    #: unknown value, a malformed handle, a TF1 Hub module, a Keras file.
+    NOT_READABLE_HERE = "not-readable-here"
+    #: A SavedModel folder that cannot be read.
+    UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """Where a model path led: a folder (``model``), or why not (``reason``)."""
+    """Where a model path led: a folder (``model``), or why not (``reason``, ``unchecked``)."""
 
     model: Path | None
     reason: str
@@ -21,9 +75,22 @@ class Resolution:
     error: ModelReadError | None = None
     #: False for paths that are not local by nature (gs://, hub handles): never "not found".
     local: bool = True
-    #: How the model was found (DESIGN.md, "Where a model comes from"): "mapping", "path",
-    #: "hub-cache", "kagglehub", "source" or "observed"; None while no model is found.
-    source: str | None = None
+    #: How the model was found; None while no model is found.
+    source: ModelSource | None = None
+    #: Why the load is not checked (None once a model is found).
+    unchecked: Unchecked | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedLoad:
+    """A model load with the folder it resolved to, or why it did not."""
+
+    load_id: int
+    expr: str
+    path: str | None
+    resolution: Resolution
+    model: ModelSignatures | None
+    error: str | None
 
 
 class ModelResolver:
@@ -46,30 +113,34 @@ class ModelResolver:
         loader: str,
         environ: tuple[tuple[str, str | None], ...] = (),
     ) -> Resolution:
-        """Resolution order: model-paths mapping; for a TF Hub URL handle or a Kaggle model
-        handle, the library's cache; then absolute path, relative to the source file, to the
-        project root, to each model root, then a unique match of the path's last components
-        among the discovered models."""
+        """Steps ``mapping``, ``hub-cache`` / ``kagglehub`` and ``path``: the model-paths
+        mapping; for a TF Hub URL handle or a Kaggle model handle, the library's cache; then
+        absolute path, relative to the source file, to the project root, to each model root,
+        then a unique match of the path's last components among the discovered models."""
         if path is None:
-            return Resolution(None, "the path is not known statically")
+            return Resolution(
+                None, "the path is not known statically", unchecked=Unchecked.PATH_UNKNOWN
+            )
         mapped = self._mapped(path)
         if mapped is not None:
-            return self._check(mapped, f"mapped in model-paths from {path!r}", "mapping")
-        settings = _settings(environ, source_file) if loader in ("kagglehub", "hub.load") else {}
+            return self._check(mapped, f"mapped in model-paths from {path!r}", ModelSource.MAPPING)
+        handle = spec_for(loader).handle
+        settings = _settings(environ, source_file) if handle is not HandleKind.PATH else {}
         if isinstance(settings, str):
-            return Resolution(None, settings, local=False)
-        if loader == "kagglehub":
-            return self._cached(kagglehub_lookup(path, settings), "kagglehub")
-        if loader == "hub.load":
+            return Resolution(None, settings, local=False, unchecked=Unchecked.NOT_READABLE_HERE)
+        if handle is HandleKind.KAGGLE:
+            return self._cached(kagglehub_lookup(path, settings), ModelSource.KAGGLEHUB)
+        if handle is HandleKind.TFHUB:
             kind = tfhub_handle_kind(path, settings)
             if kind == "cache":
-                return self._cached(tfhub_lookup(path, settings), "hub-cache")
+                return self._cached(tfhub_lookup(path, settings), ModelSource.HUB_CACHE)
             if kind == "remote":
                 return Resolution(
                     None,
                     f"hub handle {path!r} is read from where it is, not from the TF Hub "
                     "cache; map it in [tool.sm-lint.model-paths]",
                     local=False,
+                    unchecked=Unchecked.REMOTE,
                 )
             # Any other handle is a path to tensorflow_hub too: resolved like one below.
         if "://" in path:
@@ -77,6 +148,7 @@ class ModelResolver:
                 None,
                 f"remote path {path!r} is not mapped in [tool.sm-lint.model-paths]",
                 local=False,
+                unchecked=Unchecked.REMOTE,
             )
         expanded = os.path.expanduser(path)
         candidates: list[tuple[Path, str]] = []
@@ -99,7 +171,73 @@ class ModelResolver:
         match = self._suffix_match(expanded)
         if isinstance(match, Path):
             return self._check(match, "matched by name among the models under --models")
-        return Resolution(None, match)
+        return Resolution(None, match[0], unchecked=match[1])
+
+    def resolve_load(self, load: ModelLoad, source_file: Path | None) -> ResolvedLoad:
+        """One load through the steps that need no other load: :meth:`resolve`, then the
+        folder's signatures read (with the load's tag-set, else the configured one)."""
+        expr, path = load.expr, load.path
+        formats = spec_for(load.loader).other_formats
+        if formats and path is not None and path.endswith(formats):
+            why = Resolution(
+                None,
+                "a Keras file, not a SavedModel",
+                local=False,
+                unchecked=Unchecked.NOT_READABLE_HERE,
+            )
+            return ResolvedLoad(load.id, expr, path, why, None, None)
+        resolution = self.resolve(path, source_file, load.loader, load.environ)
+        if resolution.error is not None:
+            return ResolvedLoad(load.id, expr, path, resolution, None, resolution.error.reason)
+        if resolution.model is None:
+            return ResolvedLoad(load.id, expr, path, resolution, None, None)
+        try:
+            model = read_signatures(resolution.model, load.tags or self.config.tag_set)
+        except ModelReadError as error:
+            unreadable = replace(resolution, unchecked=Unchecked.UNREADABLE)
+            return ResolvedLoad(load.id, expr, path, unreadable, None, str(error))
+        return ResolvedLoad(load.id, expr, path, resolution, model, None)
+
+    def resolve_loads(
+        self,
+        facts: FileFacts,
+        path: str | None,
+        program: str,
+        observed_sites: Callable[[Path], observed.ModelSites],
+    ) -> dict[int, ResolvedLoad]:
+        """Every load of one file (at *path*, its program text *program*) through the whole
+        chain; *observed_sites* gives the load sites runs recorded under a project root."""
+        source_file = Path(path) if path is not None else None
+        loads = {
+            load.id: _derived(facts, load, self.resolve_load(load, source_file))
+            for load in facts.loads
+        }
+        self._observed(facts, loads, path, program, observed_sites)
+        return loads
+
+    def _observed(
+        self,
+        facts: FileFacts,
+        loads: dict[int, ResolvedLoad],
+        path: str | None,
+        program: str,
+        observed_sites: Callable[[Path], observed.ModelSites],
+    ) -> None:
+        """Step ``observed`` (last): a load still unresolved takes the model a run loaded at
+        that load site (``.sm-lint/observed.json``), in place in *loads*."""
+        unresolved = [x for x in facts.loads if loads[x.id].model is None and not loads[x.id].error]
+        root = self.config.project_root or Path.cwd()
+        sites = observed_sites(root) if unresolved and path is not None else {}
+        for load, found in observed.resolve_loads(
+            sites, root, path or "", program, unresolved, self.config.tag_set
+        ):
+            old = loads[load.id]
+            if found.model is None:
+                # Still unknown, for the reason it was: the run's note only adds to the text.
+                why = replace(old.resolution, reason=f"{old.resolution.reason}; {found.reason}")
+            else:
+                why = Resolution(found.folder, found.reason, source=ModelSource.OBSERVED)
+            loads[load.id] = replace(old, resolution=why, model=found.model)
 
     def _mapped(self, path: str) -> Path | None:
         mapping = self.config.model_paths
@@ -110,23 +248,24 @@ class ModelResolver:
                 return mapping[prefix] / path[len(prefix.rstrip("/")) + 1 :]
         return None
 
-    def _cached(self, lookup: CacheLookup, source: str) -> Resolution:
+    def _cached(self, lookup: CacheLookup, source: ModelSource) -> Resolution:
         """A handle looked up in a library's cache: never "not found" when absent (the cache
-        fills at run time); *source* is "hub-cache" or "kagglehub"."""
+        fills at run time)."""
         if lookup.folder is None:
-            return Resolution(None, lookup.reason, local=False)
+            why = Unchecked.NOT_CACHED if lookup.fillable else Unchecked.NOT_READABLE_HERE
+            return Resolution(None, lookup.reason, local=False, unchecked=why)
         return self._check(lookup.folder, lookup.reason, source)
 
-    def _check(self, folder: Path, how: str, source: str = "path") -> Resolution:
+    def _check(self, folder: Path, how: str, source: ModelSource = ModelSource.PATH) -> Resolution:
         try:
             return Resolution(resolve_model_dir(_display(folder)), how, source=source)
         except ModelReadError as error:
-            return Resolution(None, str(error), error)
+            return Resolution(None, str(error), error, unchecked=Unchecked.UNREADABLE)
 
-    def _suffix_match(self, path: str) -> Path | str:
+    def _suffix_match(self, path: str) -> Path | tuple[str, Unchecked]:
         parts = [p for p in PurePosixPath(path).parts if p not in ("/", ".", "..")]
         if not parts or not self.config.models:
-            return f"no SavedModel at {path!r}"
+            return f"no SavedModel at {path!r}", Unchecked.NOT_FOUND
         for count in range(len(parts), 0, -1):
             tail = tuple(parts[-count:])
             matches = [m for m in self.discovered if m.parts[-count:] == tail]
@@ -134,8 +273,25 @@ class ModelResolver:
                 return matches[0]
             if len(matches) > 1 and count == 1:
                 names = ", ".join(str(m) for m in matches[:3])
-                return f"{path!r} matches several models ({names}); map it in model-paths"
-        return f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots"
+                return (
+                    f"{path!r} matches several models ({names}); map it in model-paths",
+                    Unchecked.AMBIGUOUS,
+                )
+        return (
+            f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots",
+            Unchecked.NOT_FOUND,
+        )
+
+
+def _derived(facts: FileFacts, load: ModelLoad, resolved: ResolvedLoad) -> ResolvedLoad:
+    """Step ``source``: a folder no earlier step found, which the program saves itself
+    earlier on, has the signatures derived from that save."""
+    if resolved.model is not None or resolved.error is not None or load.saved_by is None:
+        return resolved
+    save = facts.saves[load.saved_by]
+    how = f"signatures derived from the program's own save at line {save.span.line}"
+    found = Resolution(None, how, source=ModelSource.SOURCE)
+    return replace(resolved, resolution=found, model=save.model())
 
 
 def _settings(

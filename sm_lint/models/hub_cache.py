@@ -40,6 +40,8 @@ class CacheLookup:
 
     folder: Path | None
     reason: str
+    #: Not cached, but a run of the code fills the cache: the reason says what to run.
+    fillable: bool = False
 
 
 def tfhub_handle_kind(handle: str, environ: Mapping[str, str] | None = None) -> str:
@@ -72,14 +74,18 @@ def tfhub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> Cache
                 None,
                 f"TF Hub handle {handle!r} is still being downloaded into {cache} (or the "
                 f"download was interrupted: {folder.name}.lock is there); {hint}",
+                fillable=True,
             )
-        return CacheLookup(None, f"TF Hub handle {handle!r} is not in the TF Hub cache yet; {hint}")
+        return CacheLookup(
+            None, f"TF Hub handle {handle!r} is not in the TF Hub cache yet; {hint}", True
+        )
     if not any(_exists(folder / name) for name in _MODEL_FILES):
         # hub.load would refuse it too ("contains neither saved_model.pb nor ..."): no finding.
         return CacheLookup(
             None,
             f"the TF Hub cache folder {folder} of {handle!r} holds no saved_model.pb "
             f"(a TF1 Hub module or a damaged download?); {hint}",
+            fillable=True,
         )
     if _exists(folder / "tfhub_module.pb"):
         # hub.load reads TF1 Hub modules with the empty tag-set and KerasLayer defaults to
@@ -122,12 +128,12 @@ def kagglehub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> C
         folder = base / str(version)
         if _exists(base / f"{version}.complete") and _exists(folder):
             return CacheLookup(folder, f"Kaggle model {handle!r} found in the kagglehub cache")
-        return CacheLookup(None, missing)
+        return CacheLookup(None, missing, fillable=True)
     # No version (kagglehub treats 0 and negative numbers alike): kagglehub asks Kaggle for the
     # latest; the highest complete version in the cache is the one a run has fetched last.
     cached = _complete_versions(base)
     if not cached:
-        return CacheLookup(None, missing)
+        return CacheLookup(None, missing, fillable=True)
     latest = cached[-1]
     return CacheLookup(
         base / str(latest),

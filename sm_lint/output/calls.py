@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.output.report import json_array
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
-from sm_lint.sources import Location
+from sm_lint.sources import Location, line_place
 
 
 def _dtype(value: Value) -> str | None:
@@ -55,7 +56,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                 else None
             )
             # In a notebook the save's line, like the call's, is given in its cell.
-            saved = document.to_cell(saved_at, 1) if document and saved_at else None
+            saved = line_place(document, saved_at) if saved_at else None
             records.append(
                 {
                     "path": analysis.path,
@@ -64,12 +65,12 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     "column": where.column,
                     "model": str(model) if model is not None else None,
                     "model_expr": resolved.expr if resolved is not None else None,
-                    "model_source": resolved.resolution.source
-                    if resolved is not None and resolved.model is not None
+                    "model_source": resolved.resolution.source.value
+                    if resolved is not None
+                    and resolved.model is not None
+                    and resolved.resolution.source is not None
                     else None,
-                    "model_saved_at": saved.line
-                    if saved is not None and saved.cell is not None
-                    else saved_at,
+                    "model_saved_at": saved.line if saved is not None else saved_at,
                     **(
                         {"model_saved_cell": saved.cell}
                         if saved is not None and saved.cell is not None
@@ -105,7 +106,7 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
     records = call_records(analyses)
     for r in records:
         where = r["model"] or f"unresolved: {r['unresolved_reason']}"
-        if r["model_source"] == "source":
+        if r["model_source"] == ModelSource.SOURCE:
             at = f"line {r['model_saved_at']}"
             if "model_saved_cell" in r:
                 at = f"cell {r['model_saved_cell']}, {at}"

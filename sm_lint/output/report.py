@@ -1,4 +1,4 @@
-"""Render findings: text (like ruff's), JSON (the DESIGN contract)."""
+"""Render findings: text (like ruff's), JSON (the contract in the README's "JSON output")."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sm_lint.diagnostics import RULES, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis
-    from sm_lint.sources import Document
 
 
 def use_color(stream: TextIO, mode: str = "auto") -> bool:
@@ -43,7 +42,7 @@ _SEVERITY_COLOR = {Severity.ERROR: "31;1", Severity.WARNING: "33;1", Severity.IN
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
-    """One finding as the DESIGN.md JSON object."""
+    """One finding as the README's "JSON output" describes it."""
     out: dict[str, Any] = {
         "path": d.path,
         "line": d.line,
@@ -115,14 +114,6 @@ def place(analysis: FileAnalysis, line: int, column: int) -> str:
         return f"{analysis.path}:{line}:{column}"
     cell = f"cell {where.cell}:" if where.cell is not None else ""
     return f"{analysis.path}:{cell}{where.line}:{where.column}"
-
-
-def shown_lines(document: Document, cell: int | None) -> list[str] | None:
-    """The lines the text report shows a finding of *document* in (its cell's, in a
-    notebook); None for a document that could not be read."""
-    if document.problems and not document.text:
-        return None
-    return document.lines(cell)
 
 
 def render_text(

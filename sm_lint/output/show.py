@@ -19,7 +19,7 @@ def _spec_json(spec: TensorSpec) -> dict[str, Any]:
 
 
 def signatures_json(model: ModelSignatures) -> dict[str, Any]:
-    """The DESIGN.md ``show --format json`` object for *model*."""
+    """The ``show --format json`` object for *model* (README, "JSON output")."""
     return {
         "path": str(model.path),
         "signatures": {

@@ -24,6 +24,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
+from sm_lint.analysis.loaders import LOADERS, Loader
 from sm_lint.checks import Context, check_call
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
@@ -620,6 +621,7 @@ def import_tensorflow() -> Any:
     return tensorflow
 
 
+_SAVED_MODEL = LOADERS[Loader.SAVED_MODEL]
 _original_load: Callable[..., Any] | None = None
 #: Where install() put its loader: (namespace, attribute), to undo exactly that.
 _patched: list[tuple[Any, str]] = []
@@ -627,15 +629,27 @@ _install_lock = threading.Lock()
 
 
 def _load_aliases(tf: Any) -> list[tuple[Any, str]]:
-    """Every public name of ``tf.saved_model.load``: tensorflow_hub's ``hub.load`` calls it
-    as ``tf.compat.v1.saved_model.load_v2``."""
-    compat = getattr(tf, "compat", None)
-    places = [(tf.saved_model, "load")]
-    for version, name in (("v2", "load"), ("v1", "load_v2")):
-        module = getattr(getattr(compat, version, None), "saved_model", None)
+    """Every public name of ``tf.saved_model.load`` (the loader table's row and its
+    aliases): tensorflow_hub's ``hub.load`` calls it as
+    ``tf.compat.v1.saved_model.load_v2``."""
+    places = []
+    for name in (*_SAVED_MODEL.functions, *_SAVED_MODEL.aliases):
+        # "tensorflow.compat.v1.saved_model.load_v2" -> (tf.compat.v1.saved_model, "load_v2")
+        *modules, attribute = name.split(".")[1:]
+        module = tf
+        for part in modules:
+            module = getattr(module, part, None)
         if module is not None:
-            places.append((module, name))
+            places.append((module, attribute))
     return places
+
+
+def _tags_argument() -> tuple[str, int]:
+    """The keyword of ``tf.saved_model.load``'s tags, and its index among the arguments
+    after the path."""
+    tags = _SAVED_MODEL.tags
+    assert tags is not None and tags.position is not None and _SAVED_MODEL.path.position == 0
+    return tags.keyword, tags.position - 1
 
 
 def install(recorder: Recorder | None = None) -> None:
@@ -652,8 +666,11 @@ def install(recorder: Recorder | None = None) -> None:
         original = tf.saved_model.load
         target = recorder or RECORDER
 
+        # The tags argument, by keyword or by position (after export_dir, which is not in args).
+        tags_keyword, tags_index = _tags_argument()
+
         def load(export_dir: Any, *args: Any, **kwargs: Any) -> Any:
-            tags = kwargs.get("tags", args[0] if args else None)
+            tags = kwargs.get(tags_keyword, args[tags_index] if len(args) > tags_index else None)
             return guard(original(export_dir, *args, **kwargs), export_dir, target, tags=tags)
 
         load.__wrapped__ = original  # type: ignore[attr-defined]

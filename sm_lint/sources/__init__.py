@@ -1,9 +1,10 @@
 """Reading sources: ``.py`` files, notebooks and editor buffers become one document (program
 text plus a cell map); walking folders; the cheap pre-check that skips files with no calls.
 
-Below the analysis: this package imports nothing of sm-lint but the findings' types. Its
-modules are imported on first use, so that walking folders (every run, cached ones too)
-does not import the document layer.
+Below the analysis: this package imports nothing of sm-lint but the findings' types and
+the loader table (a leaf module the pre-check takes its words from). Its modules are
+imported on first use, so that walking folders (every run, cached ones too) does not import
+the document layer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ if TYPE_CHECKING:
         from_cells,
         from_text,
         kind_of,
+        line_phrase,
+        line_place,
         read_file,
+        shown_lines,
     )
     from sm_lint.sources.noqa import WHOLE_FILE, noqa_lines
 
@@ -36,7 +40,10 @@ _LAZY = {
     "from_cells": "document",
     "from_text": "document",
     "kind_of": "document",
+    "line_phrase": "document",
+    "line_place": "document",
     "read_file": "document",
+    "shown_lines": "document",
     "noqa_lines": "noqa",
     "WHOLE_FILE": "noqa",
 }
@@ -63,6 +70,9 @@ __all__ = [
     "from_text",
     "iter_source_files",
     "kind_of",
+    "line_phrase",
+    "line_place",
     "noqa_lines",
     "read_file",
+    "shown_lines",
 ]

@@ -119,6 +119,13 @@ class Document:
         return None
 
     # ------------------------------------------------------------ built on the pair
+    def line_place(self, line: int) -> Location:
+        """Program *line* where the user sees it (column 1): in a notebook its cell and the
+        line within that cell; elsewhere, and outside every cell, the program line (cell
+        None). Messages, ``calls``, hover and the language server all name a line so."""
+        found = self.to_cell(line, 1)
+        return found if found is not None and found.cell is not None else Location(line, 1)
+
     def place(self, finding: Diagnostic) -> Diagnostic:
         """A finding on the program, moved to where the user sees it (fix edits too; a fix
         that would reach outside the finding's cell is dropped)."""
@@ -205,6 +212,28 @@ class Document:
         if cell is None:
             return split_lines(self.text.removeprefix(BOM))
         return split_lines(self.cell_source(cell) or "")
+
+
+def shown_lines(document: Document, cell: int | None) -> list[str] | None:
+    """The lines a report shows a finding of *document* in (its cell's, in a notebook);
+    None for a document that could not be read."""
+    if document.problems and not document.text:
+        return None
+    return document.lines(cell)
+
+
+def line_place(document: Document | None, line: int) -> Location:
+    """:meth:`Document.line_place`; without a document, the program line."""
+    return document.line_place(line) if document is not None else Location(line, 1)
+
+
+def line_phrase(document: Document | None, line: int) -> str:
+    """Program *line* as a message says where something is: "in cell 2, line 3" in a
+    notebook, else "at line 7"."""
+    where = line_place(document, line)
+    if where.cell is None:
+        return f"at line {where.line}"
+    return f"in cell {where.cell}, line {where.line}"
 
 
 def _at(offsets: tuple[int, ...], line: int) -> int:

@@ -2,8 +2,9 @@
 
 Every finding sm-lint reports, and every call it lists, hangs off a model load, and the
 analysis recognises a load only through a name: ``tf.saved_model.load`` and its aliases,
-``keras...load_model``, ``TFSMLayer``, ``tensorflow_hub`` / ``kagglehub`` handles; only
-then ``.signatures`` on the loaded object. A file whose *code* never names one of these
+``keras...load_model``, ``TFSMLayer``, ``tensorflow_hub`` / ``kagglehub`` handles (the
+loader table's words, :mod:`sm_lint.analysis.loaders`); only then ``.signatures`` on the
+loaded object. A file whose *code* never names one of these
 cannot contain a load, so it needs no analysis: ``.signatures`` alone (Argument Clinic's,
 ``inspect``'s, a model passed in as a parameter) gives the analysis nothing to check.
 Words in comments, strings and docstrings ("saved_model" in a docstring, "github" in a
@@ -23,19 +24,14 @@ import warnings
 from collections.abc import Callable
 from types import CodeType
 
-#: Names whose use in code means the file may contain a model load (``signatures`` is not
-#: one: a lookup is checked only on an object a load in the same file made).
-#: Dotted import names (``tensorflow.saved_model``) are split into their parts.
-NAMES = frozenset(
-    {
-        "saved_model",  # tf.saved_model.load / .save, tf.compat.v1.saved_model.load_v2
-        "load_model",  # keras.models.load_model, keras.saving.load_model
-        "TFSMLayer",  # keras.layers.TFSMLayer, keras.export.TFSMLayer
-        "tensorflow_hub",  # import tensorflow_hub; from tensorflow_hub import load as ...
-        "hub",  # hub.load / hub.KerasLayer / hub.resolve
-        "kagglehub",  # kagglehub.model_download
-    }
-)
+# The table is a leaf module: reading it imports none of the analysis.
+from sm_lint.analysis.loaders import precheck_words
+
+#: Names whose use in code means the file may contain a model load: the loader table's
+#: words (``saved_model`` also covers ``tf.saved_model.save``, which matters only beside a
+#: load). ``signatures`` is not one: a lookup is checked only on an object a load in the
+#: same file made. Dotted import names (``tensorflow.saved_model``) are split into parts.
+NAMES = precheck_words()
 
 _BYTE_NAMES = tuple(name.encode() for name in sorted(NAMES))
 _IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -136,7 +132,7 @@ _ANCHORS: tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...] = tuple(
     )
     for anchor in (b"hub", b"_model", b"TFSMLayer")
 )
-assert all(any(a in name for a, _ in _ANCHORS) for name in _BYTE_NAMES)
+assert all(any(a in name for a, _ in _ANCHORS) for name in _BYTE_NAMES), "a word without an anchor"
 
 
 def _ascii_compatible(data: bytes) -> bool:

@@ -1,0 +1,204 @@
+"""The loader table: every way a program reaches a SavedModel, one row each.
+
+A load site is recognised, resolved and guarded through the row of its loader: the
+functions that load (by qualified name, as the analysis normalises it), which argument holds
+the path or handle and which the tags, what kind of name the path is (a folder, a TF Hub
+handle, a Kaggle handle), how calls on the loaded object bind, and the words the pre-check
+looks for in a file's code. Everything else reads this table; a new way to reach a model is
+one new row here (plus a library hook that recognises it).
+
+This module is a leaf: it imports nothing of sm-lint, so the pre-check (below the
+analysis) and the runtime guard can read it without importing the analysis.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = [
+    "CACHE_SETTINGS",
+    "LOADERS",
+    "Binding",
+    "HandleKind",
+    "Loader",
+    "LoaderSpec",
+    "Param",
+    "handle_loaders",
+    "precheck_words",
+    "spec_for",
+]
+
+
+class Loader(str, enum.Enum):
+    """Which loader made a load (``ModelLoad.loader``). The values are the strings the
+    facts cache stores: a str enum, so cached facts and plain-string comparisons stay valid."""
+
+    SAVED_MODEL = "saved_model.load"
+    KERAS = "keras.load_model"
+    TFSM_LAYER = "TFSMLayer"
+    #: A TF Hub handle or path, resolved as tensorflow_hub does.
+    HUB = "hub.load"
+    #: A Kaggle model handle (``kagglehub.model_download``).
+    KAGGLEHUB = "kagglehub"
+
+    def __str__(self) -> str:
+        # The value, on every Python version (3.11 changed format() of mixed-in enums).
+        return str(self.value)
+
+
+class HandleKind(enum.Enum):
+    """What the path argument names, which decides how it is resolved."""
+
+    #: A file-system path (or a remote URL TensorFlow reads itself).
+    PATH = "path"
+    #: A TF Hub handle: a URL tensorflow_hub downloads into its cache, else a path.
+    TFHUB = "tfhub"
+    #: A Kaggle model handle ``owner/model/framework/variation[/version]`` in kagglehub's cache.
+    KAGGLE = "kaggle"
+
+
+class Binding(enum.Enum):
+    """How calls on what the loader returns reach the model."""
+
+    #: The restored object: calls go through ``.signatures[key]``.
+    SIGNATURES = "signatures"
+    #: As SIGNATURES, and calling the restored object itself calls the model's ``__call__``.
+    RESTORED_CALL = "restored-call"
+    #: A Keras layer calling one endpoint; Keras converts the input before the call.
+    LAYER = "layer"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a loading function: its position (None: keyword-only) and keyword."""
+
+    position: int | None
+    keyword: str
+
+
+@dataclass(frozen=True)
+class LoaderSpec:
+    """One row of the loader table."""
+
+    loader: Loader
+    #: The functions (or layer classes) that load a model, by normalised qualified name.
+    functions: tuple[str, ...]
+    #: The path (or handle) argument.
+    path: Param
+    #: What the path names.
+    handle: HandleKind
+    #: How calls on the loaded object bind.
+    binding: Binding
+    #: Words of which at least one is in the code of every file that loads this way: the
+    #: pre-check's (each holds one of its anchors: "hub", "_model" or "TFSMLayer").
+    words: tuple[str, ...]
+    #: Other public names of the same functions (compat aliases): the analysis normalises
+    #: them to ``functions``; the runtime guard replaces them too.
+    aliases: tuple[str, ...] = ()
+    #: Keras layers that load the model and call it (``hub.KerasLayer``).
+    layers: tuple[str, ...] = ()
+    #: Functions that return a handle's local folder: a load of what they return is this
+    #: loader's load (``tf.saved_model.load(hub.resolve(h))``).
+    handle_functions: tuple[str, ...] = ()
+    #: The tag-set argument, where the loader takes one.
+    tags: Param | None = None
+    #: The endpoint argument of a layer, and the endpoint it calls without one.
+    endpoint: Param | None = None
+    default_endpoint: str | None = None
+    #: Environment variables that decide where the library caches a handle; a program that
+    #: sets them in ``os.environ`` before the load is followed.
+    settings: tuple[str, ...] = ()
+    #: Path suffixes of other formats the loader reads (not SavedModels: never checked).
+    other_formats: tuple[str, ...] = ()
+
+    def names(self) -> Iterator[str]:
+        """Every qualified name in this row."""
+        yield from self.functions
+        yield from self.aliases
+        yield from self.layers
+        yield from self.handle_functions
+
+
+_ROWS = (
+    LoaderSpec(
+        Loader.SAVED_MODEL,
+        functions=("tensorflow.saved_model.load",),
+        aliases=(
+            "tensorflow.compat.v2.saved_model.load",
+            # tensorflow_hub's hub.load calls this spelling.
+            "tensorflow.compat.v1.saved_model.load_v2",
+        ),
+        path=Param(0, "export_dir"),
+        tags=Param(1, "tags"),
+        handle=HandleKind.PATH,
+        binding=Binding.SIGNATURES,
+        words=("saved_model",),
+    ),
+    LoaderSpec(
+        Loader.KERAS,
+        # tf_keras' load_model reads SavedModel folders (Keras 3 refuses them).
+        functions=("keras.models.load_model", "keras.saving.load_model"),
+        path=Param(0, "filepath"),
+        handle=HandleKind.PATH,
+        binding=Binding.SIGNATURES,
+        words=("load_model",),
+        other_formats=(".keras", ".h5"),
+    ),
+    LoaderSpec(
+        Loader.TFSM_LAYER,
+        functions=("keras.layers.TFSMLayer", "keras.export.TFSMLayer"),
+        path=Param(0, "filepath"),
+        endpoint=Param(1, "call_endpoint"),
+        default_endpoint="serve",
+        handle=HandleKind.PATH,
+        binding=Binding.LAYER,
+        words=("TFSMLayer",),
+    ),
+    LoaderSpec(
+        Loader.HUB,
+        functions=("tensorflow_hub.load",),
+        layers=("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer"),
+        handle_functions=("tensorflow_hub.resolve", "tensorflow_hub.module_v2.resolve"),
+        path=Param(0, "handle"),
+        handle=HandleKind.TFHUB,
+        binding=Binding.RESTORED_CALL,
+        # `import tensorflow_hub as hub` is how nearly every program spells it.
+        words=("tensorflow_hub", "hub"),
+        settings=("TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT"),
+    ),
+    LoaderSpec(
+        Loader.KAGGLEHUB,
+        functions=(),
+        handle_functions=("kagglehub.model_download",),
+        path=Param(0, "handle"),
+        handle=HandleKind.KAGGLE,
+        binding=Binding.RESTORED_CALL,
+        words=("kagglehub",),
+        settings=("KAGGLEHUB_CACHE",),
+    ),
+)
+
+#: Every loader's row, in the enum's order.
+LOADERS: Mapping[Loader, LoaderSpec] = MappingProxyType({row.loader: row for row in _ROWS})
+assert tuple(LOADERS) == tuple(Loader), "one row per loader"
+
+#: Environment variables that decide where any handle is cached.
+CACHE_SETTINGS = frozenset(name for row in _ROWS for name in row.settings)
+
+
+def spec_for(loader: str) -> LoaderSpec:
+    """The row of *loader* (a :class:`Loader` or its string, as facts hold it)."""
+    return LOADERS[Loader(loader)]
+
+
+def handle_loaders() -> tuple[Loader, ...]:
+    """The loaders whose path is a handle resolved through a library's cache."""
+    return tuple(row.loader for row in _ROWS if row.handle is not HandleKind.PATH)
+
+
+def precheck_words() -> frozenset[str]:
+    """Every word the pre-check looks for: the union of the rows' words."""
+    return frozenset(word for row in _ROWS for word in row.words)

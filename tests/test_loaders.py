@@ -1,0 +1,107 @@
+"""The loader table (sm_lint/analysis/loaders.py): one row per loader, its values the
+strings cached facts hold, and the pre-check's words derived from it so that no way to
+reach a model is ever skipped unread."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sm_lint.analysis import loaders
+from sm_lint.analysis.loaders import LOADERS, HandleKind, Loader, spec_for
+from sm_lint.sources.precheck import NAMES, may_need_analysis
+
+
+def test_the_values_are_the_strings_cached_facts_hold() -> None:
+    # Changing one invalidates every facts cache and every comparison with a plain string.
+    assert [loader.value for loader in Loader] == [
+        "saved_model.load",
+        "keras.load_model",
+        "TFSMLayer",
+        "hub.load",
+        "kagglehub",
+    ]
+    for loader in Loader:
+        assert loader == loader.value and hash(loader) == hash(loader.value)
+        assert str(loader) == f"{loader}" == loader.value
+        assert json.dumps(loader) == json.dumps(loader.value)
+        assert spec_for(loader.value) is LOADERS[loader]
+
+
+def test_one_row_per_loader() -> None:
+    assert list(LOADERS) == list(Loader)
+    assert all(spec.loader is loader for loader, spec in LOADERS.items())
+    names = [name for spec in LOADERS.values() for name in spec.names()]
+    assert len(names) == len(set(names)), "a qualified name in two rows"
+
+
+def test_the_precheck_words_are_the_tables() -> None:
+    assert frozenset(NAMES) == loaders.precheck_words()
+    for spec in LOADERS.values():
+        assert spec.words and set(spec.words) <= NAMES, spec.loader
+
+
+def test_every_name_in_the_table_holds_one_of_its_rows_words() -> None:
+    """Code that calls a loader spells one of these words, whatever it imports."""
+    for spec in LOADERS.values():
+        for name in spec.names():
+            assert set(name.split(".")) & set(spec.words), (spec.loader, name)
+
+
+def _spellings(name: str) -> list[str]:
+    """Programs calling *name* as imported in the usual ways."""
+    module, _, function = name.rpartition(".")
+    call = '("models/m")\nx = m.signatures["serving_default"]\n'
+    return [
+        f"import {module}\nm = {name}{call}",
+        f"import {module} as lib\nm = lib.{function}{call}",
+        f"from {module} import {function}\nm = {function}{call}",
+        f"from {module} import {function} as load_it\nm = load_it{call}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", sorted({name for spec in LOADERS.values() for name in spec.names()})
+)
+def test_the_precheck_lets_every_loader_through(name: str) -> None:
+    for source in _spellings(name):
+        assert may_need_analysis(source.encode(), notebook=False), source
+        notebook = json.dumps({"cells": [{"cell_type": "code", "source": source}]})
+        assert may_need_analysis(notebook.encode(), notebook=True), source
+
+
+def test_handle_loaders_and_their_settings() -> None:
+    assert loaders.handle_loaders() == (Loader.HUB, Loader.KAGGLEHUB)
+    assert {
+        "TFHUB_CACHE_DIR",
+        "TFHUB_MODEL_LOAD_FORMAT",
+        "KAGGLEHUB_CACHE",
+    } == loaders.CACHE_SETTINGS
+    for spec in LOADERS.values():
+        assert bool(spec.settings) == (spec.handle is not HandleKind.PATH), spec.loader
+
+
+def test_the_analysis_tables_agree_with_the_loader_table() -> None:
+    """Until the analysis reads the table itself, its own tables must say the same."""
+    interpreter = pytest.importorskip("sm_lint.analysis.interpreter")
+    model_loaders = getattr(interpreter, "MODEL_LOADERS", None)
+    if model_loaders is None:
+        pytest.skip("the analysis reads the loader table")
+    layer_rows = (Loader.TFSM_LAYER,)
+    assert model_loaders == {
+        name: spec.loader.value
+        for spec in LOADERS.values()
+        if spec.loader not in layer_rows
+        for name in spec.functions
+    }
+    assert set(interpreter.TFSM_LAYERS) == set(LOADERS[Loader.TFSM_LAYER].functions)
+    assert set(interpreter.HUB_LAYERS) == set(LOADERS[Loader.HUB].layers)
+    assert {
+        name: spec.loader.value for spec in LOADERS.values() for name in spec.handle_functions
+    } == interpreter.HANDLE_FUNCTIONS
+    assert tuple(interpreter.HUB_LOADERS) == loaders.handle_loaders()
+    assert interpreter.HUB_SETTINGS == loaders.CACHE_SETTINGS
+    for spec in LOADERS.values():
+        for alias in spec.aliases:
+            assert interpreter.normalize(alias) in spec.functions, alias
