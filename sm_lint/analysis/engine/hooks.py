@@ -180,7 +180,10 @@ class Hooks:
 
 def by_type(table: Mapping[type, _T], value: object) -> _T | None:
     """The hook registered for *value*'s class or its nearest base class."""
-    for cls in type(value).__mro__:
+    hook = table.get(type(value))
+    if hook is not None:  # the usual case: registered for its very class
+        return hook
+    for cls in type(value).__mro__[1:]:
         hook = table.get(cls)
         if hook is not None:
             return hook
