@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from sm_lint.analysis.dtypes import dtype_of
 from sm_lint.analysis.literals import (
@@ -17,7 +16,16 @@ from sm_lint.analysis.literals import (
     shape_arg,
     stack_shapes,
 )
-from sm_lint.analysis.values import UNKNOWN, AbstractValue, Array, Const, DType, Generator, Seq
+from sm_lint.analysis.values import (
+    UNKNOWN,
+    AbstractValue,
+    Array,
+    Const,
+    DType,
+    Generator,
+    Seq,
+    SliceValue,
+)
 from sm_lint.models.types import Shape
 from sm_lint.semantics import Kind, Value
 
@@ -569,18 +577,3 @@ def subscript(value: Value, index: AbstractValue) -> AbstractValue:
         return _array(value.kind, value.dtype, None)
     out.extend(dims[position:])
     return _array(value.kind, value.dtype, tuple(out))
-
-
-@dataclass(frozen=True)
-class SliceValue(AbstractValue):
-    """A slice ``a:b:c``; ``known`` is False when a bound is not a constant."""
-
-    lower: int | None
-    upper: int | None
-    step: int | None
-    known: bool
-
-    def length(self, size: int | None) -> int | None:
-        if not self.known or size is None or self.step == 0:
-            return None
-        return len(range(size)[slice(self.lower, self.upper, self.step)])

@@ -22,23 +22,19 @@ edit sequences, and that each check is needed).
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from sm_lint.analysis import functions
+from sm_lint.analysis.engine import syntax
+from sm_lint.analysis.engine.state import Deferred, Env, ModuleFacts, Recording
 from sm_lint.analysis.facts import Argument, OutputAccess, SignatureCall, SignatureLookup, Span
 from sm_lint.analysis.values import AbstractValue, Array, Const, DType, QualName
 
 if TYPE_CHECKING:
-    from sm_lint.analysis.interpreter import Interpreter
-
-Env = dict[str, AbstractValue]
-#: A function waiting for its caller-free analysis: its node, the env it was defined in and
-#: what its frame starts with beyond that env (a method's ``self.*`` attributes).
-Deferred = tuple[functions.FunctionNode, Env, dict[str, AbstractValue]]
+    from sm_lint.analysis.engine.core import Engine as Interpreter
 
 _TENSORFLOW = QualName("tensorflow")
 #: Values that hold no function: the walk through values stops at them.
@@ -65,18 +61,6 @@ def _same(old: _Definition, new: _Definition) -> bool:
             and old.unstable == new.unstable
         )
     return False
-
-
-@dataclass(frozen=True)
-class ModuleFacts:
-    """What the interpreter computes over the whole module before it walks it."""
-
-    #: Names declared ``global`` anywhere.
-    globals_assigned: frozenset[str]
-    #: Names some function changes in place (``g["x"] = ...``).
-    mutated: frozenset[str]
-    #: A ``from m import *`` at module level (names then resolve through libcst's scopes).
-    star_import: bool
 
 
 @dataclass(frozen=True)
@@ -149,40 +133,6 @@ class _Entry:
         )
 
 
-@dataclass
-class Recording:
-    """What one function's analysis reads and does while it runs (the interpreter's hooks
-    append here)."""
-
-    node: functions.FunctionNode
-    fingerprint: tuple[object, ...] | None
-    start: tuple[int, ...]
-    bases: frozenset[str]
-    statements: int
-    scope: int
-    spans: list[tuple[cst.CSTNode, Span]] = field(default_factory=list)
-    loaders: list[tuple[int, str]] = field(default_factory=list)
-    outputs: list[tuple[int, OutputAccess]] = field(default_factory=list)
-    memo: dict[object, object] = field(default_factory=dict)
-    memo_added: list[tuple[object, object]] = field(default_factory=list)
-    contexts: dict[int, tuple[functions.FunctionNode, int]] = field(default_factory=dict)
-    buckets: dict[int, tuple[SignatureCall, ...]] = field(default_factory=dict)
-    context_calls: list[tuple[int, SignatureCall]] = field(default_factory=list)
-    #: A user function was analysed with the scope of module globals (its size counts).
-    scoped: bool = False
-    #: A position went into a value (``Interpreter.origin``): the facts cannot be moved.
-    placed: bool = False
-    #: Something this module does not replay happened (a class defined, a call met twice,
-    #: a limit of analysis/functions.py reached).
-    impure: bool = False
-
-    def limited(self, statements: int) -> None:
-        """A call of a user function was not followed: only the statement budget's reason
-        depends on state from outside this analysis."""
-        if statements > functions.MAX_CONTEXT_STATEMENTS:
-            self.impure = True
-
-
 class FunctionReuse:
     """The function analyses of one open document's last text, offered to the next."""
 
@@ -210,16 +160,14 @@ class FunctionReuse:
     def prepare(self, interpreter: Interpreter) -> ModuleFacts:
         """The module-wide facts of *interpreter*'s module, computed per statement and kept
         for unchanged statements; forgets every analysis when they changed."""
-        from sm_lint.analysis import interpreter as interp
-
         statements: dict[cst.CSTNode, _Statement] = {}
         for statement in interpreter.module.body:
             facts = self._statements.get(statement)
             if facts is None:
                 facts = _Statement(
-                    frozenset(interp._global_declarations_in(statement)),
-                    frozenset(interp._mutated_in_statement(statement)),
-                    interp._star_import_in(statement),
+                    frozenset(syntax.global_declarations_in(statement)),
+                    frozenset(syntax.mutated_in_statement(statement)),
+                    syntax.star_import_in(statement),
                 )
             statements[statement] = facts
         self._statements = statements
@@ -251,7 +199,7 @@ class FunctionReuse:
         # checks bound it). Past the point where that could change a decision of the
         # budget's, the run is not certain to equal a full analysis.
         self.uncertain = bool(self._drift) and (
-            interpreter._context_statements + self._drift > functions.MAX_CONTEXT_STATEMENTS
+            interpreter.state.context_statements + self._drift > functions.MAX_CONTEXT_STATEMENTS
         )
         self._entries = self._kept
         self._kept = {}
@@ -296,9 +244,9 @@ class FunctionReuse:
         return Recording(
             node,
             fingerprint,
-            _state(interpreter),
-            frozenset(interpreter._attribute_bases),
-            interpreter._context_statements,
+            interpreter.state.mark(),
+            frozenset(interpreter.state.attribute_bases),
+            interpreter.state.context_statements,
             scope,
             impure=fingerprint is None,
         )
@@ -308,12 +256,12 @@ class FunctionReuse:
         if (
             recording.impure
             or recording.fingerprint is None
-            or _state(interpreter)[2:] != recording.start[2:]
+            or not interpreter.state.mark().unchanged(recording.start)
         ):
             return
-        lookups = tuple(interpreter.lookups[recording.start[0] :])
-        calls = tuple(itertools.islice(interpreter.calls.items(), recording.start[1], None))
-        contexts = interpreter._contexts
+        lookups = interpreter.state.lookups_since(recording.start)
+        calls = interpreter.state.calls_since(recording.start)
+        contexts = interpreter.state.contexts
         self._kept.setdefault(recording.node, []).append(
             _Entry(
                 recording.fingerprint,
@@ -322,8 +270,8 @@ class FunctionReuse:
                 lookups,
                 calls,
                 tuple(recording.outputs),
-                tuple(interpreter._deferred[deferred_from:]),
-                frozenset(interpreter._attribute_bases - recording.bases),
+                tuple(interpreter.state.deferred[deferred_from:]),
+                frozenset(interpreter.state.attribute_bases - recording.bases),
                 not recording.placed and not any(recording.buckets.values()),
                 tuple(recording.memo.items()),
                 tuple(recording.memo_added),
@@ -331,7 +279,7 @@ class FunctionReuse:
                     (node, before, contexts[key] - before)
                     for key, (node, before) in recording.contexts.items()
                 ),
-                interpreter._context_statements - recording.statements,
+                interpreter.state.context_statements - recording.statements,
                 recording.scope if recording.scoped else None,
                 tuple(recording.buckets.items()),
                 tuple(recording.context_calls),
@@ -375,8 +323,8 @@ class FunctionReuse:
             ),
             tensorflow,
             tuple(extra.items()),
-            frozenset(interpreter._attribute_bases & names),
-            interpreter._context_statements > functions.MAX_CONTEXT_STATEMENTS,
+            frozenset(interpreter.state.attribute_bases & names),
+            interpreter.state.context_statements > functions.MAX_CONTEXT_STATEMENTS,
         )
 
     def _reached(self, interpreter: Interpreter, value: object) -> frozenset[str] | None:
@@ -449,45 +397,32 @@ def _attribute(key: str) -> bool:
 def _scope(interpreter: Interpreter, env: Env) -> int:
     """How many hundreds of names a function analysed in a context copies from *env*
     (the statement budget counts them)."""
-    assigned = interpreter._globals_assigned_in_functions
+    assigned = interpreter.globals_assigned_in_functions
     return (len(env) - sum(1 for name in assigned if name in env)) // 100
-
-
-def _state(interpreter: Interpreter) -> tuple[int, ...]:
-    """Sizes of what an analysis adds to (first two: replayed) or must not change (rest)."""
-    derive = interpreter.derive
-    return (
-        len(interpreter.lookups),
-        len(interpreter.calls),
-        len(interpreter.loads),
-        len(derive.saves),
-        derive._tokens,
-        len(derive._latest),
-    )
 
 
 def _valid(interpreter: Interpreter, entry: _Entry, scope: int) -> int | None:
     """None when *entry* cannot be replayed; else by how many lines its facts moved."""
-    if any(call_id in interpreter._seen_calls for call_id, _ in entry.calls):
+    if any(call_id in interpreter.state.seen_calls for call_id, _ in entry.calls):
         return None
-    loads = interpreter.loads
+    loads = interpreter.state.loads
     if any(i >= len(loads) or loads[i].loader != loader for i, loader in entry.loaders):
         return None
     if entry.scope is not None and entry.scope != scope:
         return None
     if entry.statements and (
-        interpreter._context_statements + entry.statements > functions.MAX_CONTEXT_STATEMENTS
+        interpreter.state.context_statements + entry.statements > functions.MAX_CONTEXT_STATEMENTS
     ):
         return None
-    memo = interpreter._memo
+    memo = interpreter.state.memo
     for key, value in entry.memo:
         if memo.get(key) != value:
             return None
-    contexts = interpreter._contexts
+    contexts = interpreter.state.contexts
     for function, _, added in entry.contexts:
         if contexts.get(id(function), 0) + added > functions.MAX_CONTEXTS_PER_FUNCTION:
             return None
-    buckets = interpreter.context_calls
+    buckets = interpreter.state.context_calls
     for call_id, bucket in entry.buckets:
         if tuple(buckets.get(call_id, ())) != bucket:
             return None
@@ -511,18 +446,14 @@ def _valid(interpreter: Interpreter, entry: _Entry, scope: int) -> int | None:
 
 
 def _apply(interpreter: Interpreter, entry: _Entry) -> None:
-    interpreter.lookups.extend(entry.lookups)
-    for call_id, call in entry.calls:
-        interpreter._seen_calls.add(call_id)
-        interpreter.calls[call_id] = call
-    for call_id, access in entry.outputs:
-        interpreter.outputs.setdefault(call_id, []).append(access)
-    interpreter._deferred.extend(entry.deferred)
-    interpreter._attribute_bases |= entry.bases_added
-    for key, value in entry.memo_added:
-        interpreter._memo[key] = value  # type: ignore[assignment]
-    for function, _, added in entry.contexts:
-        interpreter._contexts[id(function)] = interpreter._contexts.get(id(function), 0) + added
-    interpreter._context_statements += entry.statements
-    for call_id, call in entry.context_calls:
-        interpreter.context_calls.setdefault(call_id, []).append(call)
+    interpreter.state.replay(
+        entry.lookups,
+        entry.calls,
+        entry.outputs,
+        entry.deferred,
+        entry.bases_added,
+        entry.memo_added,
+        entry.contexts,
+        entry.statements,
+        entry.context_calls,
+    )

@@ -128,6 +128,21 @@ class CallResult(AbstractValue):
     call_id: int
 
 
+@dataclass(frozen=True)
+class SliceValue(AbstractValue):
+    """A slice ``a:b:c``; ``known`` is False when a bound is not a constant."""
+
+    lower: int | None
+    upper: int | None
+    step: int | None
+    known: bool
+
+    def length(self, size: int | None) -> int | None:
+        if not self.known or size is None or self.step == 0:
+            return None
+        return len(range(size)[slice(self.lower, self.upper, self.step)])
+
+
 def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
     """The value known after two branches: kept only where both agree (for arrays, the
     kind, dtype and each dimension separately)."""

@@ -1,0 +1,436 @@
+"""Statements: how Python code flows (blocks, branches, loops, try, with, definitions) and
+how names are bound, with the branch merging of :class:`Binder`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import is_not
+from typing import Any
+
+import libcst as cst
+
+from sm_lint.analysis import functions
+from sm_lint.analysis.engine.calls import Calls
+from sm_lint.analysis.engine.expressions import mutable, truth
+from sm_lint.analysis.engine.state import Env
+from sm_lint.analysis.engine.syntax import (
+    ENDS,
+    assigned_names,
+    dotted,
+    env_key,
+    expressions,
+    param_names,
+    plain_class,
+    self_attributes,
+    self_name,
+    statements_of,
+    under,
+)
+from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, DictLit, QualName, Seq, join
+
+
+def merge(envs: list[Env]) -> Env:
+    """The env after branches that end in *envs*: each name joined over them (a name
+    missing from one branch is unknown)."""
+    # Branches mostly leave a name's value as it was: the very same object, whose join with
+    # itself is itself. Finding the names that differ runs in C (map, compress): an env
+    # holds every module-level name, and this was most of the interpreter's time.
+    keys = list(set().union(*envs))
+    merged: Env = dict(zip(keys, map(envs[0].get, keys, repeat(UNKNOWN)), strict=True))
+    for env in envs[1:]:
+        current = list(map(merged.__getitem__, keys))
+        others = list(map(env.get, keys, repeat(UNKNOWN)))
+        for key, other in compress(zip(keys, others, strict=True), map(is_not, current, others)):
+            merged[key] = join(merged[key], other)
+    return merged
+
+
+class Binder:
+    """The branches of one statement (as mypy's ``ConditionalTypeBinder.frame_context``):
+    each runs from its own start, whether it ended (return, raise, break, continue) is
+    taken from the engine and cleared, and their ends merge into the env after them."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self.ends: list[Env] = []
+        self.ended: list[bool] = []
+
+    def branch(self, run: Callable[[], Env]) -> Env:
+        """Run one branch; its end env (also kept for the merge)."""
+        env = run()
+        self.ends.append(env)
+        self.ended.append(self.flow.ended)
+        self.flow.ended = False
+        return env
+
+    def merge(self, *, all_end: bool = False) -> Env:
+        """The merged env; with *all_end*, the statement ends when every branch did."""
+        self.flow.ended = all_end and all(self.ended)
+        return merge(self.ends)
+
+
+class Flow(Calls):
+    """The statement half of the walk."""
+
+    def block(self, body: Sequence[cst.CSTNode], env: Env) -> Env:
+        """*env* after the statements of *body* (what follows an ending statement is dead)."""
+        for statement in body:
+            env = self.statement(statement, env)
+            if self.ended:  # after return/raise/break/continue: dead code
+                break
+        return env
+
+    def statement(self, node: cst.CSTNode, env: Env) -> Env:
+        """*env* after one statement, its facts recorded."""
+        # The statement being analysed: positions asked for meanwhile lie in it, which
+        # spares the lazy positions a search (the answers do not depend on it).
+        outer, self._where = self._where, node
+        if self.contextual:
+            self.state.context_statements += 1
+        env = _STATEMENTS.get(type(node), Flow.other_statement)(self, node, env)
+        self._where = outer
+        return env
+
+    def simple_line(self, node: cst.SimpleStatementLine, env: Env) -> Env:
+        for small in node.body:
+            env = _SMALL.get(type(small), Flow.other_small)(self, small, env)
+        # Inside a function, what follows a return or raise never runs (at module level a
+        # notebook's later cells still do).
+        if self.frames and any(isinstance(s, ENDS) for s in node.body):
+            self.ended = True
+        return env
+
+    def if_statement(self, node: cst.If, env: Env) -> Env:
+        known = truth(self.expr(node.test, env)) if not self.rebound(node.test) else None
+        if known is not None:  # a known condition (``if flat:`` with flat=False)
+            if known:
+                return self.block(statements_of(node.body), env)
+            if isinstance(node.orelse, cst.If):
+                return self.statement(node.orelse, env)
+            return self.block(statements_of(node.orelse.body), env) if node.orelse else env
+        binder = Binder(self)
+        binder.branch(lambda: self.block(statements_of(node.body), dict(env)))
+        orelse = node.orelse
+        if isinstance(orelse, cst.If):
+            binder.branch(lambda: self.statement(orelse, dict(env)))
+        elif orelse is not None:
+            binder.branch(lambda: self.block(statements_of(orelse.body), dict(env)))
+        else:
+            binder.branch(lambda: dict(env))
+        return binder.merge(all_end=True)
+
+    def else_clause(self, node: cst.Else, env: Env) -> Env:
+        return self.block(statements_of(node.body), env)
+
+    def loop(self, node: cst.For | cst.While, env: Env) -> Env:
+        assigned = assigned_names(node)
+        start = {k: v for k, v in env.items() if k not in assigned and not under(k, assigned)}
+        body_start = dict(start)
+        if isinstance(node, cst.For):
+            element = self.hooks.element_of(self.expr(node.iter, env))
+            if element is not None:  # every element of a dataset has its element spec
+                body_start = self.assign(node.target, element, body_start)
+        else:
+            self.expr(node.test, start)
+        binder = Binder(self)  # the body may not run at all: its end merges with the start
+        after = binder.branch(lambda: self.block(statements_of(node.body), body_start))
+        if node.orelse is not None:
+            orelse, body_end = node.orelse, after
+            after = binder.branch(lambda: self.block(statements_of(orelse.body), body_end))
+        return merge([start, after])
+
+    def with_statement(self, node: cst.With, env: Env) -> Env:
+        for item in node.items:
+            entered = self.hooks.entered(self.expr(item.item, env))
+            if item.asname is not None:
+                env = self.bind(item.asname.name, entered, env)
+        env = self.block(statements_of(node.body), env)
+        self.ended = False  # a context manager may swallow what ended the body
+        return env
+
+    def try_statement(self, node: cst.Try, env: Env) -> Env:
+        binder = Binder(self)
+        body_env = binder.branch(lambda: self.block(statements_of(node.body), dict(env)))
+        for handler in node.handlers:
+            start = merge([env, body_env])
+            if handler.name is not None:
+                start = self.bind(handler.name.name, UNKNOWN, start)
+            binder.branch(lambda: self.block(statements_of(handler.body), start))  # noqa: B023
+        if node.orelse is not None:
+            orelse = node.orelse
+            binder.ends[0] = self.block(statements_of(orelse.body), binder.ends[0])
+            self.ended = False
+        merged = binder.merge()
+        if node.finalbody is not None:
+            merged = self.block(statements_of(node.finalbody.body), merged)
+            self.ended = False
+        return merged
+
+    def function_def(self, node: cst.FunctionDef, env: Env) -> Env:
+        if self.contextual:  # the context-free analysis of the enclosing function has it
+            return self.bind(cst.Name(node.name.value), UNKNOWN, env)
+        decorators = [self.expr(d.decorator, env) for d in node.decorators]
+        self.state.deferred.append((node, env, {}))
+        defined = self.hooks.function_def(self, node, decorators, env)
+        if defined == UNKNOWN:  # not a library's function: a function values flow through
+            defined = self.function_value(node, node.name.value, env)
+        return self.bind(cst.Name(node.name.value), defined, env)
+
+    def class_statement(self, node: cst.ClassDef, env: Env) -> Env:
+        if self.contextual:
+            return self.bind(cst.Name(node.name.value), UNKNOWN, env)
+        if self.state.recording is not None:
+            self.state.recording.impure = True  # a library may keep the class: not replayed
+        followed = self.class_def(node, env)
+        if not isinstance(followed, functions.ClassValue):
+            followed = self.hooks.class_value(self, node, env)
+        return self.bind(cst.Name(node.name.value), followed, env)
+
+    def other_statement(self, node: cst.CSTNode, env: Env) -> Env:
+        # match statements and anything newer: walk what it contains, trust nothing after.
+        for expression in expressions(node):
+            self.expr(expression, env)
+        return {k: v for k, v in env.items() if k not in assigned_names(node)}
+
+    # ------------------------------------------------------ small statements
+    def assign_statement(self, node: cst.Assign, env: Env) -> Env:
+        value = self.expr(node.value, env)
+        for target in node.targets:
+            if isinstance(target.target, cst.Subscript):
+                env = self.set_item(target.target, node, node.value, value, env)
+            else:
+                env = self.assign(target.target, value, env)
+        return env
+
+    def annotated(self, node: cst.AnnAssign, env: Env) -> Env:
+        if node.value is None:
+            return env
+        return self.assign(node.target, self.expr(node.value, env), env)
+
+    def augmented(self, node: cst.AugAssign, env: Env) -> Env:
+        self.expr(node.value, env)
+        return self.assign(node.target, UNKNOWN, env)
+
+    def import_statement(self, node: cst.Import, env: Env) -> Env:
+        for alias in node.names:
+            full = dotted(alias.name)
+            if alias.asname is not None:
+                env = self.bind(alias.asname.name, self.hooks.qualify(full), env)
+            else:
+                root = full.split(".")[0]
+                env = self.bind(cst.Name(root), QualName(root), env)
+        return env
+
+    def import_from(self, node: cst.ImportFrom, env: Env) -> Env:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return env
+        base = dotted(node.module)
+        for imported in node.names:
+            name = dotted(imported.name)
+            bound = imported.asname.name if imported.asname is not None else cst.Name(name)
+            if isinstance(bound, cst.BaseExpression):
+                env = self.bind(bound, self.hooks.qualify(f"{base}.{name}"), env)
+        return env
+
+    def return_statement(self, node: cst.Return, env: Env) -> Env:
+        returned = self.expr(node.value, env) if node.value is not None else Const(None)
+        if self.frames:
+            frame = self.frames[-1]
+            frame.returns.append(returned)
+            if frame.self_name is not None:
+                frame.exits.append(frame.self_bindings(env))
+            if frame.watched:
+                frame.watched_exits.append({p: env.get(p, UNKNOWN) for p in frame.watched})
+        return env
+
+    def expression_statement(self, node: cst.Expr, env: Env) -> Env:
+        self.expr(node.value, env)
+        return env
+
+    def delete_statement(self, node: cst.Del, env: Env) -> Env:
+        return self.delete(node.target, env)
+
+    def other_small(self, node: cst.BaseSmallStatement, env: Env) -> Env:
+        for expression in expressions(node):
+            self.expr(expression, env)
+        return env
+
+    def assign(self, target: cst.CSTNode, value: AbstractValue, env: Env) -> Env:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = (
+                value.items
+                if isinstance(value, Seq) and len(value.items) == len(elements)
+                else None
+            )
+            for i, element in enumerate(elements):
+                sub = (
+                    items[i]
+                    if items is not None and not isinstance(element, cst.StarredElement)
+                    else UNKNOWN
+                )
+                inner = element.value
+                env = self.assign(inner, sub, env)
+            return env
+        if isinstance(target, (cst.Name, cst.Attribute)):
+            return self.bind(target, value, env)
+        if isinstance(target, cst.Subscript):
+            # An item written in place (or deleted): the container is no longer known.
+            self.expr(target.value, env)
+            key = env_key(target.value)
+            if key is not None and key in env:
+                env[key] = UNKNOWN
+            return env
+        if isinstance(target, cst.StarredElement):
+            return self.assign(target.value, UNKNOWN, env)
+        return env
+
+    def set_item(
+        self,
+        target: cst.Subscript,
+        statement: cst.CSTNode,
+        value_node: cst.BaseExpression,
+        value: AbstractValue,
+        env: Env,
+    ) -> Env:
+        """``feed["b"] = value`` adds a known key to a known dict; anything else forgets it."""
+        # A setting a library reads (os.environ["TFHUB_CACHE_DIR"] = ...: where hub caches).
+        setting = self.hooks.setting(self, self.expr(target.value, env), target, env)
+        if setting is not None:
+            text = isinstance(value, Const) and isinstance(value.value, str)
+            env[setting] = value if text else UNKNOWN
+            return env
+        known = self._dict_item(target, env)
+        if known is None:
+            return self.assign(target, UNKNOWN, env)
+        name, item, kept = known
+        env[name] = DictLit((*kept, (item, value, statement, value_node)))
+        return env
+
+    def _dict_item(
+        self, target: cst.Subscript, env: Env
+    ) -> (
+        tuple[str, str, tuple[tuple[str, AbstractValue, cst.CSTNode, cst.BaseExpression], ...]]
+        | None
+    ):
+        """For ``name["key"]`` on a dict whose keys are known: the env name, the key, and the
+        dict's other items; None otherwise."""
+        name = env_key(target.value)
+        current = env.get(name) if name is not None else None
+        index = self.index(target.slice, env)
+        if (
+            name is None
+            or not isinstance(current, DictLit)
+            or current.items is None
+            or not isinstance(index, Const)
+            or not isinstance(index.value, str)
+        ):
+            return None
+        return name, index.value, tuple(i for i in current.items if i[0] != index.value)
+
+    def delete(self, target: cst.BaseExpression, env: Env) -> Env:
+        """``del feed["b"]`` removes a known key; other deletions forget the target."""
+        if isinstance(target, cst.Subscript):
+            known = self._dict_item(target, env)
+            if known is not None:
+                env[known[0]] = DictLit(known[2])
+                return env
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                env = self.delete(element.value, env)
+            return env
+        return self.assign(target, UNKNOWN, env)
+
+    def bind(self, target: cst.BaseExpression, value: AbstractValue, env: Env) -> Env:
+        key = env_key(target)
+        if key is None:
+            return env
+        # In place: the walk threads one env through straight-line code and copies it only
+        # at branches (copying on every assignment made long modules quadratic).
+        if key in self.state.attribute_bases:
+            for stale in [k for k in env if k.startswith(key + ".")]:
+                del env[stale]
+        if "." in key:
+            self.state.attribute_bases.add(key.split(".", 1)[0])
+        env[key] = value
+        return env
+
+    def class_def(self, node: cst.ClassDef, env: Env) -> AbstractValue:
+        """Analyse a class body; a plain module-level class becomes a ClassValue."""
+        for decorator in node.decorators:
+            self.expr(decorator.decorator, env)
+        methods = [s for s in statements_of(node.body) if isinstance(s, cst.FunctionDef)]
+        # Attributes set outside __init__ may change at any time: only __init__'s count.
+        elsewhere: set[str] = set()
+        for method in methods:
+            if method.name.value != "__init__":
+                elsewhere |= self_attributes(method)
+        attributes: dict[str, AbstractValue] = {}
+        for method in methods:
+            if method.name.value == "__init__" and self_name(method) is not None:
+                local = {
+                    k: v for k, v in env.items() if k not in self.globals_assigned_in_functions
+                }
+                frame = functions.Frame(method, dict(local), self_name=self_name(method))
+                self.frames.append(frame)
+                for param in param_names(method.params):
+                    local[param] = UNKNOWN
+                end = self.block(statements_of(method.body), local)
+                self.frames.pop()
+                falls, self.ended = not self.ended, False
+                for attr, value in frame.self_attributes(end, falls).items():
+                    if attr not in elsewhere:
+                        # A list or dict attribute may be filled by any method later.
+                        attributes[attr] = UNKNOWN if mutable(value) else value
+        for method in methods:
+            if method.name.value == "__init__":
+                continue
+            me = self_name(method)
+            extra = {f"{me}.{attr}": value for attr, value in attributes.items()} if me else {}
+            self.state.deferred.append((method, env, extra))
+        for statement in statements_of(node.body):
+            if not isinstance(statement, cst.FunctionDef):
+                self.statement(statement, dict(env))
+        if not plain_class(node, methods) or self.frames:
+            # Decorators, base classes, metaclasses, properties and attribute hooks may
+            # change what an instance holds; nested classes stay unknown too.
+            return UNKNOWN
+        name = node.name.value
+        followed = tuple(
+            (m.name.value, value)
+            for m in methods
+            if not m.decorators
+            and self_name(m) is not None
+            and isinstance(
+                value := self.function_value(m, f"{name}.{m.name.value}", env),
+                functions.FunctionValue,
+            )
+        )
+        value = functions.ClassValue(
+            node, name, followed, tuple(attributes.items()), frozenset(elsewhere)
+        )
+        return self.reuse.same_value(value) if self.reuse is not None else value
+
+
+_STATEMENTS: dict[type[cst.CSTNode], Callable[[Flow, Any, Env], Env]] = {
+    cst.SimpleStatementLine: Flow.simple_line,
+    cst.If: Flow.if_statement,
+    cst.Else: Flow.else_clause,
+    cst.For: Flow.loop,
+    cst.While: Flow.loop,
+    cst.With: Flow.with_statement,
+    cst.Try: Flow.try_statement,
+    cst.FunctionDef: Flow.function_def,
+    cst.ClassDef: Flow.class_statement,
+}
+_SMALL: dict[type[cst.CSTNode], Callable[[Flow, Any, Env], Env]] = {
+    cst.Assign: Flow.assign_statement,
+    cst.AnnAssign: Flow.annotated,
+    cst.AugAssign: Flow.augmented,
+    cst.Import: Flow.import_statement,
+    cst.ImportFrom: Flow.import_from,
+    cst.Return: Flow.return_statement,
+    cst.Expr: Flow.expression_statement,
+    cst.Del: Flow.delete_statement,
+}

@@ -1,0 +1,149 @@
+"""TF Hub and Kaggle: ``hub.load``, ``hub.KerasLayer``, ``hub.resolve``,
+``kagglehub.model_download``, calls of a restored object's own ``__call__``, and the cache
+settings a program puts in ``os.environ`` before it loads (where the libraries look)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from sm_lint.analysis.engine.hooks import FunctionHook, Registry
+from sm_lint.analysis.engine.state import Env
+from sm_lint.analysis.engine.syntax import argument_node
+from sm_lint.analysis.facts import SignatureLookup
+from sm_lint.analysis.library import models
+from sm_lint.analysis.literals import CallArgs
+from sm_lint.analysis.values import (
+    UNKNOWN,
+    AbstractValue,
+    Const,
+    DType,
+    Handle,
+    ModelRef,
+    QualName,
+    SignatureFn,
+)
+
+if TYPE_CHECKING:
+    from sm_lint.analysis.engine.core import Engine
+
+#: Environment variables that decide where tensorflow_hub and kagglehub look for a model;
+#: a program that sets them in ``os.environ`` is followed (env keys start with ENVIRON).
+HUB_SETTINGS = frozenset({"TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT", "KAGGLEHUB_CACHE"})
+HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
+#: Functions that return a local model folder known by its handle -> the loader resolving it.
+HANDLE_FUNCTIONS = {
+    "tensorflow_hub.resolve": "hub.load",
+    "tensorflow_hub.module_v2.resolve": "hub.load",
+    "kagglehub.model_download": "kagglehub",
+}
+
+
+def register(registry: Registry) -> None:
+    registry.function("tensorflow_hub.load")(_load)
+    registry.pure_names.add("tensorflow_hub.load")
+    registry.function(*HUB_LAYERS)(hub_layer)
+    for name, via in HANDLE_FUNCTIONS.items():
+        registry.functions[name] = _handle_function(via)
+    registry.value_calls[ModelRef] = _call_restored
+    registry.setting = setting
+
+
+def _load(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
+    return models.model_load(engine, node, "hub.load", args, env)
+
+
+def _handle_function(via: str) -> FunctionHook:
+    def handle(
+        engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env
+    ) -> AbstractValue:
+        return handle_value(via, args)
+
+    return handle
+
+
+def handle_value(via: str, args: CallArgs) -> AbstractValue:
+    """``hub.resolve(h)`` / ``kagglehub.model_download(h)`` with a known handle: the folder
+    the library returns for it (kagglehub's ``path=`` / ``output_dir=`` are not modelled)."""
+    handle = args.get(0, "handle")
+    if via == "kagglehub" and any(
+        args.get(i, k) not in (UNKNOWN, Const(None)) for i, k in ((1, "path"), (None, "output_dir"))
+    ):
+        return UNKNOWN
+    if isinstance(handle, Const) and isinstance(handle.value, str):
+        return Handle(handle.value, via)
+    return UNKNOWN
+
+
+def keyword_constant(args: CallArgs, name: str) -> object:
+    """A keyword argument's constant value: None when it is not passed, UNKNOWN when it is
+    not a constant."""
+    if not args.has(None, name):
+        return None
+    value = args.get(None, name)
+    return value.value if isinstance(value, Const) else UNKNOWN
+
+
+def _call_restored(
+    engine: Engine,
+    node: cst.Call,
+    func: ModelRef,
+    args: CallArgs,
+    opaque: bool,
+    env: Env,
+    held: bool,
+) -> AbstractValue | None:
+    """hub.load(h)(x): the restored object's own __call__ (not for one an instance holds)."""
+    if held or engine.state.loader(func.load_id) not in models.HUB_LOADERS:
+        return None
+    return models.signature_call(
+        engine, node, SignatureFn(func.load_id, models.CALL_KEY), env, opaque
+    )
+
+
+def setting(
+    engine: Engine, container: AbstractValue, target: cst.Subscript, env: Env
+) -> str | None:
+    """The env key for ``os.environ[NAME] = ...`` when NAME is a hub or kagglehub setting."""
+    if container != QualName("os.environ"):
+        return None
+    index = engine.index(target.slice, env)
+    if isinstance(index, Const) and index.value in HUB_SETTINGS:
+        return f"{models.ENVIRON}{index.value}"
+    return None
+
+
+def hub_layer(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
+    """``hub.KerasLayer(h, signature=..., output_key=... | signature_outputs_as_dict=True)``:
+    a load, and a callable signature when the layer calls one (without ``signature=`` it
+    calls the model's ``__call__``, which signature_def does not describe)."""
+    ref = models.model_load(engine, node, "hub.load", args, env)
+    assert isinstance(ref, ModelRef)
+    signature = args.get(None, "signature")
+    if args.has(None, "dtype") and args.get(None, "dtype") != DType("float32"):
+        return UNKNOWN  # Keras casts float inputs to the layer's dtype: float32 by default
+    plain = not any(
+        args.has(None, k) for k in ("signature", "output_key", "signature_outputs_as_dict")
+    )
+    if plain and len(args.positional) <= 1 and not args.has(None, "arguments"):
+        # The model's own __call__ (the reader knows it for one-tensor functions).
+        return SignatureFn(ref.load_id, models.CALL_KEY, True, True)
+    if not (isinstance(signature, Const) and isinstance(signature.value, str)):
+        return UNKNOWN
+    key_node = argument_node(node, -1, "signature") or node
+    engine.state.lookups.append(
+        SignatureLookup(ref.load_id, signature.value, engine.span(key_node))
+    )
+    if len(args.positional) > 1 or args.get(None, "arguments") not in (UNKNOWN, Const(None)):
+        return UNKNOWN  # extra keyword arguments for the signature: not modelled
+    key, as_dict = (
+        keyword_constant(args, "output_key"),
+        keyword_constant(args, "signature_outputs_as_dict"),
+    )
+    # TensorFlow demands exactly one of them (ValueError otherwise).
+    if as_dict in (None, False) and isinstance(key, str):
+        return SignatureFn(ref.load_id, signature.value, True, True, key)
+    if as_dict is True and key is None:
+        return SignatureFn(ref.load_id, signature.value, True, True)
+    return UNKNOWN

@@ -1,0 +1,255 @@
+"""Models loaded and called, whatever library loads them: the loads, signature lookups,
+signature calls (context-free and under a caller's arguments) and the facts of their
+arguments. library/saved_model.py and library/hub.py register the ways to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from sm_lint.analysis import functions, paths
+from sm_lint.analysis.engine.state import Env
+from sm_lint.analysis.engine.syntax import argument_node
+from sm_lint.analysis.facts import (
+    Argument,
+    CallSite,
+    ModelLoad,
+    OutputAccess,
+    SignatureCall,
+    SignatureLookup,
+)
+from sm_lint.analysis.library import saves
+from sm_lint.analysis.literals import CallArgs, as_argument
+from sm_lint.analysis.values import (
+    UNKNOWN,
+    AbstractValue,
+    Array,
+    CallResult,
+    Const,
+    DictLit,
+    Handle,
+    ModelRef,
+    QualName,
+    Seq,
+    SignatureFn,
+)
+from sm_lint.semantics import Kind, Value
+
+if TYPE_CHECKING:
+    from sm_lint.analysis.engine.core import Engine
+
+#: The key of a call of the model's own ``__call__`` (``hub.KerasLayer(handle)``).
+CALL_KEY = "__call__"
+HUB_LOADERS = ("hub.load", "kagglehub")
+#: Env keys of the cache settings a program put in ``os.environ`` start with this.
+ENVIRON = "os.environ:"
+
+
+def alias_of(env: Env, module: str) -> str | None:
+    """The module-level name bound to *module* (``tf`` for tensorflow), if any."""
+    for name, value in env.items():
+        if value == QualName(module) and "." not in name:
+            return name
+    return None
+
+
+def text_or_none(value: AbstractValue) -> str | None:
+    return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
+
+
+def model_load(
+    engine: Engine,
+    node: cst.Call,
+    loader: str,
+    args: CallArgs,
+    env: Env,
+    path_keyword: str = "export_dir",
+) -> AbstractValue:
+    """A load of a model by *loader*: its ModelLoad recorded (once per place), a ModelRef."""
+    keyword = {"keras.load_model": "filepath", "hub.load": "handle"}.get(loader, path_keyword)
+    path_node = argument_node(node, 0, keyword)
+    value = args.get(0, keyword)
+    tags_value = args.get(1, "tags") if loader == "saved_model.load" else UNKNOWN
+    path = paths.as_text(value)
+    if isinstance(value, Handle):  # load(hub.resolve(h)), load(kagglehub.model_download(h))
+        loader, path = value.via, value.handle
+    tags: tuple[str, ...] | None = None
+    if isinstance(tags_value, Seq) and all(
+        isinstance(t, Const) and isinstance(t.value, str) for t in tags_value.items
+    ):
+        tags = tuple(str(t.value) for t in tags_value.items if isinstance(t, Const))
+    elif isinstance(tags_value, Const) and isinstance(tags_value.value, str):
+        tags = (tags_value.value,)
+    settings = tuple(
+        (key[len(ENVIRON) :], text_or_none(value))
+        for key, value in sorted(env.items())
+        if key.startswith(ENVIRON) and loader in HUB_LOADERS
+    )
+    load = ModelLoad(
+        id=len(engine.state.loads),
+        span=engine.span(path_node if path_node is not None else node),
+        expr=engine.text(path_node) if path_node is not None else "",
+        path=path,
+        literal=isinstance(path_node, (cst.SimpleString, cst.ConcatenatedString)),
+        loader=loader,
+        tags=tags,
+        saved_by=saves.saved_by(engine, value, env),
+        environ=settings,
+    )
+    # A body analysed again (a method, once per calling context) loads the same model
+    # from the same place: one load, not one per analysis.
+    key = replace(load, id=0)
+    known = engine.state.load_ids.get(key)
+    if known is not None:
+        return ModelRef(known)
+    engine.state.load_ids[key] = load.id
+    engine.state.loads.append(load)
+    return ModelRef(load.id)
+
+
+def lookup(
+    engine: Engine, load_id: int, key: AbstractValue, key_node: cst.CSTNode
+) -> AbstractValue:
+    if not (isinstance(key, Const) and isinstance(key.value, str)):
+        return UNKNOWN
+    engine.state.lookups.append(SignatureLookup(load_id, key.value, engine.span(key_node)))
+    return SignatureFn(load_id, key.value)
+
+
+def signature_call(
+    engine: Engine, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
+) -> AbstractValue:
+    call_id = id(node)
+    hub_arguments = hub_layer_arguments(engine, node, env) if func.hub_layer else None
+    if func.hub_layer and hub_arguments is None:
+        return UNKNOWN
+    if engine.contextual:
+        context_call(engine, node, func, env, opaque, hub_arguments)
+    elif call_id in engine.state.seen_calls:
+        if engine.state.recording is not None:
+            engine.state.recording.impure = True  # met before: what it depends on is not recorded
+    else:
+        engine.state.seen_calls.add(call_id)
+        arguments: list[Argument] = hub_arguments or []
+        if not func.hub_layer:
+            for arg in node.args:
+                arguments.extend(argument_facts(engine, arg, env))
+        if func.output_key is not None:
+            # The layer returns result[output_key] (ValueError when it is not an output).
+            engine.state.add_output(call_id, OutputAccess(func.output_key, engine.span(node)))
+        engine.state.calls[call_id] = SignatureCall(
+            id=call_id,
+            load_id=func.load_id,
+            key=func.key,
+            span=engine.span(node),
+            func_span=engine.span(node.func),
+            arguments=tuple(arguments),
+            opaque_arguments=opaque,
+            layer=func.layer,
+            tf_alias=alias_of(env, "tensorflow"),
+            hub_layer=func.hub_layer,
+        )
+    if func.output_key is not None:
+        return Array(Value(Kind.TENSOR))
+    if func.key == CALL_KEY:
+        return UNKNOWN  # what __call__ returns is not in the SavedModel's signatures
+    return CallResult(call_id)
+
+
+def context_call(
+    engine: Engine,
+    node: cst.Call,
+    func: SignatureFn,
+    env: Env,
+    opaque: bool,
+    hub_arguments: list[Argument] | None = None,
+) -> None:
+    """A signature call inside a function analysed under one caller's arguments."""
+    sites: tuple[CallSite, ...] = engine.frames[-1].sites
+    arguments: list[Argument] = list(hub_arguments or [])
+    if not func.hub_layer:
+        for arg in node.args:
+            arguments.extend(argument_facts(engine, arg, env))
+    call = SignatureCall(
+        id=id(node),
+        load_id=func.load_id,
+        key=func.key,
+        span=engine.span(node),
+        func_span=engine.span(node.func),
+        arguments=tuple(arguments),
+        opaque_arguments=opaque,
+        layer=func.layer,
+        context=sites,
+        hub_layer=func.hub_layer,
+    )
+    # One call per distinct set of facts: the first caller that leads to them is named.
+    bucket = engine.state.context_calls.setdefault(id(node), [])
+    if engine.state.recording is not None:
+        engine.state.recording.buckets.setdefault(id(node), tuple(bucket))
+    known = (call.load_id, call.key, call.opaque_arguments, call.arguments)
+    if len(bucket) < functions.MAX_CONTEXT_CALLS_PER_SITE and not any(
+        (c.load_id, c.key, c.opaque_arguments, c.arguments) == known for c in bucket
+    ):
+        bucket.append(call)
+        if engine.state.recording is not None:
+            engine.state.recording.context_calls.append((id(node), call))
+
+
+def argument_facts(engine: Engine, arg: cst.Arg, env: Env) -> Iterable[Argument]:
+    if arg.star == "*":
+        return []
+    value = engine.expr(arg.value, env)
+    if arg.star == "**":
+        if not (isinstance(value, DictLit) and value.items is not None):
+            return []
+        facts = []
+        for key, item, entry, value_node in value.items:
+            facts.append(
+                Argument(
+                    name=key,
+                    value=as_argument(item),
+                    span=engine.span(entry),
+                    value_span=engine.span(value_node),
+                    value_text=engine.text(value_node),
+                    keyword_span=None,
+                    from_dict=True,
+                )
+            )
+        return facts
+    return [
+        Argument(
+            name=arg.keyword.value if arg.keyword is not None else None,
+            value=as_argument(value),
+            span=engine.span(arg) if arg.keyword is not None else engine.span(arg.value),
+            value_span=engine.span(arg.value),
+            value_text=engine.text(arg.value),
+            keyword_span=engine.span(arg.keyword) if arg.keyword is not None else None,
+        )
+    ]
+
+
+def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argument] | None:
+    """A hub.KerasLayer call's input: one value (``training=`` aside), or one dict whose
+    items the layer passes to the signature by name. None for any other call."""
+    args = [a for a in node.args if not (a.keyword and a.keyword.value == "training")]
+    if len(args) != 1 or args[0].star or args[0].keyword is not None:
+        return None
+    value = engine.expr(args[0].value, env)
+    if not isinstance(value, DictLit):
+        return list(argument_facts(engine, args[0], env))
+    if value.items is None:
+        return None
+    return [
+        Argument(
+            name=key,
+            value=as_argument(item),
+            span=engine.span(entry),
+            value_span=engine.span(value_node),
+            value_text=engine.text(value_node),
+            from_dict=True,
+        )
+        for key, item, entry, value_node in value.items
+    ]
