@@ -82,26 +82,31 @@ def test_handle_loaders_and_their_settings() -> None:
         assert bool(spec.settings) == (spec.handle is not HandleKind.PATH), spec.loader
 
 
-def test_the_analysis_tables_agree_with_the_loader_table() -> None:
-    """Until the analysis reads the table itself, its own tables must say the same."""
-    interpreter = pytest.importorskip("sm_lint.analysis.interpreter")
-    model_loaders = getattr(interpreter, "MODEL_LOADERS", None)
-    if model_loaders is None:
-        pytest.skip("the analysis reads the loader table")
-    layer_rows = (Loader.TFSM_LAYER,)
-    assert model_loaders == {
-        name: spec.loader.value
-        for spec in LOADERS.values()
-        if spec.loader not in layer_rows
-        for name in spec.functions
-    }
-    assert set(interpreter.TFSM_LAYERS) == set(LOADERS[Loader.TFSM_LAYER].functions)
-    assert set(interpreter.HUB_LAYERS) == set(LOADERS[Loader.HUB].layers)
-    assert {
-        name: spec.loader.value for spec in LOADERS.values() for name in spec.handle_functions
-    } == interpreter.HANDLE_FUNCTIONS
-    assert tuple(interpreter.HUB_LOADERS) == loaders.handle_loaders()
-    assert interpreter.HUB_SETTINGS == loaders.CACHE_SETTINGS
-    for spec in LOADERS.values():
-        for alias in spec.aliases:
-            assert interpreter.normalize(alias) in spec.functions, alias
+def _loaders_found(program: str) -> list[str]:
+    from sm_lint.analysis.facts import FileFacts
+    from sm_lint.analysis.parse import parse_program
+
+    facts = parse_program("/project/job.py", program)
+    assert isinstance(facts, FileFacts), facts  # parsed
+    return [str(load.loader) for load in facts.loads]
+
+
+@pytest.mark.parametrize(
+    ("loader", "name"),
+    [(spec.loader, name) for spec in LOADERS.values() for name in spec.names()],
+)
+def test_the_analysis_recognises_every_name_of_the_table_as_its_loader(
+    loader: Loader, name: str
+) -> None:
+    """Every qualified name of a row, called in a program, is a load by that row's loader:
+    the analysis reads the table (a name added to a row needs no other change)."""
+    module, _, function = name.rpartition(".")
+    spec = LOADERS[loader]
+    if name in spec.handle_functions:  # a handle function's folder, loaded
+        program = (
+            f"import tensorflow as tf\nimport {module}\n"
+            f"m = tf.saved_model.load({module}.{function}('owner/model/tf/v1'))\n"
+        )
+    else:
+        program = f"import {module}\nm = {module}.{function}('models/m')\n"
+    assert _loaders_found(program) == [loader.value]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from sm_lint.analysis.loaders import Loader
 from sm_lint.semantics import Value
 
 
@@ -88,10 +89,10 @@ class Generator(AbstractValue):
 @dataclass(frozen=True)
 class Handle(AbstractValue):
     """The local folder ``hub.resolve(h)`` or ``kagglehub.model_download(h)`` returns, known
-    by its handle; ``via`` is the loader that resolves it ("hub.load" or "kagglehub")."""
+    by its handle; ``via`` is the loader that resolves it (a handle loader of the table)."""
 
     handle: str
-    via: str
+    via: Loader
 
 
 @dataclass(frozen=True)

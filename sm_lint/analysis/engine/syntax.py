@@ -61,12 +61,14 @@ def self_name(method: cst.FunctionDef) -> str | None:
     return params[0].name.value
 
 
-def argument_node(node: cst.Call, index: int, keyword: str) -> cst.BaseExpression | None:
+def argument_node(node: cst.Call, index: int | None, keyword: str) -> cst.BaseExpression | None:
+    """The expression passed as *keyword*, else as positional argument *index* (None: the
+    parameter is keyword-only)."""
     positional = [a for a in node.args if a.keyword is None and not a.star]
     for arg in node.args:
         if arg.keyword is not None and arg.keyword.value == keyword:
             return arg.value
-    if 0 <= index < len(positional):
+    if index is not None and 0 <= index < len(positional):
         return positional[index].value
     return None
 

@@ -14,6 +14,7 @@ from sm_lint.analysis.engine.syntax import argument_node
 from sm_lint.analysis.facts import SignatureLookup
 from sm_lint.analysis.library import models
 from sm_lint.analysis.literals import CallArgs
+from sm_lint.analysis.loaders import CACHE_SETTINGS, LOADERS, Loader
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -28,22 +29,15 @@ from sm_lint.analysis.values import (
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-#: Environment variables that decide where tensorflow_hub and kagglehub look for a model;
-#: a program that sets them in ``os.environ`` is followed (env keys start with ENVIRON).
-HUB_SETTINGS = frozenset({"TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT", "KAGGLEHUB_CACHE"})
-HUB_LAYERS = ("tensorflow_hub.KerasLayer", "tensorflow_hub.keras_layer.KerasLayer")
+_HUB = LOADERS[Loader.HUB]
 #: Functions that return a local model folder known by its handle -> the loader resolving it.
-HANDLE_FUNCTIONS = {
-    "tensorflow_hub.resolve": "hub.load",
-    "tensorflow_hub.module_v2.resolve": "hub.load",
-    "kagglehub.model_download": "kagglehub",
-}
+HANDLE_FUNCTIONS = {name: row.loader for row in LOADERS.values() for name in row.handle_functions}
 
 
 def register(registry: Registry) -> None:
-    registry.function("tensorflow_hub.load")(_load)
-    registry.pure_names.add("tensorflow_hub.load")
-    registry.function(*HUB_LAYERS)(hub_layer)
+    registry.function(*_HUB.functions)(_load)
+    registry.pure_names.update(_HUB.functions)
+    registry.function(*_HUB.layers)(hub_layer)
     for name, via in HANDLE_FUNCTIONS.items():
         registry.functions[name] = _handle_function(via)
     registry.value_calls[ModelRef] = _call_restored
@@ -51,10 +45,10 @@ def register(registry: Registry) -> None:
 
 
 def _load(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
-    return models.model_load(engine, node, "hub.load", args, env)
+    return models.model_load(engine, node, Loader.HUB, args, env)
 
 
-def _handle_function(via: str) -> FunctionHook:
+def _handle_function(via: Loader) -> FunctionHook:
     def handle(
         engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env
     ) -> AbstractValue:
@@ -63,11 +57,11 @@ def _handle_function(via: str) -> FunctionHook:
     return handle
 
 
-def handle_value(via: str, args: CallArgs) -> AbstractValue:
+def handle_value(via: Loader, args: CallArgs) -> AbstractValue:
     """``hub.resolve(h)`` / ``kagglehub.model_download(h)`` with a known handle: the folder
     the library returns for it (kagglehub's ``path=`` / ``output_dir=`` are not modelled)."""
     handle = args.get(0, "handle")
-    if via == "kagglehub" and any(
+    if via is Loader.KAGGLEHUB and any(
         args.get(i, k) not in (UNKNOWN, Const(None)) for i, k in ((1, "path"), (None, "output_dir"))
     ):
         return UNKNOWN
@@ -109,7 +103,7 @@ def setting(
     if container != QualName("os.environ"):
         return None
     index = engine.index(target.slice, env)
-    if isinstance(index, Const) and index.value in HUB_SETTINGS:
+    if isinstance(index, Const) and index.value in CACHE_SETTINGS:
         return f"{models.ENVIRON}{index.value}"
     return None
 
@@ -118,7 +112,7 @@ def hub_layer(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: En
     """``hub.KerasLayer(h, signature=..., output_key=... | signature_outputs_as_dict=True)``:
     a load, and a callable signature when the layer calls one (without ``signature=`` it
     calls the model's ``__call__``, which signature_def does not describe)."""
-    ref = models.model_load(engine, node, "hub.load", args, env)
+    ref = models.model_load(engine, node, Loader.HUB, args, env)
     assert isinstance(ref, ModelRef)
     signature = args.get(None, "signature")
     if args.has(None, "dtype") and args.get(None, "dtype") != DType("float32"):

@@ -23,6 +23,7 @@ from sm_lint.analysis.facts import (
 )
 from sm_lint.analysis.library import saves
 from sm_lint.analysis.literals import CallArgs, as_argument
+from sm_lint.analysis.loaders import LOADERS, Loader, handle_loaders
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 #: The key of a call of the model's own ``__call__`` (``hub.KerasLayer(handle)``).
 CALL_KEY = "__call__"
-HUB_LOADERS = ("hub.load", "kagglehub")
+HUB_LOADERS = handle_loaders()
 #: Env keys of the cache settings a program put in ``os.environ`` start with this.
 ENVIRON = "os.environ:"
 
@@ -63,16 +64,20 @@ def text_or_none(value: AbstractValue) -> str | None:
 def model_load(
     engine: Engine,
     node: cst.Call,
-    loader: str,
+    loader: Loader,
     args: CallArgs,
     env: Env,
-    path_keyword: str = "export_dir",
 ) -> AbstractValue:
-    """A load of a model by *loader*: its ModelLoad recorded (once per place), a ModelRef."""
-    keyword = {"keras.load_model": "filepath", "hub.load": "handle"}.get(loader, path_keyword)
-    path_node = argument_node(node, 0, keyword)
-    value = args.get(0, keyword)
-    tags_value = args.get(1, "tags") if loader == "saved_model.load" else UNKNOWN
+    """A load of a model by *loader*: its ModelLoad recorded (once per place), a ModelRef;
+    the path and tags arguments are where the loader table's row says."""
+    spec = LOADERS[loader]
+    at, keyword = spec.path.position, spec.path.keyword
+    path_node = argument_node(node, at, keyword)
+    value = args.get(at, keyword)
+    tag_param = spec.tags
+    tags_value = (
+        args.get(tag_param.position, tag_param.keyword) if tag_param is not None else UNKNOWN
+    )
     path = paths.as_text(value)
     if isinstance(value, Handle):  # load(hub.resolve(h)), load(kagglehub.model_download(h))
         loader, path = value.via, value.handle

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from sm_lint.analysis.dtypes import qualified_dtype
 from sm_lint.analysis.engine.hooks import Registry
+from sm_lint.analysis.loaders import LOADERS
 from sm_lint.analysis.values import AbstractValue, Const, DType, QualName
 
 _ALIASES = (
+    # The loader table's aliases of its loading functions, exactly.
+    *((alias, row.functions[0]) for row in LOADERS.values() for alias in row.aliases),
     ("tensorflow.compat.v2.", "tensorflow."),
-    ("tensorflow.compat.v1.saved_model.load_v2", "tensorflow.saved_model.load"),
     ("tensorflow.compat.v2", "tensorflow"),
     ("tensorflow.keras.", "keras."),
     ("tensorflow.python.keras.", "keras."),

@@ -15,6 +15,7 @@ from sm_lint.analysis.engine.syntax import argument_node
 from sm_lint.analysis.facts import OutputAccess, SignatureLookup
 from sm_lint.analysis.library import models
 from sm_lint.analysis.literals import CallArgs
+from sm_lint.analysis.loaders import LOADERS, Loader
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -30,20 +31,15 @@ from sm_lint.semantics import Kind, Value
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-#: Qualified name -> loader (the ModelLoad.loader string).
-MODEL_LOADERS = {
-    "tensorflow.saved_model.load": "saved_model.load",
-    "keras.models.load_model": "keras.load_model",
-    "keras.saving.load_model": "keras.load_model",
-}
-TFSM_LAYERS = ("keras.layers.TFSMLayer", "keras.export.TFSMLayer")
+_TFSM = LOADERS[Loader.TFSM_LAYER]
 
 
 def register(registry: Registry) -> None:
-    for name, loader in MODEL_LOADERS.items():
-        registry.functions[name] = _loader(loader)
-    registry.function(*TFSM_LAYERS)(tfsm_layer)
-    registry.pure_names.update(MODEL_LOADERS)
+    for loader in (Loader.SAVED_MODEL, Loader.KERAS):
+        for name in LOADERS[loader].functions:
+            registry.functions[name] = _loader(loader)
+            registry.pure_names.add(name)
+    registry.function(*_TFSM.functions)(tfsm_layer)
     registry.attributes[ModelRef] = _model_attribute
     registry.subscripts[SignaturesRef] = _signature_lookup
     registry.subscripts[CallResult] = _output
@@ -53,7 +49,7 @@ def register(registry: Registry) -> None:
     registry.never_none.extend((SignatureFn, ModelRef))
 
 
-def _loader(loader: str) -> FunctionHook:
+def _loader(loader: Loader) -> FunctionHook:
     def load(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
         return models.model_load(engine, node, loader, args, env)
 
@@ -64,11 +60,13 @@ def tfsm_layer(
     engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env
 ) -> AbstractValue:
     """``TFSMLayer(path, call_endpoint="serve")``: a load and the endpoint's signature."""
-    ref = models.model_load(engine, node, "TFSMLayer", args, env, path_keyword="filepath")
+    ref = models.model_load(engine, node, Loader.TFSM_LAYER, args, env)
     assert isinstance(ref, ModelRef)
-    endpoint = args.get(1, "call_endpoint") if args.has(1, "call_endpoint") else Const("serve")
+    assert _TFSM.endpoint is not None
+    at, keyword = _TFSM.endpoint.position, _TFSM.endpoint.keyword
+    endpoint = args.get(at, keyword) if args.has(at, keyword) else Const(_TFSM.default_endpoint)
     if isinstance(endpoint, Const) and isinstance(endpoint.value, str):
-        key_node = argument_node(node, 1, "call_endpoint") or node
+        key_node = argument_node(node, at, keyword) or node
         engine.state.lookups.append(
             SignatureLookup(ref.load_id, endpoint.value, engine.span(key_node))
         )
