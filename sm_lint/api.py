@@ -25,7 +25,7 @@ from sm_lint.checks import (
 )
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
-from sm_lint.models import ModelReadError, ModelSignatures, read_signatures
+from sm_lint.models import ModelReadError, ModelSignatures, read_signatures, resolve_model_dir
 from sm_lint.observed import Observed
 from sm_lint.semantics import Kind
 from sm_lint.sources import (
@@ -191,8 +191,16 @@ class Linter:
             sites, root, os.fspath(path or ""), _text(source), unresolved, self.config.tag_set
         ):
             old = loads[load.id]
+            model, error = found.model, None
+            if model is not None and found.folder is not None:
+                stand_in = self.substitute(found.folder)
+                if stand_in != found.folder:
+                    try:
+                        model = read_signatures(stand_in, load.tags or self.config.tag_set)
+                    except ModelReadError as failed:
+                        model, error = None, str(failed)
             loads[load.id] = replace(
-                old, resolution=found.resolution(old.resolution), model=found.model
+                old, resolution=found.resolution(old.resolution), model=model, error=error
             )
 
     def _observed(
@@ -248,10 +256,22 @@ class Linter:
         if resolution.model is None:
             return ResolvedLoad(load_id, expr, path, resolution, None, None)
         try:
-            model = read_signatures(resolution.model, tags or self.config.tag_set)
+            model = read_signatures(self.substitute(resolution.model), tags or self.config.tag_set)
         except ModelReadError as error:
             return ResolvedLoad(load_id, expr, path, resolution, None, str(error))
         return ResolvedLoad(load_id, expr, path, resolution, model, None)
+
+    def substitute(self, folder: Path) -> Path:
+        """The folder whose signatures stand for the model at *folder*: the configured
+        ``model_substitutes`` entry of the model folder it resolves to, else *folder*."""
+        substitutes = self.config.model_substitutes
+        if not substitutes:
+            return folder
+        try:
+            key = resolve_model_dir(folder).resolve()
+        except (ModelReadError, OSError):
+            return folder
+        return substitutes.get(key, folder)
 
     # ---------------------------------------------------------------- lint
     def lint_source(
