@@ -427,3 +427,81 @@ def test_hook_command_on_a_staged_model(
     code, out, err = cli_in_process(argv)
     assert code == 1 and err == ""
     assert "src/app.py:6:7: SM002 'x' is not an input" in out
+
+
+def test_readme_worked_example(
+    make_models: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's "Model versions" example, reproduced: its output is sm-lint's own."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Model versions")[1].split("```console\n")[1].split("```")[0]
+    command, *expected = block.splitlines()
+    repo = tmp_path / "repo"
+    base = {"x": ("float32", [None, 4])}
+    make_models.build_signatures(repo / "models" / "dense", {"serving_default": (base, ("y",))})
+    (repo / "src").mkdir()
+    (repo / "src" / "predict.py").write_text(
+        "import numpy as np\nimport tensorflow as tf\n\n"
+        'model = tf.saved_model.load("models/dense")\n'
+        'infer = model.signatures["serving_default"]\n'
+        'print(infer(x=np.zeros((2, 4), np.float32))["y"])\n'
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1")
+    renamed = {"features": ("float32", [None, 4])}
+    make_models.build_signatures(
+        repo / "models" / "dense",
+        {"serving_default": (renamed, ("y", "score")), "embed": (base, ("y",))},
+    )
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert command.startswith("$ sm-lint ")
+    code, out, err = cli_in_process(command.removeprefix("$ sm-lint ").split())
+    assert (code, err) == (1, "")
+    assert out.splitlines() == expected
+
+
+def test_pre_commit_runs_the_diff_hook_on_a_staged_model(
+    versions: Path, tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """The real ``pre-commit``: a staged re-export that breaks a caller fails the commit's
+    check, naming the call site; a compatible one passes."""
+    exe = shutil.which("pre-commit")
+    command = [exe] if exe else [sys.executable, "-m", "pre_commit"]
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "NO_COLOR": "1"}
+    for name, expected in (("renamed_input", 1), ("added_output", 0)):
+        repo = _repo(tmp_path / name, versions, name)
+        url, rev = hook_repo
+        (repo / ".pre-commit-config.yaml").write_text(
+            f"repos:\n- repo: {url}\n  rev: {rev}\n  hooks:\n  - id: sm-lint-diff\n"
+        )
+        git(repo, "add", "-A")
+        result = subprocess.run(
+            [*command, "run"], cwd=repo, capture_output=True, text=True, env=env, timeout=900
+        )
+        assert result.returncode == expected, result.stdout + result.stderr
+        if expected:
+            assert "breaking    input 'x' removed" in result.stdout
+            assert "src/app.py:6:7: SM002 'x' is not an input" in result.stdout
+        else:
+            assert "Passed" in result.stdout
+
+
+def test_the_linter_reads_a_substitute_wherever_a_load_resolves_to_the_model() -> None:
+    """The public seam ``sm-lint diff`` lints through: ``Config.model_substitutes``."""
+    from sm_lint.api import Linter
+    from sm_lint.config import Config
+    from sm_lint.models import resolve_model_dir
+
+    dense, float64 = FIXTURES / "keras_export_dense", FIXTURES / "keras_float64"
+    source = (
+        "import numpy as np\nimport tensorflow as tf\n"
+        f"m = tf.saved_model.load({str(dense)!r})\n"
+        'm.signatures["serving_default"](keras_tensor=tf.constant(np.zeros((2, 5), np.float32)))\n'
+    )
+    assert Linter(Config()).lint_source(source, "app.py") == []
+    substitutes = {resolve_model_dir(dense).resolve(): float64}
+    found = Linter(Config(model_substitutes=substitutes)).lint_source(source, "app.py")
+    # The finding names the folder the code loads, not the stand-in.
+    assert [(d.code, Path(d.model or "").resolve()) for d in found] == [("SM005", dense)]

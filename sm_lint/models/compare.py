@@ -142,8 +142,13 @@ def _signature_changes(
     yield from _output_changes(old.outputs, new.outputs)
 
 
+def _in_order(old: dict[str, TensorSpec], new: dict[str, TensorSpec]) -> list[str]:
+    """The names of both sides: removed ones first, then added ones, then the others."""
+    return sorted(set(old) | set(new), key=lambda n: (n in new, n not in old, n))
+
+
 def _input_changes(old: Signature, new: Signature) -> Iterator[Change]:
-    for name in sorted(set(old.inputs) | set(new.inputs)):
+    for name in _in_order(old.inputs, new.inputs):
         before, after = old.inputs.get(name), new.inputs.get(name)
         if after is None:
             assert before is not None
@@ -170,7 +175,7 @@ def _input_changes(old: Signature, new: Signature) -> Iterator[Change]:
 
 
 def _output_changes(old: dict[str, TensorSpec], new: dict[str, TensorSpec]) -> Iterator[Change]:
-    for name in sorted(set(old) | set(new)):
+    for name in _in_order(old, new):
         before, after = old.get(name), new.get(name)
         if after is None:
             assert before is not None

@@ -80,6 +80,8 @@ def change_text(change: Change, renamed_from: str | None = None) -> str:
     if side in _SUBJECT:
         subject = f"{side} {change.name!r}"
         if what == "added":
+            if side == "output":
+                return f"{subject} added: {describe(change.new)}"
             hint = f"; renamed from {renamed_from!r}?" if renamed_from else ""
             return f"{subject} added: {describe(change.new)} ({change.reason}{hint})"
         if what == "removed":
@@ -139,6 +141,7 @@ def render_report_text(
         out.append("")
         out.append("Call sites the new version breaks:")
         out.append(render_text(list(report.findings), lines, color=color).rstrip("\n"))
+        out.append("")
     return "\n".join(out)
 
 
