@@ -1040,7 +1040,7 @@ def cmd_diff(argv: Sequence[str]) -> int:
 
 
 def _diff(args: argparse.Namespace, scratch: Path) -> int:
-    from sm_lint.models import read_signatures, resolve_model_dir
+    from sm_lint.models import ModelReadError, read_signatures, resolve_model_dir
     from sm_lint.models.compare import compare_models
     from sm_lint.models.revision import model_at_revision
     from sm_lint.output import diff as render
@@ -1071,7 +1071,11 @@ def _diff(args: argparse.Namespace, scratch: Path) -> int:
         versions.append(_Versions(old_raw, old, new_raw, new, loaded_as))
     reports = []
     for version in versions:
-        before = read_signatures(version.old, tags) if version.old is not None else None
+        try:
+            before = read_signatures(version.old, tags) if version.old is not None else None
+        except ModelReadError as error:  # named as the user named it, not the scratch copy
+            label = version.old_label if args.against is not None else error.path
+            raise ModelReadError(label, error.reason) from error
         after = read_signatures(version.new, tags)
         model_diff = compare_models(before, after)
         findings = None

@@ -332,6 +332,22 @@ def test_against_errors(
     assert err.startswith("sm-lint: error: ") and needle in err and "Traceback" not in err
 
 
+def test_a_corrupt_model_at_the_revision_is_named_by_its_revision(
+    versions: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _repo(tmp_path, versions, "dtype_change")
+    monkeypatch.chdir(repo)
+    good = (repo / "models/m/saved_model.pb").read_bytes()
+    (repo / "models/m/saved_model.pb").write_bytes(good[: len(good) // 2])
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "bad")
+    (repo / "models/m/saved_model.pb").write_bytes(good)
+    code, out, err = cli_in_process(["diff", "models/m", "--against", "HEAD"])
+    assert code == 2 and out == ""
+    assert err.startswith("sm-lint: error: HEAD:models/m/saved_model.pb: corrupt"), err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_against_outside_a_repository(
     versions: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
