@@ -111,7 +111,8 @@ def _lint_parser(prog: str = "sm-lint") -> argparse.ArgumentParser:
         prog=prog,
         description="Check calls to TensorFlow SavedModel signatures against the real models.",
         epilog="Other commands: sm-lint check PATH... (this command, by name) | "
-        "show MODEL_DIR... | calls PATH... | rules [CODE] | server | run SCRIPT. "
+        "show MODEL_DIR... | calls PATH... | diff OLD NEW [PATH...] | rules [CODE] | server | "
+        "run SCRIPT. "
         "A PATH named like a command is read as the command: write `sm-lint check server` "
         "or `sm-lint ./server` to lint a folder called server.",
     )
@@ -939,6 +940,201 @@ def cmd_run(argv: Sequence[str]) -> int:
     return status
 
 
+def _diff_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sm-lint diff",
+        usage="sm-lint diff OLD NEW [PATH ...] [options]\n"
+        "       sm-lint diff --against REV MODEL [MODEL ...] [PATH ...] [options]",
+        description="Compare two versions of a SavedModel: each signature's added and removed "
+        "inputs and outputs, dtype and shape changes, each breaking or compatible for callers. "
+        "With PATHs, also the call sites (files and folders, linted as `sm-lint` lints them) "
+        "that the new version breaks: the findings linting against NEW adds to linting "
+        "against OLD. No TensorFlow is imported.",
+        epilog="Breaking: a removed signature, input or output; a new required input; a dtype "
+        "change; an input dimension narrowed (None -> 5) or changed (5 -> 6); a rank change. "
+        "Compatible: a new signature or output, a new optional input, an input dimension freed "
+        "(5 -> None). With --against, each MODEL (a SavedModel folder or its saved_model.pb) "
+        "is compared with its model file at git revision REV (git show REV:path); the other "
+        "arguments are PATHs. Exit 0 nothing breaking, 1 breaking changes or broken call "
+        "sites, 2 usage or read errors.",
+    )
+    parser.add_argument("arguments", nargs="+", metavar="OLD NEW [PATH]", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="compare each MODEL with its version at git revision REV (e.g. HEAD, main, v1)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (the changes, then the broken call sites as lint shows them) or json",
+    )
+    parser.add_argument(
+        "--models",
+        action="append",
+        metavar="DIR",
+        help="folder with SavedModels, for resolving the call sites' loads (repeatable)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        help="pyproject.toml whose settings apply to every PATH (default: each file's nearest)",
+    )
+    parser.add_argument("--select", metavar="CODES", help="only these codes at call sites")
+    parser.add_argument("--ignore", metavar="CODES", help="skip these codes at call sites")
+    parser.add_argument("--tag-set", help="meta graph tags, comma-separated (default: serve)")
+    parser.set_defaults(
+        extend_select=None,
+        exclude=None,
+        extend_exclude=None,
+        force_exclude=None,
+        no_respect_gitignore=False,
+        stdin_filename=None,
+        paths=[],
+    )
+    return parser
+
+
+def _model_argument(raw: str) -> Path:
+    """A model named by its folder, or by its ``saved_model.pb`` (as pre-commit passes it)."""
+    from sm_lint.models.reader import PB, PBTXT
+
+    path = Path(raw)
+    return path.parent if path.name in (PB, PBTXT) and path.is_file() else path
+
+
+def _names_a_model(raw: str) -> bool:
+    from sm_lint.models import ModelReadError, resolve_model_dir
+
+    try:
+        resolve_model_dir(_model_argument(raw))
+    except ModelReadError:
+        return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class _Versions:
+    """Two versions of one model: labels, folders (None: no such version), the working-tree
+    folders the call sites may load it by."""
+
+    old_label: str
+    old: Path | None
+    new_label: str
+    new: Path
+    loaded_as: tuple[Path, ...]
+    note: str | None = None
+
+
+def cmd_diff(argv: Sequence[str]) -> int:
+    import tempfile
+
+    from sm_lint.models import ModelReadError
+    from sm_lint.models.revision import RevisionError
+
+    args = _diff_parser().parse_intermixed_args(argv)
+    try:
+        _check_flags(args)
+        with tempfile.TemporaryDirectory(prefix="sm-lint-diff-") as scratch:
+            return _diff(args, Path(scratch))
+    except (ConfigError, ModelReadError, RevisionError) as error:
+        return _fail(str(error))
+    except BrokenPipeError:
+        raise  # main() stops quietly
+    except OSError as error:
+        return _fail(
+            f"{error.filename or ''}{': ' if error.filename else ''}{error.strerror or error}"
+        )
+    except Exception as error:  # one clear line, never a traceback
+        return _fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+
+
+def _diff(args: argparse.Namespace, scratch: Path) -> int:
+    from sm_lint.models import ModelReadError, read_signatures, resolve_model_dir
+    from sm_lint.models.compare import compare_models
+    from sm_lint.models.revision import model_at_revision
+    from sm_lint.output import diff as render
+    from sm_lint.output.report import use_color
+
+    tags = tuple(t for t in args.tag_set.split(",") if t) if args.tag_set else None
+    versions: list[_Versions] = []
+    if args.against is not None:
+        models = [a for a in args.arguments if _names_a_model(a)]
+        paths = [a for a in args.arguments if not _names_a_model(a)]
+        if not models:
+            raise ConfigError(
+                f"--against {args.against}: name a SavedModel folder (or its saved_model.pb) "
+                f"to compare; none among: {' '.join(args.arguments)}"
+            )
+        for index, raw in enumerate(dict.fromkeys(str(_model_argument(m)) for m in models)):
+            folder, label, existed = model_at_revision(raw, args.against, scratch / str(index))
+            old = scratch / str(index) if existed else None
+            note = None if existed else f"not at {args.against}: a new model"
+            here = resolve_model_dir(folder).resolve()
+            versions.append(_Versions(label, old, raw, folder, (here,), note))
+    else:
+        if len(args.arguments) < 2:
+            raise ConfigError("diff needs OLD and NEW model folders (or MODEL --against REV)")
+        old_raw, new_raw, *paths = args.arguments
+        old, new = _model_argument(old_raw), _model_argument(new_raw)
+        loaded_as = tuple(dict.fromkeys(resolve_model_dir(p).resolve() for p in (old, new)))
+        versions.append(_Versions(old_raw, old, new_raw, new, loaded_as))
+    reports = []
+    for version in versions:
+        try:
+            before = read_signatures(version.old, tags) if version.old is not None else None
+        except ModelReadError as error:  # named as the user named it, not the scratch copy
+            label = version.old_label if args.against is not None else error.path
+            raise ModelReadError(label, error.reason) from error
+        after = read_signatures(version.new, tags)
+        model_diff = compare_models(before, after)
+        findings = None
+        if paths:
+            findings = tuple(_broken_calls(args, paths, version)) if version.old is not None else ()
+        reports.append(
+            render.DiffReport(
+                version.old_label, version.new_label, model_diff, findings, version.note
+            )
+        )
+    if args.format == "json":
+        print(render.render_json(reports))
+    else:
+        color = use_color(sys.stdout)
+        texts = [render.render_report_text(r, _source_lines, color) for r in reports]
+        print("\n\n".join(texts))
+        print(render.summary(reports))
+    failing = any(
+        r.diff.breaking or any(d.severity is not Severity.INFO for d in r.findings or ())
+        for r in reports
+    )
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _broken_calls(
+    args: argparse.Namespace, paths: Sequence[str], version: _Versions
+) -> list[Diagnostic]:
+    """The findings at *paths* linted with the new version in place of every folder the
+    model is loaded by, that linting with the old version in place does not have (the same
+    place and code)."""
+    from sm_lint.api import Linter
+
+    assert version.old is not None
+    runs: list[list[Diagnostic]] = [[], []]
+    for config, files in _groups(args, paths):
+        for run, stand_in in zip(runs, (version.old, version.new), strict=True):
+            substitutes = {folder: stand_in for folder in version.loaded_as}
+            linter = Linter(config.with_overrides(model_substitutes=substitutes))
+            run.extend(linter.lint_paths(files))
+    before = {_site(d) for d in runs[0]}
+    broken = [d for d in runs[1] if _site(d) not in before]
+    return sorted(broken, key=lambda d: (d.path, d.cell or 0, d.line, d.column, d.code))
+
+
+def _site(finding: Diagnostic) -> tuple[object, ...]:
+    return (finding.path, finding.cell, finding.line, finding.column, finding.code)
+
+
 _COMMANDS = {
     "show": cmd_show,
     "calls": cmd_calls,
@@ -946,6 +1142,7 @@ _COMMANDS = {
     "rule": cmd_rules,  # ruff's spelling: `ruff rule CODE`
     "server": cmd_server,
     "run": cmd_run,
+    "diff": cmd_diff,
 }
 
 

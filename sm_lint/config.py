@@ -68,6 +68,10 @@ class Config:
     cache_dir: Path | None = None
     #: ``--fix`` also applies unsafe fixes (``unsafe-fixes = true``).
     unsafe_fixes: bool = False
+    #: A model folder (resolved, absolute) -> the folder whose signatures are read in its
+    #: place: wherever a load resolves to the key, calls are checked against the value
+    #: (``sm-lint diff`` lints call sites once per version this way). Not a file setting.
+    model_substitutes: Mapping[Path, Path] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -192,7 +192,9 @@ class ModelResolver:
         if resolution.model is None:
             return ResolvedLoad(load.id, expr, path, resolution, None, None)
         try:
-            model = read_signatures(resolution.model, load.tags or self.config.tag_set)
+            model = read_signatures(
+                self.substitute(resolution.model), load.tags or self.config.tag_set
+            )
         except ModelReadError as error:
             unreadable = replace(resolution, unchecked=Unchecked.UNREADABLE)
             return ResolvedLoad(load.id, expr, path, unreadable, None, str(error))
@@ -235,9 +237,32 @@ class ModelResolver:
             if found.model is None:
                 # Still unknown, for the reason it was: the run's note only adds to the text.
                 why = replace(old.resolution, reason=f"{old.resolution.reason}; {found.reason}")
-            else:
-                why = Resolution(found.folder, found.reason, source=ModelSource.OBSERVED)
-            loads[load.id] = replace(old, resolution=why, model=found.model)
+                loads[load.id] = replace(old, resolution=why, model=None)
+                continue
+            why = Resolution(found.folder, found.reason, source=ModelSource.OBSERVED)
+            model: ModelSignatures | None = found.model
+            error: str | None = None
+            if found.folder is not None and self.substitute(found.folder) != found.folder:
+                try:
+                    model = read_signatures(
+                        self.substitute(found.folder), load.tags or self.config.tag_set
+                    )
+                except ModelReadError as failed:
+                    model, error = None, str(failed)
+            loads[load.id] = replace(old, resolution=why, model=model, error=error)
+
+    def substitute(self, folder: Path) -> Path:
+        """The folder whose signatures stand for the model at *folder*: the configured
+        ``model_substitutes`` entry of the model folder it resolves to (``sm-lint diff``
+        lints call sites against another version this way), else *folder*."""
+        substitutes = self.config.model_substitutes
+        if not substitutes:
+            return folder
+        try:
+            key = resolve_model_dir(folder).resolve()
+        except (ModelReadError, OSError):
+            return folder
+        return substitutes.get(key, folder)
 
     def _mapped(self, path: str) -> Path | None:
         mapping = self.config.model_paths
