@@ -6,7 +6,9 @@ findings. The language server converts them to and from LSP positions.
 
 from __future__ import annotations
 
+import ast
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,28 +222,101 @@ def inlay_hints(analysis: FileAnalysis) -> list[InlayHint]:
     return hints
 
 
-# Text inserted at the cursor to make a half-typed line parse, tried in order.
+# Text inserted at the cursor to make a half-typed line parse, tried after the computed
+# closing of what is open there (see _repairs).
 _REPAIRS = ("", ")", '")', '"]', "']", "')", "]", "=None)", "None)")
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _open_at(text: str) -> tuple[str, list[str]]:
+    """What is still open at the end of *text*: the string's quote ("" when none) and the
+    brackets, innermost last. Comments are skipped; a one-line string ends at its line."""
+    quote, brackets, i, n = "", [], 0, len(text)
+    while i < n:
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                quote, i = "", i + len(quote)
+                continue
+            if char in "\r\n" and len(quote) == 1:
+                quote = ""
+            i += 1
+            continue
+        if char == "#":
+            while i < n and text[i] not in "\r\n":
+                i += 1
+            continue
+        if char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, i) else char
+            i += len(quote)
+            continue
+        if char in _CLOSING:
+            brackets.append(char)
+        elif char in ")]}" and brackets and _CLOSING[brackets[-1]] == char:
+            brackets.pop()
+        i += 1
+    return quote, brackets
+
+
+def _repairs(source: str, line: int, column: int) -> Iterator[str]:
+    """The texts to try for a completion at (*line*, *column*) of half-typed code: the
+    text itself; the string and brackets open at the cursor closed there (keeping what
+    follows on the line when it closes them itself, as an editor's auto-inserted quote and
+    bracket do); the same as the header of a block; then fixed insertions."""
+    yield source
+    lines = source.splitlines(keepends=True)
+    if not 1 <= line <= len(lines):
+        return
+    before, current, after = "".join(lines[: line - 1]), lines[line - 1], "".join(lines[line:])
+    head, rest = current[: column - 1], current[column - 1 :]
+    quote, brackets = _open_at(before + head)
+    closing = quote + "".join(_CLOSING[b] for b in reversed(brackets))
+    body = rest.rstrip("\r\n")
+    ending = rest[len(body) :] or "\n"
+    texts = []
+    if closing:
+        # What the editor already closed after the cursor is not closed twice.
+        kept = next(k for k in range(len(closing), -1, -1) if body.startswith(closing[:k]))
+        for middle in (closing + body[kept:], closing):
+            texts += [before + head + middle + ending + after]
+            texts += [before + head + middle + ": pass" + ending + after]
+    for repair in _REPAIRS[1:]:
+        texts.append(before + head + repair + rest + after)
+    yield from dict.fromkeys(t for t in texts if t != source)
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def completions(
     linter: Linter, source: str, path: str | Path | None, line: int, column: int
 ) -> list[Completion]:
     """Input names inside a signature call, keys inside ``.signatures["``, output keys
-    inside ``result["``. Half-typed code is repaired at the cursor before analysis."""
-    lines = source.splitlines(keepends=True)
-    for repair in _REPAIRS:
-        text = source
-        if repair:
-            if not 1 <= line <= len(lines):
-                break
-            current = lines[line - 1]
-            patched = current[: column - 1] + repair + current[column - 1 :]
-            text = "".join([*lines[: line - 1], patched, *lines[line:]])
-        analysis = linter.analyze_source(text, path)
-        if analysis.facts is None:
+    inside ``result["``. Half-typed code (an unclosed string, subscript or call) is
+    repaired at the cursor before analysis."""
+    # Python's own parser rules out the repairs that cannot parse, cheaply (and the text as
+    # it is, complete, needs no repair); the analysis (whose parser may accept more) is the
+    # judge when it rules out them all.
+    rejected = []
+    for text in _repairs(source, line, column):
+        if not _parses(text):
+            rejected.append(text)
             continue
-        return _completions(analysis, line, column)
+        analysis = linter.analyze_source(text, path)
+        if analysis.facts is not None:
+            return _completions(analysis, line, column)
+    for text in rejected:
+        analysis = linter.analyze_source(text, path)
+        if analysis.facts is not None:
+            return _completions(analysis, line, column)
     return []
 
 

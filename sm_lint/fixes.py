@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import stat
 import tempfile
@@ -295,3 +296,36 @@ def fix_notebook(
 ) -> FixResult:
     """Apply fixes to a notebook's code cells only (see :func:`fix_document`)."""
     return fix_document(linter, from_text(text, path, SourceKind.NOTEBOOK), unsafe)
+
+
+def fix_cells(
+    linter: Linter,
+    cells: Sequence[tuple[str, str]],
+    path: str | os.PathLike[str] | None = None,
+    unsafe: bool = False,
+) -> dict[int, str]:
+    """Fix a notebook given as its cells (kind ``"code"`` or ``"markdown"``, source), as an
+    editor holds it: the same rounds and verification as a notebook file (fix_document).
+    Returns the new source of each changed cell, by 1-based index among all cells."""
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": kind, "metadata": {}, "source": source}
+            | ({"execution_count": None, "outputs": []} if kind == "code" else {})
+            for kind, source in cells
+        ],
+    }
+    before = json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    document = from_text(before, path, SourceKind.NOTEBOOK)
+    result = fix_document(linter, document, unsafe)
+    if not result.applied:
+        return {}
+    fixed = from_text(result.text, path, SourceKind.NOTEBOOK)
+    changed: dict[int, str] = {}
+    for index, (kind, source) in enumerate(cells, start=1):
+        new = fixed.cell_source(index)
+        if kind == "code" and new is not None and new != source:
+            changed[index] = new
+    return changed

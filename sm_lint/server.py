@@ -26,6 +26,7 @@ from sm_lint.api import FileAnalysis, Linter, is_internal_error
 from sm_lint.config import ByFolder, Config, ConfigError, default_models
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
+from sm_lint.fixes import fix_cells, fix_document
 from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
 from sm_lint.models import clear_cache
 from sm_lint.sources import Document, Location, SourceKind, from_cells, from_text, kind_of
@@ -592,13 +593,31 @@ def create_server() -> SmLintServer:
 
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]),
+        lsp.CodeActionOptions(
+            code_action_kinds=[
+                lsp.CodeActionKind.QuickFix,
+                FIX_ALL,
+                lsp.CodeActionKind.SourceFixAll,
+            ]
+        ),
     )
     def on_code_action(ls: SmLintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         document = ls.workspace.get_text_document(params.text_document.uri)
-        return ls.answer(
-            "code action", document.uri, lambda: code_actions(document, params.context.diagnostics)
-        )
+        only = params.context.only
+
+        def run() -> list[lsp.CodeAction]:
+            actions = []
+            if wanted(lsp.CodeActionKind.QuickFix, only):
+                actions += code_actions(document, params.context.diagnostics)
+            # Fixing the whole document analyses it several times: only when asked for (on
+            # save, or the editor's source-action menu), never for the light bulb.
+            if only is not None and wanted(FIX_ALL, only):
+                fix_all = fix_all_action(ls, document)
+                if fix_all is not None:
+                    actions.append(fix_all)
+            return actions
+
+        return ls.answer("code action", document.uri, run)
 
     @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions())
     def on_inlay_hint(ls: SmLintServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
@@ -663,6 +682,78 @@ def code_actions(
         if kind_of(document.uri) is SourceKind.PYTHON:  # a comment in a notebook's JSON breaks it
             actions.append(_noqa_action(document, diagnostic, code))
     return actions
+
+
+#: The kind of the "fix all" source action (on save: ``"source.fixAll"`` or this one).
+FIX_ALL = "source.fixAll.sm-lint"
+
+
+def wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether a code action of *kind* answers a request for the kinds *only* (a kind
+    covers its sub-kinds: ``source`` covers ``source.fixAll.sm-lint``)."""
+    return only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)
+
+
+def fix_all_action(ls: SmLintServer, document: TextDocument) -> lsp.CodeAction | None:
+    """Every safe fix of the document (of its notebook for a cell), applied as ``--fix``
+    applies them; None when there is nothing to fix."""
+    notebook = ls.workspace.get_notebook_document(cell_uri=document.uri)
+    if notebook is not None:
+        cells = [
+            (
+                "code" if cell.kind == lsp.NotebookCellKind.Code else "markdown",
+                ls.workspace.get_text_document(cell.document).source,
+            )
+            for cell in notebook.cells
+        ]
+        uris = [cell.document for cell in notebook.cells]
+        path = notebook_path(notebook.uri)
+        changed = fix_cells(ls.linter_for(path), cells, path)
+        index = uris.index(document.uri) + 1 if document.uri in uris else 0
+        fixed = changed.get(index)
+    else:
+        source = from_text(document.source, document_path(document))
+        if source.kind is SourceKind.NOTEBOOK:
+            return None  # a notebook opened as JSON text: fixed by `sm-lint --fix`
+        result = fix_document(ls.linter_for(source.path), source)
+        fixed = result.text if result.applied else None
+    if fixed is None or fixed == document.source:
+        return None
+    return lsp.CodeAction(
+        title="Fix all sm-lint findings that have a safe fix",
+        kind=FIX_ALL,
+        edit=lsp.WorkspaceEdit(changes={document.uri: [_replace_changed(document, fixed)]}),
+    )
+
+
+def _replace_changed(document: TextDocument, new: str) -> lsp.TextEdit:
+    """One edit turning the document's text into *new*: the changed middle only, so that
+    the cursor and the rest of the buffer stay where they are."""
+    old = document.source
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return lsp.TextEdit(
+        range=lsp.Range(_at_offset(document, start), _at_offset(document, len(old) - end)),
+        new_text=new[start : len(new) - end],
+    )
+
+
+def _at_offset(document: TextDocument, offset: int) -> lsp.Position:
+    """The client position of a code-point *offset* in the document's text."""
+    lines = document.lines
+    for number, text in enumerate(lines):
+        last = number == len(lines) - 1 and not text.endswith(("\n", "\r"))
+        if offset < len(text) or (offset == len(text) and last):
+            return document.position_codec.position_to_client_units(
+                lines, lsp.Position(number, offset)
+            )
+        offset -= len(text)
+    return lsp.Position(len(lines), 0)
 
 
 def _noqa_action(document: TextDocument, diagnostic: lsp.Diagnostic, code: str) -> lsp.CodeAction:

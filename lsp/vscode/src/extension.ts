@@ -1,7 +1,7 @@
-// sm-lint for VS Code: starts `sm-lint server` for Python files.
+// sm-lint for VS Code: starts `sm-lint server` for Python files and notebooks.
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions } from "vscode-languageclient/node";
-import { serverLaunch } from "./settings";
+import { DOCUMENT_SELECTOR, serverLaunch } from "./settings";
 
 let client: LanguageClient | undefined;
 
@@ -21,10 +21,7 @@ async function start(): Promise<void> {
   const launch = serverLaunch(settings());
   const serverOptions: ServerOptions = { command: launch.command, args: launch.args };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: "file", language: "python" },
-      { scheme: "untitled", language: "python" },
-    ],
+    documentSelector: DOCUMENT_SELECTOR,
     initializationOptions: launch.initializationOptions,
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher("**/{saved_model.pb,saved_model.pbtxt,pyproject.toml}"),

@@ -37,3 +37,26 @@ export function serverLaunch(settings: SmLintSettings): ServerLaunch {
   }
   return { command, args: [...prefix, "server", ...extra], initializationOptions: options };
 }
+
+// The documents the server is started for: Python files, untitled buffers, and the Python
+// cells of notebooks (VS Code gives each cell its own document, of scheme
+// `vscode-notebook-cell`; without it notebooks are never checked).
+export interface DocumentFilter {
+  scheme: string;
+  language: string;
+}
+
+export const DOCUMENT_SELECTOR: DocumentFilter[] = [
+  { scheme: "file", language: "python" },
+  { scheme: "untitled", language: "python" },
+  { scheme: "vscode-notebook-cell", language: "python" },
+];
+
+// Whether a document (its URI's scheme and its language) is one the selector covers, as
+// VS Code matches a filter of scheme and language: both must be equal.
+export function selects(
+  selector: DocumentFilter[],
+  document: { scheme: string; languageId: string },
+): boolean {
+  return selector.some((f) => f.scheme === document.scheme && f.language === document.languageId);
+}

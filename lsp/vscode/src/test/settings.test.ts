@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { serverLaunch } from "../settings";
+import { DOCUMENT_SELECTOR, selects, serverLaunch } from "../settings";
 
 test("defaults start `sm-lint server` with no options", () => {
   assert.deepEqual(serverLaunch({}), {
@@ -32,4 +32,17 @@ test("an interpreter runs `python -m sm_lint server` and wins over path", () => 
 test("select and ignore reach the server's initialization options", () => {
   const launch = serverLaunch({ select: ["SM005", " "], ignore: ["SM004"] });
   assert.deepEqual(launch.initializationOptions, { select: ["SM005"], ignore: ["SM004"] });
+});
+
+test("the document selector covers Python files, untitled buffers and notebook cells", () => {
+  for (const scheme of ["file", "untitled", "vscode-notebook-cell"]) {
+    assert.ok(selects(DOCUMENT_SELECTOR, { scheme, languageId: "python" }), scheme);
+  }
+});
+
+test("the document selector leaves out other languages and other schemes", () => {
+  // A notebook's markdown cell, another language's file, a diff view's old version.
+  assert.ok(!selects(DOCUMENT_SELECTOR, { scheme: "vscode-notebook-cell", languageId: "markdown" }));
+  assert.ok(!selects(DOCUMENT_SELECTOR, { scheme: "file", languageId: "r" }));
+  assert.ok(!selects(DOCUMENT_SELECTOR, { scheme: "git", languageId: "python" }));
 });
