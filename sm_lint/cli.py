@@ -17,13 +17,21 @@ from typing import TYPE_CHECKING, TextIO
 
 from sm_lint import __version__
 from sm_lint.config import Config, ConfigError
-from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.diagnostics import Diagnostic, Rule, Severity
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis, Linter
     from sm_lint.sources import Document
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _rules() -> Mapping[str, Rule]:
+    """The rule catalogue, loaded on first use (a run the result cache answers never needs
+    the rule units)."""
+    from sm_lint.rules.catalogue import RULES
+
+    return RULES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -347,7 +355,7 @@ def _with_flags(args: argparse.Namespace, pyproject: Path | None, config: Config
 def _check_flags(args: argparse.Namespace) -> None:
     """Problems with the flags themselves, before any file is read. Raises ConfigError."""
     for code in (*(_codes(args.select) or ()), *(_codes(args.ignore) or ())):
-        if code != "ALL" and not any(rule.startswith(code) for rule in RULES):
+        if code != "ALL" and not any(rule.startswith(code) for rule in _rules()):
             raise ConfigError(f"unknown rule code {code!r} (see `sm-lint rules`)")
     for folder in args.models or ():
         if not os.path.isdir(folder):
@@ -868,9 +876,10 @@ def cmd_rules(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     if args.code:
         code = args.code.upper()
-        if code not in RULES:
+        rules = _rules()
+        if code not in rules:
             return _fail(f"unknown rule code {args.code!r} (see `sm-lint rules`)")
-        print(render_rule(RULES[code], args.format))
+        print(render_rule(rules[code], args.format))
     else:
         print(render_rules(args.format))
     return EXIT_OK

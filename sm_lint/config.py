@@ -6,7 +6,7 @@ import fnmatch
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -16,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-from sm_lint.diagnostics import RULES, Severity
+from sm_lint.diagnostics import Severity
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -242,10 +242,17 @@ def _strings(file: Path, key: str, value: object) -> tuple[str, ...]:
     raise ConfigError(f"{file}: [tool.sm-lint] {key} must be a list of strings{hint}")
 
 
+def _rule_codes() -> Iterable[str]:
+    """Every rule's code (the catalogue is loaded only when a setting names codes)."""
+    from sm_lint.rules.catalogue import RULES
+
+    return RULES
+
+
 def _codes(file: Path, key: str, value: object) -> tuple[str, ...]:
     codes = _strings(file, key, value)
     for code in codes:
-        if not any(rule.startswith(code) for rule in RULES) and code != "ALL":
+        if not any(rule.startswith(code) for rule in _rule_codes()) and code != "ALL":
             raise ConfigError(f"{file}: [tool.sm-lint] {key}: unknown rule code {code!r}")
     return codes
 
@@ -336,7 +343,7 @@ def load_config(pyproject: Path | None) -> Config:
             raise ConfigError(f"{pyproject}: [tool.sm-lint.severity] must be a table")
         parsed: dict[str, Severity] = {}
         for code, level in sev.items():
-            if code not in RULES:
+            if code not in _rule_codes():
                 raise ConfigError(
                     f"{pyproject}: [tool.sm-lint.severity] unknown rule code {code!r}"
                 )

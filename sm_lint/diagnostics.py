@@ -4,7 +4,6 @@ rules is built from the rule units in :mod:`sm_lint.rules`."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 
@@ -100,32 +99,3 @@ class Rule:
     bad: str
     good: str
     setup: str = ""
-
-
-class _Catalogue(Mapping[str, Rule]):
-    """The rule catalogue (code -> Rule, in code order), read from the rule units in
-    :mod:`sm_lint.rules` on first use: the units import the analysis facts, which
-    `sm-lint --version` and a run served from the result cache never need."""
-
-    def _rules(self) -> Mapping[str, Rule]:
-        from sm_lint.rules.catalogue import RULES
-
-        return RULES
-
-    def __getitem__(self, code: str) -> Rule:
-        return self._rules()[code]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._rules())
-
-    def __len__(self) -> int:
-        return len(self._rules())
-
-
-#: Every rule by code; defined by the rule units (:mod:`sm_lint.rules`).
-RULES: Mapping[str, Rule] = _Catalogue()
-
-
-def rule(code: str) -> Rule:
-    """The documented rule for *code* (KeyError for an unknown code)."""
-    return RULES[code]

@@ -12,7 +12,7 @@ import pytest
 
 from sm_lint import config
 from sm_lint.config import ConfigError, load_config, tomllib
-from sm_lint.diagnostics import RULES
+from sm_lint.rules.catalogue import RULES
 
 SCHEMA_FILE = Path(config.__file__).parent / "schema" / "sm-lint.schema.json"
 SCHEMA = json.loads(SCHEMA_FILE.read_text())

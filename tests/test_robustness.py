@@ -49,8 +49,9 @@ from hypothesis import strategies as st
 
 from sm_lint.api import lint_source
 from sm_lint.config import Config
-from sm_lint.diagnostics import RULES, Diagnostic
+from sm_lint.diagnostics import Diagnostic
 from sm_lint.models import ModelReadError, ModelSignatures, clear_cache, read_signatures
+from sm_lint.rules.catalogue import RULES
 from tests.conftest import cli_in_process
 
 with contextlib.suppress(ImportError):  # keep hypothesis' files out of the repository

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis
@@ -194,8 +194,14 @@ def fixed_list(before: Sequence[Diagnostic], after: Sequence[Diagnostic]) -> str
     lines = [f"Fixed {total} finding{'' if total == 1 else 's'}:"]
     for path, rows in per_file.items():
         lines.append(f"- {path}:")
-        lines.extend(f"    {n} x {code} ({RULES[code].name})" for code, n in rows)
+        lines.extend(f"    {n} x {code} ({_rule_name(code)})" for code, n in rows)
     return "\n".join(lines)
+
+
+def _rule_name(code: str) -> str:
+    from sm_lint.rules.catalogue import RULES  # loaded only for these summaries
+
+    return RULES[code].name
 
 
 def statistics(findings: Sequence[Diagnostic]) -> str:
@@ -204,7 +210,7 @@ def statistics(findings: Sequence[Diagnostic]) -> str:
     rows = []
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         mark = "*" if fixable.get(code) else " "
-        rows.append(f"{n:5}  {code}  {mark} {RULES[code].name}")
+        rows.append(f"{n:5}  {code}  {mark} {_rule_name(code)}")
     return "\n".join(rows)
 
 
@@ -213,7 +219,7 @@ def statistics_json(findings: Sequence[Diagnostic]) -> str:
     counts = Counter(d.code for d in findings)
     fixable = Counter(d.code for d in findings if d.fix is not None and d.fix.safe)
     rows = [
-        {"code": code, "name": RULES[code].name, "count": n, "fixable": fixable.get(code, 0)}
+        {"code": code, "name": _rule_name(code), "count": n, "fixable": fixable.get(code, 0)}
         for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     return json.dumps(rows, indent=2)
