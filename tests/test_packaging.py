@@ -598,3 +598,12 @@ def test_readme_precommit_snippet_runs(
     )
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     assert "src/predict_dense.py:15:34: SM005" in result.stdout, result.stdout[-3000:]
+
+
+def test_readme_first_command_runs_in_a_clone(scratch: Path) -> None:
+    """The README's first command (an editable install), in a fresh clone as a new user has.
+    Last: the editable install replaces the ones the tests above check."""
+    first = re.findall(r"```sh\n(.*?)\n```", README, re.S)[0]
+    result = _shell(scratch / "sm-lint", first)
+    assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "examples/demo/src/predict_dense.py:15:34: SM005" in result.stdout
