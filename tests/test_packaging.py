@@ -508,6 +508,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory, hook_repo: tuple[Path, str
 def _shell(scratch: Path, line: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     """``line`` run by bash in the scratch project, its virtualenv activated."""
     venv = scratch / ".venv"
+    assert (venv / "bin" / "python").exists(), "a scratch project has its own virtualenv"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}")
     return subprocess.run(
@@ -604,6 +605,8 @@ def test_readme_first_command_runs_in_a_clone(scratch: Path) -> None:
     """The README's first command (an editable install), in a fresh clone as a new user has.
     Last: the editable install replaces the ones the tests above check."""
     first = re.findall(r"```sh\n(.*?)\n```", README, re.S)[0]
-    result = _shell(scratch / "sm-lint", first)
+    # In the scratch project's virtualenv: the command installs, and must never replace the
+    # installation the rest of the suite runs.
+    result = _shell(scratch, f"cd sm-lint && {first}")
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-3000:]
     assert "examples/demo/src/predict_dense.py:15:34: SM005" in result.stdout
