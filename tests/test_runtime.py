@@ -380,7 +380,7 @@ def test_without_tensorflow_one_line_and_no_traceback(tmp_path: Path) -> None:
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.splitlines() == [
         "sm-lint: error: run: runtime checking needs TensorFlow, which cannot be imported "
-        "(No module named 'tensorflow'); install it with: pip install 'sm-lint[runtime]'"
+        "(No module named 'tensorflow'); install it with: pip install 'tensorflow>=2.16'"
     ]
     (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
     # Other plugins' own start-up warnings (pytest-asyncio's, in a project that does not
@@ -405,7 +405,7 @@ def test_without_tensorflow_one_line_and_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in output and "INTERNALERROR" not in output
     assert output.splitlines() == [
         "ERROR: --sm-lint: runtime checking needs TensorFlow, which cannot be imported "
-        "(No module named 'tensorflow'); install it with: pip install 'sm-lint[runtime]'"
+        "(No module named 'tensorflow'); install it with: pip install 'tensorflow>=2.16'"
     ]
 
 

@@ -616,7 +616,7 @@ def import_tensorflow() -> Any:
     except ImportError as error:
         raise TensorFlowMissing(
             f"runtime checking needs TensorFlow, which cannot be imported ({error}); "
-            "install it with: pip install 'sm-lint[runtime]'"
+            "install it with: pip install 'tensorflow>=2.16'"
         ) from error
     return tensorflow
 
