@@ -29,7 +29,7 @@ from sm_lint.results import CACHE_FOLDER, code_digest
 from sm_lint.semantics import Kind, Value
 
 FOLDER = CACHE_FOLDER
-_SCHEMA = 4  # 4: hub and Kaggle handles (facts of the same bytes changed)
+_SCHEMA = 5  # 5: values through the project's imports (facts name the files read)
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {
@@ -104,6 +104,18 @@ def decode_facts(text: str) -> facts.FileFacts | None:
     return decoded if isinstance(decoded, facts.FileFacts) else None
 
 
+def imports_unchanged(imports: tuple[tuple[str, str], ...]) -> bool:
+    """Whether every project module a file's facts were derived from still has its bytes."""
+    for path, digest in imports:
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != digest:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 class FactsCache:
     """Facts of analysed files in one cache folder (by default ``.sm-lint/cache``)."""
 
@@ -129,6 +141,8 @@ class FactsCache:
             self.misses += 1
             return None
         found = decode_facts(text)
+        if found is not None and not imports_unchanged(found.imports):
+            found = None  # an imported module of the project changed since
         if found is None:
             self.misses += 1
         else:

@@ -29,6 +29,7 @@ class EngineBase:
         hooks: Hooks,
         positions: Positions | None = None,
         reuse: Reuse | None = None,
+        program: Any = None,
     ) -> None:
         self.module = module
         self.path = path
@@ -52,6 +53,16 @@ class EngineBase:
         self._outside_init: tuple[set[str] | None] | None = None  # computed once, lazily
         # Function analyses kept from the document's previous text (analysis/reuse.py).
         self.reuse = reuse
+        #: The project this module belongs to (analysis/program.py; None: imports opaque),
+        #: and the project files read for its imports (path -> sha256, and size/mtime).
+        self.program = program
+        self.imported: dict[str, str] = {}
+        self.imported_stamps: dict[str, tuple[int, int]] = {}
+
+    def note_import(self, summary: Any) -> None:
+        """The facts depend on *summary*'s module and everything it read."""
+        self.imported.update(summary.files)
+        self.imported_stamps.update(summary.stamps)
 
     # ------------------------------------------------------------- positions
     def span(self, node: cst.CSTNode) -> Span:
