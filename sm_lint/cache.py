@@ -29,7 +29,7 @@ from sm_lint.results import CACHE_FOLDER, code_digest
 from sm_lint.semantics import Kind, Value
 
 FOLDER = CACHE_FOLDER
-_SCHEMA = 5  # 5: values through the project's imports (facts name the files read)
+_SCHEMA = 4  # 4: hub and Kaggle handles (facts of the same bytes changed)
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {
@@ -49,11 +49,18 @@ _TYPES: dict[str, type[Any]] = {
         Value,
     )
 }
+#: Fields written only when set (a file that imports no project module encodes as before;
+#: sm-lint's code is in every entry's key, so no older entry is ever read).
+_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports"})
 
 
 def _encode(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        out = {
+            f.name: _encode(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if not (f.name in _OMITTED_WHEN_DEFAULT and getattr(obj, f.name) == f.default)
+        }
         out["__t"] = type(obj).__name__
         return out
     if isinstance(obj, enum.Enum):
