@@ -183,8 +183,8 @@ class Program:
             if not parts:
                 init = base / "__init__.py"
                 return init if init.is_file() else base
-            found, namespace = _find(base, parts)
-            return found or namespace
+            found, below = _find(base, parts)
+            return found or below
         if not parts:
             return None
         namespace: Path | None = None
@@ -336,21 +336,22 @@ def adopt(engine: EngineBase, summary: ModuleSummary, value: AbstractValue) -> A
 def _adopt_load(engine: EngineBase, summary: ModuleSummary, load_id: int) -> int:
     state = engine.state
     foreign = summary.engine.state.loads[load_id]
+    new_id: int = len(state.loads)
     load = replace(
         foreign,
-        id=len(state.loads),
+        id=new_id,
         file=foreign.file or summary.path,
         saved_by=None,
     )
     if state.recording is not None:
         state.recording.impure = True  # a load from elsewhere: not replayed
     key = replace(load, id=0)
-    known = state.load_ids.get(key)
+    known: int | None = state.load_ids.get(key)
     if known is not None:
         return known
-    state.load_ids[key] = load.id
+    state.load_ids[key] = new_id
     state.loads.append(load)
-    return load.id
+    return new_id
 
 
 # ------------------------------------------------------------------ registry
@@ -369,4 +370,3 @@ def for_file(path: str | None) -> Program | None:
     if program is None:
         program = _PROGRAMS[root] = Program(root)
     return program
-

@@ -4,7 +4,7 @@ and where in the walk the engine is."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -18,6 +18,9 @@ from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.positions import Positions
 from sm_lint.analysis.values import AbstractValue
 
+if TYPE_CHECKING:
+    from sm_lint.analysis.program import Program
+
 
 class EngineBase:
     """The engine's fields and the positions of nodes; the walk is in its subclasses."""
@@ -29,7 +32,7 @@ class EngineBase:
         hooks: Hooks,
         positions: Positions | None = None,
         reuse: Reuse | None = None,
-        program: Any = None,
+        program: Program | None = None,
     ) -> None:
         self.module = module
         self.path = path

@@ -236,7 +236,7 @@ class Flow(Calls):
             return env
         module = dotted(node.module) if node.module is not None else ""
         project = self.project_module(module, len(node.relative))
-        if project is not None:  # a module of the project (analysis/program.py)
+        if project is not None and self.program is not None:  # a module of the project
             for imported in node.names:
                 name = dotted(imported.name)
                 bound = imported.asname.name if imported.asname is not None else cst.Name(name)
@@ -247,9 +247,9 @@ class Flow(Calls):
         if node.relative or node.module is None:
             # a relative import outside the project's files: its names are unknown
             for imported in node.names:
-                bound = imported.asname.name if imported.asname is not None else imported.name
-                if isinstance(bound, cst.Name):
-                    env = self.bind(bound, UNKNOWN, env)
+                local = imported.asname.name if imported.asname is not None else imported.name
+                if isinstance(local, cst.Name):
+                    env = self.bind(local, UNKNOWN, env)
             return env
         base = dotted(node.module)
         for imported in node.names:
