@@ -225,6 +225,8 @@ class Linter:
             return []  # nothing was analysed (the document's own problems say why)
         findings: list[Diagnostic] = []
         for load in facts.loads:
+            if load.file is not None:
+                continue  # a load in another module: its own findings are that file's
             resolved = analysis.loads[load.id]
             ctx = self._context(analysis, resolved, facts)
             findings.extend(

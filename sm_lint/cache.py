@@ -49,11 +49,18 @@ _TYPES: dict[str, type[Any]] = {
         Value,
     )
 }
+#: Fields written only when set (a file that imports no project module encodes as before;
+#: sm-lint's code is in every entry's key, so no older entry is ever read).
+_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports"})
 
 
 def _encode(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        out = {
+            f.name: _encode(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)
+            if not (f.name in _OMITTED_WHEN_DEFAULT and getattr(obj, f.name) == f.default)
+        }
         out["__t"] = type(obj).__name__
         return out
     if isinstance(obj, enum.Enum):
@@ -104,6 +111,18 @@ def decode_facts(text: str) -> facts.FileFacts | None:
     return decoded if isinstance(decoded, facts.FileFacts) else None
 
 
+def imports_unchanged(imports: tuple[tuple[str, str], ...]) -> bool:
+    """Whether every project module a file's facts were derived from still has its bytes."""
+    for path, digest in imports:
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != digest:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 class FactsCache:
     """Facts of analysed files in one cache folder (by default ``.sm-lint/cache``)."""
 
@@ -129,6 +148,8 @@ class FactsCache:
             self.misses += 1
             return None
         found = decode_facts(text)
+        if found is not None and not imports_unchanged(found.imports):
+            found = None  # an imported module of the project changed since
         if found is None:
             self.misses += 1
         else:

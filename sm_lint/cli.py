@@ -20,6 +20,7 @@ from sm_lint.config import Config, ConfigError
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 
 if TYPE_CHECKING:
+    from sm_lint.analysis.facts import ModelLoad
     from sm_lint.api import FileAnalysis, Linter
     from sm_lint.sources import Document
 
@@ -716,7 +717,7 @@ def _explain(analysis: FileAnalysis) -> None:
         return
     for load in analysis.facts.loads:
         resolved = analysis.loads[load.id]
-        where = place(analysis, load.span.line, load.span.column)
+        where = _load_place(analysis, load)
         if resolved.model is not None:
             print(
                 f"sm-lint: {where}: {load.expr} -> {resolved.model.path} "
@@ -736,8 +737,8 @@ def _explain(analysis: FileAnalysis) -> None:
         load = next(x for x in analysis.facts.loads if x.id == call.load_id)
         print(
             f"sm-lint: {place(analysis, call.span.line, call.span.column)}: call of signature "
-            f"{call.key!r} not checked: its model (loaded at "
-            f"{place(analysis, load.span.line, load.span.column)}) is unknown",
+            f"{call.key!r} not checked: its model (loaded at {_load_place(analysis, load)}) "
+            "is unknown",
             file=sys.stderr,
         )
     if calls:
@@ -747,6 +748,15 @@ def _explain(analysis: FileAnalysis) -> None:
             f"{'' if len(calls) == 1 else 's'}, {checked} checked",
             file=sys.stderr,
         )
+
+
+def _load_place(analysis: FileAnalysis, load: ModelLoad) -> str:
+    """Where a load is: in this file, or in the project module it was imported from."""
+    from sm_lint.output.report import place
+
+    if load.file is not None:
+        return f"{load.file}:{load.span.line}:{load.span.column}"
+    return place(analysis, load.span.line, load.span.column)
 
 
 def _checkable_hint(analysis: FileAnalysis, load_id: int) -> str:

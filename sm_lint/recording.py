@@ -203,7 +203,8 @@ class RecordingLinter(Linter):
         analysis = super().analyze(document, open_as)
         facts = analysis.facts
         # Findings of a file without model loads come from its own text alone.
-        self._loads = facts is not None and bool(facts.loads)
+        # (and of the project modules it imports, whose reads are recorded)
+        self._loads = facts is not None and bool(facts.loads or facts.imports)
         return analysis
 
     def lint_file(self, path: str | os.PathLike[str]) -> list[Diagnostic]:

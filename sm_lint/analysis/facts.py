@@ -42,6 +42,9 @@ class ModelLoad:
     #: For hub / kagglehub handles: the cache settings the program itself put in
     #: ``os.environ`` before the load (name, value; None where the value is not known).
     environ: tuple[tuple[str, str | None], ...] = ()
+    #: The file holding the load when it is in another module of the project (reached
+    #: through an import): its path resolves against that file, ``span`` is in that file.
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,3 +196,6 @@ class FileFacts:
     #: Signature calls inside functions whose arguments are known only under one caller's
     #: arguments (each with its ``context``); ``calls`` holds the context-free analysis.
     context_calls: tuple[SignatureCall, ...] = ()
+    #: The project modules the analysis read through imports (path, sha256 of its bytes):
+    #: the facts hold only while each is unchanged.
+    imports: tuple[tuple[str, str], ...] = ()

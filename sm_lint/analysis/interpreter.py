@@ -12,6 +12,7 @@ from sm_lint.analysis.engine.state import Reuse
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.analysis.library import hooks
 from sm_lint.analysis.positions import Positions
+from sm_lint.analysis.program import Program, for_file
 
 
 class Interpreter(Engine):
@@ -23,8 +24,11 @@ class Interpreter(Engine):
         path: str | None,
         positions: Positions | None = None,
         reuse: Reuse | None = None,
+        program: Program | None = None,
     ) -> None:
-        super().__init__(module, path, hooks(), positions, reuse)
+        if program is None:
+            program = for_file(path)
+        super().__init__(module, path, hooks(), positions, reuse, program)
 
 
 def analyze_module(

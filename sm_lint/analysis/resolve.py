@@ -211,7 +211,12 @@ class ModelResolver:
         chain; *observed_sites* gives the load sites runs recorded under a project root."""
         source_file = Path(path) if path is not None else None
         loads = {
-            load.id: _derived(facts, load, self.resolve_load(load, source_file))
+            load.id: _derived(
+                facts,
+                load,
+                # a load in another module of the project resolves against that file
+                self.resolve_load(load, Path(load.file) if load.file else source_file),
+            )
             for load in facts.loads
         }
         self._observed(facts, loads, path, program, observed_sites)

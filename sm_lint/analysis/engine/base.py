@@ -4,7 +4,7 @@ and where in the walk the engine is."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -18,6 +18,9 @@ from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.positions import Positions
 from sm_lint.analysis.values import AbstractValue
 
+if TYPE_CHECKING:
+    from sm_lint.analysis.program import Program
+
 
 class EngineBase:
     """The engine's fields and the positions of nodes; the walk is in its subclasses."""
@@ -29,6 +32,7 @@ class EngineBase:
         hooks: Hooks,
         positions: Positions | None = None,
         reuse: Reuse | None = None,
+        program: Program | None = None,
     ) -> None:
         self.module = module
         self.path = path
@@ -52,6 +56,16 @@ class EngineBase:
         self._outside_init: tuple[set[str] | None] | None = None  # computed once, lazily
         # Function analyses kept from the document's previous text (analysis/reuse.py).
         self.reuse = reuse
+        #: The project this module belongs to (analysis/program.py; None: imports opaque),
+        #: and the project files read for its imports (path -> sha256, and size/mtime).
+        self.program = program
+        self.imported: dict[str, str] = {}
+        self.imported_stamps: dict[str, tuple[int, int]] = {}
+
+    def note_import(self, summary: Any) -> None:
+        """The facts depend on *summary*'s module and everything it read."""
+        self.imported.update(summary.files)
+        self.imported_stamps.update(summary.stamps)
 
     # ------------------------------------------------------------- positions
     def span(self, node: cst.CSTNode) -> Span:

@@ -20,6 +20,7 @@ from sm_lint.analysis.engine.syntax import (
 )
 from sm_lint.analysis.facts import Span
 from sm_lint.analysis.literals import CallArgs
+from sm_lint.analysis.program import ForeignFunction, ModuleValue
 from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, DictLit, QualName, Seq, join
 
 _PURE_BUILTIN_NAMES = (
@@ -47,6 +48,8 @@ class Calls(Expressions):
                 if isinstance(receiver, QualName)
                 else UNKNOWN
             )
+            if isinstance(receiver, ModuleValue) and self.program is not None:
+                func = self.program.member(self, receiver.path, node.func.attr.value)
         else:
             func = self.expr(node.func, env)
         args, opaque = self.arguments(node.args, env)
@@ -63,6 +66,8 @@ class Calls(Expressions):
         if isinstance(func, functions.FunctionValue):
             result, _, changed = self.invoke(func, args, opaque, env, self.span(node))
             written = self.write_back(node, func, changed, env)
+        elif isinstance(func, ForeignFunction) and self.program is not None:
+            result = self.program.call(self, func, args, opaque, self.span(node))
         else:
             result = self.dispatch(node, func, receiver, args, opaque, env)
         if not self._pure(func):

@@ -8,6 +8,7 @@ facts.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import libcst as cst
 
@@ -38,7 +39,19 @@ class Engine(Flow):
         if self.reuse is not None:
             self.reuse.finish(self)
         assert self.hooks.finish is not None, "no library assembles the facts"
-        return self.hooks.finish(self, env)
+        facts = self.hooks.finish(self, env)
+        if self.imported:
+            facts = replace(facts, imports=tuple(sorted(self.imported.items())))
+        return facts
+
+    def module_env(self) -> Env:
+        """The module's names when its import finishes (a summary for its importers): the
+        module-level walk only, function bodies are analysed when they are called."""
+        self.globals_assigned_in_functions = global_declarations(self.module)
+        env: Env = {}
+        if self.path is not None:
+            env["__file__"] = Const(os.path.abspath(self.path))
+        return self.block(self.module.body, env)
 
     def context_work(self) -> tuple[int, int]:
         """(statements analysed in call contexts, most contexts of any one function): the

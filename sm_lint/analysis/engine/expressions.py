@@ -21,6 +21,7 @@ from sm_lint.analysis.engine.base import EngineBase
 from sm_lint.analysis.engine.hooks import Piece, by_type
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.engine.syntax import env_key, expressions, mutated_in_functions, target_names
+from sm_lint.analysis.program import ModuleValue
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -138,6 +139,8 @@ class Expressions(EngineBase):
         attr = node.attr.value
         if isinstance(base, QualName):
             return self.hooks.qualify(f"{base.name}.{attr}")
+        if isinstance(base, ModuleValue) and self.program is not None:
+            return self.program.member(self, base.path, attr)
         if isinstance(base, functions.InstanceValue) and attr not in base.cls.unstable:
             return base.attribute(attr)
         hook = by_type(self.hooks.attributes, base)

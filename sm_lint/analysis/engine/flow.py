@@ -27,6 +27,7 @@ from sm_lint.analysis.engine.syntax import (
     statements_of,
     under,
 )
+from sm_lint.analysis.program import ModuleValue
 from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, DictLit, QualName, Seq, join
 
 
@@ -215,6 +216,14 @@ class Flow(Calls):
     def import_statement(self, node: cst.Import, env: Env) -> Env:
         for alias in node.names:
             full = dotted(alias.name)
+            project = self.project_module(full if alias.asname is not None else full.split(".")[0])
+            if project is not None:  # a module of the project (analysis/program.py)
+                bound = (
+                    alias.asname.name if alias.asname is not None else cst.Name(full.split(".")[0])
+                )
+                if isinstance(bound, cst.BaseExpression):
+                    env = self.bind(bound, ModuleValue(str(project)), env)
+                continue
             if alias.asname is not None:
                 env = self.bind(alias.asname.name, self.hooks.qualify(full), env)
             else:
@@ -223,7 +232,24 @@ class Flow(Calls):
         return env
 
     def import_from(self, node: cst.ImportFrom, env: Env) -> Env:
-        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        if isinstance(node.names, cst.ImportStar):
+            return env
+        module = dotted(node.module) if node.module is not None else ""
+        project = self.project_module(module, len(node.relative))
+        if project is not None and self.program is not None:  # a module of the project
+            for imported in node.names:
+                name = dotted(imported.name)
+                bound = imported.asname.name if imported.asname is not None else cst.Name(name)
+                if isinstance(bound, cst.BaseExpression):
+                    value = self.program.member(self, str(project), name)
+                    env = self.bind(bound, value, env)
+            return env
+        if node.relative or node.module is None:
+            # a relative import outside the project's files: its names are unknown
+            for imported in node.names:
+                local = imported.asname.name if imported.asname is not None else imported.name
+                if isinstance(local, cst.Name):
+                    env = self.bind(local, UNKNOWN, env)
             return env
         base = dotted(node.module)
         for imported in node.names:
@@ -232,6 +258,15 @@ class Flow(Calls):
             if isinstance(bound, cst.BaseExpression):
                 env = self.bind(bound, self.hooks.qualify(f"{base}.{name}"), env)
         return env
+
+    def project_module(self, module: str, level: int = 0) -> Any:
+        """The project file (or namespace folder) an import names, if it is one."""
+        if self.program is None or self.path is None:
+            return None
+        try:
+            return self.program.resolve(self.path, module, level)
+        except (OSError, ValueError):
+            return None
 
     def return_statement(self, node: cst.Return, env: Env) -> Env:
         returned = self.expr(node.value, env) if node.value is not None else Const(None)

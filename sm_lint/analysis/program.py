@@ -1,0 +1,372 @@
+"""The program layer: a project's modules, how its imports resolve, and per-module summaries.
+
+Modelled on pyright's split (an import resolver, a program that owns the source files, one
+analysis per file) and on mypy's per-module build state: a module imported by the file
+being analysed is analysed once per run into a :class:`ModuleSummary` (the values of its
+module-level names when the import finished, and the engine that can analyse its
+functions under a caller's arguments), and importers ask for that summary instead of
+treating the import as opaque.
+
+Resolution follows what Python does when it runs the project: the project root is the
+nearest folder holding ``pyproject.toml`` or ``.git``; the search path is the importing
+script's folder, ``ROOT/src`` (a ``src/`` layout) and ``ROOT``; a regular package (a folder
+with ``__init__.py``) or a module wins over a namespace package (a plain folder), which is
+used only when no installed library of that name exists. Relative imports count folders
+up from the importing file. A module that cannot be found, a module that does not parse
+and a module already being summarised (an import cycle) are unknown: never an error.
+
+Values cross modules only where they stay exact: constants, arrays, paths, tuples, loaded
+models and the program's own module-level functions. A model loaded in another module
+keeps its load site there (``ModelLoad.file``): its path resolves against that file, and
+findings about the load itself stay with that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sm_lint.analysis import functions
+from sm_lint.analysis.literals import CallArgs
+from sm_lint.analysis.values import (
+    UNKNOWN,
+    AbstractValue,
+    Array,
+    Const,
+    DType,
+    Generator,
+    Handle,
+    ModelRef,
+    PathValue,
+    QualName,
+    Seq,
+    SignatureFn,
+    SignaturesRef,
+)
+
+if TYPE_CHECKING:
+    from sm_lint.analysis.engine.base import EngineBase
+    from sm_lint.analysis.facts import Span
+
+#: Summaries being built inside one another (an import chain) before the rest is unknown.
+MAX_IMPORT_DEPTH = 16
+_MARKERS = ("pyproject.toml", ".git")
+
+
+# ------------------------------------------------------------------ values
+@dataclass(frozen=True)
+class ModuleValue(AbstractValue):
+    """A project module (a ``.py`` file) or package (its ``__init__.py``, or the folder of
+    a namespace package)."""
+
+    path: str
+
+
+@dataclass(frozen=True, eq=False)
+class ForeignFunction(AbstractValue):
+    """A module-level function of another project module, analysed there when called."""
+
+    module: str
+    function: functions.FunctionValue
+
+
+# ------------------------------------------------------------------ layout
+def project_root(path: str | os.PathLike[str]) -> Path:
+    """The nearest folder above *path* holding pyproject.toml or .git (else its folder)."""
+    start = Path(os.path.abspath(path))
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in _MARKERS):
+            return candidate
+    return folder
+
+
+def search_path(importer: str | os.PathLike[str], root: Path) -> list[Path]:
+    """Where an absolute import is looked for: the script's folder, ``src/``, the root."""
+    out: list[Path] = []
+    for folder in (Path(os.path.abspath(importer)).parent, root / "src", root):
+        if folder not in out and folder.is_dir():
+            out.append(folder)
+    return out
+
+
+def module_name(path: str | os.PathLike[str], root: Path | None = None) -> str | None:
+    """The dotted name *path* is imported by from the project root (``src/`` layouts
+    included): ``src/pkg/model.py`` -> ``pkg.model``; a package is named by its folder."""
+    file = Path(os.path.abspath(path))
+    root = root or project_root(file)
+    for base in (root / "src", root):
+        try:
+            parts = list(file.relative_to(base).parts)
+        except ValueError:
+            continue
+        if not parts:
+            continue
+        if parts[-1] == "__init__.py":
+            parts.pop()
+        elif parts[-1].endswith(".py"):
+            parts[-1] = parts[-1][:-3]
+        if parts and all(p.isidentifier() for p in parts):
+            return ".".join(parts)
+    return None
+
+
+def _find(base: Path, parts: list[str]) -> tuple[Path | None, Path | None]:
+    """(regular module or package file, namespace folder) for *parts* below *base*."""
+    folder = base
+    for part in parts[:-1]:
+        folder = folder / part
+        if not folder.is_dir():
+            return None, None
+    last = folder / parts[-1]
+    init = last / "__init__.py"
+    if init.is_file():
+        return init, None
+    module = folder / f"{parts[-1]}.py"
+    if module.is_file():
+        return module, None
+    return None, last if last.is_dir() else None
+
+
+def _library(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------ summaries
+@dataclass
+class ModuleSummary:
+    """One module analysed: its module-level names at the end of its import, the engine
+    that analyses its functions, and every project file it read (path -> sha256)."""
+
+    path: str
+    env: dict[str, AbstractValue]
+    engine: Any
+    files: dict[str, str] = field(default_factory=dict)
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+class Program:
+    """The modules of one project, resolved and summarised on demand."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._summaries: dict[str, ModuleSummary | None] = {}
+        self._building: list[str] = []
+        #: For each summary being built: whether a cut (a cycle back to a module further up,
+        #: or the depth limit) made it depend on the order of imports (not kept then).
+        self._partial: list[bool] = []
+
+    # ------------------------------------------------------------ resolution
+    def resolve(self, importer: str, module: str, level: int = 0) -> Path | None:
+        """The file (or namespace folder) ``import module`` (with *level* leading dots)
+        binds in *importer*, if it is part of the project."""
+        parts = [p for p in module.split(".") if p]
+        if level:
+            base = Path(os.path.abspath(importer)).parent
+            for _ in range(level - 1):
+                base = base.parent
+            if not parts:
+                init = base / "__init__.py"
+                return init if init.is_file() else base
+            found, below = _find(base, parts)
+            return found or below
+        if not parts:
+            return None
+        namespace: Path | None = None
+        for base in search_path(importer, self.root):
+            found, folder = _find(base, parts)
+            if found is not None:
+                return found
+            namespace = namespace or folder
+        if namespace is not None and not _library(parts[0]):
+            return namespace
+        return None
+
+    def submodule(self, package: str, name: str) -> Path | None:
+        """``package.name`` as a module below a package file or namespace folder."""
+        folder = Path(package)
+        if folder.name == "__init__.py":
+            folder = folder.parent
+        elif folder.suffix == ".py":
+            return None  # a plain module has no submodules
+        found, namespace = _find(folder, [name])
+        return found or namespace
+
+    # ------------------------------------------------------------ summaries
+    def summary(self, path: str) -> ModuleSummary | None:
+        """The summary of the module at *path* (None: unknown — unreadable, unparsable, a
+        namespace folder, or part of an import cycle being built)."""
+        if not path.endswith(".py"):
+            return None
+        known = self._summaries.get(path)
+        if known is not None and all(_stamp(p) == s for p, s in known.stamps.items()):
+            return known
+        if path in self._building or len(self._building) >= MAX_IMPORT_DEPTH:
+            self._cut(self._building.index(path) if path in self._building else -1)
+            return None
+        self._building.append(path)
+        self._partial.append(False)
+        try:
+            built = self._build(path)
+        except (RecursionError, ValueError, UnicodeDecodeError, OSError):
+            built = None
+        except Exception:  # a module that breaks the analysis stays unknown
+            built = None
+        finally:
+            self._building.pop()
+            partial = self._partial.pop()
+        if not partial:
+            self._summaries[path] = built
+        return built
+
+    def _cut(self, index: int) -> None:
+        """An import answered unknown because of where the build is: every summary being
+        built below the module it returned to depends on the import order."""
+        for j in range(index + 1, len(self._partial)):
+            self._partial[j] = True
+
+    def _build(self, path: str) -> ModuleSummary | None:
+        import libcst as cst
+
+        from sm_lint.analysis.interpreter import Interpreter
+
+        stamp = _stamp(path)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        try:
+            module = cst.parse_module(data)
+        except cst.ParserSyntaxError:
+            return None
+        engine = Interpreter(module, path, program=self)
+        env = engine.module_env()
+        summary = ModuleSummary(path, {}, engine)
+        summary.files = {**engine.imported, path: hashlib.sha256(data).hexdigest()}
+        summary.stamps = dict(engine.imported_stamps)
+        if stamp is not None:
+            summary.stamps[path] = stamp
+        dropped = engine.globals_assigned_in_functions
+        for name, value in env.items():
+            if "." in name or name in dropped or name == "__file__":
+                continue  # attributes set on objects, names some function rebinds
+            summary.env[name] = value
+        return summary
+
+    # ------------------------------------------------------------ for the engine
+    def member(self, engine: EngineBase, target: str, name: str) -> AbstractValue:
+        """``target.name`` (``from target import name``): the module's own name, else a
+        submodule of a package."""
+        summary = self.summary(target)
+        if summary is not None:
+            engine.note_import(summary)
+            if name in summary.env:
+                return adopt(engine, summary, summary.env[name])
+        sub = self.submodule(target, name)
+        if sub is not None:
+            return ModuleValue(str(sub))
+        return UNKNOWN
+
+    def call(
+        self, engine: EngineBase, func: ForeignFunction, args: CallArgs, opaque: bool, span: Span
+    ) -> AbstractValue:
+        """What calling a function of another module returns, analysed in that module with
+        the arguments that stay exact across modules."""
+        summary = self.summary(func.module)
+        if summary is None or len(self._building) >= MAX_IMPORT_DEPTH:
+            return UNKNOWN
+        engine.note_import(summary)
+        portable = CallArgs(
+            [_portable(v) for v in args.positional],
+            {k: _portable(v) for k, v in args.keywords.items()},
+        )
+        try:
+            result, _, _ = summary.engine.invoke(
+                func.function, portable, opaque, dict(summary.env), span
+            )
+        except RecursionError:
+            return UNKNOWN
+        return adopt(engine, summary, result)
+
+
+def _portable(value: AbstractValue) -> AbstractValue:
+    """A value of the caller that means the same in another module (others: unknown)."""
+    if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
+        return value
+    if isinstance(value, Seq) and value.is_tuple:
+        return Seq(tuple(_portable(v) for v in value.items), True)
+    if isinstance(value, (ModuleValue, ForeignFunction)):
+        return value
+    return UNKNOWN
+
+
+def adopt(engine: EngineBase, summary: ModuleSummary, value: AbstractValue) -> AbstractValue:
+    """*summary*'s value as the importing engine holds it: its loads copied in (keeping
+    their load site in the other file), its functions callable there; the rest unknown."""
+    if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
+        return value
+    if isinstance(value, (ModuleValue, ForeignFunction)):
+        return value
+    if isinstance(value, Seq) and value.is_tuple:
+        return Seq(tuple(adopt(engine, summary, v) for v in value.items), True)
+    if isinstance(value, ModelRef):
+        return ModelRef(_adopt_load(engine, summary, value.load_id))
+    if isinstance(value, SignaturesRef):
+        return SignaturesRef(_adopt_load(engine, summary, value.load_id))
+    if isinstance(value, SignatureFn):
+        return replace(value, load_id=_adopt_load(engine, summary, value.load_id))
+    if isinstance(value, functions.FunctionValue) and value.closure is None:
+        return ForeignFunction(summary.path, value)
+    return UNKNOWN
+
+
+def _adopt_load(engine: EngineBase, summary: ModuleSummary, load_id: int) -> int:
+    state = engine.state
+    foreign = summary.engine.state.loads[load_id]
+    new_id: int = len(state.loads)
+    load = replace(
+        foreign,
+        id=new_id,
+        file=foreign.file or summary.path,
+        saved_by=None,
+    )
+    if state.recording is not None:
+        state.recording.impure = True  # a load from elsewhere: not replayed
+    key = replace(load, id=0)
+    known: int | None = state.load_ids.get(key)
+    if known is not None:
+        return known
+    state.load_ids[key] = new_id
+    state.loads.append(load)
+    return new_id
+
+
+# ------------------------------------------------------------------ registry
+_PROGRAMS: dict[Path, Program] = {}
+
+
+def for_file(path: str | None) -> Program | None:
+    """The program the file at *path* belongs to (one per project root and process)."""
+    if path is None or path.startswith("<"):
+        return None
+    try:
+        root = project_root(path)
+    except (OSError, ValueError):
+        return None
+    program = _PROGRAMS.get(root)
+    if program is None:
+        program = _PROGRAMS[root] = Program(root)
+    return program

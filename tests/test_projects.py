@@ -1,0 +1,253 @@
+"""Projects, not files: models, loader functions, path constants and preprocessing helpers
+defined in one module of a project reach the signature calls of another.
+
+Small projects are written to tmp_path (flat modules, a package with relative imports and
+``__init__`` re-exports, a ``src/`` layout, an import cycle, a missing module) and checked
+with the real CLI against the fixture SavedModels (``models`` is a link to them).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sm_lint.analysis.program import Program, module_name, project_root
+
+MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
+DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    if not (root / "models").exists():
+        (root / "models").symlink_to(MODELS, target_is_directory=True)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def sm_lint(root: Path, *args: str) -> list[str]:
+    """``CODE path:line`` of each finding of the real CLI run in *root*."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", *args, "--output-format", "concise"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    out = []
+    for line in result.stdout.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 4 and " SM" in line:
+            out.append(f"{line.split(' ')[1]} {parts[0]}:{parts[1]}")
+    return sorted(out)
+
+
+def calls(root: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", "calls", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+SERVING = {
+    "config.py": (
+        "import os\nfrom pathlib import Path\n\n"
+        f"MODEL_DIR = os.path.join(os.path.dirname(__file__), 'models', '{DENSE}')\n"
+        f"HERE = Path(__file__).parent / 'models' / '{DENSE}'\n"
+        f"NAME = '{DENSE}'\nRELATIVE = f'models/{{NAME}}'\n"
+    ),
+    "serving/__init__.py": "from .model import MODEL, fetch_model\n",
+    "serving/model.py": (
+        "import tensorflow as tf\nfrom config import MODEL_DIR, HERE\n\n"
+        "MODEL = tf.saved_model.load(MODEL_DIR)\n\n\n"
+        "def fetch_model():\n    return tf.saved_model.load(str(HERE))\n"
+    ),
+    "inference/features.py": (
+        "import numpy as np\n\n\ndef make_input(n):\n"
+        "    x = np.zeros((n, 5), np.float32)\n"
+        "    return np.expand_dims(np.expand_dims(x, 0), -1)\n"
+    ),
+    "api/handlers.py": (
+        "import numpy as np\nimport tensorflow as tf\n"
+        "from serving import MODEL, fetch_model\nimport config\n"
+        "from inference.features import make_input\n\n"
+        "infer = MODEL.signatures['serving_default']\n"
+        "infer(keras_tensor=np.zeros((2, 7), np.float32))\n"  # line 8: SM008
+        "m = fetch_model()\n"
+        "m.signatures['serving_default'](keras_tensor=make_input(3))\n"  # line 10: SM007
+        "m2 = tf.saved_model.load(config.RELATIVE)\n"
+        "m2.signatures['serving_default'](keras_tensor=np.zeros((2, 5), np.float32))\n"
+    ),
+}
+
+
+def test_a_folder_and_a_single_file_follow_the_imports(tmp_path: Path) -> None:
+    root = write(tmp_path, SERVING)
+    expected = ["SM007 api/handlers.py:10", "SM008 api/handlers.py:8"]
+    assert sm_lint(root, "--no-cache", ".") == expected
+    assert sm_lint(root, "--no-cache", "api/handlers.py") == expected
+    listed = calls(root, "api/handlers.py")
+    assert "3 signature calls found" in listed
+    assert listed.count(f"models/{DENSE}") == 3, listed  # every model resolved
+
+
+def test_a_package_with_relative_imports_and_reexports(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from .loader import fetch_model\nfrom . import conf\n",
+            "pkg/conf.py": (
+                f"from pathlib import Path\nMODEL_DIR = Path(__file__).parent.parent / "
+                f"'models' / '{DENSE}'\n"
+            ),
+            "pkg/loader.py": (
+                "import tensorflow as tf\nfrom .conf import MODEL_DIR\n\n\n"
+                "def fetch_model():\n    return tf.saved_model.load(str(MODEL_DIR))\n"
+            ),
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/use.py": (
+                "import numpy as np\nfrom .. import fetch_model\nimport pkg.loader as L\n"
+                "from pkg import conf\nimport tensorflow as tf\n\n"
+                "fetch_model().signatures['serving_default'](keras_tensor=np.ones((1, 6)))\n"
+                "L.fetch_model()(keras_tensor=np.ones((1, 5), np.float32))\n"
+                "tf.saved_model.load(str(conf.MODEL_DIR)).signatures['serving_default']("
+                "keras_tensor=np.ones((1, 2, 5), np.float32))\n"
+            ),
+        },
+    )
+    found = sm_lint(root, "--no-cache", "pkg")
+    assert "SM008 pkg/sub/use.py:7" in found
+    assert "SM007 pkg/sub/use.py:9" in found
+    assert not [f for f in found if ":8" in f]
+
+
+def test_a_src_layout(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "src/app/__init__.py": "",
+            "src/app/settings.py": (
+                f"import os\nBASE = os.path.dirname(os.path.dirname(os.path.dirname("
+                f"os.path.abspath(__file__))))\nMODEL_DIR = os.path.join(BASE, 'models', "
+                f"'{DENSE}')\n"
+            ),
+            "src/app/main.py": (
+                "import numpy as np\nimport tensorflow as tf\nfrom app.settings import "
+                "MODEL_DIR\n\nm = tf.saved_model.load(MODEL_DIR)\n"
+                "m.signatures['serving_default'](keras_tensor=np.ones((3, 4), np.float32))\n"
+            ),
+        },
+    )
+    assert sm_lint(root, "--no-cache", "src") == ["SM008 src/app/main.py:6"]
+    assert project_root(root / "src/app/main.py") == root
+    assert module_name(root / "src/app/main.py") == "app.main"
+    assert module_name(root / "src/app/__init__.py") == "app"
+
+
+def test_cycles_and_missing_modules_stay_unknown(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "a.py": (
+                "import tensorflow as tf\nimport b\nfrom b import *\n"
+                f"MODEL = tf.saved_model.load('models/{DENSE}')\n"
+            ),
+            "b.py": (
+                "import a\nfrom a import MODEL as EARLY\n\n\ndef helper():\n    return a.MODEL\n"
+            ),
+            "main.py": (
+                # (tf.saved_model named: the pre-check skips a file that only imports
+                # its model from another module; see the closing note)
+                "import numpy as np\nfrom b import EARLY, helper\nfrom a import MODEL\n"
+                "from nowhere import thing\nfrom .nothing import other\n"
+                "import ghost.pkg as g\nimport tensorflow as tf\nLOAD = tf.saved_model.load\n"
+                "EARLY.signatures['serving_default'](keras_tensor=np.ones((2, 9), np.float32))\n"
+                "helper().signatures['serving_default'](keras_tensor=np.ones((2, 9), np.float32))\n"
+                "MODEL.signatures['serving_default'](keras_tensor=np.ones((2, 9), np.float32))\n"
+                "thing(keras_tensor=np.ones((2, 9), np.float32))\n"
+                "other.signatures['x'](keras_tensor=np.ones((2, 9), np.float32))\n"
+                "g.load()(keras_tensor=np.ones((2, 9), np.float32))\n"
+            ),
+        },
+    )
+    found = sm_lint(root, "--no-cache", ".")
+    # b imported first runs a to its end (a sees a half-built b): all three are known
+    assert found == ["SM008 main.py:10", "SM008 main.py:11", "SM008 main.py:9"]
+    assert sm_lint(root, "--no-cache", "main.py") == found
+
+
+def test_resolution_as_python_runs_it(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "ns/inner/mod.py": "X = 1\n",  # namespace packages: no __init__.py
+            "pkg/__init__.py": "",
+            "pkg/mod.py": "",
+            "pkg/deep/__init__.py": "",
+            "pkg/deep/leaf.py": "",
+            "numpy/readme.txt": "a folder named like a library is no namespace package",
+        },
+    )
+    program = Program(root)
+    importer = str(root / "pkg/deep/leaf.py")
+    assert program.resolve(importer, "ns.inner.mod") == root / "ns/inner/mod.py"
+    assert program.resolve(importer, "ns") == root / "ns"
+    assert program.resolve(importer, "mod", level=2) == root / "pkg/mod.py"
+    assert program.resolve(importer, "", level=1) == root / "pkg/deep/__init__.py"
+    assert program.resolve(importer, "pkg") == root / "pkg/__init__.py"
+    assert program.resolve(importer, "numpy") is None
+    assert program.resolve(importer, "missing.module") is None
+
+
+def _age(root: Path, seconds: float = 100.0) -> None:
+    stamp = time.time() - seconds
+    for path in [*sorted(root.rglob("*"), reverse=True), root]:
+        if not path.is_symlink():
+            os.utime(path, (stamp, stamp))
+
+
+def test_a_warm_run_after_editing_an_imported_module_equals_no_cache(tmp_path: Path) -> None:
+    root = write(tmp_path, SERVING)
+    _age(root)
+    cold = sm_lint(root, ".")
+    assert sm_lint(root, ".") == cold  # warm: answered from the caches
+    features = root / "inference/features.py"
+    features.write_text(
+        features.read_text().replace("np.expand_dims(np.expand_dims(x, 0), -1)", "x")
+    )
+    _age(root)
+    warm = sm_lint(root, ".")
+    assert warm == sm_lint(root, "--no-cache", ".")
+    assert "SM007 api/handlers.py:10" not in warm
+    assert "SM008 api/handlers.py:8" in warm
+    config = root / "config.py"  # the singleton's path: a folder without a model now
+    config.write_text(config.read_text().replace(f"'{DENSE}')\nHERE", "'nothing')\nHERE"))
+    _age(root)
+    warm = sm_lint(root, ".")
+    assert warm == sm_lint(root, "--no-cache", ".")
+    assert "SM008 api/handlers.py:8" not in warm
+
+
+@pytest.mark.parametrize("files", [{"single.py": "import os\n"}])
+def test_a_file_importing_nothing_of_the_project_is_unchanged(
+    tmp_path: Path, files: dict[str, str]
+) -> None:
+    root = write(tmp_path, files)
+    assert sm_lint(root, "--no-cache", ".") == []

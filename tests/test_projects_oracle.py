@@ -1,0 +1,165 @@
+"""Differential oracle for values that cross the modules of a project.
+
+Small projects (a singleton model imported from a package through an ``__init__``
+re-export, a loader function with its path from a config module, a ``src/`` layout with a
+preprocessing helper) are generated with a correct or a mutated call, linted with sm-lint
+and run with real TensorFlow in this one process. Every call TensorFlow rejects must be
+found through the project; a call that runs must get no error.
+
+The pre-check still skips a file that only imports its model from another module (it
+looks for a loader's name in the file itself): each entry point names ``tf.saved_model``
+(``READY``) until the pre-check reads the project's imports.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+pytest.importorskip("numpy")
+tf = pytest.importorskip("tensorflow")
+
+from sm_lint.api import lint_paths  # noqa: E402
+from sm_lint.diagnostics import Severity  # noqa: E402
+
+MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
+DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)
+
+#: The value handed to the helper or the call: accepted ones and rejected ones.
+VALUES = [
+    "np.zeros((2, 5), np.float32)",
+    "np.zeros((2, 7), np.float32)",
+    "np.zeros((5,), np.float32)",
+    "np.zeros((3, 2, 5), np.float32)",
+]
+
+SHAPES: dict[str, tuple[str, dict[str, str]]] = {
+    "singleton through a package": (
+        "main.py",
+        {
+            "serving/__init__.py": "from .model import MODEL\n",
+            "serving/model.py": (
+                "import tensorflow as tf\nfrom .paths import MODEL_DIR\n"
+                "MODEL = tf.saved_model.load(MODEL_DIR)\n"
+            ),
+            "serving/paths.py": (
+                f"import os\nMODEL_DIR = os.path.join(os.path.dirname(os.path.dirname("
+                f"__file__)), 'models', '{DENSE}')\n"
+            ),
+            "main.py": (
+                "import numpy as np\nimport tensorflow as tf\nfrom serving import MODEL\n"
+                "READY = tf.saved_model\n"
+                "MODEL.signatures['serving_default'](keras_tensor=tf.constant(VALUE))\n"
+            ),
+        },
+    ),
+    "loader function and config": (
+        "main.py",
+        {
+            "conf.py": (
+                f"from pathlib import Path\nNAME = '{DENSE}'\n"
+                "MODEL_PATH = Path(__file__).parent / 'models' / NAME\n"
+            ),
+            "pretrained.py": (
+                "import tensorflow as tf\nimport conf\n\n\ndef fetch_model():\n"
+                "    return tf.saved_model.load(str(conf.MODEL_PATH))\n"
+            ),
+            "main.py": (
+                "import numpy as np\nimport tensorflow as tf\nfrom pretrained import "
+                "fetch_model\nREADY = tf.saved_model\nm = fetch_model()\n"
+                "m.signatures['serving_default'](keras_tensor=tf.constant(VALUE))\n"
+            ),
+        },
+    ),
+    "src layout with a preprocessing helper": (
+        "src/app/main.py",
+        {
+            "src/app/__init__.py": "",
+            "src/app/features.py": (
+                "import numpy as np\n\n\ndef prepare(x):\n    return np.expand_dims(x, 0)\n"
+            ),
+            "src/app/main.py": (
+                "import numpy as np\nimport tensorflow as tf\nfrom app.features import prepare\n"
+                f"m = tf.saved_model.load(f'models/{{\"{DENSE}\"}}')\n"
+                "m.signatures['serving_default'](keras_tensor=tf.constant(prepare(VALUE)))\n"
+            ),
+        },
+    ),
+}
+
+
+def _run(root: Path, main: str, search: Path) -> BaseException | None:
+    """Run the project's entry point as ``python main.py`` would (cwd: the root)."""
+    before = set(sys.modules)
+    cwd = os.getcwd()
+    sys.path.insert(0, str(search))
+    os.chdir(root)
+    try:
+        runpy.run_path(str(root / main), run_name="__main__")
+    except Exception as error:  # any failure is data here
+        return error
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(search))
+        for name in set(sys.modules) - before:
+            if not name.startswith(("tensorflow", "keras", "numpy", "google", "absl")):
+                del sys.modules[name]
+    return None
+
+
+@pytest.fixture(scope="module")
+def cached_load() -> Any:
+    """One real load per model folder for the whole module (loads are slow)."""
+    real = tf.saved_model.load
+    loaded: dict[str, Any] = {}
+
+    def load(path: Any, *args: Any, **kwargs: Any) -> Any:
+        key = os.path.realpath(os.fspath(path))
+        if key not in loaded:
+            loaded[key] = real(path, *args, **kwargs)
+        return loaded[key]
+
+    tf.saved_model.load = load
+    yield
+    tf.saved_model.load = real
+
+
+def test_every_rejection_is_found_through_the_project(tmp_path: Path, cached_load: Any) -> None:
+    missed, false_errors, rejected = [], [], 0
+    for index, (shape, (main, files)) in enumerate(SHAPES.items()):
+        for number, value in enumerate(VALUES):
+            root = tmp_path / f"p{index}_{number}"
+            root.mkdir()
+            (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+            (root / "models").symlink_to(MODELS, target_is_directory=True)
+            for name, text in files.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text.replace("VALUE", value))
+            # a src layout runs installed (src on the path), others as a script
+            search = root / "src" if (root / "src").is_dir() else (root / main).parent
+            error = _run(root, main, search)
+            cwd = os.getcwd()
+            os.chdir(root)
+            try:
+                found = [
+                    d for d in lint_paths([main]) if d.severity is Severity.ERROR and d.code < "SM9"
+                ]
+            finally:
+                os.chdir(cwd)
+            what = f"{shape} with {value}: {error!r} / {[d.code for d in found]}"
+            if error is not None:
+                rejected += 1
+                if not found:
+                    missed.append(what)
+            elif found:
+                false_errors.append(what)
+    assert rejected >= len(SHAPES) * 2  # the mutations really are rejected
+    assert not false_errors
+    assert not missed
