@@ -41,6 +41,7 @@ _TYPES: dict[str, type[Any]] = {
         facts.SignatureCall,
         facts.CallSite,
         facts.Argument,
+        facts.Passed,
         facts.OutputAccess,
         facts.Span,
         facts.ModelSave,
