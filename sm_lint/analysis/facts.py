@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, Signature, TensorSpec
@@ -61,7 +61,7 @@ class Passed:
 
     #: "leaf" (only ``value`` is known), "const", "list", "tuple" or "dict".
     kind: str
-    value: Value = Value()
+    value: Value = field(default_factory=Value)
     #: For "const": the Python constant (None, bool, int, float, str).
     const: object = None
     items: tuple[Passed, ...] = ()

@@ -27,8 +27,8 @@ __all__ = [
     "LoaderSpec",
     "Param",
     "handle_loaders",
-    "restored_loaders",
     "precheck_words",
+    "restored_loaders",
     "spec_for",
 ]
 

@@ -74,13 +74,13 @@ def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
     defaults = dict(zip(names[len(required) :], function.defaults, strict=True))
     canonical: list[tuple[str, Passed | Structure]] = []
     for name in names:
-        arg = bound.get(name)
-        if arg is None:
+        given = bound.get(name)
+        if given is None:
             canonical.append((name, defaults[name]))
-        elif arg.structure is None:
+        elif given.structure is None:
             return None
         else:
-            canonical.append((name, arg.structure))
+            canonical.append((name, given.structure))
     if function.input_signature is not None:
         return _against_signature(function, canonical)
     return _against_traces(function, canonical)
@@ -153,7 +153,9 @@ def _passed_text(value: Passed | Structure) -> str:
         inner = ", ".join(_passed_text(i) for i in value.items)
         return f"[{inner}]" if value.kind == "list" else f"({inner},)"
     if value.kind == "dict":
-        pairs = ", ".join(f"{k!r}: {_passed_text(i)}" for k, i in zip(value.keys, value.items))
+        pairs = ", ".join(
+            f"{k!r}: {_passed_text(i)}" for k, i in zip(value.keys, value.items, strict=True)
+        )
         return "{" + pairs + "}"
     return describe(value.value) if value.value.kind is not Kind.UNKNOWN else "?"
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from sm_lint.analysis import paths
 from sm_lint.analysis.engine.hooks import Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import Passed
-from sm_lint.analysis import paths
 from sm_lint.analysis.library import models
 from sm_lint.analysis.literals import CallArgs, as_argument
 from sm_lint.analysis.loaders import restored_loaders
