@@ -3,7 +3,8 @@ measured with tensorflow 2.21 (docs/design.md, "Calling a restored function";
 tests/test_oracle_restored.py re-measures every row):
 
 - the arguments bind to the function's Python parameters first: too many positional
-  arguments, an unknown keyword or a missing required argument raise TypeError;
+  arguments, an unknown keyword, a keyword repeating a positional argument or a missing
+  required argument raise TypeError;
 - saved with an ``input_signature``: each value is converted to its TensorSpec as a
   signature's argument is (numpy arrays and Python values cast, a tf.Tensor's dtype
   exact), and the shape is checked for tensors too ("Can not cast TensorSpec");
@@ -62,7 +63,11 @@ def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
                 arg.keyword_span or arg.span,
             )
         if arg.name in bound:
-            return None  # "multiple values": not measured, not reported
+            return Rejection(
+                f"multiple values for argument {arg.name!r} of {_callable(function)}: a "
+                "positional argument already binds it",
+                arg.keyword_span or arg.span,
+            )
         bound[arg.name] = arg
     required = names[: len(names) - len(function.defaults)]
     missing = [n for n in required if n not in bound]
@@ -100,6 +105,11 @@ def _against_signature(
         if spec.kind != "tensor" or spec.spec is None or isinstance(got, Structure):
             continue
         value = got.value
+        if got.kind == "dict":
+            return Rejection(
+                f"argument {name!r} is a dict, which the input_signature's "
+                f"{spec.spec.dtype} {_shape(spec.spec.shape)} does not accept"
+            )
         if got.kind == "const" and got.const is None:
             continue  # None for a tensor: not measured
         wanted = spec.spec
@@ -175,6 +185,8 @@ def _differs(got: Passed | Structure, want: Structure) -> bool:
             if got.kind != want.kind or len(got.items) != len(want.items):
                 return True
             return any(_differs(g, w) for g, w in zip(got.items, want.items, strict=True))
+        if got.kind in ("dict", "const"):
+            return True
         return got.kind == "leaf" and got.value.kind in (Kind.TENSOR, Kind.NDARRAY)
     if want.kind == "dict":
         if got.kind == "dict":
@@ -182,6 +194,8 @@ def _differs(got: Passed | Structure, want: Structure) -> bool:
                 return True
             by_key = dict(zip(got.keys, got.items, strict=True))
             return any(_differs(by_key[k], w) for k, w in zip(want.keys, want.items, strict=True))
+        if got.kind in ("list", "tuple", "const"):
+            return True
         return got.kind == "leaf" and got.value.kind in (Kind.TENSOR, Kind.NDARRAY)
     return False
 
@@ -192,6 +206,8 @@ def _leaf_differs(got: Passed, want: Structure) -> bool:
     as a hint, so only its shape is certain."""
     assert want.spec is not None
     value: Value = got.value
+    if got.kind == "dict":
+        return True  # a dict is no tensor: nothing converts it
     if got.kind == "const" and got.const is None:
         return False  # not measured
     if value.kind in (Kind.TENSOR, Kind.NDARRAY):
