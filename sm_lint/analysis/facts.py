@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, Signature, TensorSpec
@@ -57,6 +57,22 @@ class SignatureLookup:
 
 
 @dataclass(frozen=True)
+class Passed:
+    """The structure of an argument of a restored function's call: a leaf value, a Python
+    constant, or a list, tuple or dict literal of them (TensorFlow matches it against the
+    traced structures)."""
+
+    #: "leaf" (only ``value`` is known), "const", "list", "tuple" or "dict".
+    kind: str
+    value: Value = field(default_factory=Value)
+    #: For "const": the Python constant (None, bool, int, float, str).
+    const: object = None
+    items: tuple[Passed, ...] = ()
+    #: For "dict": the keys of ``items``, in order.
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Argument:
     """One argument of a signature call."""
 
@@ -71,6 +87,8 @@ class Argument:
     keyword_span: Span | None = None
     #: True for keys of a ``**{...}`` literal.
     from_dict: bool = False
+    #: For a call of a restored function: the argument's structure (None otherwise).
+    structure: Passed | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,9 @@ class SignatureCall:
     #: Called through a ``hub.KerasLayer`` (``layer`` is True too): a dict input binds its
     #: items by name, and is recorded as the keyword arguments.
     hub_layer: bool = False
+    #: A call of a restored function: its attribute path from the loaded object
+    #: (``__call__``, ``f``, ``encoder.embed``); None for a signature.
+    function: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ __all__ = [
     "Param",
     "handle_loaders",
     "precheck_words",
+    "restored_loaders",
     "spec_for",
 ]
 
@@ -134,7 +135,7 @@ _ROWS = (
         path=Param(0, "export_dir"),
         tags=Param(1, "tags"),
         handle=HandleKind.PATH,
-        binding=Binding.SIGNATURES,
+        binding=Binding.RESTORED_CALL,
         words=("saved_model",),
     ),
     LoaderSpec(
@@ -192,6 +193,12 @@ CACHE_SETTINGS = frozenset(name for row in _ROWS for name in row.settings)
 def spec_for(loader: str) -> LoaderSpec:
     """The row of *loader* (a :class:`Loader` or its string, as facts hold it)."""
     return LOADERS[Loader(loader)]
+
+
+def restored_loaders() -> tuple[Loader, ...]:
+    """The loaders that return the restored object itself, whose functions can be called
+    (``loaded(x)``, ``loaded.f(x)``)."""
+    return tuple(row.loader for row in _ROWS if row.binding is Binding.RESTORED_CALL)
 
 
 def handle_loaders() -> tuple[Loader, ...]:

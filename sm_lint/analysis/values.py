@@ -120,6 +120,18 @@ class SignatureFn(AbstractValue):
     layer: bool = False
     hub_layer: bool = False
     output_key: str | None = None
+    #: A restored function (``loaded.f``, the object's own ``__call__``): its path.
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class RestoredFn(AbstractValue):
+    """``loaded.f`` / ``loaded.encoder.embed``: an attribute path on a restored object (a
+    restored function when the model has one there; a child object, a variable or a
+    method of the loaded object otherwise)."""
+
+    load_id: int
+    path: str
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,16 @@ from typing import Any
 from google.protobuf import message, text_format
 
 from sm_lint.models.schema import DTYPE_NAMES, SavedModel
-from sm_lint.models.types import ModelReadError, ModelSignatures, Shape, Signature, TensorSpec
+from sm_lint.models.types import (
+    ConcreteFunction,
+    ModelReadError,
+    ModelSignatures,
+    RestoredFunction,
+    Shape,
+    Signature,
+    Structure,
+    TensorSpec,
+)
 
 PB = "saved_model.pb"
 PBTXT = "saved_model.pbtxt"
@@ -183,6 +192,153 @@ def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSigna
         tf2=graph.HasField("object_graph_def"),
         source_file=file.name,
         call=_root_call(graph.object_graph_def) if graph.HasField("object_graph_def") else None,
+        functions=restored_functions(graph.object_graph_def)
+        if graph.HasField("object_graph_def")
+        else {},
+    )
+
+
+#: How deep below the root restored functions are looked for.
+_MAX_DEPTH = 8
+
+
+def restored_functions(objects: Any) -> dict[str, RestoredFunction]:
+    """Every function reachable from the root object by attributes, by attribute path
+    (``__call__``, ``f``, ``encoder.embed``); the root's ``signatures`` are not among them
+    (``loaded.signatures[key]`` reads signature_def)."""
+    nodes = objects.nodes
+    found: dict[str, RestoredFunction] = {}
+    if not nodes:
+        return found
+    seen = {0}
+    queue: list[tuple[int, str, int]] = [(0, "", 0)]
+    while queue:
+        node_id, prefix, depth = queue.pop(0)
+        for child in nodes[node_id].children:
+            if not 0 <= child.node_id < len(nodes) or (
+                node_id == 0 and child.local_name == "signatures"
+            ):
+                continue
+            path = f"{prefix}{child.local_name}"
+            node = nodes[child.node_id]
+            kind = node.WhichOneof("kind")
+            if kind == "function" and path not in found:
+                found[path] = _function(path, node.function, objects.concrete_functions)
+            elif kind == "bare_concrete_function" and node_id != 0 and path not in found:
+                continue  # a function's traces (trace_0, ...): not attributes of an object
+            elif kind == "bare_concrete_function" and path not in found:
+                found[path] = _bare(path, node.bare_concrete_function, objects.concrete_functions)
+            elif kind == "user_object" and child.node_id not in seen and depth < _MAX_DEPTH:
+                seen.add(child.node_id)
+                queue.append((child.node_id, f"{path}.", depth + 1))
+    return dict(sorted(found.items()))
+
+
+def _function(path: str, function: Any, concrete: Any) -> RestoredFunction:
+    spec = _spec_fields(function.function_spec)
+    traces = []
+    known = spec is not None
+    for name in function.concrete_functions:
+        if name not in concrete:
+            known = False
+            continue
+        trace = _concrete(name, concrete[name])
+        if trace is None:
+            known = False
+        else:
+            traces.append(trace)
+    if spec is None:
+        return RestoredFunction(path, (), concrete=tuple(traces), known=False)
+    return replace(spec, path=path, concrete=tuple(traces), known=known)
+
+
+def _bare(path: str, bare: Any, concrete: Any) -> RestoredFunction:
+    name = bare.concrete_function_name
+    trace = _concrete(name, concrete[name]) if name in concrete else None
+    return RestoredFunction(
+        path,
+        tuple(bare.argument_keywords),
+        concrete=(trace,) if trace is not None else (),
+        bare=True,
+        known=False,  # how a bare concrete function binds is not modelled
+    )
+
+
+def _concrete(name: str, proto: Any) -> ConcreteFunction | None:
+    """A concrete function's ``(args, kwargs)`` input signature and its outputs."""
+    value = proto.canonicalized_input_signature
+    if value.WhichOneof("kind") != "tuple_value" or len(value.tuple_value.values) != 2:
+        return None
+    args, kwargs = (structure(v) for v in value.tuple_value.values)
+    if args.kind != "tuple" or kwargs.kind != "dict":
+        return None
+    outputs = structure(proto.output_signature) if proto.HasField("output_signature") else None
+    return ConcreteFunction(
+        name, args.items, tuple(zip(kwargs.keys, kwargs.items, strict=True)), outputs
+    )
+
+
+def structure(value: Any) -> Structure:
+    """A StructuredValue as a Structure (kinds not modelled read as ``other``)."""
+    kind = value.WhichOneof("kind")
+    if kind == "tensor_spec_value":
+        proto = value.tensor_spec_value
+        dtype = DTYPE_NAMES.get(proto.dtype, f"dtype_{proto.dtype}")
+        return Structure("tensor", TensorSpec(proto.name, dtype, _shape(proto.shape)))
+    if kind == "none_value":
+        return Structure("value", value=None)
+    if kind in ("bool_value", "int64_value", "float64_value", "string_value"):
+        return Structure("value", value=getattr(value, kind))
+    if kind in ("list_value", "tuple_value"):
+        items = tuple(structure(v) for v in getattr(value, kind).values)
+        return Structure("list" if kind == "list_value" else "tuple", items=items)
+    if kind == "dict_value":
+        pairs = sorted(value.dict_value.fields.items())
+        return Structure(
+            "dict", items=tuple(structure(v) for _, v in pairs), keys=tuple(k for k, _ in pairs)
+        )
+    return Structure("other")
+
+
+def _spec_fields(proto: Any) -> RestoredFunction | None:
+    """A FunctionSpec: the FullArgSpec's parameters and the input_signature, if any."""
+    full = proto.fullargspec
+    if full.WhichOneof("kind") != "named_tuple_value":
+        return None
+    fields = {pair.key: structure(pair.value) for pair in full.named_tuple_value.values}
+
+    def names(key: str) -> tuple[str, ...] | None:
+        item = fields.get(key, Structure("list"))
+        if item.kind == "value" and item.value is None:
+            return ()
+        if item.kind not in ("list", "tuple") or any(
+            i.kind != "value" or not isinstance(i.value, str) for i in item.items
+        ):
+            return None
+        return tuple(str(i.value) for i in item.items)
+
+    args, kwonly = names("args"), names("kwonlyargs")
+    if args is None or kwonly is None:
+        return None
+    if proto.is_method and args and args[0] == "self":
+        args = args[1:]
+    defaults = fields.get("defaults", Structure("value"))
+    kw_defaults = fields.get("kwonlydefaults", Structure("value"))
+    signature = structure(proto.input_signature) if proto.HasField("input_signature") else None
+    return RestoredFunction(
+        "",
+        args,
+        defaults=defaults.items if defaults.kind in ("list", "tuple") else (),
+        kwonly=kwonly,
+        kwonly_defaults=tuple(zip(kw_defaults.keys, kw_defaults.items, strict=True))
+        if kw_defaults.kind == "dict"
+        else (),
+        varargs=fields.get("varargs", Structure("value")) != Structure("value"),
+        varkw=fields.get("varkw", Structure("value")) != Structure("value"),
+        input_signature=signature.items
+        if signature is not None and signature.kind in ("list", "tuple")
+        else None,
+        is_method=proto.is_method,
     )
 
 

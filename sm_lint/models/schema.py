@@ -195,9 +195,11 @@ def _build_file() -> descriptor_pb2.FileDescriptorProto:
 
 
 def _object_graph(fd: descriptor_pb2.FileDescriptorProto) -> None:
-    """tensorflow/core/protobuf/{saved_object_graph,struct}.proto: the root object's
-    functions and their concrete functions' input signatures. A StructuredValue kind not
-    declared here (type specs, named tuples, numpy values) reads as no kind at all."""
+    """tensorflow/core/protobuf/{saved_object_graph,struct}.proto: the objects, their
+    restored functions (function specs, concrete functions' input and output signatures)
+    and bare concrete functions. Field numbers are TensorFlow's (tests/test_restored.py
+    compares them with tensorflow's own descriptors). A StructuredValue kind not declared
+    here (type specs, shapes, dtypes, numpy values) reads as no kind at all."""
     spec = fd.message_type.add(name="TensorSpecProto")
     _field(spec, "name", 1, _F.TYPE_STRING)
     _field(spec, "shape", 2, _F.TYPE_MESSAGE, type_name="TensorShapeProto")
@@ -214,6 +216,15 @@ def _object_graph(fd: descriptor_pb2.FileDescriptorProto) -> None:
     _field(value, "list_value", 51, _F.TYPE_MESSAGE, type_name="ListValue", oneof=0)
     _field(value, "tuple_value", 52, _F.TYPE_MESSAGE, type_name="ListValue", oneof=0)
     _field(value, "dict_value", 53, _F.TYPE_MESSAGE, type_name="DictValue", oneof=0)
+    _field(value, "named_tuple_value", 54, _F.TYPE_MESSAGE, type_name="NamedTupleValue", oneof=0)
+
+    pair = fd.message_type.add(name="PairValue")
+    _field(pair, "key", 1, _F.TYPE_STRING)
+    _field(pair, "value", 2, _F.TYPE_MESSAGE, type_name="StructuredValue")
+
+    named = fd.message_type.add(name="NamedTupleValue")
+    _field(named, "name", 1, _F.TYPE_STRING)
+    _field(named, "values", 2, _F.TYPE_MESSAGE, type_name="PairValue", repeated=True)
 
     values = fd.message_type.add(name="ListValue")  # also TupleValue: the same wire format
     _field(values, "values", 1, _F.TYPE_MESSAGE, type_name="StructuredValue", repeated=True)
@@ -226,18 +237,45 @@ def _object_graph(fd: descriptor_pb2.FileDescriptorProto) -> None:
     _field(reference, "node_id", 1, _F.TYPE_INT32)
     _field(reference, "local_name", 2, _F.TYPE_STRING)
 
+    spec_ = fd.message_type.add(name="FunctionSpec")
+    _field(spec_, "fullargspec", 1, _F.TYPE_MESSAGE, type_name="StructuredValue")
+    _field(spec_, "is_method", 2, _F.TYPE_BOOL)
+    _field(spec_, "input_signature", 5, _F.TYPE_MESSAGE, type_name="StructuredValue")
+
     function = fd.message_type.add(name="SavedFunction")
     _field(function, "concrete_functions", 1, _F.TYPE_STRING, repeated=True)
+    _field(function, "function_spec", 2, _F.TYPE_MESSAGE, type_name="FunctionSpec")
+
+    bare = fd.message_type.add(name="SavedBareConcreteFunction")
+    _field(bare, "concrete_function_name", 1, _F.TYPE_STRING)
+    _field(bare, "argument_keywords", 2, _F.TYPE_STRING, repeated=True)
+    _field(bare, "allowed_positional_arguments", 3, _F.TYPE_INT64)
+    _field(bare, "function_spec", 4, _F.TYPE_MESSAGE, type_name="FunctionSpec")
 
     saved_object = fd.message_type.add(name="SavedObject")
     saved_object.oneof_decl.add(name="kind")
     _field(saved_object, "children", 1, _F.TYPE_MESSAGE, type_name="ObjectReference", repeated=True)
+    _field(saved_object, "user_object", 4, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
+    _field(saved_object, "asset", 5, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
     _field(saved_object, "function", 6, _F.TYPE_MESSAGE, type_name="SavedFunction", oneof=0)
+    _field(saved_object, "variable", 7, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
+    _field(
+        saved_object,
+        "bare_concrete_function",
+        8,
+        _F.TYPE_MESSAGE,
+        type_name="SavedBareConcreteFunction",
+        oneof=0,
+    )
+    _field(saved_object, "constant", 9, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
+    _field(saved_object, "resource", 10, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
+    _field(saved_object, "captured_tensor", 12, _F.TYPE_MESSAGE, type_name="Opaque", oneof=0)
 
     concrete = fd.message_type.add(name="SavedConcreteFunction")
     _field(
         concrete, "canonicalized_input_signature", 3, _F.TYPE_MESSAGE, type_name="StructuredValue"
     )
+    _field(concrete, "output_signature", 4, _F.TYPE_MESSAGE, type_name="StructuredValue")
 
     graph = fd.message_type.add(name="SavedObjectGraph")
     _map_entry(graph, "ConcreteFunctionsEntry", _F.TYPE_MESSAGE, "SavedConcreteFunction")

@@ -58,6 +58,87 @@ class Signature:
 
 
 @dataclass(frozen=True)
+class Structure:
+    """A canonicalized input (or output) structure of a concrete function, as TensorFlow
+    saved it: a TensorSpec, a Python value, a list, tuple or dict of structures, or
+    ``other`` (a type spec, named tuple, numpy value: never compared)."""
+
+    #: "tensor", "value" (a Python constant), "list", "tuple", "dict" or "other".
+    kind: str
+    spec: TensorSpec | None = None
+    #: For "value": the Python constant (None, bool, int, float, str).
+    value: object = None
+    items: tuple[Structure, ...] = ()
+    #: For "dict": the keys of ``items``, in order.
+    keys: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        """``float32 (?, 5)``, ``False``, ``[float32 (2,)]``, ``{'a': int32 ()}``."""
+        if self.kind == "tensor" and self.spec is not None:
+            return f"{self.spec.dtype} {format_shape(self.spec.shape)}"
+        if self.kind == "value":
+            return repr(self.value)
+        if self.kind == "list":
+            return "[" + ", ".join(i.text() for i in self.items) + "]"
+        if self.kind == "tuple":
+            inner = ", ".join(i.text() for i in self.items)
+            return f"({inner},)" if len(self.items) == 1 else f"({inner})"
+        if self.kind == "dict":
+            pairs = (f"{k!r}: {i.text()}" for k, i in zip(self.keys, self.items, strict=True))
+            return "{" + ", ".join(pairs) + "}"
+        return "<other>"
+
+
+@dataclass(frozen=True)
+class ConcreteFunction:
+    """One traced form of a restored function: its canonicalized arguments."""
+
+    name: str
+    args: tuple[Structure, ...]
+    kwargs: tuple[tuple[str, Structure], ...]
+    #: What it returns, or None when not recorded.
+    outputs: Structure | None = None
+
+    def text(self, arg_names: tuple[str, ...] = ()) -> str:
+        """``(x: float32 (2, 3), training=False)``."""
+        parts = []
+        for i, arg in enumerate(self.args):
+            name = arg_names[i] if i < len(arg_names) else None
+            if name is None:
+                parts.append(arg.text())
+            elif arg.kind == "value":
+                parts.append(f"{name}={arg.text()}")
+            else:
+                parts.append(f"{name}: {arg.text()}")
+        parts.extend(f"{k}={v.text()}" for k, v in self.kwargs)
+        return "(" + ", ".join(parts) + ")"
+
+
+@dataclass(frozen=True)
+class RestoredFunction:
+    """A tf.function restored with the object (``loaded.f``, ``loaded.encoder.embed``,
+    ``loaded(x)`` for ``__call__``) or a bare concrete function."""
+
+    #: Attribute path from the root: ``__call__``, ``f``, ``encoder.embed``.
+    path: str
+    #: Parameter names (``self`` excluded), the Python defaults of the last ones.
+    arg_names: tuple[str, ...]
+    defaults: tuple[Structure, ...] = ()
+    kwonly: tuple[str, ...] = ()
+    kwonly_defaults: tuple[tuple[str, Structure], ...] = ()
+    varargs: bool = False
+    varkw: bool = False
+    #: Saved with an input_signature: TensorFlow binds and converts by it.
+    input_signature: tuple[Structure, ...] | None = None
+    is_method: bool = False
+    concrete: tuple[ConcreteFunction, ...] = ()
+    #: A bare concrete function (``argument_keywords`` only), not a tf.function.
+    bare: bool = False
+    #: False when part of the function could not be read: no call of it is checked.
+    known: bool = True
+
+
+@dataclass(frozen=True)
 class ModelSignatures:
     """The signatures of one SavedModel meta graph."""
 
@@ -76,6 +157,9 @@ class ModelSignatures:
     #: The root object's ``__call__`` as a one-input signature keyed "__call__" (outputs not
     #: known), when every concrete function of it takes one tensor of one dtype; else None.
     call: Signature | None = None
+    #: The restored functions reachable from the root object, by attribute path
+    #: (``__call__``, ``f``, ``encoder.embed``); empty for TF1 models.
+    functions: dict[str, RestoredFunction] = field(default_factory=dict, compare=False)
 
 
 class ModelReadError(Exception):

@@ -79,7 +79,8 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     "unresolved_reason": None
                     if model is not None or resolved is None or resolved.model is not None
                     else (resolved.error or resolved.resolution.reason),
-                    "signature": call.key,
+                    "signature": call.key if call.function is None else None,
+                    "function": call.function,
                     "derived_signature": _derived(
                         resolved.model if resolved is not None else None, call.key
                     ),
@@ -122,7 +123,8 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
         cell = f"cell {r['cell']}:" if "cell" in r else ""
         lines.append(
             f"{r['path']}:{cell}{r['line']}:{r['column']}: {r['model_expr']} "
-            f"-> {where} [{r['signature']}]"
+            f"-> {where} "
+            + (f"[{r['signature']}]" if r["function"] is None else f"[function {r['function']}]")
         )
         for a in r["arguments"]:
             shape = format_shape(tuple(a["shape"])) if a["shape"] is not None else "?"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.models.types import (
+    ModelSignatures,
+    RestoredFunction,
+    Signature,
+    Structure,
+    TensorSpec,
+    format_shape,
+)
 
 
 def _spec_json(spec: TensorSpec) -> dict[str, Any]:
@@ -30,6 +37,45 @@ def signatures_json(model: ModelSignatures) -> dict[str, Any]:
             }
             for key, sig in model.signatures.items()
         },
+        "functions": {path: function_json(f) for path, f in model.functions.items()},
+    }
+
+
+def structure_json(value: Structure) -> Any:
+    """A canonicalized structure: ``{"tensor": {dtype, shape, name}}``, ``{"value": v}``,
+    ``{"list": [...]}``, ``{"tuple": [...]}``, ``{"dict": {...}}`` or ``{"other": null}``."""
+    if value.kind == "tensor" and value.spec is not None:
+        return {"tensor": {**_spec_json(value.spec), "name": value.spec.name or None}}
+    if value.kind == "value":
+        return {"value": value.value}
+    if value.kind in ("list", "tuple"):
+        return {value.kind: [structure_json(i) for i in value.items]}
+    if value.kind == "dict":
+        return {
+            "dict": {k: structure_json(i) for k, i in zip(value.keys, value.items, strict=True)}
+        }
+    return {"other": None}
+
+
+def function_json(function: RestoredFunction) -> dict[str, Any]:
+    """A restored function: its parameters, input_signature and concrete functions."""
+    return {
+        "arguments": list(function.arg_names),
+        "defaults": [structure_json(d) for d in function.defaults],
+        "kwonly": list(function.kwonly),
+        "input_signature": None
+        if function.input_signature is None
+        else [structure_json(s) for s in function.input_signature],
+        "bare": function.bare,
+        "concrete_functions": [
+            {
+                "name": c.name,
+                "args": [structure_json(a) for a in c.args],
+                "kwargs": {k: structure_json(v) for k, v in c.kwargs},
+                "outputs": None if c.outputs is None else structure_json(c.outputs),
+            }
+            for c in function.concrete
+        ],
     }
 
 
@@ -82,4 +128,32 @@ def render_text(model: ModelSignatures) -> str:
         lines.append("  outputs:")
         lines.extend(_table(_rows(sig.outputs), "    "))
         lines.append(f"  call: {call_example(sig)}")
+    if model.functions:
+        lines.append("")
+        lines.append("Concrete Functions:")
+    for path, function in model.functions.items():
+        lines.extend(_function_lines(path, function))
     return "\n".join(lines)
+
+
+def _function_lines(path: str, function: RestoredFunction) -> list[str]:
+    call = "loaded(...)" if path == "__call__" else f"loaded.{path}(...)"
+    names, defaults = function.arg_names, function.defaults
+    first_default = len(names) - len(defaults)
+    params = [
+        n if i < first_default else f"{n}={defaults[i - first_default].text()}"
+        for i, n in enumerate(names)
+    ] + list(function.kwonly)
+    kind = (
+        "bare concrete function"
+        if function.bare
+        else ("input_signature" if function.input_signature is not None else "no input_signature")
+    )
+    lines = [f"  Function {path!r}  {call}  ({', '.join(params)}; {kind})"]
+    for i, concrete in enumerate(function.concrete, 1):
+        lines.append(f"    Option #{i}: {concrete.text(function.arg_names)}")
+        if concrete.outputs is not None:
+            lines.append(f"      returns: {concrete.outputs.text()}")
+    if not function.concrete:
+        lines.append("    (no concrete functions)")
+    return lines

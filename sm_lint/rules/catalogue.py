@@ -16,6 +16,7 @@ from sm_lint.rules import (
     sm010_unknown_output,
     sm011_model_not_found,
     sm012_invalid_savedmodel,
+    sm013_restored_call,
     sm900_syntax_error,
 )
 from sm_lint.rules.unit import RuleUnit
@@ -37,6 +38,7 @@ UNITS: tuple[RuleUnit, ...] = (
     sm008_dimension_mismatch.UNIT,
     sm009_batch_mismatch.UNIT,
     sm010_unknown_output.UNIT,
+    sm013_restored_call.UNIT,
     sm900_syntax_error.UNIT,
 )
 

@@ -21,6 +21,7 @@ _LOOKUP = tuple(u.on_lookup for u in UNITS if u.on_lookup is not None)
 _BINDING = tuple(u.on_binding for u in UNITS if u.on_binding is not None)
 _VALUE = tuple(u.on_value for u in UNITS if u.on_value is not None)
 _CALL = tuple(u.on_call for u in UNITS if u.on_call is not None)
+_RESTORED = tuple(u.on_restored for u in UNITS if u.on_restored is not None)
 
 
 def check_model_load(
@@ -40,7 +41,14 @@ def check_lookup(
 
 
 def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> list[Diagnostic]:
-    """Every finding for one signature call against the model's real signature."""
+    """Every finding for one signature call against the model's real signature (for a
+    restored function's call: against the function read from the object graph)."""
+    if call.function is not None and not call.layer:
+        function = model.functions.get(call.function)
+        if function is None:
+            return []
+        ctx = replace(ctx, tf_alias=call.tf_alias)
+        return [d for on_restored in _RESTORED for d in on_restored(ctx, call, function)]
     sig = model.signatures.get(call.key) or (model.call if call.key == "__call__" else None)
     if sig is None:
         return []

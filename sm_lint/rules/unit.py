@@ -8,7 +8,9 @@ a hook on one kind of fact; a unit fills only the hooks it needs:
 - ``on_lookup``: ``loaded.signatures[key]``, with the model;
 - ``on_binding``: a signature call and how its arguments bind (:mod:`sm_lint.rules.binding`);
 - ``on_value``: one bound argument and the input it lands on;
-- ``on_call``: the call as a whole, after its values.
+- ``on_call``: the call as a whole, after its values;
+- ``on_restored``: a call of a restored function (``loaded(x)``, ``loaded.f(x)``), with the
+  function read from the model's object graph.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sm_lint.diagnostics import Diagnostic, Rule
-from sm_lint.models.types import ModelSignatures, Signature, TensorSpec
+from sm_lint.models.types import ModelSignatures, RestoredFunction, Signature, TensorSpec
 from sm_lint.rules.base import Context
 from sm_lint.rules.binding import Binding
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
     LookupCheck = Callable[[Context, SignatureLookup, ModelSignatures], Iterable[Diagnostic]]
     CallCheck = Callable[[Context, SignatureCall, Signature, Binding], Iterable[Diagnostic]]
     ValueCheck = Callable[[Context, Signature, Argument, TensorSpec], Iterable[Diagnostic]]
+    RestoredCheck = Callable[[Context, SignatureCall, RestoredFunction], Iterable[Diagnostic]]
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,4 @@ class RuleUnit:
     on_binding: CallCheck | None = None
     on_value: ValueCheck | None = None
     on_call: CallCheck | None = None
+    on_restored: RestoredCheck | None = None

@@ -20,6 +20,7 @@ from sm_lint.analysis.library import (
     numpy,
     paths,
     python,
+    restored,
     saved_model,
     saves,
     tf_data,
@@ -28,7 +29,7 @@ from sm_lint.analysis.library import (
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-_MODULES = (names, saved_model, hub, saves, numpy, tf_data, python, paths)
+_MODULES = (names, saved_model, hub, restored, saves, numpy, tf_data, python, paths)
 _HOOKS: list[Hooks] = []
 
 

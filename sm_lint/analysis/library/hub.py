@@ -1,5 +1,5 @@
 """TF Hub and Kaggle: ``hub.load``, ``hub.KerasLayer``, ``hub.resolve``,
-``kagglehub.model_download``, calls of a restored object's own ``__call__``, and the cache
+``kagglehub.model_download``, and the cache
 settings a program puts in ``os.environ`` before it loads (where the libraries look)."""
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ def register(registry: Registry) -> None:
     registry.function(*_HUB.layers)(hub_layer)
     for name, via in HANDLE_FUNCTIONS.items():
         registry.functions[name] = _handle_function(via)
-    registry.value_calls[ModelRef] = _call_restored
     registry.setting = setting
 
 
@@ -79,23 +78,6 @@ def keyword_constant(args: CallArgs, name: str) -> object:
     return value.value if isinstance(value, Const) else UNKNOWN
 
 
-def _call_restored(
-    engine: Engine,
-    node: cst.Call,
-    func: ModelRef,
-    args: CallArgs,
-    opaque: bool,
-    env: Env,
-    held: bool,
-) -> AbstractValue | None:
-    """hub.load(h)(x): the restored object's own __call__ (not for one an instance holds)."""
-    if held or engine.state.loader(func.load_id) not in models.HUB_LOADERS:
-        return None
-    return models.signature_call(
-        engine, node, SignatureFn(func.load_id, models.CALL_KEY), env, opaque
-    )
-
-
 def setting(
     engine: Engine, container: AbstractValue, target: cst.Subscript, env: Env
 ) -> str | None:
@@ -122,7 +104,7 @@ def hub_layer(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: En
     )
     if plain and len(args.positional) <= 1 and not args.has(None, "arguments"):
         # The model's own __call__ (the reader knows it for one-tensor functions).
-        return SignatureFn(ref.load_id, models.CALL_KEY, True, True)
+        return SignatureFn(ref.load_id, models.CALL_KEY, True, True, function=models.CALL_KEY)
     if not (isinstance(signature, Const) and isinstance(signature.value, str)):
         return UNKNOWN
     key_node = argument_node(node, -1, "signature") or node

@@ -21,7 +21,7 @@ from sm_lint.analysis.facts import (
     SignatureCall,
     SignatureLookup,
 )
-from sm_lint.analysis.library import saves
+from sm_lint.analysis.library import restored, saves
 from sm_lint.analysis.literals import CallArgs, as_argument
 from sm_lint.analysis.loaders import LOADERS, Loader, handle_loaders
 from sm_lint.analysis.values import (
@@ -128,6 +128,7 @@ def signature_call(
     engine: Engine, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
 ) -> AbstractValue:
     call_id = id(node)
+    structured = func.function is not None and not func.layer
     hub_arguments = hub_layer_arguments(engine, node, env) if func.hub_layer else None
     if func.hub_layer and hub_arguments is None:
         return UNKNOWN
@@ -141,7 +142,7 @@ def signature_call(
         arguments: list[Argument] = hub_arguments or []
         if not func.hub_layer:
             for arg in node.args:
-                arguments.extend(argument_facts(engine, arg, env))
+                arguments.extend(argument_facts(engine, arg, env, structured))
         if func.output_key is not None:
             # The layer returns result[output_key] (ValueError when it is not an output).
             engine.state.add_output(call_id, OutputAccess(func.output_key, engine.span(node)))
@@ -156,11 +157,12 @@ def signature_call(
             layer=func.layer,
             tf_alias=alias_of(env, "tensorflow"),
             hub_layer=func.hub_layer,
+            function=func.function,
         )
     if func.output_key is not None:
         return Array(Value(Kind.TENSOR))
-    if func.key == CALL_KEY:
-        return UNKNOWN  # what __call__ returns is not in the SavedModel's signatures
+    if func.function is not None:
+        return UNKNOWN  # what a restored function returns is not read from the model
     return CallResult(call_id)
 
 
@@ -175,9 +177,10 @@ def context_call(
     """A signature call inside a function analysed under one caller's arguments."""
     sites: tuple[CallSite, ...] = engine.frames[-1].sites
     arguments: list[Argument] = list(hub_arguments or [])
+    structured = func.function is not None and not func.layer
     if not func.hub_layer:
         for arg in node.args:
-            arguments.extend(argument_facts(engine, arg, env))
+            arguments.extend(argument_facts(engine, arg, env, structured))
     call = SignatureCall(
         id=id(node),
         load_id=func.load_id,
@@ -189,6 +192,7 @@ def context_call(
         layer=func.layer,
         context=sites,
         hub_layer=func.hub_layer,
+        function=func.function,
     )
     # One call per distinct set of facts: the first caller that leads to them is named.
     bucket = engine.state.context_calls.setdefault(id(node), [])
@@ -203,7 +207,10 @@ def context_call(
             engine.state.recording.context_calls.append((id(node), call))
 
 
-def argument_facts(engine: Engine, arg: cst.Arg, env: Env) -> Iterable[Argument]:
+def argument_facts(
+    engine: Engine, arg: cst.Arg, env: Env, structured: bool = False
+) -> Iterable[Argument]:
+    """The facts of one argument; *structured*: with its structure (restored functions)."""
     if arg.star == "*":
         return []
     value = engine.expr(arg.value, env)
@@ -221,6 +228,7 @@ def argument_facts(engine: Engine, arg: cst.Arg, env: Env) -> Iterable[Argument]
                     value_text=engine.text(value_node),
                     keyword_span=None,
                     from_dict=True,
+                    structure=restored.passed(item) if structured else None,
                 )
             )
         return facts
@@ -232,6 +240,7 @@ def argument_facts(engine: Engine, arg: cst.Arg, env: Env) -> Iterable[Argument]
             value_span=engine.span(arg.value),
             value_text=engine.text(arg.value),
             keyword_span=engine.span(arg.keyword) if arg.keyword is not None else None,
+            structure=restored.passed(value) if structured else None,
         )
     ]
 

@@ -13,7 +13,7 @@ from sm_lint.analysis.engine.hooks import FunctionHook, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.engine.syntax import argument_node
 from sm_lint.analysis.facts import OutputAccess, SignatureLookup
-from sm_lint.analysis.library import models
+from sm_lint.analysis.library import models, restored
 from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.loaders import LOADERS, Loader
 from sm_lint.analysis.values import (
@@ -75,7 +75,7 @@ def tfsm_layer(
 
 
 def _model_attribute(base: ModelRef, attr: str) -> AbstractValue:
-    return SignaturesRef(base.load_id) if attr == "signatures" else UNKNOWN
+    return SignaturesRef(base.load_id) if attr == "signatures" else restored.attribute(base, attr)
 
 
 def _signature_lookup(

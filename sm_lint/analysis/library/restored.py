@@ -1,0 +1,147 @@
+"""Restored functions: calls of the object ``tf.saved_model.load`` / ``hub.load`` return
+(``detect_fn(x)``, ``loaded(x, training=False)``) and of its functions and its children's
+(``loaded.f(x)``, ``loaded.encoder.embed(x)``). Each is recorded as a call with its function
+path and the structure of every argument (lists, tuples and dicts of values, Python
+constants), which the rules match against the traced concrete functions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from sm_lint.analysis import paths
+from sm_lint.analysis.engine.hooks import Registry
+from sm_lint.analysis.engine.state import Env
+from sm_lint.analysis.facts import Passed
+from sm_lint.analysis.library import models
+from sm_lint.analysis.literals import CallArgs, as_argument
+from sm_lint.analysis.loaders import restored_loaders
+from sm_lint.analysis.values import (
+    UNKNOWN,
+    AbstractValue,
+    Const,
+    DictLit,
+    ModelRef,
+    RestoredFn,
+    Seq,
+    SignatureFn,
+)
+
+if TYPE_CHECKING:
+    from sm_lint.analysis.engine.core import Engine
+
+_RESTORED = frozenset(restored_loaders())
+#: Attributes of a restored object or function that are not restored functions.
+_NOT_FUNCTIONS = frozenset(
+    {
+        "signatures",
+        "prune",
+        "get_concrete_function",
+        "concrete_functions",
+        "python_function",
+        "function_spec",
+        "input_signature",
+        "variables",
+        "trainable_variables",
+        "non_trainable_variables",
+        "graph",
+        "tensorflow_version",
+        "tensorflow_git_version",
+        "initializer",
+        "asset_paths",
+        "submodules",
+        "name_scope",
+        "with_name_scope",
+    }
+)
+#: How deep a literal's structure is kept.
+_MAX_DEPTH = 6
+
+
+def register(registry: Registry) -> None:
+    registry.value_calls[ModelRef] = _call_object
+    registry.value_calls[RestoredFn] = _call_function
+    registry.attributes[RestoredFn] = _attribute
+    registry.methods[ModelRef] = _method
+    registry.methods[RestoredFn] = _method
+    registry.pure_types.append(RestoredFn)
+    registry.never_none.append(RestoredFn)
+
+
+def attribute(base: ModelRef, attr: str) -> AbstractValue:
+    """``loaded.<attr>`` other than ``signatures``: a path into the object graph."""
+    return UNKNOWN if attr in _NOT_FUNCTIONS else RestoredFn(base.load_id, attr)
+
+
+def _attribute(base: RestoredFn, attr: str) -> AbstractValue:
+    return UNKNOWN if attr in _NOT_FUNCTIONS else RestoredFn(base.load_id, f"{base.path}.{attr}")
+
+
+def _call_object(
+    engine: Engine,
+    node: cst.Call,
+    func: ModelRef,
+    args: CallArgs,
+    opaque: bool,
+    env: Env,
+    held: bool,
+) -> AbstractValue | None:
+    """``loaded(x)``: the object's own ``__call__`` (not for one an instance holds)."""
+    if held or engine.state.loader(func.load_id) not in _RESTORED:
+        return None
+    fn = SignatureFn(func.load_id, models.CALL_KEY, function=models.CALL_KEY)
+    return models.signature_call(engine, node, fn, env, opaque)
+
+
+def _call_function(
+    engine: Engine,
+    node: cst.Call,
+    func: RestoredFn,
+    args: CallArgs,
+    opaque: bool,
+    env: Env,
+    held: bool,
+) -> AbstractValue | None:
+    """``loaded.f(x)``, ``loaded.encoder.embed(x)``."""
+    if held or engine.state.loader(func.load_id) not in _RESTORED:
+        return None
+    fn = SignatureFn(func.load_id, func.path, function=func.path)
+    return models.signature_call(engine, node, fn, env, opaque)
+
+
+def _method(
+    engine: Engine,
+    node: cst.Call,
+    receiver: AbstractValue,
+    name: str,
+    args: CallArgs,
+    env: Env,
+) -> AbstractValue:
+    """``loaded.f(x)``, ``loaded.encoder.embed(x)``: the function at that path, called."""
+    assert isinstance(receiver, (ModelRef, RestoredFn))
+    func = (
+        attribute(receiver, name) if isinstance(receiver, ModelRef) else _attribute(receiver, name)
+    )
+    if not isinstance(func, RestoredFn):
+        return paths.method(receiver, name, args)
+    opaque = any(arg.star for arg in node.args)
+    result = _call_function(engine, node, func, args, opaque, env, False)
+    return UNKNOWN if result is None else result
+
+
+def passed(value: AbstractValue, depth: int = 0) -> Passed:
+    """The structure of an argument as TensorFlow's nest sees it."""
+    if isinstance(value, Const) and (
+        value.value is None or isinstance(value.value, (bool, int, float, str))
+    ):
+        return Passed("const", as_argument(value), const=value.value)
+    if depth < _MAX_DEPTH and isinstance(value, Seq):
+        items = tuple(passed(item, depth + 1) for item in value.items)
+        return Passed("tuple" if value.is_tuple else "list", as_argument(value), items=items)
+    if depth < _MAX_DEPTH and isinstance(value, DictLit) and value.items is not None:
+        keys = tuple(key for key, *_ in value.items)
+        if len(set(keys)) == len(keys):
+            items = tuple(passed(item, depth + 1) for _, item, *_ in value.items)
+            return Passed("dict", as_argument(value), items=items, keys=keys)
+    return Passed("leaf", as_argument(value))
