@@ -26,7 +26,13 @@ from sm_lint.models import (
     read_signatures,
     resolve_model_dir,
 )
-from sm_lint.models.hub_cache import CacheLookup, kagglehub_lookup, tfhub_handle_kind, tfhub_lookup
+from sm_lint.models.hub_cache import (
+    CacheLookup,
+    kagglehub_lookup,
+    tfhub_handle_kind,
+    tfhub_invalid_reason,
+    tfhub_lookup,
+)
 
 __all__ = ["ModelResolver", "ModelSource", "Resolution", "ResolvedLoad", "Unchecked"]
 
@@ -134,6 +140,13 @@ class ModelResolver:
             kind = tfhub_handle_kind(path, settings)
             if kind == "cache":
                 return self._cached(tfhub_lookup(path, settings), ModelSource.HUB_CACHE)
+            if kind == "invalid":
+                return Resolution(
+                    None,
+                    tfhub_invalid_reason(path, settings),
+                    local=False,
+                    unchecked=Unchecked.NOT_READABLE_HERE,
+                )
             if kind == "remote":
                 return Resolution(
                     None,
