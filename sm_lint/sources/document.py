@@ -25,7 +25,7 @@ from sm_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.sources.ipython import transform_cell
 from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
 from sm_lint.sources.notebook import BOM, NotebookError, NotPython, parse_notebook
-from sm_lint.sources.precheck import Verdict
+from sm_lint.sources.precheck import Verdict, words_match
 from sm_lint.sources.precheck import precheck as _precheck
 
 
@@ -362,6 +362,21 @@ def from_cells(
         tuple(problems),
         analyse=bool(spans),
     )
+
+
+def prechecked(document: Document) -> Document:
+    """*document* (an editor's buffer or notebook) as :func:`read_file` would read the same
+    text from disk: when no model load can be in it (the pre-check's byte step finds none of
+    the loader table's words) it is not analysed and has no problems, not even a syntax
+    error — the command line skips such a file unread, and the editor agrees with it."""
+    if document.kind is SourceKind.NOTEBOOK and not document.data:
+        # Built from an editor's cells: their text stands for the notebook's JSON strings.
+        data = "\n".join(source for _, source in document.sources).encode(errors="replace")
+    else:
+        data = document.data
+    if words_match(data, notebook=document.kind is SourceKind.NOTEBOOK):
+        return document
+    return replace(document, analyse=False, problems=())
 
 
 def _without_future_imports(code: str) -> str:
