@@ -27,6 +27,7 @@ from sm_lint.checks import (
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.observed import Observed
+from sm_lint.results import file_signature
 from sm_lint.semantics import Kind
 from sm_lint.sources import (
     SOURCE_SUFFIXES,
@@ -89,7 +90,9 @@ class Linter:
         self.resolver = ModelResolver(self.config)
         #: Analysis facts of unchanged files, from an earlier run (None: no cache).
         self.cache = cache
-        self._observed_cache: tuple[int, observed.Observations, observed.ModelSites] | None = None
+        self._observed_cache: (
+            tuple[list[int], observed.Observations, observed.ModelSites] | None
+        ) = None
         #: Called with each file's analysis (``--verbose`` uses it to explain resolution).
         self.observer = observer
         #: Open documents (the language server's URIs) parsed edit by edit.
@@ -178,7 +181,7 @@ class Linter:
         """Call sites and load sites recorded under *root*, re-read when the file changes."""
         file = observed.path_for(root)
         try:
-            stamp = file.stat().st_mtime_ns
+            stamp = file_signature(file.stat())  # as the model reader keys model files
         except OSError:
             return {}, {}
         if self._observed_cache is None or self._observed_cache[0] != stamp:

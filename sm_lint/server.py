@@ -27,9 +27,18 @@ from sm_lint.config import ByFolder, Config, ConfigError, default_models
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.editor import Span, completions, hover, inlay_hints
 from sm_lint.fixes import fix_cells, fix_document
+from sm_lint.locations import kagglehub_cache_dir, observed_file, tfhub_cache_dir
 from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
 from sm_lint.models import clear_cache
-from sm_lint.sources import Document, Location, SourceKind, from_cells, from_text, kind_of
+from sm_lint.sources import (
+    Document,
+    Location,
+    SourceKind,
+    from_cells,
+    from_text,
+    kind_of,
+    prechecked,
+)
 from sm_lint.sources.lines import line_starts, position
 from sm_lint.sources.noqa import NOQA
 from sm_lint.sources.notebook import source_offsets
@@ -72,6 +81,10 @@ class SmLintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
         self._pull: asyncio.Future[None] | None = None
+        #: The file watchers registered with the client (see watch), and their registration.
+        self.watching: tuple[str, ...] = ()
+        self._watch_id: str | None = None
+        self._watch_count = 0
 
     # ------------------------------------------------------------ settings
     def configure(self, settings: dict[str, Any] | None) -> None:
@@ -130,6 +143,84 @@ class SmLintServer(LanguageServer):
             return None
         return Path(unquote(urlparse(uri).path))
 
+    # ------------------------------------------------------------ file watchers
+    def watched_places(self) -> list[tuple[Path, str]]:
+        """What the findings depend on outside the documents, as (folder, glob below it):
+        every linter's model roots and mapped folders (their model files), the TF Hub and
+        kagglehub caches (anything in them: folders, markers, locks) and each project's
+        ``observed.json`` — inside the workspace or not."""
+        places: dict[tuple[str, str], None] = {}
+        linters = {id(x): x for x in (self.linter, *self.linters.values())}.values()
+        for linter in linters:
+            config = linter.config
+            for folder in (*config.models, *config.model_paths.values()):
+                for name in ("saved_model.pb", "saved_model.pbtxt"):
+                    places[(os.path.abspath(folder), f"**/{name}")] = None
+            record = observed_file(config.project_root or Path.cwd())
+            places[(os.path.abspath(record.parent), record.name)] = None
+        for cache in (tfhub_cache_dir(), kagglehub_cache_dir()):
+            places[(os.path.abspath(cache), "**/*")] = None
+        return [(Path(folder), glob) for folder, glob in places]
+
+    def watch(self) -> None:
+        """Register file watchers for :meth:`watched_places` (dynamically, when the client
+        supports it); again, replacing the old registration, when the places change."""
+        caps = self.client_capabilities.workspace
+        watched = caps.did_change_watched_files if caps is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        relative = bool(watched.relative_pattern_support)
+        watchers = [
+            # Anywhere in the workspace, for the models and settings it holds.
+            lsp.FileSystemWatcher(glob_pattern="**/saved_model.pb"),
+            lsp.FileSystemWatcher(glob_pattern="**/saved_model.pbtxt"),
+            lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+            # A run recorded new models or values (`sm-lint run`, pytest --sm-lint).
+            lsp.FileSystemWatcher(glob_pattern="**/.sm-lint/observed.json"),
+        ]
+        for folder, glob in self.watched_places():
+            pattern: lsp.GlobPattern = (
+                lsp.RelativePattern(base_uri=folder.as_uri(), pattern=glob)
+                if relative
+                else f"{folder.as_posix()}/{glob}"
+            )
+            watchers.append(lsp.FileSystemWatcher(glob_pattern=pattern))
+        key = tuple(str(w.glob_pattern) for w in watchers)
+        if key == self.watching:
+            return
+        old = self._watch_id
+        self._watch_count += 1
+        self._watch_id = f"sm-lint-models-{self._watch_count}"
+        self.watching = key
+        if old is not None:
+            self.client_unregister_capability(
+                lsp.UnregistrationParams(
+                    unregisterations=[
+                        lsp.Unregistration(id=old, method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+                    ]
+                )
+            )
+        registration = lsp.Registration(
+            id=self._watch_id,
+            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+        )
+        self.client_register_capability(lsp.RegistrationParams(registrations=[registration]))
+
+    def files_changed(self, changes: Sequence[lsp.FileEvent]) -> None:
+        """A watched file changed: read the models again (discovery included) and publish
+        every open document's findings anew."""
+        if any(c.uri.endswith("pyproject.toml") for c in changes):
+            self.configure(None)
+        else:
+            # Models may have appeared or gone under a root: discovery runs again.
+            self.linters = self._by_folder()
+            self.linter = self.linters.get(self.root())
+        clear_cache()
+        self.analyses.clear()
+        self.relint_all()
+        self.watch()
+
     # ------------------------------------------------------------ analysis
     def guarded(self, what: str, uri: str, action: Callable[[], T], default: T) -> T:
         """Run *action*; on any exception log it to the client and return *default*."""
@@ -179,11 +270,13 @@ class SmLintServer(LanguageServer):
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=findings)
         )
+        self.watch()  # its folder's configuration may name other models roots
 
     def _lint(self, document: TextDocument) -> list[lsp.Diagnostic]:
         # Diagnostics always analyse afresh (the model reader re-checks each model's mtime),
         # and leave the result for the hovers and completions that follow.
-        source = from_text(document.source, document_path(document))
+        # Pre-checked as the command line reads files: one with no load word is skipped.
+        source = prechecked(from_text(document.source, document_path(document)))
         linter = self.linter_for(source.path)
         analysis = linter.analyze(source, document.uri)  # parses only what changed
         self._remember(source, analysis)
@@ -263,6 +356,7 @@ class SmLintServer(LanguageServer):
 
         def run() -> tuple[list[Diagnostic], list[str]]:
             document, uris = self.notebook_document(notebook)
+            document = prechecked(document)  # as the command line reads the file
             linter = self.linter_for(document.path)
             analysis = linter.analyze(document, uri)  # parses only what changed
             self._remember(document, analysis)
@@ -281,6 +375,7 @@ class SmLintServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=cell_uri, diagnostics=ours)
             )
+        self.watch()
 
     def view(self, uri: str) -> View:
         """What to analyse for a document: itself, or for a notebook cell the notebook's
@@ -434,26 +529,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.INITIALIZED)
     def initialized(ls: SmLintServer, params: lsp.InitializedParams) -> None:
-        watch = lsp.Registration(
-            id="sm-lint-models",
-            method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-            register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[
-                    lsp.FileSystemWatcher(glob_pattern="**/saved_model.pb"),
-                    lsp.FileSystemWatcher(glob_pattern="**/saved_model.pbtxt"),
-                    lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
-                    # A run recorded new models or values (`sm-lint run`, pytest --sm-lint).
-                    lsp.FileSystemWatcher(glob_pattern="**/.sm-lint/observed.json"),
-                ]
-            ),
-        )
-        caps = ls.client_capabilities.workspace
-        if (
-            caps is not None
-            and caps.did_change_watched_files is not None
-            and caps.did_change_watched_files.dynamic_registration
-        ):
-            ls.client_register_capability(lsp.RegistrationParams(registrations=[watch]))
+        ls.watch()
         ls.pull_settings()
 
     @server.feature(lsp.INITIALIZE)
@@ -505,11 +581,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: SmLintServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-        if any(c.uri.endswith("pyproject.toml") for c in params.changes):
-            ls.configure(None)
-        clear_cache()
-        ls.analyses.clear()
-        ls.relint_all()
+        ls.files_changed(params.changes)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def configuration(ls: SmLintServer, params: lsp.DidChangeConfigurationParams) -> None:

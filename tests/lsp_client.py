@@ -67,13 +67,22 @@ def answer_server_requests(
     client: LanguageClient, settings: Callable[[], Any] | None = None
 ) -> list[lsp.RegistrationParams]:
     """Make *client* answer the requests the server sends: ``client/registerCapability``
-    (the registrations are collected in the returned list) and, when *settings* is given,
+    (the registrations are collected in the returned list; ``client/unregisterCapability``
+    takes them out) and, when *settings* is given,
     ``workspace/configuration`` with ``settings()`` for every item."""
     registrations: list[lsp.RegistrationParams] = []
 
     @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
     def register(params: lsp.RegistrationParams) -> None:
         registrations.append(params)
+
+    @client.feature(lsp.CLIENT_UNREGISTER_CAPABILITY)
+    def unregister(params: lsp.UnregistrationParams) -> None:
+        gone = {u.id for u in params.unregisterations}
+        registrations[:] = [
+            lsp.RegistrationParams([r for r in p.registrations if r.id not in gone])
+            for p in registrations
+        ]
 
     if settings is not None:
 

@@ -8,6 +8,7 @@ tests/test_derived_oracle.py; these tests pin how derived signatures reach the f
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -278,19 +279,58 @@ def test_odd_saves_never_crash_nor_report(tmp_path: Path) -> None:
         assert _lint(source, tmp_path / f"odd{number}.py") == [], save
 
 
-def test_an_existing_folder_wins_over_the_derived_signature(
+def test_the_programs_own_save_wins_over_an_existing_folder(
     tmp_path: Path, fixture_models: Path
 ) -> None:
-    """Resolution order: mapping, path, hub cache, source. The folder on disk is read."""
-    existing = fixture_models / "keras_export_dense"
+    """Resolution order: mapping, source, path, hub cache. The save runs before the load and
+    writes the folder, so what the load reads is what the program saved, not what is on disk
+    now."""
+    existing = tmp_path / "existing"
+    shutil.copytree(fixture_models / "keras_export_dense", existing)
     source = MODULE + f'tf.saved_model.save(Doubler(), "{existing}")\n'
-    source += f'loaded = tf.saved_model.load("{existing}")\n'
+    source += f'loaded = tf.saved_model.load("{existing}")\n' + BAD_CALL
     program = tmp_path / "p.py"
     analysis = Linter(Config()).analyze_source(source, program)
-    assert analysis.facts is not None
     (resolved,) = analysis.loads.values()
-    assert resolved.resolution.source == "path"
-    assert resolved.model is not None and resolved.model.saved_at is None
+    assert resolved.resolution.source == "source"
+    assert resolved.model is not None and resolved.model.saved_at is not None
+    assert _lint(source, program) == ["13:SM005"]
+    # The user's mapping still wins over everything.
+    mapped = Linter(Config(model_paths={str(existing): existing})).analyze_source(source, program)
+    assert [r.resolution.source for r in mapped.loads.values()] == ["mapping"]
+
+
+def test_a_save_into_the_working_folder_then_its_load(tmp_path: Path) -> None:
+    """tensorflow/docs' jax2tf guide: `tf.saved_model.save(m, "./")` then
+    `tf.saved_model.load("./")` — the folder exists (it holds the notebook) but is no
+    SavedModel yet: no SM012, the program's own save is the model."""
+    source = MODULE + 'tf.saved_model.save(Doubler(), "./")\n'
+    source += 'loaded = tf.saved_model.load("./")\n' + BAD_CALL
+    assert _lint(source, tmp_path / "p.py") == ["13:SM005"]
+    cells = [
+        MODULE,
+        'tf.saved_model.save(Doubler(), "./")\n',
+        'restored = tf.saved_model.load("./")\n',
+    ]
+    path = tmp_path / "jax2tf.ipynb"
+    text = json.dumps(code_notebook(cells))
+    path.write_text(text)
+    assert [d.code for d in Linter(Config()).lint_source(text, path)] == []
+
+
+def test_keras_load_model_of_an_hdf5_file_is_not_a_savedmodel_load(tmp_path: Path) -> None:
+    """`load_model("smile-model.hdf5")`: tf_keras and Keras 3 read .h5, .hdf5 and .keras
+    files as their own formats (saving_utils.is_hdf5_filepath): not a SavedModel, no SM011."""
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+        from tensorflow.keras.models import load_model
+        model = load_model("smile-model.hdf5")
+        other = load_model("weights/model.h5")
+        third = load_model("model.keras")
+        """
+    )
+    assert _codes(source, tmp_path / "p.py") == []
 
 
 def test_keras_load_model_of_a_saved_folder_is_not_sm011(tmp_path: Path) -> None:

@@ -207,3 +207,64 @@ def test_the_programs_own_cache_settings_are_followed(
     assert [r.source for r in resolutions] == [None, "hub-cache", "kagglehub", None]
     assert resolutions[1].model is not None and "nb_cache" in str(resolutions[1].model)
     assert "not known statically" in resolutions[3].reason
+
+
+# ----------------------------------------------------------------- handles as the libraries
+# parse them (kagglehub/handle.py parse_model_handle; tensorflow_hub's resolver registry)
+
+
+def test_a_kaggle_handle_never_leads_outside_the_kagglehub_cache(
+    caches: dict[str, str], tmp_path: Path
+) -> None:
+    # kagglehub splits the handle on "/" and joins the parts below <cache>/models: "..", "."
+    # or an empty part would name a folder outside the cache (here tmp_path/elsewhere/m/1,
+    # complete marker and all). sm-lint reads only what is inside the cache.
+    outside = tmp_path / "elsewhere" / "m"
+    shutil.copytree(FIXTURES / "keras_export_dense", outside / "1")
+    (outside / "1.complete").touch()
+    escaping = "../../elsewhere/m/1"
+    lookup = kagglehub_lookup(escaping)
+    assert lookup.folder is None and not lookup.fillable
+    assert "'..'" in lookup.reason
+    assert kagglehub_lookup("../../elsewhere/m").folder is None  # the highest version too
+    assert kagglehub_lookup("google/./tensorFlow2/small/1").folder is None
+    source = (
+        "import numpy as np\nimport tensorflow as tf\nimport kagglehub\n"
+        f'm = tf.saved_model.load(kagglehub.model_download("{escaping}"))\n'
+        'm.signatures["serving_default"](keras_tensor=np.zeros((2, 5)))\n'
+    )
+    linter = Linter(Config())
+    analysis = linter.analyze_source(source, tmp_path / "p.py")
+    (resolved,) = analysis.loads.values()
+    assert resolved.model is None and resolved.resolution.unchecked is not None
+    assert linter.diagnose(analysis) == []
+    # A handle inside the cache still resolves.
+    assert kagglehub_lookup(f"{KAGGLE}/1").folder is not None
+
+
+def test_a_tfhub_load_format_tensorflow_hub_does_not_know_reads_no_cache(
+    caches: dict[str, str], tmp_path: Path
+) -> None:
+    # tensorflow_hub's HTTP resolvers accept TFHUB_MODEL_LOAD_FORMAT "COMPRESSED" / "AUTO"
+    # (unset or empty: AUTO) and "UNCOMPRESSED", exactly; any other value leaves the URL to
+    # the path resolver, which fails ("... does not exist"): the cached folder is not read.
+    for value in ("uncompressed", "compressed", "zip"):
+        assert tfhub_handle_kind(HANDLE, {"TFHUB_MODEL_LOAD_FORMAT": value}) == "invalid"
+    for value in ("", "AUTO", "COMPRESSED"):
+        assert tfhub_handle_kind(HANDLE, {"TFHUB_MODEL_LOAD_FORMAT": value}) == "cache"
+    assert tfhub_handle_kind(HANDLE, {"TFHUB_MODEL_LOAD_FORMAT": "UNCOMPRESSED"}) == "remote"
+    # gs:// archives are downloaded whatever the format; other paths are paths.
+    assert tfhub_handle_kind("gs://b/m.tgz", {"TFHUB_MODEL_LOAD_FORMAT": "zip"}) == "cache"
+    assert tfhub_handle_kind("models/m", {"TFHUB_MODEL_LOAD_FORMAT": "zip"}) == "path"
+    source = (
+        "import os\nimport numpy as np\nimport tensorflow as tf\nimport tensorflow_hub as hub\n"
+        'os.environ["TFHUB_MODEL_LOAD_FORMAT"] = "uncompressed"\n'
+        f'm = hub.load("{HANDLE}")\n'
+        'm.signatures["serving_default"](keras_tensor=tf.constant(np.zeros((2, 5))))\n'
+    )
+    linter = Linter(Config())
+    analysis = linter.analyze_source(source, tmp_path / "p.py")
+    (resolved,) = analysis.loads.values()
+    assert resolved.model is None
+    assert "TFHUB_MODEL_LOAD_FORMAT" in resolved.resolution.reason
+    assert linter.diagnose(analysis) == []

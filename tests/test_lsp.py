@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+import pytest_lsp
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from tests.conftest import lsp_client_fixture
+from tests.lsp_client import SERVER_COMMAND, answer_server_requests, handshake, initialize_params
 
 FIXTURES = Path(__file__).parent / "fixtures" / "models"
 PROJECT = Path(tempfile.mkdtemp(prefix="sm-lint-lsp-"))
@@ -427,3 +432,117 @@ async def test_hub_handle_not_cached_is_an_info_note(client: LanguageClient) -> 
         ("SM011", lsp.DiagnosticSeverity.Information, 1)
     ]
     assert f"hub.resolve({handle!r})" in diagnostics[0].message
+
+
+@pytest.mark.asyncio
+async def test_a_file_whose_load_words_vanish_is_skipped_as_the_cli_skips_it(
+    client: LanguageClient,
+) -> None:
+    assert [d.code for d in await _open(client, "vanish.py", SOURCE)] == ["SM005"]
+    # Mid-edit: the load is gone and the file does not parse. The command line skips a file
+    # that names no load without reading it further; the editor shows the same: nothing.
+    text = "import numpy as np\n\ndef f(:\n    return np.zeros(3)\n"
+    assert await _change(client, "vanish.py", text, 2) == []
+    (PROJECT / "src" / "vanish.py").write_text(text)
+    cli = subprocess.run(
+        [sys.executable, "-m", "sm_lint", "src/vanish.py", "--no-cache"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 0 and "SM900" not in cli.stdout, cli.stdout
+    # With a load word back, a syntax error is reported by both.
+    broken = SOURCE + "def f(:\n"
+    assert [d.code for d in await _change(client, "vanish.py", broken, 3)] == ["SM900"]
+
+
+# ------------------------------------------------ models outside the workspace, and watchers
+
+OUTSIDE = Path(tempfile.mkdtemp(prefix="sm-lint-lsp-outside-"))
+shutil.copytree(FIXTURES / "keras_export_dense", OUTSIDE / "models" / "dense")
+(OUTSIDE / "tfhub").mkdir()
+(OUTSIDE / "kaggle").mkdir()
+WORKSPACE = Path(tempfile.mkdtemp(prefix="sm-lint-lsp-ws-"))
+REGISTRATIONS: list[lsp.RegistrationParams] = []
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND,
+        server_env={
+            **os.environ,
+            "TFHUB_CACHE_DIR": str(OUTSIDE / "tfhub"),
+            "KAGGLEHUB_CACHE": str(OUTSIDE / "kaggle"),
+        },
+    )
+)
+async def outside(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
+    registered = answer_server_requests(lsp_client)
+    params = initialize_params(WORKSPACE, models=[str(OUTSIDE / "models")])
+    await handshake(lsp_client, params)
+    for _ in range(200):  # the registration follows `initialized`
+        if registered:
+            break
+        await asyncio.sleep(0.05)
+    REGISTRATIONS[:] = registered
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _patterns() -> list[str]:
+    found = []
+    for params in REGISTRATIONS:
+        for registration in params.registrations:
+            options = registration.register_options  # plain JSON on the client side
+            assert registration.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+            if isinstance(options, dict):
+                found.extend(str(w.get("globPattern")) for w in options.get("watchers", []))
+    return found
+
+
+@pytest.mark.asyncio
+async def test_watchers_cover_the_models_roots_caches_and_observed_json(
+    outside: LanguageClient,
+) -> None:
+    patterns = _patterns()
+    root = (OUTSIDE / "models").as_posix()
+    assert f"{root}/**/saved_model.pb" in patterns
+    assert f"{root}/**/saved_model.pbtxt" in patterns
+    assert f"{(OUTSIDE / 'tfhub').as_posix()}/**/*" in patterns
+    assert f"{(OUTSIDE / 'kaggle').as_posix()}/**/*" in patterns
+    assert f"{(WORKSPACE / '.sm-lint').as_posix()}/observed.json" in patterns
+    assert "**/saved_model.pb" in patterns  # and the workspace's own
+
+
+@pytest.mark.asyncio
+async def test_a_model_rewritten_outside_the_workspace_with_the_same_size_and_mtime(
+    outside: LanguageClient,
+) -> None:
+    """No watched-files notification (a client that watches only the workspace) and the
+    same size and mtime: the new inode / ctime still says the model changed."""
+    text = SOURCE.replace('"models/dense"', '"dense"')
+    uri = (WORKSPACE / "same.py").as_uri()
+    outside.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "python", 1, text))
+    )
+    await _published(outside)
+    assert [d.code for d in outside.diagnostics[uri]] == ["SM005"]
+    pb = OUTSIDE / "models" / "dense" / "saved_model.pb"
+    before = pb.stat()
+    data = pb.read_bytes().replace(b"keras_tensor", b"keras_tensoz")  # same size
+    fresh = pb.with_name("saved_model.pb.new")
+    fresh.write_bytes(data)
+    os.utime(fresh, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(fresh, pb)
+    after = pb.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    outside.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+    await _published(outside)
+    codes = sorted(d.code for d in outside.diagnostics[uri] if d.code is not None)
+    assert codes == ["SM002"], outside.diagnostics[uri]

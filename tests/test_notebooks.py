@@ -127,3 +127,83 @@ def test_pre_commit_hook_checks_notebooks(
     assert result.returncode == 1, result.stdout + result.stderr
     assert "saved_model_guide.ipynb:cell 6:3:31: SM005" in result.stdout
     assert "saved_model_guide.ipynb:cell 7:1:16: SM010" in result.stdout
+
+
+# ------------------------------------------------------- notebooks people really run
+
+
+def _notebook(tmp_path: Path, name: str, cells: list[str], metadata: dict[str, object]) -> Path:
+    data = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": metadata,
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": c,
+            }
+            for c in cells
+        ],
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+PYTHON = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+
+
+def test_a_cell_that_starts_with_a_future_import(tmp_path: Path) -> None:
+    # training-data-analyst's shape: a later cell opens with `from __future__ import ...`.
+    # IPython compiles each cell on its own and accepts it; the notebook is analysed whole.
+    project = _project(tmp_path)
+    _notebook(
+        project,
+        "future.ipynb",
+        [
+            "import numpy as np\n",
+            "from __future__ import absolute_import, division, print_function\n"
+            "from __future__ import (\n    unicode_literals,\n)\n"
+            "import tensorflow as tf\n"
+            'model = tf.saved_model.load("models/dense")\n',
+            'model.signatures["serving_default"](keras_tensor=tf.constant(np.zeros((2, 5))))\n',
+        ],
+        PYTHON,
+    )
+    result = _lint(project, "future.ipynb", "--no-cache", "--output-format", "json")
+    found = [(d["cell"], d["line"], d["code"]) for d in json.loads(result.stdout)]
+    assert found == [(3, 1, "SM005")], result.stdout
+
+
+def test_a_notebook_in_another_language_is_skipped_quietly(tmp_path: Path) -> None:
+    # An R notebook (IRkernel's metadata) that happens to call load_model_tf: like ruff, a
+    # notebook whose language is not Python is not linted, and is no error.
+    project = _project(tmp_path)
+    r_kernel = {
+        "kernelspec": {"display_name": "R", "language": "R", "name": "ir"},
+        "language_info": {"name": "R", "codemirror_mode": "r", "file_extension": ".r"},
+    }
+    _notebook(
+        project, "r.ipynb", ["library(keras)\nm <- load_model_tf('models/dense')\n"], r_kernel
+    )
+    # Only the kernelspec says it (no language_info): skipped too.
+    _notebook(
+        project,
+        "julia.ipynb",
+        ["m = saved_model.load('models/dense')\nx = 1:3\n"],
+        {"kernelspec": {"display_name": "Julia", "language": "julia", "name": "julia-1.9"}},
+    )
+    for name in ("r.ipynb", "julia.ipynb"):
+        result = _lint(project, name, "--no-cache")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "SM900" not in result.stdout
+    # A folder walk too, beside a Python notebook whose language is spelled "Python".
+    _notebook(project, "py.ipynb", ["x = 1\n"], {"language_info": {"name": "Python"}})
+    result = _lint(project, ".", "--no-cache")
+    assert result.returncode == 1 and "SM900" not in result.stdout  # the guide's findings

@@ -146,7 +146,9 @@ _ROWS = (
         handle=HandleKind.PATH,
         binding=Binding.SIGNATURES,
         words=("load_model",),
-        other_formats=(".keras", ".h5"),
+        # tf_keras' saving_utils.is_hdf5_filepath and Keras 3's saving_api: these
+        # suffixes are its own file formats (a SavedModel is a folder).
+        other_formats=(".keras", ".h5", ".hdf5"),
     ),
     LoaderSpec(
         Loader.TFSM_LAYER,

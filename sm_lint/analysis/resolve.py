@@ -1,9 +1,10 @@
 """Decide which SavedModel each model load in code refers to: the one resolution chain.
 
 Every load goes through the same steps, first match wins (README, "Where models come from"):
-``mapping`` ([tool.sm-lint.model-paths]) → ``path`` (a local folder) → ``hub-cache`` /
-``kagglehub`` (a handle in its library's cache) → ``source`` (the program's own save) →
-``observed`` (the folder a run loaded there). A load no step resolves carries why, as data
+``mapping`` ([tool.sm-lint.model-paths]) → ``source`` (the program's own save, which writes
+the folder before the load reads it, whatever is there now) → ``path`` (a local folder) →
+``hub-cache`` / ``kagglehub`` (a handle in its library's cache) → ``observed`` (the folder a
+run loaded there). A load no step resolves carries why, as data
 (:class:`Unchecked`), beside the reason's text.
 """
 
@@ -26,7 +27,13 @@ from sm_lint.models import (
     read_signatures,
     resolve_model_dir,
 )
-from sm_lint.models.hub_cache import CacheLookup, kagglehub_lookup, tfhub_handle_kind, tfhub_lookup
+from sm_lint.models.hub_cache import (
+    CacheLookup,
+    kagglehub_lookup,
+    tfhub_handle_kind,
+    tfhub_invalid_reason,
+    tfhub_lookup,
+)
 
 __all__ = ["ModelResolver", "ModelSource", "Resolution", "ResolvedLoad", "Unchecked"]
 
@@ -134,6 +141,13 @@ class ModelResolver:
             kind = tfhub_handle_kind(path, settings)
             if kind == "cache":
                 return self._cached(tfhub_lookup(path, settings), ModelSource.HUB_CACHE)
+            if kind == "invalid":
+                return Resolution(
+                    None,
+                    tfhub_invalid_reason(path, settings),
+                    local=False,
+                    unchecked=Unchecked.NOT_READABLE_HERE,
+                )
             if kind == "remote":
                 return Resolution(
                     None,
@@ -211,12 +225,9 @@ class ModelResolver:
         chain; *observed_sites* gives the load sites runs recorded under a project root."""
         source_file = Path(path) if path is not None else None
         loads = {
-            load.id: _derived(
-                facts,
-                load,
-                # a load in another module of the project resolves against that file
-                self.resolve_load(load, Path(load.file) if load.file else source_file),
-            )
+            load.id: self._saved(facts, load)
+            # a load in another module of the project resolves against that file
+            or self.resolve_load(load, Path(load.file) if load.file else source_file)
             for load in facts.loads
         }
         self._observed(facts, loads, path, program, observed_sites)
@@ -269,6 +280,24 @@ class ModelResolver:
             return folder
         return substitutes.get(key, folder)
 
+    def _saved(self, facts: FileFacts, load: ModelLoad) -> ResolvedLoad | None:
+        """Step ``source`` (after ``mapping``): a load of the folder the program saves itself
+        earlier on has the signatures derived from that save — the save writes the folder
+        before the load reads it, so a folder there now (even one that is no SavedModel yet,
+        such as ``"./"``) is not what the load gets."""
+        if load.saved_by is None:
+            return None
+        path = load.path
+        formats = spec_for(load.loader).other_formats
+        if path is not None and self._mapped(path) is not None:
+            return None  # the user's word wins
+        if path is not None and formats and path.endswith(formats):
+            return None  # a Keras file: not a SavedModel, whatever saved it
+        save = facts.saves[load.saved_by]
+        how = f"signatures derived from the program's own save at line {save.span.line}"
+        found = Resolution(None, how, source=ModelSource.SOURCE)
+        return ResolvedLoad(load.id, load.expr, path, found, save.model(), None)
+
     def _mapped(self, path: str) -> Path | None:
         mapping = self.config.model_paths
         if path in mapping:
@@ -311,17 +340,6 @@ class ModelResolver:
             f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots",
             Unchecked.NOT_FOUND,
         )
-
-
-def _derived(facts: FileFacts, load: ModelLoad, resolved: ResolvedLoad) -> ResolvedLoad:
-    """Step ``source``: a folder no earlier step found, which the program saves itself
-    earlier on, has the signatures derived from that save."""
-    if resolved.model is not None or resolved.error is not None or load.saved_by is None:
-        return resolved
-    save = facts.saves[load.saved_by]
-    how = f"signatures derived from the program's own save at line {save.span.line}"
-    found = Resolution(None, how, source=ModelSource.SOURCE)
-    return replace(resolved, resolution=found, model=save.model())
 
 
 def _settings(

@@ -44,19 +44,45 @@ class CacheLookup:
     fillable: bool = False
 
 
+#: tensorflow_hub's ``ModelLoadFormat`` values; an unset or empty variable is its flag's
+#: default, AUTO (which is COMPRESSED).
+_COMPRESSED_FORMATS = ("COMPRESSED", "AUTO")
+_UNCOMPRESSED_FORMAT = "UNCOMPRESSED"
+
+
 def tfhub_handle_kind(handle: str, environ: Mapping[str, str] | None = None) -> str:
     """How tensorflow_hub resolves *handle*: "cache" (downloaded into its cache), "remote"
-    (read where it is: a gs:// folder, or any URL with ``TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED``)
-    or "path" (a local file system path, used as it is)."""
+    (read where it is: a gs:// folder, or any URL with ``TFHUB_MODEL_LOAD_FORMAT=UNCOMPRESSED``),
+    "path" (a local file system path, used as it is) or "invalid" (see
+    :func:`tfhub_invalid_reason`).
+
+    As its resolver registry decides (tensorflow_hub/config.py, the last registered asked
+    first): HttpCompressedFileResolver takes http(s) URLs when the load format is exactly
+    COMPRESSED or AUTO, HttpUncompressedFileResolver when it is exactly UNCOMPRESSED,
+    GcsCompressedFileResolver ``gs://`` archives, and PathResolver everything else — an
+    http(s) URL under any other format too, which then fails as a missing path."""
     env = os.environ if environ is None else environ
     if handle.startswith(("http://", "https://")):
-        uncompressed = env.get("TFHUB_MODEL_LOAD_FORMAT", "") == "UNCOMPRESSED"
-        return "remote" if uncompressed else "cache"
+        load_format = env.get("TFHUB_MODEL_LOAD_FORMAT", "") or "AUTO"
+        if load_format in _COMPRESSED_FORMATS:
+            return "cache"
+        return "remote" if load_format == _UNCOMPRESSED_FORMAT else "invalid"
     if handle.startswith("gs://"):
         return "cache" if handle.endswith(_ARCHIVES) else "remote"
     if "://" in handle:
         return "remote"
     return "path"
+
+
+def tfhub_invalid_reason(handle: str, environ: Mapping[str, str] | None = None) -> str:
+    """Why tensorflow_hub cannot resolve *handle* (its kind is "invalid")."""
+    env = os.environ if environ is None else environ
+    value = env.get("TFHUB_MODEL_LOAD_FORMAT", "")
+    return (
+        f"TFHUB_MODEL_LOAD_FORMAT={value!r} is none of tensorflow_hub's formats "
+        f"(COMPRESSED, UNCOMPRESSED, AUTO; case matters): hub.load({handle!r}) takes the URL "
+        "for a path and fails"
+    )
 
 
 def tfhub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> CacheLookup:
@@ -115,8 +141,21 @@ def kagglehub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> C
             None,
             f"{handle!r} is not a Kaggle model handle (owner/model/framework/variation[/version])",
         )
+    # kagglehub (handle.py, cache.py) splits on "/" and joins the parts below
+    # <cache>/models as they are; Kaggle's server refuses such names, but an offline
+    # cache lookup would leave the cache: sm-lint reads nothing outside it.
+    for part in parts[:4]:
+        if part in (".", "..") or not _plain_name(part):
+            return CacheLookup(
+                None,
+                f"{handle!r} is not a Kaggle model handle: its part {part!r} would name a "
+                "folder outside the kagglehub cache",
+            )
     cache = kagglehub_cache_dir(environ)
     base = cache.joinpath("models", *parts[:4])
+    models = os.path.normpath(cache / "models")
+    if not os.path.normpath(base).startswith(models + os.sep):  # a drive name, say
+        return CacheLookup(None, f"{handle!r} names a folder outside the kagglehub cache")
     missing = f"Kaggle model {handle!r} is not in the kagglehub cache {cache} yet; {hint}"
     version: int | None = None
     if len(parts) == 5:
@@ -140,6 +179,12 @@ def kagglehub_lookup(handle: str, environ: Mapping[str, str] | None = None) -> C
         f"Kaggle model {handle!r} without a version: version {latest}, the highest complete "
         "one in the kagglehub cache (kagglehub asks Kaggle for the latest at run time)",
     )
+
+
+def _plain_name(part: str) -> bool:
+    """A single folder name: no separator of this system, no NUL byte, not absolute."""
+    separators = {"/", os.sep, os.altsep or "/", "\0"}
+    return not any(s in part for s in separators) and not os.path.isabs(part)
 
 
 def _complete_versions(base: Path) -> list[int]:

@@ -22,6 +22,7 @@ from sm_lint.models.types import (
     Structure,
     TensorSpec,
 )
+from sm_lint.results import file_signature
 
 PB = "saved_model.pb"
 PBTXT = "saved_model.pbtxt"
@@ -30,7 +31,11 @@ DEFAULT_TAGS: tuple[str, ...] = ("serve",)
 # Keys TensorFlow adds for its own bookkeeping; they are not callable signatures.
 _INTERNAL_PREFIX = "__"
 
-_cache: dict[tuple[str, tuple[str, ...] | None], tuple[int, int, ModelSignatures]] = {}
+#: (model file, tag-set) -> the file's stat signature when read, and what was read. The
+#: signature is the result cache's (size, mtime, ctime, inode, mode, device): a model
+#: rewritten with the same size and mtime (a copy that keeps times, a fast rewrite) is
+#: a new inode or ctime, and is read again.
+_cache: dict[tuple[str, tuple[str, ...] | None], tuple[list[int], ModelSignatures]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -110,7 +115,8 @@ def read_signatures(path: Path | str, tags: tuple[str, ...] | None = None) -> Mo
     """The signatures of the SavedModel at *path* (a model folder or a version layout).
 
     *tags* selects the meta graph by its exact tag-set; by default the only meta graph, or
-    else the one tagged ``serve``. Results are cached by (path, mtime, size). Raises
+    else the one tagged ``serve``. Results are cached by path and the file's stat signature
+    (size, mtime, ctime, inode, as the result cache keys files). Raises
     ModelReadError, never a protobuf error, for anything that is not a readable SavedModel.
     """
     folder = resolve_model_dir(path)
@@ -129,12 +135,13 @@ def read_signatures(path: Path | str, tags: tuple[str, ...] | None = None) -> Mo
     key = (str(file.resolve()), tags)
     with _cache_lock:
         hit = _cache.get(key)
-    if hit is not None and hit[0] == stat_.st_mtime_ns and hit[1] == stat_.st_size:
+    signature = file_signature(stat_)
+    if hit is not None and hit[0] == signature:
         # Same file, maybe reached by another spelling: answer with the caller's path.
-        return hit[2] if hit[2].path == folder else replace(hit[2], path=folder)
+        return hit[1] if hit[1].path == folder else replace(hit[1], path=folder)
     result = _parse(folder, file, tags)
     with _cache_lock:
-        _cache[key] = (stat_.st_mtime_ns, stat_.st_size, result)
+        _cache[key] = (signature, result)
     return result
 
 

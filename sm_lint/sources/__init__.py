@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         kind_of,
         line_phrase,
         line_place,
+        prechecked,
         read_file,
         shown_lines,
     )
@@ -42,6 +43,7 @@ _LAZY = {
     "kind_of": "document",
     "line_phrase": "document",
     "line_place": "document",
+    "prechecked": "document",
     "read_file": "document",
     "shown_lines": "document",
     "noqa_lines": "noqa",
@@ -73,6 +75,7 @@ __all__ = [
     "line_phrase",
     "line_place",
     "noqa_lines",
+    "prechecked",
     "read_file",
     "shown_lines",
 ]

@@ -24,8 +24,8 @@ from pathlib import Path
 from sm_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.sources.ipython import transform_cell
 from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
-from sm_lint.sources.notebook import BOM, NotebookError, parse_notebook
-from sm_lint.sources.precheck import Verdict
+from sm_lint.sources.notebook import BOM, NotebookError, NotPython, parse_notebook
+from sm_lint.sources.precheck import Verdict, words_match
 from sm_lint.sources.precheck import precheck as _precheck
 
 
@@ -312,6 +312,8 @@ def _build(
         return Document(name, kind, text.removeprefix(BOM), text, data)
     try:
         notebook = parse_notebook(text)
+    except NotPython:
+        return Document(name, kind, "", text, data, analyse=False)  # skipped, quietly
     except NotebookError as error:
         problem = _problem(name or "<string>", f"cannot read the notebook: {error}")
         return Document(name, kind, "", text, data, problems=(problem,), analyse=False)
@@ -343,6 +345,8 @@ def from_cells(
             where = Location(bad_line, bad[1] + _at(offsets, bad_line), index)
             problems.append(_problem(name or "<string>", bad[2], where))
             continue
+        if chunks:
+            python = _without_future_imports(python)
         spans.append(Cell(index, line, count, offsets))
         chunks.append(python)
         line += count
@@ -358,6 +362,53 @@ def from_cells(
         tuple(problems),
         analyse=bool(spans),
     )
+
+
+def prechecked(document: Document) -> Document:
+    """*document* (an editor's buffer or notebook) as :func:`read_file` would read the same
+    text from disk: when no model load can be in it (the pre-check's byte step finds none of
+    the loader table's words) it is not analysed and has no problems, not even a syntax
+    error — the command line skips such a file unread, and the editor agrees with it."""
+    if document.kind is SourceKind.NOTEBOOK and not document.data:
+        # Built from an editor's cells: their text stands for the notebook's JSON strings.
+        data = "\n".join(source for _, source in document.sources).encode(errors="replace")
+    else:
+        data = document.data
+    if words_match(data, notebook=document.kind is SourceKind.NOTEBOOK):
+        return document
+    return replace(document, analyse=False, problems=())
+
+
+def _without_future_imports(code: str) -> str:
+    """*code* (a cell that compiles alone) with its ``from __future__`` imports made
+    ``pass``, lines and columns kept. IPython compiles each cell on its own, so a later cell
+    may open with them; in the one program the cells are joined into, they would no longer
+    be at the start. Nothing sm-lint checks depends on a future feature."""
+    if "__future__" not in code:
+        return code
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return code
+    lines = code.split("\n")
+    for node in tree.body:
+        if not (isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            continue
+        if node.end_lineno is None or node.end_col_offset is None:
+            continue
+        first, last = node.lineno - 1, node.end_lineno - 1
+        start, end = node.col_offset, node.end_col_offset
+        if first == last:
+            text = lines[first]
+            lines[first] = text[:start] + "pass".ljust(end - start) + text[end:]
+            continue
+        # Positions are UTF-8 byte offsets; a __future__ import is ASCII up to its end.
+        rest = lines[last][end:]
+        lines[first] = lines[first][:start] + "pass" + (" \\" if rest.strip() else "")
+        for number in range(first + 1, last):
+            lines[number] = "\\" if rest.strip() else ""
+        lines[last] = " " * end + rest if rest.strip() else ""
+    return "\n".join(lines)
 
 
 def read_file(

@@ -20,6 +20,11 @@ class NotebookError(ValueError):
     """The file is not a readable nbformat v4 notebook; the message says why."""
 
 
+class NotPython(NotebookError):
+    """A well-formed notebook in another language (R, Julia...): not sm-lint's to read, and
+    no error either (ruff skips such notebooks the same way)."""
+
+
 @dataclass(frozen=True)
 class NotebookJSON:
     """A notebook file's data and its code cells as (1-based index among all cells,
@@ -57,11 +62,9 @@ def parse_notebook(text: str) -> NotebookJSON:
         raise NotebookError(f"nbformat {version} is not supported (only nbformat 4)")
     # Jupyter opens a notebook whose metadata is malformed (it only logs a validation
     # error), so only a well-formed language that is not Python keeps it out.
-    metadata = data.get("metadata")
-    language = metadata.get("language_info") if isinstance(metadata, dict) else None
-    name = language.get("name") if isinstance(language, dict) else None
-    if isinstance(name, str) and name != "python":
-        raise NotebookError(f"not a Python notebook ({name})")
+    name = notebook_language(data.get("metadata"))
+    if name is not None and not name.lower().removeprefix("i").startswith("python"):
+        raise NotPython(f"not a Python notebook ({name})")
     cells: list[tuple[int, str]] = []
     for number, cell in enumerate(data["cells"], start=1):
         if not isinstance(cell, dict):
@@ -69,6 +72,19 @@ def parse_notebook(text: str) -> NotebookJSON:
         if cell.get("cell_type") == "code":
             cells.append((number, _source_text(cell, number)))
     return NotebookJSON(data, tuple(cells))
+
+
+def notebook_language(metadata: object) -> str | None:
+    """The notebook's language as its metadata names it: ``language_info.name`` (what ruff
+    reads), else the kernel's ``kernelspec.language``; None when neither is a string."""
+    if not isinstance(metadata, dict):
+        return None
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        entry = metadata.get(key)
+        name = entry.get(field) if isinstance(entry, dict) else None
+        if isinstance(name, str):
+            return name
+    return None
 
 
 def _indent_of(text: str) -> int | str | None:
