@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from sm_lint.analysis.interpreter import analyse_imported
 from sm_lint.analysis.program import Program, module_name, project_root
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
@@ -205,7 +206,7 @@ def test_resolution_as_python_runs_it(tmp_path: Path) -> None:
             "numpy/readme.txt": "a folder named like a library is no namespace package",
         },
     )
-    program = Program(root)
+    program = Program(root, analyse=analyse_imported)
     importer = str(root / "pkg/deep/leaf.py")
     assert program.resolve(importer, "ns.inner.mod") == root / "ns/inner/mod.py"
     assert program.resolve(importer, "ns") == root / "ns"

@@ -27,8 +27,13 @@ class Interpreter(Engine):
         program: Program | None = None,
     ) -> None:
         if program is None:
-            program = for_file(path)
+            program = for_file(path, analyse_imported)
         super().__init__(module, path, hooks(), positions, reuse, program)
+
+
+def analyse_imported(module: cst.Module, path: str, program: Program) -> Interpreter:
+    """One imported module of *program*, analysed as its own file is."""
+    return Interpreter(module, path, program=program)
 
 
 def analyze_module(

@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sm_lint.analysis import functions
 from sm_lint.analysis.literals import CallArgs
@@ -49,7 +50,9 @@ from sm_lint.analysis.values import (
 )
 
 if TYPE_CHECKING:
-    from sm_lint.analysis.engine.base import EngineBase
+    import libcst as cst
+
+    from sm_lint.analysis.engine.state import Env, Invoked, RunState
     from sm_lint.analysis.facts import Span
 
 #: Summaries being built inside one another (an import chain) before the rest is unknown.
@@ -147,7 +150,7 @@ class ModuleSummary:
 
     path: str
     env: dict[str, AbstractValue]
-    engine: Any
+    engine: ModuleEngine
     files: dict[str, str] = field(default_factory=dict)
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -160,11 +163,50 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
+class Importer(Protocol):
+    """What this layer uses of the engine that imports a module (analysis/engine/; typed
+    here so that the engine, which asks this layer for modules, is not imported back)."""
+
+    state: RunState
+
+    def note_import(self, summary: Any) -> None: ...
+
+
+class ModuleEngine(Importer, Protocol):
+    """What this layer uses of the engine that analysed a module: its imports, its names,
+    running one of its functions."""
+
+    imported: dict[str, str]
+    imported_stamps: dict[str, tuple[int, int]]
+    globals_assigned_in_functions: set[str]
+
+    def module_env(self) -> Env: ...
+
+    def invoke(
+        self,
+        function: functions.FunctionValue,
+        args: CallArgs,
+        opaque: bool,
+        env: Env,
+        span: Span,
+        bound_self: functions.InstanceValue | None = None,
+        name: str | None = None,
+    ) -> Invoked: ...
+
+
+#: Analyses one module of the program (*module*, at *path*) and returns its engine after
+#: the module's statements have run (``module_env()``, ``imported`` ...).
+ModuleAnalyser = Callable[["cst.Module", str, "Program"], ModuleEngine]
+
+
 class Program:
     """The modules of one project, resolved and summarised on demand."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, analyse: ModuleAnalyser) -> None:
         self.root = root
+        #: How one module is analysed (given by the analysis that owns the engine and the
+        #: libraries' hooks: this layer only resolves and summarises).
+        self._analyse = analyse
         self._summaries: dict[str, ModuleSummary | None] = {}
         self._building: list[str] = []
         #: For each summary being built: whether a cut (a cycle back to a module further up,
@@ -243,8 +285,6 @@ class Program:
     def _build(self, path: str) -> ModuleSummary | None:
         import libcst as cst
 
-        from sm_lint.analysis.interpreter import Interpreter
-
         stamp = _stamp(path)
         with open(path, "rb") as handle:
             data = handle.read()
@@ -252,7 +292,7 @@ class Program:
             module = cst.parse_module(data)
         except cst.ParserSyntaxError:
             return None
-        engine = Interpreter(module, path, program=self)
+        engine = self._analyse(module, path, self)
         env = engine.module_env()
         summary = ModuleSummary(path, {}, engine)
         summary.files = {**engine.imported, path: hashlib.sha256(data).hexdigest()}
@@ -267,7 +307,7 @@ class Program:
         return summary
 
     # ------------------------------------------------------------ for the engine
-    def member(self, engine: EngineBase, target: str, name: str) -> AbstractValue:
+    def member(self, engine: Importer, target: str, name: str) -> AbstractValue:
         """``target.name`` (``from target import name``): the module's own name, else a
         submodule of a package."""
         summary = self.summary(target)
@@ -281,7 +321,7 @@ class Program:
         return UNKNOWN
 
     def call(
-        self, engine: EngineBase, func: ForeignFunction, args: CallArgs, opaque: bool, span: Span
+        self, engine: Importer, func: ForeignFunction, args: CallArgs, opaque: bool, span: Span
     ) -> AbstractValue:
         """What calling a function of another module returns, analysed in that module with
         the arguments that stay exact across modules."""
@@ -313,7 +353,7 @@ def _portable(value: AbstractValue) -> AbstractValue:
     return UNKNOWN
 
 
-def adopt(engine: EngineBase, summary: ModuleSummary, value: AbstractValue) -> AbstractValue:
+def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> AbstractValue:
     """*summary*'s value as the importing engine holds it: its loads copied in (keeping
     their load site in the other file), its functions callable there; the rest unknown."""
     if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
@@ -333,7 +373,7 @@ def adopt(engine: EngineBase, summary: ModuleSummary, value: AbstractValue) -> A
     return UNKNOWN
 
 
-def _adopt_load(engine: EngineBase, summary: ModuleSummary, load_id: int) -> int:
+def _adopt_load(engine: Importer, summary: ModuleSummary, load_id: int) -> int:
     state = engine.state
     foreign = summary.engine.state.loads[load_id]
     new_id: int = len(state.loads)
@@ -358,8 +398,9 @@ def _adopt_load(engine: EngineBase, summary: ModuleSummary, load_id: int) -> int
 _PROGRAMS: dict[Path, Program] = {}
 
 
-def for_file(path: str | None) -> Program | None:
-    """The program the file at *path* belongs to (one per project root and process)."""
+def for_file(path: str | None, analyse: ModuleAnalyser) -> Program | None:
+    """The program the file at *path* belongs to (one per project root and process), its
+    modules analysed by *analyse*."""
     if path is None or path.startswith("<"):
         return None
     try:
@@ -368,5 +409,5 @@ def for_file(path: str | None) -> Program | None:
         return None
     program = _PROGRAMS.get(root)
     if program is None:
-        program = _PROGRAMS[root] = Program(root)
+        program = _PROGRAMS[root] = Program(root, analyse)
     return program

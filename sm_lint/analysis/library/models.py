@@ -18,10 +18,11 @@ from sm_lint.analysis.facts import (
     CallSite,
     ModelLoad,
     OutputAccess,
+    Passed,
     SignatureCall,
     SignatureLookup,
 )
-from sm_lint.analysis.library import restored, saves
+from sm_lint.analysis.library import saves
 from sm_lint.analysis.literals import CallArgs, as_argument
 from sm_lint.analysis.loaders import LOADERS, Loader, handle_loaders
 from sm_lint.analysis.values import (
@@ -228,7 +229,7 @@ def argument_facts(
                     value_text=engine.text(value_node),
                     keyword_span=None,
                     from_dict=True,
-                    structure=restored.passed(item) if structured else None,
+                    structure=passed(item) if structured else None,
                 )
             )
         return facts
@@ -240,7 +241,7 @@ def argument_facts(
             value_span=engine.span(arg.value),
             value_text=engine.text(arg.value),
             keyword_span=engine.span(arg.keyword) if arg.keyword is not None else None,
-            structure=restored.passed(value) if structured else None,
+            structure=passed(value) if structured else None,
         )
     ]
 
@@ -267,3 +268,24 @@ def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argume
         )
         for key, item, entry, value_node in value.items
     ]
+
+
+#: How deep a literal's structure is kept.
+_MAX_DEPTH = 6
+
+
+def passed(value: AbstractValue, depth: int = 0) -> Passed:
+    """The structure of an argument as TensorFlow's nest sees it."""
+    if isinstance(value, Const) and (
+        value.value is None or isinstance(value.value, (bool, int, float, str))
+    ):
+        return Passed("const", as_argument(value), const=value.value)
+    if depth < _MAX_DEPTH and isinstance(value, Seq):
+        items = tuple(passed(item, depth + 1) for item in value.items)
+        return Passed("tuple" if value.is_tuple else "list", as_argument(value), items=items)
+    if depth < _MAX_DEPTH and isinstance(value, DictLit) and value.items is not None:
+        keys = tuple(key for key, *_ in value.items)
+        if len(set(keys)) == len(keys):
+            items = tuple(passed(item, depth + 1) for _, item, *_ in value.items)
+            return Passed("dict", as_argument(value), items=items, keys=keys)
+    return Passed("leaf", as_argument(value))

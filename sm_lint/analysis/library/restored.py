@@ -13,18 +13,14 @@ import libcst as cst
 from sm_lint.analysis import paths
 from sm_lint.analysis.engine.hooks import Registry
 from sm_lint.analysis.engine.state import Env
-from sm_lint.analysis.facts import Passed
 from sm_lint.analysis.library import models
-from sm_lint.analysis.literals import CallArgs, as_argument
+from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.loaders import restored_loaders
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
-    Const,
-    DictLit,
     ModelRef,
     RestoredFn,
-    Seq,
     SignatureFn,
 )
 
@@ -55,8 +51,6 @@ _NOT_FUNCTIONS = frozenset(
         "with_name_scope",
     }
 )
-#: How deep a literal's structure is kept.
-_MAX_DEPTH = 6
 
 
 def register(registry: Registry) -> None:
@@ -128,20 +122,3 @@ def _method(
     opaque = any(arg.star for arg in node.args)
     result = _call_function(engine, node, func, args, opaque, env, False)
     return UNKNOWN if result is None else result
-
-
-def passed(value: AbstractValue, depth: int = 0) -> Passed:
-    """The structure of an argument as TensorFlow's nest sees it."""
-    if isinstance(value, Const) and (
-        value.value is None or isinstance(value.value, (bool, int, float, str))
-    ):
-        return Passed("const", as_argument(value), const=value.value)
-    if depth < _MAX_DEPTH and isinstance(value, Seq):
-        items = tuple(passed(item, depth + 1) for item in value.items)
-        return Passed("tuple" if value.is_tuple else "list", as_argument(value), items=items)
-    if depth < _MAX_DEPTH and isinstance(value, DictLit) and value.items is not None:
-        keys = tuple(key for key, *_ in value.items)
-        if len(set(keys)) == len(keys):
-            items = tuple(passed(item, depth + 1) for _, item, *_ in value.items)
-            return Passed("dict", as_argument(value), items=items, keys=keys)
-    return Passed("leaf", as_argument(value))
