@@ -29,7 +29,7 @@ from sm_lint.results import CACHE_FOLDER, code_digest
 from sm_lint.semantics import Kind, Value
 
 FOLDER = CACHE_FOLDER
-_SCHEMA = 4  # 4: hub and Kaggle handles (facts of the same bytes changed)
+_SCHEMA = 5  # 5: TF Serving REST requests (4: hub and Kaggle handles)
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {
@@ -41,6 +41,8 @@ _TYPES: dict[str, type[Any]] = {
         facts.SignatureCall,
         facts.CallSite,
         facts.Argument,
+        facts.JsonValue,
+        facts.RestRequest,
         facts.OutputAccess,
         facts.Span,
         facts.ModelSave,
