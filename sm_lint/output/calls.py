@@ -80,6 +80,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     if model is not None or resolved is None or resolved.model is not None
                     else (resolved.error or resolved.resolution.reason),
                     "signature": call.key,
+                    "transport": "rest" if call.rest is not None else "in-process",
                     "derived_signature": _derived(
                         resolved.model if resolved is not None else None, call.key
                     ),
