@@ -5,7 +5,6 @@ oracle for generated client programs run through sm-lint against real SavedModel
 from __future__ import annotations
 
 import itertools
-import json
 import shutil
 from pathlib import Path
 

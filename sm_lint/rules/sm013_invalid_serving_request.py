@@ -23,11 +23,11 @@ RULE = Rule(
     setup=example(
         """
         import requests
-        url = "http://localhost:8501/v1/models/two_inputs:predict"  # inputs a, b
+        url = "http://localhost:8501/v1/models/two_inputs:predict"  # a: (?, 10), b: (?, 5)
         """
     ),
     bad='requests.post(url, json={"instances": [[1.0, 2.0]]})',
-    good='requests.post(url, json={"instances": [{"a": [1.0, 2.0], "b": [3.0]}]})',
+    good='requests.post(url, json={"instances": [{"a": [1.0] * 10, "b": [3.0] * 5}]})',
 )
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
