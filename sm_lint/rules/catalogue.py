@@ -16,7 +16,7 @@ from sm_lint.rules import (
     sm010_unknown_output,
     sm011_model_not_found,
     sm012_invalid_savedmodel,
-    sm013_invalid_serving_request,
+    sm014_invalid_serving_request,
     sm900_syntax_error,
 )
 from sm_lint.rules.unit import RuleUnit
@@ -29,7 +29,7 @@ UNITS: tuple[RuleUnit, ...] = (
     sm012_invalid_savedmodel.UNIT,
     sm011_model_not_found.UNIT,
     sm001_unknown_signature.UNIT,
-    sm013_invalid_serving_request.UNIT,
+    sm014_invalid_serving_request.UNIT,
     sm004_positional_input.UNIT,
     sm002_unexpected_input.UNIT,
     sm003_missing_input.UNIT,

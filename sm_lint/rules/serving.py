@@ -1,4 +1,4 @@
-"""How TF Serving decodes a REST predict body against a signature: the fact SM013 reads
+"""How TF Serving decodes a REST predict body against a signature: the fact SM014 reads
 (request-format errors), SM005 (JSON types an input rejects) and, through the arguments it
 yields, SM002 / SM003 / SM007 / SM008 / SM009.
 

@@ -1,4 +1,4 @@
-"""SM013 invalid-serving-request: a TF Serving REST body its JSON decoder rejects."""
+"""SM014 invalid-serving-request: a TF Serving REST body its JSON decoder rejects."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sm_lint.rules.binding import Binding
 from sm_lint.rules.unit import RuleUnit
 
 RULE = Rule(
-    code="SM013",
+    code="SM014",
     name="invalid-serving-request",
     severity=Severity.ERROR,
     summary="A TF Serving REST predict body that TF Serving's JSON decoder rejects.",
