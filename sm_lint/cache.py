@@ -29,7 +29,7 @@ from sm_lint.results import CACHE_FOLDER, code_digest
 from sm_lint.semantics import Kind, Value
 
 FOLDER = CACHE_FOLDER
-_SCHEMA = 5  # 5: restored-function calls and argument structures (facts of the same bytes changed)
+_SCHEMA = 5  # 5: restored-function calls, argument structures, TF Serving REST requests
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {
@@ -42,6 +42,8 @@ _TYPES: dict[str, type[Any]] = {
         facts.CallSite,
         facts.Argument,
         facts.Passed,
+        facts.JsonValue,
+        facts.RestRequest,
         facts.OutputAccess,
         facts.Span,
         facts.ModelSave,

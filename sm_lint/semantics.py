@@ -250,3 +250,45 @@ def describe(value: Value) -> str:
     elif value.shape is not None:
         parts.append(format_shape(value.shape))
     return " ".join(parts)
+
+
+# TF Serving's JSON decoder (tensorflow_serving/util/json_tensor.cc, AddValueToTensor and
+# FillTensorProto): which JSON leaf types an input of each dtype takes. rapidjson's IsInt /
+# IsInt64 / IsUint / IsUint64 are true only for integer literals, so a JSON ``1.0`` is
+# rejected by every integer input; IsNumber (float, double) takes integers and fractions;
+# bool takes only true/false; string takes a string or a ``{"b64": ...}`` object. Other
+# dtypes (half, bfloat16, complex) are not decoded at all ("Unimplemented").
+JSON_ACCEPTS: dict[str, frozenset[str]] = {
+    "float32": frozenset({"int", "float"}),
+    "float64": frozenset({"int", "float"}),
+    "int8": frozenset({"int"}),
+    "int16": frozenset({"int"}),
+    "int32": frozenset({"int"}),
+    "uint8": frozenset({"int"}),
+    "int64": frozenset({"int"}),
+    "uint32": frozenset({"int"}),
+    "uint64": frozenset({"int"}),
+    "bool": frozenset({"bool"}),
+    "string": frozenset({"string", "b64"}),
+}
+
+JSON_WORDS = {
+    "int": "JSON integer",
+    "float": "JSON number with a fraction",
+    "bool": "JSON boolean",
+    "string": "JSON string",
+    "b64": '{"b64": ...} object',
+    "null": "JSON null",
+    "object": "JSON object",
+}
+
+
+def json_verdict(leaves: frozenset[str], target: str) -> Verdict:
+    """Whether TF Serving's JSON decoder takes leaves of the JSON types *leaves* into an
+    input of dtype *target* (only the types known; an empty set: nothing known)."""
+    accepts = JSON_ACCEPTS.get(target)
+    if not leaves:
+        return Verdict.UNKNOWN
+    if accepts is None:
+        return Verdict.UNKNOWN if target not in NUMERIC else Verdict.REJECTED
+    return Verdict.OK if leaves <= accepts else Verdict.REJECTED

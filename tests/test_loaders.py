@@ -21,6 +21,7 @@ def test_the_values_are_the_strings_cached_facts_hold() -> None:
         "TFSMLayer",
         "hub.load",
         "kagglehub",
+        "serving.rest",
     ]
     for loader in Loader:
         assert loader == loader.value and hash(loader) == hash(loader.value)
@@ -79,7 +80,8 @@ def test_handle_loaders_and_their_settings() -> None:
         "KAGGLEHUB_CACHE",
     } == loaders.CACHE_SETTINGS
     for spec in LOADERS.values():
-        assert bool(spec.settings) == (spec.handle is not HandleKind.PATH), spec.loader
+        cached = spec.handle in (HandleKind.TFHUB, HandleKind.KAGGLE)
+        assert bool(spec.settings) == cached, spec.loader
 
 
 def _loaders_found(program: str) -> list[str]:
@@ -107,6 +109,9 @@ def test_the_analysis_recognises_every_name_of_the_table_as_its_loader(
             f"import tensorflow as tf\nimport {module}\n"
             f"m = tf.saved_model.load({module}.{function}('owner/model/tf/v1'))\n"
         )
+    elif spec.handle is HandleKind.SERVING:  # a request to a served model's URL
+        url = "http://h:8501/v1/models/m:predict"
+        program = f"import {module}\n{module}.{function}('{url}', json={{'instances': [1]}})\n"
     else:
         program = f"import {module}\nm = {module}.{function}('models/m')\n"
     assert _loaders_found(program) == [loader.value]

@@ -528,6 +528,9 @@ def array_method(value: Value, name: str, args: CallArgs) -> AbstractValue:
         return Array(squeeze(value, args.get(0, "axis") if args.has(0, "axis") else Const(None)))
     if name == "copy" and numpy:
         return Array(value)
+    if name == "tolist" and numpy:
+        # Nested Python lists of Python numbers (what json.dumps writes as JSON numbers).
+        return Array(Value(Kind.LIST, _python_element(value.dtype), value.shape))
     if name == "flatten" and numpy:
         if value.shape is not None and None not in value.shape:
             return _array(ND, value.dtype, (_product(d for d in value.shape if d is not None),))
@@ -577,3 +580,16 @@ def subscript(value: Value, index: AbstractValue) -> AbstractValue:
         return _array(value.kind, value.dtype, None)
     out.extend(dims[position:])
     return _array(value.kind, value.dtype, tuple(out))
+
+
+def _python_element(dtype: str | None) -> str | None:
+    """The Python element type ``ndarray.tolist()`` gives for a numpy dtype."""
+    if dtype is None:
+        return None
+    if dtype == "bool":
+        return "bool"
+    if dtype.startswith(("int", "uint")):
+        return "int"
+    if dtype.startswith("float"):
+        return "float"
+    return "str" if dtype == "string" else None

@@ -111,6 +111,41 @@ class CallSite:
 
 
 @dataclass(frozen=True)
+class JsonValue:
+    """A JSON value of a request body, as far as the program's source tells it.
+
+    ``kind`` is ``object``, ``array``, ``int``, ``float`` (a JSON number with a fraction or
+    exponent, as ``json.dumps`` writes a Python float), ``bool``, ``string``, ``null`` or
+    ``unknown``. An object holds ``keys`` (None where not all are known) parallel to
+    ``items``; an array holds its ``items``, or, summarised (a nested list of numbers,
+    ``array.tolist()``), its ``shape`` and the JSON type of its leaves in ``leaf``
+    (None: unknown; ``float`` where any leaf is one).
+    """
+
+    kind: str
+    span: Span
+    items: tuple[JsonValue, ...] = ()
+    keys: tuple[str, ...] | None = None
+    key_spans: tuple[Span, ...] = ()
+    shape: tuple[int | None, ...] | None = None
+    leaf: str | None = None
+    summarised: bool = False
+
+
+@dataclass(frozen=True)
+class RestRequest:
+    """A TF Serving REST request (``POST /v1/models/NAME[/versions/N]:predict``)."""
+
+    #: The URL as far as it is known (unknown parts as ``{...}``).
+    url: str
+    model: str
+    version: int | None
+    label: str | None
+    #: The JSON body; None where it is not known.
+    body: JsonValue | None
+
+
+@dataclass(frozen=True)
 class SignatureCall:
     """A call of a signature function, with what is known of each argument."""
 
@@ -137,6 +172,9 @@ class SignatureCall:
     #: A call of a restored function: its attribute path from the loaded object
     #: (``__call__``, ``f``, ``encoder.embed``); None for a signature.
     function: str | None = None
+    #: A TF Serving REST request: the arguments are decoded from its body against the
+    #: signature (rules/serving.py); ``arguments`` stays empty.
+    rest: RestRequest | None = None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ class Loader(str, enum.Enum):
     HUB = "hub.load"
     #: A Kaggle model handle (``kagglehub.model_download``).
     KAGGLEHUB = "kagglehub"
+    #: A TF Serving REST request (``requests.post(".../v1/models/NAME:predict", json=...)``).
+    SERVING_REST = "serving.rest"
 
     def __str__(self) -> str:
         # The value, on every Python version (3.11 changed format() of mixed-in enums).
@@ -59,6 +61,9 @@ class HandleKind(enum.Enum):
     TFHUB = "tfhub"
     #: A Kaggle model handle ``owner/model/framework/variation[/version]`` in kagglehub's cache.
     KAGGLE = "kaggle"
+    #: A TF Serving URL ``.../v1/models/NAME[/versions/N | /labels/L]:VERB``: the served
+    #: model's folder is found as TF Serving finds it (mapping, models.config, models root).
+    SERVING = "serving"
 
 
 class Binding(enum.Enum):
@@ -70,6 +75,8 @@ class Binding(enum.Enum):
     RESTORED_CALL = "restored-call"
     #: A Keras layer calling one endpoint; Keras converts the input before the call.
     LAYER = "layer"
+    #: A request to a model server: its body is decoded against the signature.
+    REST = "rest"
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,15 @@ _ROWS = (
         words=("kagglehub",),
         settings=("KAGGLEHUB_CACHE",),
     ),
+    LoaderSpec(
+        Loader.SERVING_REST,
+        functions=("requests.post", "httpx.post"),
+        aliases=("requests.api.post",),
+        path=Param(0, "url"),
+        handle=HandleKind.SERVING,
+        binding=Binding.REST,
+        words=("requests", "httpx"),
+    ),
 )
 
 #: Every loader's row, in the enum's order.
@@ -205,7 +221,7 @@ def restored_loaders() -> tuple[Loader, ...]:
 
 def handle_loaders() -> tuple[Loader, ...]:
     """The loaders whose path is a handle resolved through a library's cache."""
-    return tuple(row.loader for row in _ROWS if row.handle is not HandleKind.PATH)
+    return tuple(row.loader for row in _ROWS if row.handle in (HandleKind.TFHUB, HandleKind.KAGGLE))
 
 
 def precheck_words() -> frozenset[str]:

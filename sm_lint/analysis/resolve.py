@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -47,6 +48,7 @@ class ModelSource(str, enum.Enum):
     KAGGLEHUB = "kagglehub"
     SOURCE = "source"
     OBSERVED = "observed"
+    SERVING = "serving"
 
     def __str__(self) -> str:
         return str(self.value)
@@ -128,10 +130,12 @@ class ModelResolver:
             return Resolution(
                 None, "the path is not known statically", unchecked=Unchecked.PATH_UNKNOWN
             )
+        handle = spec_for(loader).handle
+        if handle is HandleKind.SERVING:
+            return self._served(path, source_file)
         mapped = self._mapped(path)
         if mapped is not None:
             return self._check(mapped, f"mapped in model-paths from {path!r}", ModelSource.MAPPING)
-        handle = spec_for(loader).handle
         settings = _settings(environ, source_file) if handle is not HandleKind.PATH else {}
         if isinstance(settings, str):
             return Resolution(None, settings, local=False, unchecked=Unchecked.NOT_READABLE_HERE)
@@ -298,6 +302,77 @@ class ModelResolver:
         found = Resolution(None, how, source=ModelSource.SOURCE)
         return ResolvedLoad(load.id, load.expr, path, found, save.model(), None)
 
+    def _served(self, url: str, source_file: Path | None) -> Resolution:
+        """Step ``serving``: the folder TF Serving serves for a REST URL
+        (``/v1/models/NAME[/versions/N]``), found as TF Serving finds it: the model-paths
+        mapping (the served name, or a prefix of the URL), a ``models.config`` in the
+        project (``config { name base_path }``), then each ``--models`` root laid out
+        ``NAME/VERSION/saved_model.pb``; in a base path, the version the URL names, else the
+        highest numeric one (the default version policy)."""
+        found = serving_url(url)
+        if found is None:
+            return Resolution(None, f"{url!r} is not a TF Serving URL", local=False)
+        name, version = found
+        mapping = self.config.model_paths
+        base = url.split(":predict")[0].split(":classify")[0].split(":regress")[0]
+        for key in sorted(mapping, key=len, reverse=True):
+            if key == name or (("/" in key) and base.startswith(key.rstrip("/"))):
+                return self._version(
+                    mapping[key],
+                    version,
+                    f"mapped in model-paths from {key!r}",
+                    ModelSource.MAPPING,
+                )
+        root = self.config.project_root or (source_file.parent if source_file else Path.cwd())
+        for config_file, bases in _model_configs(root):
+            if name in bases:
+                folder = _base_path(bases[name], config_file, root, self.config.models)
+                if folder is not None:
+                    return self._version(folder, version, f"served as {name!r} by {config_file}")
+        for models_root in self.config.models:
+            if (models_root / name).is_dir():
+                return self._version(
+                    models_root / name, version, f"served as {name!r} from model root {models_root}"
+                )
+        wanted = "" if version is None else f" version {version}"
+        return Resolution(
+            None,
+            f"TF Serving model {name!r}{wanted} not found: map it in [tool.sm-lint.model-paths] "
+            f'({name} = "path/to/{name}"), add a models.config naming it, or pass --models '
+            f"with a root laid out {name}/VERSION/saved_model.pb",
+            local=False,
+            unchecked=Unchecked.NOT_FOUND,
+        )
+
+    def _version(
+        self, base: Path, version: int | None, how: str, source: ModelSource = ModelSource.SERVING
+    ) -> Resolution:
+        """A base path's served version (or the folder itself when it is a SavedModel)."""
+        if (base / "saved_model.pb").exists() or (base / "saved_model.pbtxt").exists():
+            return self._check(base, how, source)
+        versions = sorted(
+            (int(p.name), p) for p in _children(base) if p.name.isdigit() and p.is_dir()
+        )
+        if version is not None:
+            chosen = [p for v, p in versions if v == version]
+            if not chosen:
+                return Resolution(
+                    None,
+                    f"{how}, but it has no version {version} "
+                    f"(versions: {', '.join(str(v) for v, _ in versions) or 'none'})",
+                    local=False,
+                    unchecked=Unchecked.NOT_FOUND,
+                )
+            return self._check(chosen[0], f"{how}, version {version}", source)
+        if not versions:
+            return Resolution(
+                None,
+                f"{how}, but it holds no numeric version folder",
+                local=False,
+                unchecked=Unchecked.NOT_FOUND,
+            )
+        return self._check(versions[-1][1], f"{how}, highest version {versions[-1][0]}", source)
+
     def _mapped(self, path: str) -> Path | None:
         mapping = self.config.model_paths
         if path in mapping:
@@ -340,6 +415,69 @@ class ModelResolver:
             f"no SavedModel at {path!r}, nor one named {parts[-1]!r} under the model roots",
             Unchecked.NOT_FOUND,
         )
+
+
+_SERVING_URL = re.compile(r"/v1/models/([^/:{}]+)(?:/versions/(\d+)|/labels/[^/:{}]+)?:\w+/?$")
+_CONFIG_ENTRY = re.compile(
+    r"config\s*:?\s*\{(?P<body>[^{}]*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}[^{}]*)*)\}"
+)
+_FIELD = r"\b{}\s*:\s*[\"']([^\"']*)[\"']"
+_SKIP = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".sm-lint", ".tox"})
+
+
+def serving_url(url: str) -> tuple[str, int | None] | None:
+    """The served model's name and the version a TF Serving REST URL names."""
+    match = _SERVING_URL.search(url)
+    if match is None:
+        return None
+    return match[1], int(match[2]) if match[2] else None
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _model_configs(root: Path) -> list[tuple[Path, dict[str, str]]]:
+    """Every ``models.config`` (TF Serving's ``--model_config_file``, a text proto
+    ``model_config_list { config { name: "m" base_path: "/models/m" } }``) under *root*,
+    a few levels deep, with its served names and base paths."""
+    found = []
+    stack = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        for child in sorted(_children(folder)):
+            if child.is_dir() and depth < 4 and child.name not in _SKIP:
+                stack.append((child, depth + 1))
+            elif child.name.endswith(".config") and child.is_file():
+                try:
+                    text = child.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if "model_config_list" not in text:
+                    continue
+                bases = {}
+                for entry in _CONFIG_ENTRY.finditer(text):
+                    name = re.search(_FIELD.format("name"), entry["body"])
+                    base = re.search(_FIELD.format("base_path"), entry["body"])
+                    if name and base:
+                        bases[name[1]] = base[1]
+                found.append((child, bases))
+    return found
+
+
+def _base_path(base: str, config_file: Path, root: Path, models: Sequence[Path]) -> Path | None:
+    """A base path as written in a models.config (often the container's ``/models/m``):
+    as it is, relative to the config file, to the project root, then its last components
+    under the project root and each model root."""
+    candidates = [Path(base), config_file.parent / base.lstrip("/"), root / base.lstrip("/")]
+    parts = PurePosixPath(base).parts
+    for count in range(1, min(len(parts), 3) + 1):
+        tail = Path(*parts[-count:])
+        candidates.extend([root / tail, *(m / tail for m in models)])
+    return next((c for c in candidates if _exists(c) and c.is_dir()), None)
 
 
 def _settings(

@@ -81,6 +81,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     else (resolved.error or resolved.resolution.reason),
                     "signature": call.key if call.function is None else None,
                     "function": call.function,
+                    "transport": "rest" if call.rest is not None else "in-process",
                     "derived_signature": _derived(
                         resolved.model if resolved is not None else None, call.key
                     ),

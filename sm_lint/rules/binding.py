@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sm_lint.models.types import Signature, TensorSpec
 from sm_lint.rules.base import suggest
+from sm_lint.rules.serving import Decoded, decode
 from sm_lint.semantics import (
     Kind,
     Value,
@@ -24,7 +25,7 @@ from sm_lint.semantics import (
 )
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
-    from sm_lint.analysis.facts import Argument, SignatureCall
+    from sm_lint.analysis.facts import Argument, RestRequest, SignatureCall
 
 
 class Positional(enum.Enum):
@@ -99,12 +100,16 @@ class Binding:
     unfilled: tuple[str, ...] = ()
     #: A positional argument TensorFlow rejects, which then explains the inputs left unfilled.
     rejected: bool = False
+    #: A TF Serving REST request: how its body decodes (rules/serving.py).
+    request: Decoded | None = None
 
 
 def bind(call: SignatureCall, sig: Signature, tf2: bool) -> Binding:
     """Bind the call's arguments to inputs as TensorFlow would."""
     if not sig.inputs_known:
         return Binding()
+    if call.rest is not None:
+        return _bind_request(call.rest, sig)
     # Inputs whose real name is unknown (derived from source) match a pattern instead.
     unnamed = [n for n, s in sig.inputs.items() if s.name_pattern is not None]
     names = accepted_keywords({n: s for n, s in sig.inputs.items() if n not in unnamed})
@@ -260,3 +265,21 @@ def _positional(
     return [
         PositionalIssue(Positional.REJECTED, arg, only, alone=not keywords) for arg in positional
     ]
+
+
+def _bind_request(request: RestRequest, sig: Signature) -> Binding:
+    """A TF Serving body: inputs by their exact names (no sanitised spellings)."""
+    decoded = decode(request, sig)
+    if decoded.opaque:
+        return Binding(request=decoded)
+    bound = [(a, sig.inputs[a.name]) for a in decoded.arguments if a.name in sig.inputs]
+    free = [n for n in (decoded.missing or ())]
+    unexpected = []
+    for arg in decoded.arguments:
+        if arg.name not in sig.inputs:
+            assert arg.name is not None
+            close = suggest(arg.name, free)
+            unexpected.append(UnknownKeyword(arg, close[0] if close else None))
+    taken = {u.suggestion for u in unexpected}
+    unfilled = tuple(n for n in free if n not in taken)
+    return Binding(tuple(bound), (), tuple(unexpected), unfilled, request=decoded)

@@ -17,6 +17,7 @@ from sm_lint.rules import (
     sm011_model_not_found,
     sm012_invalid_savedmodel,
     sm013_restored_call,
+    sm014_invalid_serving_request,
     sm900_syntax_error,
 )
 from sm_lint.rules.unit import RuleUnit
@@ -29,6 +30,7 @@ UNITS: tuple[RuleUnit, ...] = (
     sm012_invalid_savedmodel.UNIT,
     sm011_model_not_found.UNIT,
     sm001_unknown_signature.UNIT,
+    sm014_invalid_serving_request.UNIT,
     sm004_positional_input.UNIT,
     sm002_unexpected_input.UNIT,
     sm003_missing_input.UNIT,

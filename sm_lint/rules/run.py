@@ -63,6 +63,8 @@ def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> lis
             findings.extend(on_value(ctx, sig, arg, spec))
     for on_call in _CALL:
         findings.extend(on_call(ctx, call, sig, binding))
+    if call.rest is not None:
+        return [replace(f, message=f"TF Serving request: {f.message}") for f in findings]
     return findings
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from sm_lint.diagnostics import Diagnostic, Fix, Rule, Severity
 from sm_lint.models.types import UNKNOWN_DTYPE, Signature, TensorSpec
 from sm_lint.rules.base import Context, example, finding, replace_fix
+from sm_lint.rules.binding import Binding
 from sm_lint.rules.unit import RuleUnit
-from sm_lint.semantics import Kind, Verdict, describe, dtype_verdict
+from sm_lint.semantics import JSON_ACCEPTS, JSON_WORDS, Kind, Verdict, describe, dtype_verdict
 
 RULE = Rule(
     code="SM005",
@@ -30,7 +31,7 @@ RULE = Rule(
 )
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
-    from sm_lint.analysis.facts import Argument
+    from sm_lint.analysis.facts import Argument, SignatureCall
 
 
 def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iterator[Diagnostic]:
@@ -70,4 +71,25 @@ def _cast_fix(ctx: Context, arg: Argument, spec: TensorSpec) -> Fix | None:
     return None
 
 
-UNIT = RuleUnit(RULE, on_value=check)
+def check_request(
+    ctx: Context, call: SignatureCall, sig: Signature, binding: Binding
+) -> Iterator[Diagnostic]:
+    """JSON values TF Serving's decoder does not take for the input's dtype (json_tensor.cc
+    AddValueToTensor: ``1.0`` into an integer input, a string into a number, ``true`` into
+    a float, a ``{"b64": ...}`` into anything but a string)."""
+    if binding.request is None:
+        return
+    for problem in binding.request.json_types:
+        got = ", ".join(sorted(JSON_WORDS.get(leaf, leaf) for leaf in problem.leaves))
+        takes = " or ".join(sorted(JSON_WORDS[t] for t in JSON_ACCEPTS.get(problem.dtype, ())))
+        yield finding(
+            ctx,
+            RULE,
+            problem.span,
+            f"input {problem.input!r} expects {problem.dtype}, got {got}: TF Serving's JSON "
+            f"decoder takes only {takes or 'nothing'} for it",
+            sig.key,
+        )
+
+
+UNIT = RuleUnit(RULE, on_value=check, on_binding=check_request)

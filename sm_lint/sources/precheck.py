@@ -105,7 +105,7 @@ def _has_word(data: bytes) -> bool:
     (an identifier such as "éhub") still counts: an over-approximation, which is safe."""
     # bytes.find per anchor, not one regular expression: an alternation with look-arounds
     # is several times slower than the C substring search, and matches are rare. Every name
-    # holds one of three anchors, so three passes over the bytes find them all.
+    # holds one of three anchors (or is its own), so a pass per anchor finds them all.
     size = len(data)
     for anchor, names in _ANCHORS:
         found = data.find(anchor)
@@ -130,7 +130,13 @@ _ANCHORS: tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...] = tuple(
         anchor,
         tuple((name, name.find(anchor)) for name in _BYTE_NAMES if anchor in name),
     )
-    for anchor in (b"hub", b"_model", b"TFSMLayer")
+    for anchor in (
+        b"hub",
+        b"_model",
+        b"TFSMLayer",
+        # A word holding none of the three is its own anchor (``requests``, ``httpx``).
+        *(n for n in _BYTE_NAMES if not any(a in n for a in (b"hub", b"_model", b"TFSMLayer"))),
+    )
 )
 assert all(any(a in name for a, _ in _ANCHORS) for name in _BYTE_NAMES), "a word without an anchor"
 

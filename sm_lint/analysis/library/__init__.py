@@ -2,8 +2,9 @@
 
 One module per library, each with a ``register(registry)``: names (aliases and constants),
 saved_model (TensorFlow's and Keras' loaders, signatures, calls), hub (TF Hub, Kaggle), saves
-(signatures derived from the program's own saves), numpy, tf_data, python (builtins) and
-paths. A new library's value effects are one new module here, added to ``_MODULES``.
+(signatures derived from the program's own saves), numpy, tf_data, python (builtins),
+paths and serving (TF Serving REST clients). A new library's value effects are one new
+module here, added to ``_MODULES``.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from sm_lint.analysis.library import (
     restored,
     saved_model,
     saves,
+    serving,
     tf_data,
 )
 
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-_MODULES = (names, saved_model, hub, restored, saves, numpy, tf_data, python, paths)
+_MODULES = (names, saved_model, hub, restored, saves, numpy, tf_data, python, paths, serving)
 _HOOKS: list[Hooks] = []
 
 

@@ -1,0 +1,47 @@
+"""SM014 invalid-serving-request: a TF Serving REST body its JSON decoder rejects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from sm_lint.diagnostics import Diagnostic, Rule, Severity
+from sm_lint.models.types import Signature
+from sm_lint.rules.base import Context, example, finding
+from sm_lint.rules.binding import Binding
+from sm_lint.rules.unit import RuleUnit
+
+RULE = Rule(
+    code="SM014",
+    name="invalid-serving-request",
+    severity=Severity.ERROR,
+    summary="A TF Serving REST predict body that TF Serving's JSON decoder rejects.",
+    why="TF Serving answers HTTP 400 before the model runs (tensorflow_serving/util/"
+    "json_tensor.cc): a plain 'instances' list for a signature of several inputs, both or "
+    "neither of 'instances' and 'inputs', an empty 'instances' list, instances of "
+    "different shapes, lists of uneven nesting, a non-string 'signature_name'.",
+    setup=example(
+        """
+        import requests
+        url = "http://localhost:8501/v1/models/two_inputs:predict"  # a: (?, 10), b: (?, 5)
+        """
+    ),
+    bad='requests.post(url, json={"instances": [[1.0, 2.0]]})',
+    good='requests.post(url, json={"instances": [{"a": [1.0] * 10, "b": [3.0] * 5}]})',
+)
+
+if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
+    from sm_lint.analysis.facts import SignatureCall
+
+
+def check(
+    ctx: Context, call: SignatureCall, sig: Signature, binding: Binding
+) -> Iterator[Diagnostic]:
+    """Each problem TF Serving's decoder finds in the body."""
+    if binding.request is None:
+        return
+    for problem in binding.request.problems:
+        yield finding(ctx, RULE, problem.span, problem.message, sig.key)
+
+
+UNIT = RuleUnit(RULE, on_binding=check)
