@@ -39,12 +39,14 @@ from sm_lint.sources import (
     noqa_lines,
     read_file,
 )
+from sm_lint.sources.complexity import MAX_SOURCE_BYTES, code_size, too_big_message
 from sm_lint.sources.precheck import words_match
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
 
 __all__ = [
+    "MAX_SOURCE_BYTES",
     "SOURCE_SUFFIXES",
     "FileAnalysis",
     "Linter",
@@ -553,34 +555,12 @@ def _text(source: str | bytes) -> str:
     return source.decode("utf-8", errors="replace")
 
 
-#: Source files with more code than this are not analysed (memory and time grow with it:
-#: about 1.5 GB and 20 s per MB of dense code). Blank and comment-only lines do not count.
-MAX_SOURCE_BYTES = 512 * 1024
-
-
 def _too_big(name: str, data: bytes) -> Diagnostic | None:
     """The SM900 note for a source over MAX_SOURCE_BYTES of code, else None."""
-    if len(data) <= MAX_SOURCE_BYTES:
+    code = code_size(data)
+    if code is None:
         return None
-    code = sum(
-        len(line)
-        for line in data.splitlines()
-        if (stripped := line.strip()) and not stripped.startswith(b"#")
-    )
-    if code <= MAX_SOURCE_BYTES:
-        return None
-    return Diagnostic(
-        name,
-        1,
-        1,
-        1,
-        1,
-        "SM900",
-        Severity.WARNING,
-        f"file not analysed: {code / 2**20:.1f} MB of code, over sm-lint's limit of "
-        f"{MAX_SOURCE_BYTES // 1024} KB (blank and comment lines not counted); exclude it "
-        "or split it",
-    )
+    return Diagnostic(name, 1, 1, 1, 1, "SM900", Severity.WARNING, too_big_message(code))
 
 
 _INTERNAL = "internal error:"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.diagnostics import RULES, Diagnostic, Severity
+from sm_lint.sources.complexity import too_complex
 from sm_lint.sources.document import syntax_problem
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
@@ -23,9 +24,15 @@ def parse_program(
     *parser* keeps an open document's parse from its previous text and parses again only
     what changed (the result is the same). *compiles*: Python is known to compile
     *program* (the pre-check did), so it is not compiled again to look for an error."""
+    # What would crash or stall libcst's parser is found first, with CPython's own parser
+    # under its own recursion limit (before this one is raised).
+    complex_ = too_complex(program, name)
+    if complex_ is not None:
+        line = complex_.line
+        return Diagnostic(name, line, 1, line, 2, "SM900", Severity.WARNING, complex_.message)
     # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
-    # operand; its pure-Python visitors need more than the default recursion limit. CPython's
-    # own parser has rejected truly deep nesting before this runs.
+    # operand; its pure-Python visitors need more than the default recursion limit. The
+    # gate above has refused nesting deeper than it can take.
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
     try:

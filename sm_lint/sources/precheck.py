@@ -23,6 +23,8 @@ import warnings
 from collections.abc import Callable
 from types import CodeType
 
+from sm_lint.sources.complexity import code_size
+
 #: Names whose use in code means the file may contain a model load (``signatures`` is not
 #: one: a lookup is checked only on an object a load in the same file made).
 #: Dotted import names (``tensorflow.saved_model``) are split into their parts.
@@ -89,6 +91,8 @@ def precheck(
         return Verdict.ANALYSE
     if known is not None and known():
         return Verdict.ANALYSE
+    if code_size(data) is not None:
+        return Verdict.ANALYSE  # never compiled: the analysis refuses it by its size first
     names = _code_names(data)
     if names is None:
         return Verdict.ANALYSE
