@@ -39,7 +39,8 @@ CASES: dict[str, Callable[[Path], str]] = {
     "sum-8000": lambda root: _write(root, "probe.py", inputs.flat_sum(MODEL, 8000)),
     "and-20000": lambda root: _write(root, "probe.py", inputs.boolean_chain(MODEL)),
     "subscripts-100x": lambda root: _write(root, "probe.py", inputs.subscript_chains(MODEL, 100)),
-    "observed-200000": lambda root: _observed(root),
+    "observed-200000": lambda root: _observed(root, 200_000),
+    "observed-50000": lambda root: _observed(root, 50_000),
 }
 
 
@@ -48,10 +49,10 @@ def _write(root: Path, name: str, text: str) -> str:
     return name
 
 
-def _observed(root: Path) -> str:
+def _observed(root: Path, loads: int) -> str:
     (root / "pyproject.toml").write_text("[tool.sm-lint]\n")
     (root / ".sm-lint").mkdir()
-    (root / ".sm-lint" / "observed.json").write_text(inputs.observed_json("models/m"))
+    (root / ".sm-lint" / "observed.json").write_text(inputs.observed_json("models/m", loads))
     program = (
         "import tensorflow as tf\n\nm = tf.saved_model.load('models/m')\n"
         'infer = m.signatures["serving_default"]\n'
