@@ -116,17 +116,21 @@ def _state(pid: int) -> str | None:
 
 
 def _hung_run(root: Path) -> tuple[subprocess.Popen[str], list[int]]:
-    """A run whose worker is stopped on ``odd.py``; its worker processes once one is."""
-    _tree(root)
-    proc = subprocess.Popen(
-        [*CLI, ".", "--models", str(FIXTURES), "--jobs", "2", "--no-cache"],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(SM_LINT_TEST_SIGNAL_ON="odd.py:STOP"),
-        start_new_session=True,  # its own process group, as a terminal's job is
-    )
+    """A run whose worker is stopped on ``odd.py``; its worker processes once one is.
+    Its output goes to files (``out``, ``err``): an orphan holding a pipe would block the
+    test reading it."""
+    (root / "src").mkdir()
+    _tree(root / "src")
+    with open(root / "out", "w") as out, open(root / "err", "w") as err:
+        proc = subprocess.Popen(
+            [*CLI, "src", "--models", str(FIXTURES), "--jobs", "2", "--no-cache"],
+            cwd=root,
+            stdout=out,
+            stderr=err,
+            text=True,
+            env=_env(SM_LINT_TEST_SIGNAL_ON="odd.py:STOP"),
+            start_new_session=True,  # its own process group, as a terminal's job is
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         workers = _children(proc.pid)
@@ -136,7 +140,7 @@ def _hung_run(root: Path) -> tuple[subprocess.Popen[str], list[int]]:
             break
         time.sleep(0.1)
     proc.kill()
-    proc.communicate()
+    proc.wait()
     pytest.fail("no worker reached odd.py")
 
 
@@ -155,7 +159,7 @@ def _gone(pids: list[int], seconds: float = 20) -> list[int]:
 def test_no_worker_outlives_a_killed_parent(tmp_path: Path) -> None:
     proc, workers = _hung_run(tmp_path)
     proc.kill()
-    proc.communicate()
+    proc.wait()
     assert _gone(workers) == []
 
 
@@ -173,12 +177,16 @@ def test_an_interrupted_run_exits_with_one_line(
     else:
         os.kill(proc.pid, sent)
     try:
-        _, err = proc.communicate(timeout=60)
-    finally:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+    finally:
+        alive = _gone(workers)
+    err = (tmp_path / "err").read_text()
     assert proc.returncode == code, err[-2000:]
     assert err.strip().startswith(line) and len(err.strip().splitlines()) == 1, err[-2000:]
-    assert _gone(workers) == []
+    assert alive == []
 
 
 # ===================================================== libcst's parser, cost of a file
