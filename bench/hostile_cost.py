@@ -39,6 +39,18 @@ CASES: dict[str, Callable[[Path], str]] = {
     "sum-8000": lambda root: _write(root, "probe.py", inputs.flat_sum(MODEL, 8000)),
     "and-20000": lambda root: _write(root, "probe.py", inputs.boolean_chain(MODEL)),
     "subscripts-100x": lambda root: _write(root, "probe.py", inputs.subscript_chains(MODEL, 100)),
+    # The largest of each kind the limits let through (the costliest files analysed).
+    "at-limit-rows-3000": lambda root: _write(root, "probe.py", inputs.list_rows(MODEL, 3000)),
+    "at-limit-chain-5500": lambda root: _write(root, "probe.py", inputs.call_chain(MODEL, 5500)),
+    "at-limit-specs-150KB": lambda root: _write(
+        root, "probe.py", inputs.tensor_specs(MODEL, 150 * 1024)
+    ),
+    "at-limit-sub100-42KB": lambda root: _write(
+        root, "probe.py", inputs.subscript_chains(MODEL, 100, 42 * 1024)
+    ),
+    "at-limit-sub900-7KB": lambda root: _write(
+        root, "probe.py", inputs.subscript_chains(MODEL, 900, 7 * 1024)
+    ),
     "observed-200000": lambda root: _observed(root, 200_000),
     "observed-50000": lambda root: _observed(root, 50_000),
 }

@@ -26,10 +26,10 @@ MAX_DEPTH = 1_000
 #: node costs libcst more) plus ``ELEMENT_WEIGHT`` per element of a display, argument or
 #: parameter (libcst adds an element, a comma and their whitespace: a list of number rows
 #: costs half as much again per node as plain statements). At this limit a file costs at
-#: most about 250 MB and a few seconds of parsing.
+#: most about 250 MB and a few seconds of parsing (bench/hostile_cost.py's at-limit cases).
 MAX_WEIGHT = 75_000
 DEPTH_WEIGHT = 32
-ELEMENT_WEIGHT = 2
+ELEMENT_WEIGHT = 3
 #: Recursion levels CPython's AST builder may use here (it counts about three per level on
 #: 3.11): a deeper program raises RecursionError, which means deeper than MAX_DEPTH anyway.
 _AST_RECURSION = 1_000
