@@ -406,3 +406,37 @@ def test_wrongly_typed_observations_are_left_out(tmp_path: Path, name: str) -> N
     (root / ".sm-lint" / "observed.json").write_text(json.dumps({"version": 1, "sites": sites}))
     proc = _run("a.py", "--models", FIXTURES, "--format", "json", "--no-cache", cwd=root)
     assert _codes(proc) == []
+
+
+_EDITOR = """
+import sys
+from sm_lint.api import Linter
+from sm_lint.sources import from_text
+head, chain = sys.argv[1], sys.argv[2]
+linter = Linter()
+for text in (head, head + chain, head):  # opened, a chain pasted in, removed again
+    analysis = linter.analyze(from_text(text, "doc.py"), open_as="file:///doc.py")
+    problem = analysis.syntax_error
+    print(problem.message[:35] if problem is not None else "analysed")
+"""
+
+
+def test_an_open_document_refuses_a_pasted_chain_before_libcst(tmp_path: Path) -> None:
+    """The language server's path (an open document parsed edit by edit): a 20,000-operand
+    ``and`` pasted in crashed the server's process in libcst's parser."""
+    chain = "ok = x" + " and x" * 20_000 + "\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", _EDITOR, SIMPLE, chain],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.splitlines() == [
+        "analysed",
+        "too complex to analyse: code nested",
+        "analysed",
+    ]

@@ -79,6 +79,11 @@ def too_complex(program: str, name: str = "<program>") -> TooComplex | None:
         return tree
     if tree is None:
         return None
+    return tree_too_complex(tree)
+
+
+def tree_too_complex(tree: ast.AST) -> TooComplex | None:
+    """:func:`too_complex` of a program (or a part of one) already parsed by CPython."""
     weight = 0.0
     # Iterative, depth first: the walk itself never recurses, whatever the depth.
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
