@@ -440,3 +440,22 @@ def test_an_open_document_refuses_a_pasted_chain_before_libcst(tmp_path: Path) -
         "too complex to analyse: code nested",
         "analysed",
     ]
+
+
+@pytest.mark.parametrize("field", [1, 6, 7])  # the line, the severity, the message
+def test_a_wrongly_typed_finding_in_the_result_index_is_a_miss(tmp_path: Path, field: int) -> None:
+    """An entry valid in every respect (the file's own stat signature) but one finding's
+    field of the wrong type: analysed again, as if it were not there."""
+    root = _project(tmp_path)
+    stamp = time.time() - 100  # not a file changed just now: its result is stored
+    os.utime(root / "a.py", (stamp, stamp))
+    args = ("a.py", "--models", FIXTURES, "--format", "json")
+    assert _codes(_run(*args, cwd=root)) == ["SM005"]
+    (index,) = (root / ".sm-lint" / "cache" / "results").glob("*.json")
+    data = json.loads(index.read_text())
+    assert data["files"]
+    for entry in data["files"].values():
+        for finding in entry[3]:
+            finding[field] = {"not": "this"}
+    index.write_text(json.dumps(data))
+    assert _codes(_run(*args, cwd=root)) == ["SM005"]
