@@ -3,13 +3,18 @@ signature calls). Reading sources is :mod:`sm_lint.sources`' job."""
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import fnmatch
 import gc
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sm_lint import observed
 from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall
@@ -41,12 +46,14 @@ from sm_lint.sources import (
     noqa_lines,
     read_file,
 )
+from sm_lint.sources.complexity import MAX_SOURCE_BYTES, code_size, too_big_message
 from sm_lint.sources.precheck import words_match
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
 
 __all__ = [
+    "MAX_SOURCE_BYTES",
     "SOURCE_SUFFIXES",
     "FileAnalysis",
     "Linter",
@@ -185,7 +192,7 @@ class Linter:
         except OSError:
             return {}, {}
         if self._observed_cache is None or self._observed_cache[0] != stamp:
-            self._observed_cache = (stamp, observed.load(root), observed.load_models(root))
+            self._observed_cache = (stamp, *observed.load_all(root))
         return self._observed_cache[1], self._observed_cache[2]
 
     # ---------------------------------------------------------------- lint
@@ -412,7 +419,8 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     (C speed: most files stop there, with nothing to report); the workers start at the
     first file whose bytes match, and each such file goes to whichever worker is free (its
     compile and its analysis run there), so one large file does not hold up a fixed share
-    of the others.
+    of the others. A worker that dies (killed, out of memory, a crash in native code)
+    costs only the file it was analysing: that file gets an SM900 and the run goes on.
     """
     import multiprocessing
 
@@ -421,8 +429,7 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     except ValueError:
         return None
     results: list[list[Diagnostic] | None] = [None] * len(files)
-    pending = []
-    pool = None
+    pool: _Pool | None = None
     try:
         for index, file in enumerate(files):
             try:
@@ -438,16 +445,186 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
                 continue
             if pool is None:
                 _import_analysis()  # once, here: the forked workers inherit it
-                pool = context.Pool(jobs, initializer=_init_worker, initargs=(linter,))
-            pending.append((index, pool.apply_async(_lint_path, (file,))))
-        for index, handle in pending:
-            results[index] = handle.get()
-    except (OSError, RuntimeError):
-        return None
+                pool = _Pool(context, linter, jobs, results)
+            pool.submit(index, file)
+        if pool is not None:
+            pool.drain()
+    except OSError:
+        if pool is None or not pool.started:
+            return None
+        raise
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.close()
     return [d for found in results if found is not None for d in found]
+
+
+class _Worker:
+    """One worker process, its end of the pipe and the file it is analysing (mutable)."""
+
+    __slots__ = ("conn", "process", "task")
+
+    def __init__(self, process: Any, conn: Any) -> None:
+        self.process, self.conn = process, conn
+        self.task: tuple[int, Path] | None = None
+
+
+class _Pool:
+    """Forked workers, one file at a time each; a worker's death is seen (its sentinel)
+    and charged to its file alone, and a new worker takes its place."""
+
+    def __init__(self, context: Any, linter: Linter, jobs: int, results: list[Any]) -> None:
+        self.context, self.linter, self.jobs, self.results = context, linter, jobs, results
+        self.pending: collections.deque[tuple[int, Path]] = collections.deque()
+        self.workers: list[_Worker] = []
+        self.started = False
+        # Readable until this process is gone: a worker's watchdog reads it (portable; on
+        # Linux the kernel's parent-death signal acts first).
+        self.alive_r, self.alive_w = os.pipe()
+        for _ in range(jobs):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        mine, theirs = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main,
+            args=(self.linter, theirs, os.getpid(), self.alive_r, self.alive_w),
+            daemon=True,
+        )
+        process.start()
+        self.started = True
+        theirs.close()
+        self.workers.append(_Worker(process, mine))
+
+    def submit(self, index: int, path: Path) -> None:
+        self.pending.append((index, path))
+        self._dispatch()
+        self._collect(0)
+
+    def drain(self) -> None:
+        while self.pending or any(w.task is not None for w in self.workers):
+            self._dispatch()
+            self._collect(None)
+
+    def _dispatch(self) -> None:
+        for worker in list(self.workers):
+            if worker.task is None and self.pending:
+                task = self.pending.popleft()
+                try:
+                    worker.conn.send(task[1])
+                except OSError:  # died idle: not the file's doing
+                    self.pending.appendleft(task)
+                    self._buried(worker)
+                    continue
+                worker.task = task
+
+    def _collect(self, timeout: float | None) -> None:
+        from multiprocessing.connection import wait
+
+        waiting = {}
+        for worker in self.workers:
+            waiting[worker.process.sentinel] = worker
+            if worker.task is not None:
+                waiting[worker.conn] = worker
+        for ready in wait(list(waiting), timeout):
+            worker = waiting[ready]
+            if worker not in self.workers:
+                continue  # buried already (its pipe and its sentinel were both ready)
+            if worker.task is not None and worker.conn.poll():
+                try:
+                    self.results[worker.task[0]] = worker.conn.recv()
+                    worker.task = None
+                    continue
+                except (EOFError, OSError):
+                    pass  # died before or while answering
+            elif ready is not worker.process.sentinel:
+                continue
+            self._buried(worker)
+
+    def _buried(self, worker: _Worker) -> None:
+        """*worker* has died: its file gets an SM900; a new worker takes its place."""
+        worker.process.join()
+        worker.conn.close()
+        self.workers.remove(worker)
+        if worker.task is not None:
+            index, path = worker.task
+            self.results[index] = [_died(os.fspath(path), worker.process.exitcode)]
+        if self.pending and len(self.workers) < self.jobs:
+            self._spawn()
+
+    def close(self) -> None:
+        """End every worker now (nothing of theirs is worth waiting for: each answer is
+        sent, and journalled, whole)."""
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+        for worker in self.workers:
+            worker.process.join()
+            worker.conn.close()
+        self.workers.clear()
+        for fd in (self.alive_r, self.alive_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _worker_main(linter: Linter, conn: Any, parent: int, alive_r: int, alive_w: int) -> None:
+    """A worker: lint each path the parent sends until told to stop or the parent is gone."""
+    # Ctrl-C reaches the whole process group: the parent reports it and ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler
+    os.close(alive_w)
+    _die_with_parent(parent, alive_r)
+    _init_worker(linter)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            return
+        if path is None:
+            return
+        conn.send(_lint_path(path))
+
+
+def _die_with_parent(parent: int, alive_r: int) -> None:
+    """Never outlive the parent: on Linux the kernel kills this process when the parent
+    dies (PR_SET_PDEATHSIG); everywhere, a thread exits when the parent's pipe closes."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            os.read(alive_r, 1)  # returns only at end of file: the parent is gone
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sm-lint-parent-watch", daemon=True).start()
+
+
+def _died(name: str, exitcode: int | None) -> Diagnostic:
+    """The SM900 finding for a file whose worker process died while analysing it."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"signal {-exitcode}, {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"signal {-exitcode}"
+    else:
+        how = f"exit status {exitcode}"
+    return Diagnostic(
+        name,
+        1,
+        1,
+        1,
+        1,
+        "SM900",
+        Severity.ERROR,
+        f"{_INTERNAL} the analysis process died ({how}) while analysing this file; the file "
+        "was skipped — please report this with the file",
+    )
 
 
 def with_observed(
@@ -479,34 +656,12 @@ def _relative(path: str, root: Path | None) -> str:
         return path
 
 
-#: Source files with more code than this are not analysed (memory and time grow with it:
-#: about 1.5 GB and 20 s per MB of dense code). Blank and comment-only lines do not count.
-MAX_SOURCE_BYTES = 512 * 1024
-
-
 def _too_big(name: str, data: bytes) -> Diagnostic | None:
     """The SM900 note for a source over MAX_SOURCE_BYTES of code, else None."""
-    if len(data) <= MAX_SOURCE_BYTES:
+    code = code_size(data)
+    if code is None:
         return None
-    code = sum(
-        len(line)
-        for line in data.splitlines()
-        if (stripped := line.strip()) and not stripped.startswith(b"#")
-    )
-    if code <= MAX_SOURCE_BYTES:
-        return None
-    return Diagnostic(
-        name,
-        1,
-        1,
-        1,
-        1,
-        "SM900",
-        Severity.WARNING,
-        f"file not analysed: {code / 2**20:.1f} MB of code, over sm-lint's limit of "
-        f"{MAX_SOURCE_BYTES // 1024} KB (blank and comment lines not counted); exclude it "
-        "or split it",
-    )
+    return Diagnostic(name, 1, 1, 1, 1, "SM900", Severity.WARNING, too_big_message(code))
 
 
 _INTERNAL = "internal error:"
@@ -540,6 +695,11 @@ def _test_hook(name: str) -> None:
     pattern = os.environ.get("SM_LINT_TEST_FAIL_ON")
     if pattern and fnmatch.fnmatch(os.path.basename(name), pattern):
         raise RuntimeError(f"SM_LINT_TEST_FAIL_ON={pattern} matches {os.path.basename(name)}")
+    # ``SM_LINT_TEST_SIGNAL_ON=GLOB:NAME`` (tests only): the process analysing a matching
+    # file sends itself that signal (KILL: as the OOM killer would; STOP: a hung worker).
+    pattern, _, which = os.environ.get("SM_LINT_TEST_SIGNAL_ON", "").rpartition(":")
+    if pattern and fnmatch.fnmatch(os.path.basename(name), pattern):
+        os.kill(os.getpid(), signal.Signals[f"SIG{which}"])
 
 
 def lint_source(

@@ -27,9 +27,13 @@ from sm_lint import __version__
 from sm_lint.analysis import facts
 from sm_lint.results import CACHE_FOLDER, code_digest
 from sm_lint.semantics import Kind, Value
+from sm_lint.untrusted import conforms, parse_json
 
 FOLDER = CACHE_FOLDER
 _SCHEMA = 5  # 5: restored-function calls, argument structures, TF Serving REST requests
+#: An entry bigger than this is not read (the facts of a source at the size limit take a
+#: few MB at most).
+MAX_ENTRY_BYTES = 64 * 2**20
 
 # Every dataclass a FileFacts holds, by name, for decoding.
 _TYPES: dict[str, type[Any]] = {
@@ -104,14 +108,16 @@ def encode_facts(file_facts: facts.FileFacts) -> str:
 
 
 def decode_facts(text: str) -> facts.FileFacts | None:
+    """The facts *text* encodes; None for anything else (nested too deeply, wrongly
+    typed): a corrupt entry is a cache miss."""
     try:
-        data = json.loads(text)
-        if data.get("schema") != _SCHEMA:
+        data = parse_json(text, MAX_ENTRY_BYTES)
+        if not isinstance(data, dict) or data.get("schema") != _SCHEMA:
             return None
         decoded = _decode(data["facts"])
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
-    return decoded if isinstance(decoded, facts.FileFacts) else None
+    return decoded if conforms(decoded, facts.FileFacts) else None
 
 
 def imports_unchanged(imports: tuple[tuple[str, str], ...]) -> bool:

@@ -10,6 +10,7 @@ import enum
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -1165,15 +1166,45 @@ _COMMANDS = {
 }
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind (worker processes are ended on the way) and exit 143."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
+#: Commands that run the user's code or serve an editor keep the default signal handling.
+_OWN_SIGNALS_EXCEPT = ("run", "server")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run sm-lint with *argv* (default: sys.argv[1:]) and return the exit code."""
+    """Run sm-lint with *argv* (default: sys.argv[1:]) and return the exit code.
+    Ctrl-C exits 130 and SIGTERM 143, each with one line on stderr."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    own = not (args and args[0] in _OWN_SIGNALS_EXCEPT)
+    previous = None
+    if own:
+        with contextlib.suppress(ValueError):  # not the main thread: left as it is
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _dispatch(argv)
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        if not own:
+            raise
+        print("sm-lint: interrupted", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("sm-lint: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         # The reader went away (`sm-lint ... | head`): stop quietly, as other CLIs do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FINDINGS
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:

@@ -18,6 +18,7 @@ load moved or changed is not matched to a stale entry.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from sm_lint.locations import OBSERVED_FILE, OBSERVED_FOLDER, observed_file
 from sm_lint.models import ModelReadError, ModelSignatures, Signature, TensorSpec
 from sm_lint.models import read_signatures as _read_signatures
 from sm_lint.semantics import Kind, Value
+from sm_lint.untrusted import parse_json
 
 FOLDER = OBSERVED_FOLDER
 FILE = OBSERVED_FILE
@@ -64,13 +66,18 @@ class Observed:
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Observed:
-        shape = data.get("shape")
+        """Raises ValueError or TypeError on what save() does not write."""
+        shape, dtype, count = data.get("shape"), data.get("dtype"), data.get("count", 1)
+        if dtype is not None and not isinstance(dtype, str):
+            raise TypeError("dtype")
+        if shape is not None and not _is_shape(shape):
+            raise TypeError("shape")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise TypeError("count")
         value = Value(
-            Kind(data.get("kind", "unknown")),
-            data.get("dtype"),
-            None if shape is None else tuple(shape),
+            Kind(data.get("kind", "unknown")), dtype, None if shape is None else tuple(shape)
         )
-        return Observed(value, int(data.get("count", 1)))
+        return Observed(value, count)
 
 
 def path_for(root: Path) -> Path:
@@ -85,7 +92,18 @@ def site_key(root: Path, path: str, line: int) -> str:
     return f"{rel}:{line}"
 
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # far above what save() writes; a bigger file is skipped
+#: Far above what save() writes; a bigger file is skipped (parsing JSON takes about ten
+#: times its size in memory). The caps above are applied when reading as well.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_RANK = 64  # dimensions of a recorded shape
+
+
+def _is_shape(shape: Any) -> bool:
+    return (
+        isinstance(shape, list)
+        and len(shape) <= MAX_RANK
+        and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)
+    )
 
 
 def _read(root: Path) -> dict[str, Any] | None:
@@ -95,28 +113,41 @@ def _read(root: Path) -> dict[str, Any] | None:
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
             return None
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = parse_json(file.read_bytes(), MAX_FILE_BYTES)
+    except OSError:
         return None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return None
     return data
 
 
+def load_all(root: Path) -> tuple[Observations, ModelSites]:
+    """The call sites and the load sites stored under *root*, from one read of the file."""
+    data = _read(root)
+    return _calls(data), _models(data)
+
+
 def load(root: Path) -> Observations:
     """The observations stored under *root* (empty when there are none or the file is bad)."""
-    data = _read(root)
+    return _calls(_read(root))
+
+
+def _calls(data: dict[str, Any] | None) -> Observations:
     if data is None:
         return {}
     sites = data.get("sites", {})
     out: Observations = {}
     if not isinstance(sites, dict):
         return out
-    for site, inputs in sites.items():
-        if not isinstance(inputs, dict):
+    for site, inputs in itertools.islice(sites.items(), MAX_SITES):
+        if not isinstance(inputs, dict) or len(inputs) > MAX_SPECS:
             continue
         with contextlib.suppress(ValueError, TypeError, AttributeError):
-            out[site] = {name: [Observed.from_json(o) for o in obs] for name, obs in inputs.items()}
+            # save() keeps the most observed values first: more are never read.
+            out[site] = {
+                name: [Observed.from_json(o) for o in obs[:MAX_VALUES]]
+                for name, obs in inputs.items()
+            }
     return out
 
 
@@ -247,7 +278,9 @@ class ModelSite:
             raise TypeError("end_line/text")
         if not isinstance(loads, list) or not loads:
             raise TypeError("loads")
-        return ModelSite(line, end_line, text, tuple(ObservedLoad.from_json(x) for x in loads))
+        # The newest are last and save() keeps MAX_FOLDERS: more are never read.
+        newest = loads[-MAX_FOLDERS:]
+        return ModelSite(line, end_line, text, tuple(ObservedLoad.from_json(x) for x in newest))
 
 
 #: "path:line" (path relative to the project root, line of the load call) -> the site.
@@ -294,6 +327,14 @@ def _model_from_json(data: Any, folder: str | None) -> ModelSignatures:
     tf2, tags, signatures = data["tf2"], data["tags"], data["signatures"]
     if not isinstance(tf2, bool) or not isinstance(signatures, dict) or not isinstance(tags, list):
         raise TypeError("model")
+    if len(signatures) > MAX_SIGNATURES or any(
+        not isinstance(sig, dict)
+        or not isinstance(sig.get("inputs"), dict)
+        or not isinstance(sig.get("outputs"), dict)
+        or len(sig["inputs"]) + len(sig["outputs"]) > MAX_SPECS
+        for sig in signatures.values()
+    ):
+        raise TypeError("model too big")  # save() records such a model by folder only
     sigs = {}
     for key, sig in signatures.items():
         optional = sig.get("optional_inputs", [])
@@ -319,14 +360,17 @@ def recordable(model: ModelSignatures) -> bool:
 def load_models(root: Path) -> ModelSites:
     """The load sites stored under *root*. Entries that cannot be read (another version,
     hand-edited) are left out, silently; so is the whole section of a bad file."""
-    data = _read(root)
+    return _models(_read(root))
+
+
+def _models(data: dict[str, Any] | None) -> ModelSites:
     if data is None:
         return {}
     sites = data.get("models", {})
     out: ModelSites = {}
     if not isinstance(sites, dict):
         return out
-    for key, entry in sites.items():
+    for key, entry in itertools.islice(sites.items(), MAX_MODEL_SITES):
         _, sep, line = str(key).rpartition(":")
         if not sep or not line.isdigit() or not isinstance(entry, dict):
             continue

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from sm_lint import __version__
 from sm_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
+from sm_lint.untrusted import conforms, parse_json
 
 _SCHEMA = 1
 #: The cache folder below the project root (results and analysis facts).
@@ -42,6 +43,8 @@ CACHE_FOLDER = Path(".sm-lint") / "cache"
 RACY_NS = 1_000_000_000
 #: Dependency records kept in one index, at most (each is one stat when validated).
 MAX_RECORDS = 20_000
+#: An index bigger than this is not read (MAX_RECORDS bounds what a run writes).
+MAX_INDEX_BYTES = 256 * 2**20
 #: Journals of runs that died are removed after this long.
 _STALE_RUN_S = 24 * 3600
 #: The environment variables findings can depend on (hub caches, temp folders, home).
@@ -247,10 +250,12 @@ class ResultCache:
         return self.folder / f"{self.key}.json"
 
     def _load(self) -> dict[str, Any]:
+        """The index; empty when it is missing, too big, nested too deeply or not of this
+        schema. Entries and records of the wrong shape are left out."""
         try:
             with open(self.index_file, "rb") as handle:
-                data = json.loads(handle.read())
-        except (OSError, ValueError):
+                data = parse_json(handle.read(MAX_INDEX_BYTES + 1), MAX_INDEX_BYTES)
+        except OSError:
             return {"logs": {}, "files": {}}
         ok = isinstance(data, dict) and data.get("schema") == _SCHEMA
         if not ok or not isinstance(data.get("files"), dict):
@@ -258,6 +263,8 @@ class ResultCache:
         if not isinstance(data.get("logs"), dict):
             return {"logs": {}, "files": {}}
         index: dict[str, Any] = data
+        index["logs"] = {k: v for k, v in index["logs"].items() if _is_log(v)}
+        index["files"] = {k: e for k, e in index["files"].items() if _is_entry(e)}
         return index
 
     def lookup(self, files: Sequence[str]) -> tuple[dict[str, Hit], list[str]]:
@@ -304,7 +311,10 @@ class ResultCache:
                 valid_upto[log_id] = _valid_prefix(logs.get(log_id), now)
             if count > valid_upto[log_id]:
                 return None
-        return Hit([decode_finding(d) for d in found], list(lines))
+        decoded = [decode_finding(d) for d in found]
+        if not all(conforms(d, Diagnostic) for d in decoded):
+            return None  # hand-edited: analysed again
+        return Hit(decoded, list(lines))
 
     # ------------------------------------------------------------ journals
     def start_run(self) -> None:
@@ -420,6 +430,29 @@ class ResultCache:
         except OSError:
             return
         _remove_dead_runs(self.folder)
+
+
+def _is_entry(entry: Any) -> bool:
+    """An index entry's shape: [signature, log id, count, findings, lines]."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 5
+        and isinstance(entry[0], list)
+        and (entry[1] is None or isinstance(entry[1], str))
+        and isinstance(entry[2], int)
+        and isinstance(entry[3], list)
+        and all(isinstance(d, list) for d in entry[3])
+        and isinstance(entry[4], list)
+        and all(line is None or isinstance(line, str) for line in entry[4])
+    )
+
+
+def _is_log(log: Any) -> bool:
+    """A dependency record's shape: [[op, path, signature], ...]."""
+    return isinstance(log, list) and all(
+        isinstance(q, list) and len(q) == 3 and isinstance(q[0], str) and isinstance(q[1], str)
+        for q in log
+    )
 
 
 def _valid_prefix(log: Any, now: dict[tuple[str, str], Any]) -> int:

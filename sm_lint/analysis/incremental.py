@@ -29,6 +29,7 @@ import libcst as cst
 
 from sm_lint.analysis.positions import Positions
 from sm_lint.analysis.reuse import FunctionReuse
+from sm_lint.sources.complexity import tree_too_complex
 
 # A region may start only where a statement starts at column 0 (not a blank, indented or
 # comment line, whose place in the tree depends on what precedes it).
@@ -274,6 +275,9 @@ def _chunks(
     assert isinstance(tree, ast.Module)
     if not tree.body:
         return None
+    if tree_too_complex(tree) is not None:
+        # What would crash or stall libcst: the whole text goes to the caller's gate.
+        raise ValueError("too complex to analyse")
     starts = [1]
     end = tree.body[0].end_lineno or 0
     for statement in tree.body[1:]:

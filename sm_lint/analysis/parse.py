@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.diagnostics import Diagnostic, Severity
+from sm_lint.sources.complexity import too_complex
 from sm_lint.sources.document import syntax_problem
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
@@ -24,8 +25,8 @@ def parse_program(
     what changed (the result is the same). *compiles*: Python is known to compile
     *program* (the pre-check did), so it is not compiled again to look for an error."""
     # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
-    # operand; its pure-Python visitors need more than the default recursion limit. CPython's
-    # own parser has rejected truly deep nesting before this runs.
+    # operand; its pure-Python visitors need more than the default recursion limit. What
+    # would crash or stall libcst's parser is refused before it (complexity.py).
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
     try:
@@ -46,6 +47,8 @@ def _parse_checked(
     from sm_lint.analysis.interpreter import analyze_module
     from sm_lint.analysis.positions import Positions
 
+    # An open document's edit: the parser gates what it parses again (each changed region;
+    # the whole text the first time), so an edit costs no parse of the whole text here.
     kept = parser.parse(program) if parser is not None else None
     if parser is not None and kept is not None:  # None: the whole text is parsed below
         try:
@@ -53,6 +56,10 @@ def _parse_checked(
             return analyze_module(kept[0], path, kept[1], parser.reuse)
         except RecursionError:
             return _sm900(name, "cannot analyse: expressions are nested too deeply")
+    complex_ = too_complex(program, name)  # CPython's parser, with its own recursion limit
+    if complex_ is not None:
+        line = complex_.line
+        return Diagnostic(name, line, 1, line, 2, "SM900", Severity.WARNING, complex_.message)
 
     # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
     # nesting deep enough to crash libcst's native parser) with Python's own message.

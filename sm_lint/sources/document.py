@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sm_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
+from sm_lint.sources.complexity import code_size, too_big_message
 from sm_lint.sources.ipython import transform_cell
 from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
 from sm_lint.sources.notebook import BOM, NotebookError, NotPython, parse_notebook
@@ -316,6 +317,13 @@ def _build(
         return Document(name, kind, "", text, data, analyse=False)  # skipped, quietly
     except NotebookError as error:
         problem = _problem(name or "<string>", f"cannot read the notebook: {error}")
+        return Document(name, kind, "", text, data, problems=(problem,), analyse=False)
+    # The size limit before any cell is compiled (as for a .py file).
+    code = code_size("\n".join(source for _, source in notebook.code_cells).encode())
+    if code is not None:
+        problem = replace(
+            _problem(name or "<string>", too_big_message(code)), severity=Severity.WARNING
+        )
         return Document(name, kind, "", text, data, problems=(problem,), analyse=False)
     return replace(from_cells(notebook.code_cells, name), text=text, data=data)
 

@@ -26,6 +26,7 @@ from types import CodeType
 
 # The table is a leaf module: reading it imports none of the analysis.
 from sm_lint.analysis.loaders import precheck_words
+from sm_lint.sources.complexity import code_size
 
 #: Names whose use in code means the file may contain a model load: the loader table's
 #: words (``saved_model`` also covers ``tf.saved_model.save``, which matters only beside a
@@ -85,6 +86,8 @@ def precheck(
         return Verdict.ANALYSE
     if known is not None and known():
         return Verdict.ANALYSE
+    if code_size(data) is not None:
+        return Verdict.ANALYSE  # never compiled: the analysis refuses it by its size first
     names = _code_names(data)
     if names is None:
         return Verdict.ANALYSE

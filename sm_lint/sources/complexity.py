@@ -1,0 +1,165 @@
+"""The complexity gate: programs whose analysis would cost too much, found before libcst
+sees them.
+
+libcst's native parser nests a long operator chain one level per operand (``a and b and
+...``, ``1 + 1 + ...``, ``x[0][0]...``): past a few thousand levels it overflows the C stack
+(8,000 terms: a segfault after ~110 s), and its time per level grows with the depth (a
+subscript 1,000 levels deep costs ~18 times what a shallow one does). Its tree costs about
+4-5 KB of memory per syntax node, and the analysis keeps it. CPython's own parser is
+safe here (its recursion is bounded and raises) and some forty times faster, so the
+program's ``ast`` is measured first: the depth libcst would nest each node at, and the
+number of nodes, each weighted by that depth (bench/hostile_cost.py measures the limits'
+effect; tests/test_hostile_cost.py keeps them).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import warnings
+from dataclasses import dataclass
+
+#: The deepest libcst nesting analysed. Real code stays far below (a 600-term generated
+#: sum or string concatenation is deep); libcst's parser crashed past ~5,000 levels.
+MAX_DEPTH = 1_000
+#: Syntax nodes analysed at most, each counted ``1 + depth / DEPTH_WEIGHT`` (a deeply nested
+#: node costs libcst more) plus ``ELEMENT_WEIGHT`` per element of a display, argument or
+#: parameter (libcst adds an element, a comma and their whitespace: a list of number rows
+#: costs half as much again per node as plain statements). At this limit a file costs at
+#: most about 250 MB and a few seconds of parsing (bench/hostile_cost.py's at-limit cases).
+MAX_WEIGHT = 75_000
+DEPTH_WEIGHT = 32
+ELEMENT_WEIGHT = 3
+#: Recursion levels CPython's AST builder may use here (it counts about three per level on
+#: 3.11): a deeper program raises RecursionError, which means deeper than MAX_DEPTH anyway.
+_AST_RECURSION = 1_000
+
+_CONTEXTS = (ast.Load, ast.Store, ast.Del)
+
+#: Source files with more code than this are not analysed. Blank and comment-only lines
+#: do not count. Checked on the bytes, before anything compiles them (compiling 16 MB of
+#: code took 2 GB just to refuse it).
+MAX_SOURCE_BYTES = 512 * 1024
+
+
+def code_size(data: bytes) -> int | None:
+    """The bytes of code in *data* (blank and comment-only lines left out) when over
+    MAX_SOURCE_BYTES, else None (then *data* is not scanned)."""
+    if len(data) <= MAX_SOURCE_BYTES:
+        return None
+    code = sum(
+        len(line)
+        for line in data.splitlines()
+        if (stripped := line.strip()) and not stripped.startswith(b"#")
+    )
+    return code if code > MAX_SOURCE_BYTES else None
+
+
+def too_big_message(code: int) -> str:
+    return (
+        f"file not analysed: {code / 2**20:.1f} MB of code, over sm-lint's limit of "
+        f"{MAX_SOURCE_BYTES // 1024} KB (blank and comment lines not counted); exclude it "
+        "or split it"
+    )
+
+
+@dataclass(frozen=True)
+class TooComplex:
+    """Why a program is not analysed: which limit it is over."""
+
+    line: int
+    message: str
+
+
+def too_complex(program: str, name: str = "<program>") -> TooComplex | None:
+    """Where and why *program* is over a limit; None when it is within them, or when
+    CPython cannot parse it (the caller reports the syntax error)."""
+    tree = _tree(program, name)
+    if isinstance(tree, TooComplex):
+        return tree
+    if tree is None:
+        return None
+    return tree_too_complex(tree)
+
+
+def tree_too_complex(tree: ast.AST) -> TooComplex | None:
+    """:func:`too_complex` of a program (or a part of one) already parsed by CPython."""
+    weight = 0.0
+    # Iterative, depth first: the walk itself never recurses, whatever the depth.
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line = getattr(node, "lineno", 1)
+            return TooComplex(
+                line,
+                f"too complex to analyse: code nested more than {MAX_DEPTH:,} levels deep "
+                "(a long operator chain counts one level per operand); split the expression",
+            )
+        weight += 1 + depth / DEPTH_WEIGHT + ELEMENT_WEIGHT * _elements(node)
+        if weight > MAX_WEIGHT:  # stop here: the rest of a huge tree costs time too
+            return TooComplex(
+                1,
+                f"too complex to analyse: the syntax tree weighs over sm-lint's limit of "
+                f"{MAX_WEIGHT:,} (one per node, more for nested and comma-separated ones; "
+                "about 7,000 lines of ordinary code); exclude the file or split it",
+            )
+        if isinstance(node, ast.BoolOp):
+            # libcst nests ``a and b and c`` as ((a and b) and c): one level per operand.
+            count = len(node.values)
+            stack.extend((v, depth + count - i) for i, v in enumerate(node.values))
+            continue
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, _CONTEXTS):
+                stack.append((child, depth + 1))
+    return None
+
+
+def _elements(node: ast.AST) -> int:
+    """How many comma-separated elements *node* holds."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return len(node.elts)
+    if isinstance(node, ast.Dict):
+        return len(node.values)
+    if isinstance(node, ast.Call):
+        return len(node.args) + len(node.keywords)
+    if isinstance(node, ast.arguments):
+        return len(node.posonlyargs) + len(node.args) + len(node.kwonlyargs)
+    return 0
+
+
+def _tree(program: str, name: str) -> ast.Module | TooComplex | None:
+    """CPython's AST of *program* under a recursion limit of its own (the caller's may
+    have been raised for libcst's visitors): None when it does not parse."""
+    old = sys.getrecursionlimit()
+    depth = _frames()
+    sys.setrecursionlimit(depth + _AST_RECURSION)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are not sm-lint's to report
+            tree = compile(
+                program,
+                f"<{name}>",
+                "exec",
+                flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                dont_inherit=True,
+            )
+    except RecursionError:
+        return TooComplex(
+            1,
+            f"too complex to analyse: code nested more than {MAX_DEPTH:,} levels deep "
+            "(a long operator chain counts one level per operand); split the expression",
+        )
+    except (SyntaxError, ValueError, MemoryError, OverflowError):
+        return None
+    finally:
+        sys.setrecursionlimit(old)
+    return tree if isinstance(tree, ast.Module) else None
+
+
+def _frames() -> int:
+    """How many frames deep this call is (the recursion limit counts from the bottom)."""
+    frame, count = sys._getframe(), 0
+    while frame is not None:
+        frame, count = frame.f_back, count + 1  # type: ignore[assignment]
+    return count
