@@ -447,8 +447,9 @@ def test_a_wrongly_typed_finding_in_the_result_index_is_a_miss(tmp_path: Path, f
     """An entry valid in every respect (the file's own stat signature) but one finding's
     field of the wrong type: analysed again, as if it were not there."""
     root = _project(tmp_path)
-    stamp = time.time() - 100  # not a file changed just now: its result is stored
-    os.utime(root / "a.py", (stamp, stamp))
+    stamp = time.time() - 100  # no file changed just now: the result is stored
+    for name in ("a.py", "pyproject.toml"):
+        os.utime(root / name, (stamp, stamp))
     args = ("a.py", "--models", FIXTURES, "--format", "json")
     assert _codes(_run(*args, cwd=root)) == ["SM005"]
     (index,) = (root / ".sm-lint" / "cache" / "results").glob("*.json")
