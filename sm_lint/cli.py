@@ -12,9 +12,10 @@ import json
 import os
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sm_lint import __version__
 from sm_lint.config import Config, ConfigError
@@ -36,9 +37,32 @@ def _rules() -> Mapping[str, Rule]:
     return RULES
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, never breaking a line inside a hyphenated word (`sm-lint`)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(
+            " ".join(text.split()), width, break_on_hyphens=False, break_long_words=False
+        )
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(
+            " ".join(text.split()),
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with ruff's usage errors: one line (and a did-you-mean), then a pointer to
     ``--help`` instead of the whole usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         print(f"sm-lint: error: {message}{self._suggestion(message)}", file=sys.stderr)

@@ -19,10 +19,18 @@ NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 PUBLIC = sorted(NOTEBOOKS.glob("tf_*.ipynb"))
 EXERCISE = NOTEBOOKS / "tf_examples_tflite_c05_exercise.ipynb"
 
-# (cell, line in the cell, signature key) of every signature call, read off the notebooks.
+# (cell, line in the cell, signature key or restored function) of every call of a loaded
+# model, read off the notebooks: `imported(...)`, `imported.mutate(...)` and `loaded(5)` call
+# the restored object's functions (`imported.v.numpy()` reads a variable: no call).
 CALLS = {
-    "tf_docs_saved_model.ipynb": [(22, 1, "serving_default")],
-    "tf_docs_migrate_saved_model.ipynb": [(28, 4, "serving_default")],
+    "tf_docs_saved_model.ipynb": [
+        (22, 1, "serving_default"),
+        (37, 2, "__call__"),
+        (37, 3, "mutate"),
+        (37, 4, "__call__"),
+        (40, 5, "__call__"),
+    ],
+    "tf_docs_migrate_saved_model.ipynb": [(28, 4, "serving_default"), (30, 3, "__call__")],
     "tf_docs_hub_boundless.ipynb": [(18, 1, "default")],
     "tf_docs_hub_tweening_conv3d.ipynb": [(17, 1, "default")],
     "tf_docs_hub_retrieval_qa.ipynb": [

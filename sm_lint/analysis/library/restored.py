@@ -49,6 +49,15 @@ _NOT_FUNCTIONS = frozenset(
         "submodules",
         "name_scope",
         "with_name_scope",
+        # A restored variable's (``loaded.v.numpy()``) and a tensor's own methods.
+        "numpy",
+        "assign",
+        "assign_add",
+        "assign_sub",
+        "read_value",
+        "value",
+        "shape",
+        "dtype",
     }
 )
 
