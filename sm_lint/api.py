@@ -47,7 +47,7 @@ from sm_lint.sources import (
     read_file,
 )
 from sm_lint.sources.complexity import MAX_SOURCE_BYTES, code_size, too_big_message
-from sm_lint.sources.precheck import words_match
+from sm_lint.sources.precheck import Verdict, precheck, words_match
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
@@ -440,7 +440,13 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
             if data is None or b"\0" in data:  # what cannot be read: reported as serially
                 results[index] = linter.lint_file(file)
                 continue
-            if not words_match(data, notebook=kind_of(file) is SourceKind.NOTEBOOK):
+            notebook = kind_of(file) is SourceKind.NOTEBOOK
+            if not words_match(data, notebook=notebook) or (
+                # Until the pool runs, this process asks the compiler too: a tree whose word
+                # matches are all in prose or strings never starts the workers and the
+                # analysis (0.5 s); once they run, matching files are compiled there.
+                pool is None and precheck(data, notebook=notebook) is Verdict.SKIP
+            ):
                 results[index] = linter.nothing_to_analyse(file, read_from)
                 continue
             if pool is None:

@@ -94,3 +94,21 @@ def test_no_worker_starts_when_no_file_needs_analysis(tmp_path: Path, analysed_i
     found = Linter(Config(models=(FIXTURES,))).lint_paths([tmp_path], jobs=2)
     assert [Path(d.path).name for d in found] == ["binary.py"]
     assert not analysed_in.exists()
+
+
+def test_no_worker_starts_when_the_names_are_only_in_prose(
+    tmp_path: Path, analysed_in: Path
+) -> None:
+    """Bytes that name a load in a docstring or a comment: this process asks the compiler
+    itself until a file really needs the analysis, so such a tree never starts the workers
+    (nor imports the analysis for them)."""
+    for n in range(40):
+        (tmp_path / f"prose{n:02}.py").write_text(PROSE)
+    found = Linter(Config(models=(FIXTURES,))).lint_paths([tmp_path], jobs=2)
+    assert found == []
+    assert not analysed_in.exists()
+    # One file that does load a model: from then on the workers analyse.
+    (tmp_path / "prose99.py").write_text(CALLER)
+    found = Linter(Config(models=(FIXTURES,))).lint_paths([tmp_path], jobs=2)
+    assert [Path(d.path).name for d in found] == ["prose99.py"]
+    assert analysed_in.read_text().split() and str(os.getpid()) not in analysed_in.read_text()
