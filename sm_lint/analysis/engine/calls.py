@@ -36,6 +36,10 @@ def _mutates(receiver: AbstractValue | None, method: str) -> bool:
     return False
 
 
+#: How many functions a call's memo key may follow (see Calls.globals_read).
+REACH_LIMIT = 256
+
+
 class Calls(Expressions):
     """Calls, and the analysis of user functions under their callers' arguments."""
 
@@ -262,7 +266,7 @@ class Calls(Expressions):
             scope = module_globals
         key: object = None
         read = self.globals_read(function, scope)
-        if functions.small((params, extras, read), 1024):
+        if read is not None and functions.small((params, extras, read), 1024):
             try:
                 key = (function, tuple(params.items()), tuple(extras.items()), read)
                 hash(key)
@@ -346,9 +350,11 @@ class Calls(Expressions):
 
     def globals_read(
         self, function: functions.FunctionValue, scope: Env
-    ) -> tuple[tuple[str, AbstractValue], ...]:
+    ) -> tuple[tuple[str, AbstractValue], ...] | None:
         """The values of every global *function* (and the functions it can reach) may read:
-        two calls with equal arguments and equal such globals analyse alike."""
+        two calls with equal arguments and equal such globals analyse alike. None when it
+        reaches more than REACH_LIMIT functions: the call is then not memoised (walking
+        them at every call of a long chain of functions cost time quadratic in its length)."""
         names: set[str] = set()
         todo = [function]
         seen: set[int] = set()
@@ -357,6 +363,8 @@ class Calls(Expressions):
             if id(current.node) in seen:
                 continue
             seen.add(id(current.node))
+            if len(seen) > REACH_LIMIT:
+                return None
             for ident in self.identifiers_of(current.node) - names:
                 names.add(ident)
                 value = scope.get(ident)
