@@ -33,6 +33,7 @@ from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.observed import Observed
 from sm_lint.results import file_signature
+from sm_lint.rules.sm015_unused_noqa import unused_noqa
 from sm_lint.semantics import Kind
 from sm_lint.sources import (
     SOURCE_SUFFIXES,
@@ -47,6 +48,7 @@ from sm_lint.sources import (
     read_file,
 )
 from sm_lint.sources.complexity import MAX_SOURCE_BYTES, code_size, too_big_message
+from sm_lint.sources.lines import split_lines
 from sm_lint.sources.precheck import Verdict, precheck, words_match
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
@@ -309,13 +311,49 @@ class Linter:
         suppressed = noqa_lines(text)
         whole_file = suppressed.get(WHOLE_FILE)
         kept = []
+        # (line, code) pairs a noqa comment silenced
+        used: set[tuple[int, str]] = set()
         for finding in findings:
             if whole_file is not None and (not whole_file or finding.code in whole_file):
                 continue
             codes = suppressed.get(finding.line)
             if codes is None or (codes and finding.code not in codes):
                 kept.append(finding)
+            else:
+                used.add((finding.line, finding.code))
+        if any(line != WHOLE_FILE and codes for line, codes in suppressed.items()):
+            for stale in self._unused_noqa(analysis, text, suppressed, used):
+                codes = suppressed.get(stale.line, frozenset())
+                silenced = whole_file is not None and (not whole_file or stale.code in whole_file)
+                # A noqa comment naming SM015 keeps its own stale codes.
+                if not silenced and stale.code not in codes:
+                    kept.append(stale)
         return self.filtered(analysis.path, kept)
+
+    def _unused_noqa(
+        self,
+        analysis: FileAnalysis,
+        text: str,
+        suppressed: dict[int, frozenset[str]],
+        used: set[tuple[int, str]],
+    ) -> list[Diagnostic]:
+        """SM015 for the ``# noqa`` codes that silenced nothing on a line with a call of a
+        model this run resolved (elsewhere nothing was checked, so nothing is known)."""
+        facts = analysis.facts
+        if facts is None:
+            return []
+        checked = {
+            line
+            for call in facts.calls
+            if (resolved := analysis.loads.get(call.load_id)) is not None
+            and resolved.model is not None
+            for line in range(call.span.line, call.span.end_line + 1)
+        }
+        if not checked:
+            return []
+        ctx = Context(analysis.path, None, facts.tf_alias, facts.np_alias, analysis.document)
+        lines = [line.rstrip("\r\n") for line in split_lines(text)]
+        return list(unused_noqa(ctx, lines, suppressed, used, checked, self.selected))
 
     def filtered(self, path: str, findings: Iterable[Diagnostic]) -> list[Diagnostic]:
         """*findings* after per-file ignores, select/ignore and severity overrides."""

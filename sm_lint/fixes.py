@@ -182,12 +182,21 @@ def _write_in_place(path: Path, target: Path, data: bytes, expected_digest: str)
 def _raw_findings(
     linter: Linter, text: str, path: str | os.PathLike[str], notebook: bool
 ) -> list[Diagnostic]:
-    """Every finding of *text* before noqa and select/ignore (an SM900 hides from neither)."""
+    """Every finding of *text* before noqa and select/ignore (an SM900 hides from neither),
+    and the unused noqa codes (SM015)."""
     try:
         kind = SourceKind.NOTEBOOK if notebook else SourceKind.PYTHON
         analysis = linter.analyze(from_text(text, path, kind))
-        problems = analysis.document.problems if analysis.document is not None else ()
-        return [*linter.diagnose(analysis), *problems]
+        document = analysis.document
+        problems = document.problems if document is not None else ()
+        raw = linter.diagnose(analysis)
+        # Unused noqa codes are found where noqa is applied: those findings too.
+        stale = [
+            d
+            for d in (linter.finalize(analysis, document.program, raw) if document else ())
+            if d.code == "SM015"
+        ]
+        return [*raw, *stale, *problems]
     except Exception as error:  # a notebook that no longer reads, a crash: never written
         return [internal_error(os.fspath(path), error)]
 

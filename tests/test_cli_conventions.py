@@ -366,3 +366,39 @@ def test_a_file_level_noqa_comment_silences_the_file(tmp_path: Path) -> None:
     # Only a comment on its own line counts for the whole file.
     target.write_text("x = 1  # sm-lint: noqa\n" + source)
     assert {d["code"] for d in findings_json("src", "--no-cache", cwd=project)} >= {"SM005"}
+
+
+UNUSED_NOQA = """import numpy as np
+import tensorflow as tf
+
+loaded = tf.saved_model.load("models/dense")
+infer = loaded.signatures["serving_default"]
+batch = np.random.rand(64, 5).astype(np.float32)
+infer(keras_tensor=tf.constant(batch))  # noqa: SM005
+infer(keras_tensor=tf.constant(batch, dtype=tf.float64))  # noqa: SM005
+infer(keras_tensor=tf.constant(batch))  # noqa: SM005, E501
+infer(keras_tensor=tf.constant(batch))  # noqa
+infer(keras_tensor=tf.constant(batch))  # noqa: SM005, SM015
+other = tf.saved_model.load("models/nowhere")  # noqa: SM011
+other.signatures["x"](a=1)  # noqa: SM002
+"""
+
+
+def test_unused_noqa_codes_on_checked_calls_are_reported_and_fixed(tmp_path: Path) -> None:
+    """Only sm-lint's own codes, only on a call whose model was found (elsewhere nothing was
+    checked), never a bare noqa or other tools' codes; the fix removes just the stale code."""
+    project = tmp_path / "p"
+    shutil.copytree(DEMO / "models", project / "models")
+    (project / "a.py").write_text(UNUSED_NOQA)
+    found = findings_json("a.py", "--no-cache", cwd=project)
+    assert [(d["line"], d["code"]) for d in found] == [(7, "SM015"), (9, "SM015")]
+    assert found[0]["fix"]["applicability"] == "safe"
+    # Not selected: not reported (a noqa code of an unselected rule is not judged either).
+    assert findings_json("a.py", "--no-cache", "--select", "SM005", cwd=project) == []
+    fixed = sm_lint("a.py", "--no-cache", "--fix", cwd=project)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    lines = (project / "a.py").read_text().splitlines()
+    assert lines[6] == "infer(keras_tensor=tf.constant(batch))"
+    assert lines[8] == "infer(keras_tensor=tf.constant(batch))  # noqa: E501"
+    assert lines[7].endswith("# noqa: SM005") and lines[9].endswith("# noqa")
+    assert lines[10].endswith("# noqa: SM005, SM015")  # it keeps its own, as asked

@@ -18,6 +18,7 @@ from sm_lint.rules import (
     sm012_invalid_savedmodel,
     sm013_restored_call,
     sm014_invalid_serving_request,
+    sm015_unused_noqa,
     sm900_syntax_error,
 )
 from sm_lint.rules.unit import RuleUnit
@@ -41,6 +42,7 @@ UNITS: tuple[RuleUnit, ...] = (
     sm009_batch_mismatch.UNIT,
     sm010_unknown_output.UNIT,
     sm013_restored_call.UNIT,
+    sm015_unused_noqa.UNIT,
     sm900_syntax_error.UNIT,
 )
 
