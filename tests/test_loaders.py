@@ -40,7 +40,19 @@ def test_one_row_per_loader() -> None:
 def test_the_precheck_words_are_the_tables() -> None:
     assert frozenset(NAMES) == loaders.precheck_words()
     for spec in LOADERS.values():
-        assert spec.words and set(spec.words) <= NAMES, spec.loader
+        if spec.markers:  # its words count only beside a marker
+            assert (spec.markers, frozenset(spec.words)) in loaders.marked_words()
+            assert not set(spec.words) & NAMES, spec.loader
+        else:
+            assert spec.words and set(spec.words) <= NAMES, spec.loader
+
+
+def test_a_marked_rows_words_alone_do_not_send_a_file_to_the_analysis() -> None:
+    """``requests`` is in a great many files: only beside a TF Serving URL path does it."""
+    plain = b"import requests\nr = requests.post('https://example.com/api', json={})\n"
+    assert not may_need_analysis(plain, notebook=False)
+    served = plain.replace(b"/api", b"/v1/models/m:predict")
+    assert may_need_analysis(served, notebook=False)
 
 
 def test_every_name_in_the_table_holds_one_of_its_rows_words() -> None:
@@ -51,9 +63,11 @@ def test_every_name_in_the_table_holds_one_of_its_rows_words() -> None:
 
 
 def _spellings(name: str) -> list[str]:
-    """Programs calling *name* as imported in the usual ways."""
+    """Programs calling *name* as imported in the usual ways (a served model by its URL)."""
     module, _, function = name.rpartition(".")
     call = '("models/m")\nx = m.signatures["serving_default"]\n'
+    if any(name in spec.names() and spec.markers for spec in LOADERS.values()):
+        call = '("http://localhost:8501/v1/models/m:predict", json={"instances": [1.0]})\n'
     return [
         f"import {module}\nm = {name}{call}",
         f"import {module} as lib\nm = lib.{function}{call}",

@@ -27,6 +27,7 @@ __all__ = [
     "LoaderSpec",
     "Param",
     "handle_loaders",
+    "marked_words",
     "precheck_words",
     "restored_loaders",
     "spec_for",
@@ -121,6 +122,10 @@ class LoaderSpec:
     settings: tuple[str, ...] = ()
     #: Path suffixes of other formats the loader reads (not SavedModels: never checked).
     other_formats: tuple[str, ...] = ()
+    #: Text of which one stands in every file that reaches a model this way, besides a word
+    #: (a TF Serving URL's path): without one, the row's words do not send a file to the
+    #: analysis. Empty: the words alone do.
+    markers: tuple[str, ...] = ()
 
     def names(self) -> Iterator[str]:
         """Every qualified name in this row."""
@@ -197,6 +202,8 @@ _ROWS = (
         handle=HandleKind.SERVING,
         binding=Binding.REST,
         words=("requests", "httpx"),
+        # "requests" is in too many files: only beside a TF Serving URL path.
+        markers=("v1/models",),
     ),
 )
 
@@ -225,5 +232,10 @@ def handle_loaders() -> tuple[Loader, ...]:
 
 
 def precheck_words() -> frozenset[str]:
-    """Every word the pre-check looks for: the union of the rows' words."""
-    return frozenset(word for row in _ROWS for word in row.words)
+    """The words the pre-check looks for alone: those of the rows without markers."""
+    return frozenset(word for row in _ROWS if not row.markers for word in row.words)
+
+
+def marked_words() -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """(markers, words) of the rows whose words count only beside one of their markers."""
+    return tuple((row.markers, frozenset(row.words)) for row in _ROWS if row.markers)

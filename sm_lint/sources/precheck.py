@@ -25,7 +25,7 @@ from collections.abc import Callable
 from types import CodeType
 
 # The table is a leaf module: reading it imports none of the analysis.
-from sm_lint.analysis.loaders import precheck_words
+from sm_lint.analysis.loaders import marked_words, precheck_words
 from sm_lint.sources.complexity import code_size
 
 #: Names whose use in code means the file may contain a model load: the loader table's
@@ -33,6 +33,10 @@ from sm_lint.sources.complexity import code_size
 #: load). ``signatures`` is not one: a lookup is checked only on an object a load in the
 #: same file made. Dotted import names (``tensorflow.saved_model``) are split into parts.
 NAMES = precheck_words()
+#: Words that count only beside one of their markers (``requests`` beside ``v1/models``).
+MARKED = tuple(
+    (tuple(m.encode() for m in markers), frozenset(words)) for markers, words in marked_words()
+)
 
 _BYTE_NAMES = tuple(name.encode() for name in sorted(NAMES))
 _IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -91,15 +95,44 @@ def precheck(
     names = _code_names(data)
     if names is None:
         return Verdict.ANALYSE
-    return Verdict.SKIP if names.isdisjoint(NAMES) else Verdict.ANALYSE_COMPILED
+    wanted = NAMES.union(*(words for markers, words in MARKED if _marked(data, markers)))
+    return Verdict.SKIP if names.isdisjoint(wanted) else Verdict.ANALYSE_COMPILED
 
 
 def words_match(data: bytes, *, notebook: bool) -> bool:
     """The pre-check's first step, on the bytes alone: False when *data* certainly needs no
     analysis; True when the compiler must decide (a notebook: the analysis)."""
     if notebook:
-        return any(name in data for name in _BYTE_NAMES) or b"\\u" in data
-    return _has_word(data) or not _ascii_compatible(data)
+        marked = any(
+            _marked(data, markers) and any(word.encode() in data for word in words)
+            for markers, words in MARKED
+        )
+        return any(name in data for name in _BYTE_NAMES) or marked or b"\\u" in data
+    return (
+        _has_word(data)
+        or any(
+            _marked(data, markers) and any(_word_in(data, word.encode()) for word in words)
+            for markers, words in MARKED
+        )
+        or not _ascii_compatible(data)
+    )
+
+
+def _marked(data: bytes, markers: tuple[bytes, ...]) -> bool:
+    return any(marker in data for marker in markers)
+
+
+def _word_in(data: bytes, word: bytes) -> bool:
+    """Whether *word* occurs as a whole word (rare: only asked beside a marker)."""
+    found = data.find(word)
+    while found != -1:
+        end = found + len(word)
+        before = found == 0 or data[found - 1] not in _IDENTIFIER_BYTES
+        after = end == len(data) or data[end] not in _IDENTIFIER_BYTES
+        if before and after:
+            return True
+        found = data.find(word, end)
+    return False
 
 
 def _has_word(data: bytes) -> bool:
@@ -137,7 +170,7 @@ _ANCHORS: tuple[tuple[bytes, tuple[tuple[bytes, int], ...]], ...] = tuple(
         b"hub",
         b"_model",
         b"TFSMLayer",
-        # A word holding none of the three is its own anchor (``requests``, ``httpx``).
+        # A word holding none of the three is its own anchor.
         *(n for n in _BYTE_NAMES if not any(a in n for a in (b"hub", b"_model", b"TFSMLayer"))),
     )
 )
