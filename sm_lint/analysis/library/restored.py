@@ -63,8 +63,8 @@ _NOT_FUNCTIONS = frozenset(
 
 
 def register(registry: Registry) -> None:
-    registry.value_calls[ModelRef] = _call_object
-    registry.value_calls[RestoredFn] = _call_function
+    registry.value_calls[ModelRef] = _call
+    registry.value_calls[RestoredFn] = _call
     registry.attributes[RestoredFn] = _attribute
     registry.methods[ModelRef] = _method
     registry.methods[RestoredFn] = _method
@@ -81,35 +81,21 @@ def _attribute(base: RestoredFn, attr: str) -> AbstractValue:
     return UNKNOWN if attr in _NOT_FUNCTIONS else RestoredFn(base.load_id, f"{base.path}.{attr}")
 
 
-def _call_object(
+def _call(
     engine: Engine,
     node: cst.Call,
-    func: ModelRef,
+    func: ModelRef | RestoredFn,
     args: CallArgs,
     opaque: bool,
     env: Env,
     held: bool,
 ) -> AbstractValue | None:
-    """``loaded(x)``: the object's own ``__call__`` (not for one an instance holds)."""
+    """``loaded(x)`` (the object's own ``__call__``), ``loaded.f(x)``,
+    ``loaded.encoder.embed(x)``; not for a model an instance holds."""
     if held or engine.state.loader(func.load_id) not in _RESTORED:
         return None
-    fn = SignatureFn(func.load_id, models.CALL_KEY, function=models.CALL_KEY)
-    return models.signature_call(engine, node, fn, env, opaque)
-
-
-def _call_function(
-    engine: Engine,
-    node: cst.Call,
-    func: RestoredFn,
-    args: CallArgs,
-    opaque: bool,
-    env: Env,
-    held: bool,
-) -> AbstractValue | None:
-    """``loaded.f(x)``, ``loaded.encoder.embed(x)``."""
-    if held or engine.state.loader(func.load_id) not in _RESTORED:
-        return None
-    fn = SignatureFn(func.load_id, func.path, function=func.path)
+    path = func.path if isinstance(func, RestoredFn) else models.CALL_KEY
+    fn = SignatureFn(func.load_id, path, function=path)
     return models.signature_call(engine, node, fn, env, opaque)
 
 
@@ -129,5 +115,5 @@ def _method(
     if not isinstance(func, RestoredFn):
         return paths.method(receiver, name, args)
     opaque = any(arg.star for arg in node.args)
-    result = _call_function(engine, node, func, args, opaque, env, False)
+    result = _call(engine, node, func, args, opaque, env, False)
     return UNKNOWN if result is None else result
