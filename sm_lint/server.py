@@ -30,6 +30,7 @@ from sm_lint.fixes import fix_cells, fix_document
 from sm_lint.locations import kagglehub_cache_dir, observed_file, tfhub_cache_dir
 from sm_lint.lsp_protocol import HandlerFailed, SmLintProtocol, pull_settings, report
 from sm_lint.models import clear_cache
+from sm_lint.output.rule_links import rule_url
 from sm_lint.sources import (
     Document,
     Location,
@@ -510,10 +511,16 @@ def to_lsp(
         message=d.message,
         severity=_SEVERITY[d.severity],
         code=d.code,
+        code_description=_code_description(d.code),
         source="sm-lint",
         data=data,
         related_information=_related(document, d, cell_uris),
     )
+
+
+def _code_description(code: str) -> lsp.CodeDescription | None:
+    url = rule_url(code)
+    return None if url is None else lsp.CodeDescription(href=url)
 
 
 def _server_position(document: TextDocument, position: lsp.Position) -> tuple[int, int]:

@@ -86,6 +86,10 @@ async def test_diagnostics_on_open(client: LanguageClient) -> None:
     d = diagnostics[0]
     assert d.source == "sm-lint"
     assert d.severity == lsp.DiagnosticSeverity.Error
+    # The code links its rule's page (the one shipped in the package: nothing published).
+    assert d.code_description is not None
+    assert d.code_description.href.startswith("file://")
+    assert d.code_description.href.endswith("/sm_lint/rule_docs/SM005.md")
     assert "expects float32, got float64 tf.Tensor (4, 5)" in d.message
 
 

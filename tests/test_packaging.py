@@ -30,6 +30,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
+from sm_lint.rules import RULES
 from tests.conftest import git
 
 if sys.version_info >= (3, 11):
@@ -72,6 +73,8 @@ def test_wheel_carries_licence_and_type_marker(dists: dict[str, Path]) -> None:
         licence = next(n for n in names if n.endswith("/licenses/LICENSE"))
         assert b"Apache License" in archive.read(licence)
     assert "sm_lint/py.typed" in names
+    # Every rule's page, which findings link to (their `url`).
+    assert {f"sm_lint/rule_docs/{code}.md" for code in RULES} <= set(names)
     metadata = _metadata(dists["wheel"])
     assert metadata["License-Expression"] == "Apache-2.0"
     classifiers = metadata.get_all("Classifier") or []

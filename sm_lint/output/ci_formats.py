@@ -9,6 +9,8 @@ from typing import Any
 
 from sm_lint import __version__
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
+from sm_lint.output.rule_links import rule_url
+from sm_lint.output.rules import render_page
 from sm_lint.rules import RULES
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -25,6 +27,14 @@ def _help(rule: Rule) -> str:
     return f"{given}Bad:\n{rule.bad}\nGood:\n{rule.good}"
 
 
+def _help_uri(code: str) -> dict[str, str]:
+    # A SARIF log travels (code scanning uploads it): only a published page is an address
+    # its readers can open; the shipped page's file: URI is this machine's. The page itself
+    # rides along as help.markdown, which code scanning shows.
+    url = rule_url(code)
+    return {"helpUri": url} if url is not None and url.startswith("https://") else {}
+
+
 def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run, the full rule catalogue, and one result a finding."""
     codes = list(RULES)
@@ -34,7 +44,8 @@ def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": rule.why},
-            "help": {"text": _help(rule)},
+            "help": {"text": _help(rule), "markdown": render_page(rule)},
+            **_help_uri(rule.code),
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
         }
         for rule in RULES.values()

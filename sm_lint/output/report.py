@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sm_lint.diagnostics import Diagnostic, Severity
+from sm_lint.output.rule_links import rule_url
 
 if TYPE_CHECKING:
     from sm_lint.api import FileAnalysis
@@ -50,6 +51,7 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
         "end_line": d.end_line,
         "end_column": d.end_column,
         "code": d.code,
+        "url": rule_url(d.code),
         "severity": d.severity.value,
         "message": d.message,
         "model": d.model,
