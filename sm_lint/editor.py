@@ -15,7 +15,14 @@ from pathlib import Path
 from sm_lint.analysis.facts import Argument, SignatureCall, Span
 from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis, Linter, ResolvedLoad
-from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.models.types import (
+    ModelSignatures,
+    RestoredFunction,
+    Signature,
+    Structure,
+    TensorSpec,
+    format_shape,
+)
 from sm_lint.observed import Observed
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value, accepted_keywords, describe
 from sm_lint.sources import Document, line_phrase
@@ -26,6 +33,7 @@ __all__ = [
     "InlayHint",
     "Span",
     "completions",
+    "function_markdown",
     "hover",
     "inlay_hints",
     "signature_markdown",
@@ -82,6 +90,90 @@ def signature_markdown(
         lines += [f"| `{s.name}` | {s.dtype} | {format_shape(s.shape)} |" for s in specs.values()]
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _call_text(fn: RestoredFunction) -> str:
+    """``loaded(x, training=False)``, ``loaded.encoder.embed(tokens)``."""
+    defaults = dict(
+        zip(fn.arg_names[len(fn.arg_names) - len(fn.defaults) :], fn.defaults, strict=True)
+    )
+    params = [f"{n}={defaults[n].text()}" if n in defaults else n for n in fn.arg_names]
+    if fn.varargs:
+        params.append("*args")
+    params += [f"{n}=..." if n in dict(fn.kwonly_defaults) else n for n in fn.kwonly]
+    if fn.varkw:
+        params.append("**kwargs")
+    name = "loaded" if fn.path == "__call__" else f"loaded.{fn.path}"
+    return f"{name}({', '.join(params)})"
+
+
+def function_markdown(
+    model: ModelSignatures, fn: RestoredFunction, document: Document | None = None
+) -> str:
+    """A restored function's parameters and the forms TensorFlow accepts: its
+    input_signature, or each concrete function it was traced for (the model's object
+    graph, as ``sm-lint show`` prints them)."""
+    lines = [f"**{fn.path}** · `{model.path}` (restored function)", "", f"`{_call_text(fn)}`"]
+    if model.saved_at is not None:
+        lines[0] = (
+            f"**{fn.path}** · derived from source: saved {line_phrase(document, model.saved_at)}"
+        )
+    if fn.input_signature is not None:
+        specs = ", ".join(s.text() for s in fn.input_signature)
+        lines += ["", f"input_signature: `({specs})`"]
+    elif fn.concrete:
+        lines += ["", "traced for:"]
+        lines += [f"- `{c.text(fn.arg_names)}`" for c in fn.concrete]
+    if not fn.known:
+        lines += ["", "part of this function could not be read: its calls are not checked"]
+    return "\n".join(lines)
+
+
+def _parameter_forms(fn: RestoredFunction, call: SignatureCall, arg: Argument) -> list[str]:
+    """What the parameter *arg* binds to was declared or traced as (distinct, in order)."""
+    if arg.name is not None:
+        index = fn.arg_names.index(arg.name) if arg.name in fn.arg_names else None
+    else:
+        index = [a for a in call.arguments if a.name is None].index(arg)
+    if index is None or index >= len(fn.arg_names):
+        return []
+    structures: list[Structure] = []
+    if fn.input_signature is not None:
+        if index < len(fn.input_signature):
+            structures.append(fn.input_signature[index])
+    else:
+        structures += [c.args[index] for c in fn.concrete if index < len(c.args)]
+    forms: list[str] = []
+    for structure in structures:
+        if structure.text() not in forms:
+            forms.append(structure.text())
+    return forms
+
+
+def _restored_hover(
+    call: SignatureCall,
+    resolved: ResolvedLoad,
+    fn: RestoredFunction,
+    line: int,
+    column: int,
+    shown: Document | None,
+) -> Hover:
+    model = resolved.model
+    assert model is not None
+    for arg in call.arguments:
+        if _inside(arg.span, line, column):
+            positional = [a for a in call.arguments if a.name is None]
+            index = positional.index(arg) if arg.name is None else None
+            name = arg.name or (
+                fn.arg_names[index] if index is not None and index < len(fn.arg_names) else None
+            )
+            text = f"**{name or 'positional argument'}**: {_value_text(arg.value)}"
+            forms = _parameter_forms(fn, call, arg)
+            if forms:
+                how = "declared" if fn.input_signature is not None else "traced"
+                text += f"\n\n{how} as " + " or ".join(f"`{f}`" for f in forms)
+            return Hover(text + _origin(resolved), arg.span)
+    return Hover(function_markdown(model, fn, shown) + _origin(resolved), call.func_span)
 
 
 def _origin(resolved: ResolvedLoad) -> str:
@@ -150,6 +242,11 @@ def hover(
         if resolved is None or resolved.model is None or not _inside(call.span, line, column):
             continue
         model = resolved.model
+        if call.function is not None:
+            fn = model.functions.get(call.function)
+            if fn is None:
+                continue
+            return _restored_hover(call, resolved, fn, line, column, shown)
         sig = model.signatures.get(call.key)
         if sig is None:
             continue

@@ -275,7 +275,7 @@ def test_calls_inventory() -> None:
     ]
     assert {"path", "line", "column", "model", "model_expr", "signature", "arguments"} <= set(first)
     text = sm_lint("calls", "examples/demo/src", "--models", "examples/demo/models")
-    assert "signature calls found" in text.stdout
+    assert text.stdout.splitlines()[-1] == "12 calls found (12 of signatures)"
 
 
 def test_rules_command_documents_every_rule() -> None:

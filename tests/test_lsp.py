@@ -203,6 +203,50 @@ async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
         titles.pop()
 
 
+RESTORED = """import numpy as np
+import tensorflow as tf
+
+loaded = tf.saved_model.load("models/multi")
+out = loaded.image.classify(np.zeros((2, 8, 8, 3), np.float32))
+bad = loaded.image.classify(tf.zeros((2, 8, 8, 3)))
+"""
+
+
+@pytest.mark.asyncio
+async def test_restored_function_calls_hover_and_hint_like_signature_calls(
+    client: LanguageClient,
+) -> None:
+    diagnostics = await _open(client, "restored.py", RESTORED)
+    # A tf.Tensor's dtype is exact under an input_signature; a numpy array is cast.
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("SM013", 5)]
+    uri = _uri("restored.py")
+    on_callee = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(4, 20))
+    )
+    assert on_callee is not None and isinstance(on_callee.contents, lsp.MarkupContent)
+    text = on_callee.contents.value
+    assert "**image.classify**" in text and "models/multi" in text
+    assert "`loaded.image.classify(image)`" in text
+    assert "input_signature: `(uint8 (?, 8, 8, 3))`" in text
+    on_arg = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(4, 40))
+    )
+    assert on_arg is not None and isinstance(on_arg.contents, lsp.MarkupContent)
+    assert on_arg.contents.value.startswith("**image**: float32 numpy array (2, 8, 8, 3)")
+    assert "declared as `uint8 (?, 8, 8, 3)`" in on_arg.contents.value
+    hints = await client.text_document_inlay_hint_async(
+        lsp.InlayHintParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=lsp.Range(lsp.Position(0, 0), lsp.Position(10, 0)),
+        )
+    )
+    assert hints is not None
+    assert [(h.position.line, h.label) for h in hints] == [
+        (4, ": float32 (2, 8, 8, 3)"),
+        (5, ": float32 (2, 8, 8, 3)"),
+    ]
+
+
 @pytest.mark.asyncio
 async def test_inlay_hints(client: LanguageClient) -> None:
     await _open(client, "hints.py", SOURCE)

@@ -105,7 +105,7 @@ def test_a_folder_and_a_single_file_follow_the_imports(tmp_path: Path) -> None:
     assert sm_lint(root, "--no-cache", ".") == expected
     assert sm_lint(root, "--no-cache", "api/handlers.py") == expected
     listed = calls(root, "api/handlers.py")
-    assert "3 signature calls found" in listed
+    assert "3 calls found (3 of signatures)" in listed
     assert listed.count(f"models/{DENSE}") == 3, listed  # every model resolved
 
 

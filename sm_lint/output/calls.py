@@ -103,6 +103,20 @@ def render_calls_json(analyses: Sequence[FileAnalysis]) -> str:
     return json_array(call_records(analyses))
 
 
+def _count(records: Sequence[dict[str, Any]]) -> str:
+    """``3 calls found (2 of signatures, 1 of a restored function)``."""
+    kinds = {
+        "of signatures": sum(
+            r["signature"] is not None and r["transport"] == "in-process" for r in records
+        ),
+        "of restored functions": sum(r["function"] is not None for r in records),
+        "to served models": sum(r["transport"] != "in-process" for r in records),
+    }
+    parts = ", ".join(f"{n} {kind}" for kind, n in kinds.items() if n)
+    total = f"{len(records)} call{'' if len(records) == 1 else 's'} found"
+    return f"{total} ({parts})" if parts else total
+
+
 def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
     lines = []
     records = call_records(analyses)
@@ -132,5 +146,5 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
             lines.append(
                 f"    {a['name'] or '<positional>'}: {a['kind']} {a['dtype'] or '?'} {shape}"
             )
-    lines.append(f"{len(records)} signature call{'' if len(records) == 1 else 's'} found")
+    lines.append(_count(records))
     return "\n".join(lines)
