@@ -465,3 +465,84 @@ def test_a_runtime_fix_edits_only_the_keyword_it_names(tmp_path: Path) -> None:
     assert unknown["fix"]["edits"] == [
         {"line": 7, "column": 13, "end_line": 7, "end_column": 15, "text": "b"}
     ]
+
+
+@pytest.fixture(scope="module")
+def restored_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A module with a __call__ saved with an input_signature, a method traced for two
+    values of `training`, and a child's function."""
+
+    class Child(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
+        def embed(self, tokens: object) -> object:
+            return tf.cast(tokens, tf.float32)
+
+    class Net(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = Child()
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+        def __call__(self, x: object) -> object:
+            return x * 2.0
+
+        @tf.function
+        def f(self, x: object, training: bool = False) -> object:
+            return x + 1.0 if training else x
+
+    net = Net()
+    net.f(tf.zeros([2, 3]))
+    net.f(tf.zeros([2, 3]), training=True)
+    folder = str(tmp_path_factory.mktemp("restored") / "net")
+    tf.saved_model.save(net, folder)
+    return folder
+
+
+def test_restored_function_calls_are_checked_before_tensorflow_runs(restored_dir: str) -> None:
+    loaded = guard(tf.saved_model.load(restored_dir), restored_dir)
+    # Good calls go through, with TensorFlow's own results.
+    assert loaded(np.zeros((4, 3), np.float64)).shape == (4, 3)  # numpy is cast
+    assert loaded.f(tf.ones([2, 3]), training=True).numpy()[0, 0] == 2.0
+    assert loaded.encoder.embed(tf.constant([1, 2])).dtype == tf.float32
+    with pytest.raises(SignatureCallError) as info:
+        loaded(tf.zeros([4, 3], tf.float64))
+    message = str(info.value)
+    assert isinstance(info.value, TypeError)
+    assert message.startswith(f"bad call of restored function loaded at {__file__}:")
+    assert "SM013 argument 'x' is a float64 tf.Tensor (4, 3)" in message
+    assert "its input_signature: (float32 (?, 3))" in message
+    with pytest.raises(SignatureCallError, match="no traced form of loaded.f") as traced:
+        loaded.f(tf.zeros([2, 3]), training=None)
+    assert "it was traced for:" in str(traced.value)
+    with pytest.raises(SignatureCallError, match="unexpected keyword argument 'ids'"):
+        loaded.encoder.embed(ids=tf.constant([1]))
+
+
+def test_each_restored_rejection_is_one_tensorflow_makes(restored_dir: str) -> None:
+    """Report-only: the guard records its finding and TensorFlow itself then rejects."""
+    from sm_lint.runtime.guard import Recorder
+
+    recorder = Recorder(report_only=True)
+    loaded = guard(tf.saved_model.load(restored_dir), restored_dir, recorder)
+    bad_calls = [
+        lambda: loaded(tf.zeros([4, 3], tf.float64)),
+        lambda: loaded(tf.zeros([4, 5])),
+        lambda: loaded.f(tf.zeros([2, 3]), training=None),
+        lambda: loaded.f(tf.zeros([5, 3])),
+        lambda: loaded.encoder.embed(tf.constant([1]), tf.constant([2])),
+    ]
+    for call in bad_calls:
+        with pytest.raises((TypeError, ValueError)):
+            call()
+    assert len(recorder.findings) == len(bad_calls)
+    assert {d.code for d in recorder.findings} == {"SM013"}
+
+
+def test_a_guarded_object_saves_and_loads_as_before(restored_dir: str, tmp_path: Path) -> None:
+    loaded = guard(tf.saved_model.load(restored_dir), restored_dir)
+    again = str(tmp_path / "again")
+    tf.saved_model.save(loaded, again)
+    reloaded = tf.saved_model.load(again)
+    assert reloaded(tf.zeros([1, 3])).shape == (1, 3)
+    assert reloaded.f(tf.zeros([2, 3]), training=True).shape == (2, 3)
+    assert reloaded.encoder.embed(tf.constant([1])).shape == (1,)

@@ -23,11 +23,18 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any
 
-from sm_lint.analysis.facts import Argument, SignatureCall, Span
+from sm_lint.analysis.facts import Argument, Passed, SignatureCall, Span
 from sm_lint.analysis.loaders import LOADERS, Loader
 from sm_lint.checks import Context, check_call
 from sm_lint.diagnostics import Diagnostic, Severity
-from sm_lint.models.types import ModelSignatures, Signature, TensorSpec, format_shape
+from sm_lint.models.types import (
+    ModelReadError,
+    ModelSignatures,
+    RestoredFunction,
+    Signature,
+    TensorSpec,
+    format_shape,
+)
 from sm_lint.semantics import Kind, Value
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -480,6 +487,124 @@ def explain(findings: list[Diagnostic], sig: Signature, where: tuple[str, int]) 
     return "\n".join(lines)
 
 
+def explain_restored(
+    findings: list[Diagnostic], fn: RestoredFunction, where: tuple[str, int]
+) -> str:
+    """The SignatureCallError message for a restored function's call: every problem, then
+    the forms the function accepts."""
+    name = "loaded" if fn.path == "__call__" else f"loaded.{fn.path}"
+    lines = [f"bad call of restored function {name} at {where[0]}:{where[1]}:"]
+    lines += [f"  {d.code} {d.message}" for d in findings]
+    if fn.input_signature is not None:
+        specs = ", ".join(s.text() for s in fn.input_signature)
+        lines.append(f"  its input_signature: ({specs})")
+    else:
+        lines += ["  it was traced for:"] + [f"    {c.text(fn.arg_names)}" for c in fn.concrete]
+    return "\n".join(lines)
+
+
+#: How deep a value's structure is described (as the static side keeps literals).
+_MAX_DEPTH = 6
+
+
+def passed_value(value: Any, depth: int = 0) -> Passed:
+    """The structure of a real argument as TensorFlow's nest sees it, as the static side
+    records a literal's (``analysis.library.models.passed``)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return Passed("const", describe_value(value), const=value)
+    if depth < _MAX_DEPTH and isinstance(value, (list, tuple)):
+        items = tuple(passed_value(item, depth + 1) for item in value)
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        return Passed(kind, describe_value(value), items=items)
+    if depth < _MAX_DEPTH and type(value) is dict and all(isinstance(k, str) for k in value):
+        items = tuple(passed_value(item, depth + 1) for item in value.values())
+        return Passed("dict", Value(), items=items, keys=tuple(value))
+    return Passed("leaf", describe_value(value))
+
+
+def _restored_class(cls: type) -> type:
+    """A subclass of a restored function's class whose calls are checked first. The
+    function object keeps its identity and stays a TensorFlow function, so code that
+    inspects it, and ``tf.saved_model.save`` of the loaded object, see no difference."""
+    guarded = _GUARDED_CLASSES.get(cls)
+    if guarded is None:
+
+        def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+            check = self.__dict__.get(_CHECK)
+            if check is not None:
+                check(args, kwargs)
+            return super(guarded, self).__call__(*args, **kwargs)  # type: ignore[arg-type]
+
+        guarded = type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__})
+        _GUARDED_CLASSES[cls] = guarded
+    return guarded
+
+
+_GUARDED_CLASSES: dict[type, type] = {}
+#: The attribute a guarded restored function keeps its check under.
+_CHECK = "_sm_lint_check"
+
+
+def _guard_restored(loaded: Any, model: ModelSignatures, recorder: Recorder) -> None:
+    """Check every call of the restored functions read from the model's object graph
+    (``loaded(x)``, ``loaded.f(x)``, ``loaded.encoder.embed(x)``) before it runs."""
+    for path, fn in model.functions.items():
+        if fn.bare or not fn.known:
+            continue
+        owner = loaded
+        *parents, name = path.split(".")
+        for part in parents:
+            owner = getattr(owner, part, None)
+        target = getattr(owner, name, None) if owner is not None else None
+        # A method fetched from the object is bound anew on each access: the restored
+        # function is its __func__ (tf.function methods bind by descriptor).
+        target = getattr(target, "__func__", target)
+        if target is None or not hasattr(target, "__dict__") or _CHECK in target.__dict__:
+            continue
+        try:
+            target.__class__ = _restored_class(type(target))
+        except TypeError:
+            continue  # not a plain Python class: leave the function as it is
+        target.__dict__[_CHECK] = functools.partial(_check_restored, fn, model, recorder)
+
+
+def _check_restored(
+    fn: RestoredFunction,
+    model: ModelSignatures,
+    recorder: Recorder,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    frame = _user_frame()
+    path = "<unknown>" if frame is None else _filename(frame)
+    span = Span(1, 1, 1, 1) if frame is None else _frame_span(frame)
+    where = (path, span.line)
+    arguments = tuple(
+        replace(arg, structure=passed_value(value))
+        for arg, value in zip(
+            _arguments(args, kwargs, span, path), (*args, *kwargs.values()), strict=True
+        )
+    )
+    call = SignatureCall(
+        id=0,
+        load_id=0,
+        key=fn.path,
+        span=span,
+        func_span=span,
+        arguments=arguments,
+        opaque_arguments=False,
+        function=fn.path,
+    )
+    findings = [replace_origin(d) for d in check_call(Context(path, str(model.path)), call, model)]
+    recorder.record(where, call, findings)
+    errors = [d for d in findings if d.severity is Severity.ERROR]
+    if errors and not recorder.report_only:
+        raise SignatureCallError(explain_restored(errors, fn, where), errors)
+    for d in findings:
+        if d.severity is not Severity.ERROR:
+            _warn(f"{d.code} {d.message}", frame, where)
+
+
 class GuardedFunction:
     """A signature function whose calls are checked first. Anything else is delegated."""
 
@@ -581,10 +706,27 @@ def guard(
         model = model_of(loaded, folder)
         guarded = GuardedSignatures(loaded.signatures, model, target)
         object.__setattr__(loaded, "signatures", guarded)
+        _guard_restored(loaded, _with_functions(model, folder, _tags(tags)), target)
     frame = _user_frame()
     if frame is not None:
         target.record_load(_filename(frame), _frame_span(frame), folder, _tags(tags), model)
     return loaded
+
+
+def _with_functions(
+    model: ModelSignatures, folder: str | None, tags: tuple[str, ...] | None
+) -> ModelSignatures:
+    """*model* with the restored functions of the SavedModel at *folder* (read from its
+    object graph without TensorFlow); none when the folder cannot be read."""
+    if folder is None:
+        return model
+    from sm_lint.models import read_signatures
+
+    try:
+        functions = read_signatures(folder, tags).functions
+    except (ModelReadError, OSError):
+        return model
+    return replace(model, functions=functions)
 
 
 def _folder(path: Any) -> str | None:
