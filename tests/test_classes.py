@@ -1,11 +1,10 @@
 """Models held by classes, caches and configurations: attributes ``__init__`` sets, methods
 that call them, subclasses calling ``super().__init__``, inherited methods, ``@property``,
-``@classmethod`` / ``@staticmethod`` loaders, ``lru_cache`` / ``cache`` loaders, dataclass
-and NamedTuple configurations with defaults, and classes and instances of another module
-of the project. Checked with the real CLI (lint and ``calls``) against the fixture
-SavedModels; tests/test_projects_classes_oracle.py checks the verdicts against real
-TensorFlow.
-"""
+``@classmethod`` / ``@staticmethod`` loaders, ``lru_cache`` / ``cache`` loaders, a
+``functools.partial`` of a loader, dataclass and NamedTuple configurations with defaults,
+and classes and instances of another module of the project. Checked with the real CLI (lint
+and ``calls``) against the fixture SavedModels; tests/test_projects_classes_oracle.py checks
+the verdicts against real TensorFlow."""
 
 from __future__ import annotations
 
@@ -100,6 +99,15 @@ cached(PATH).signatures["serving_default"](BAD)  # wrong
 model().signatures["serving_default"](BAD)  # wrong
 bare().signatures["serving_default"](BAD)  # wrong
 bare().signatures["serving_default"](GOOD)
+
+
+def load_model(base, name, tags=None):
+    return tf.saved_model.load(base + "/" + name)
+
+
+load = functools.partial(load_model, "models", tags=["serve"])
+load("keras_export_dense").signatures["serving_default"](BAD)  # wrong
+load("keras_export_dense").signatures["serving_default"](GOOD)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@ across the modules of a project and across the cells of a notebook.
 
 Each shape (a predictor class whose ``__init__`` loads the model, a subclass calling
 ``super().__init__``, a ``@property``, ``@classmethod`` / ``@staticmethod`` loaders, an
-``lru_cache`` loader, dataclass and NamedTuple configurations, instances and classes
-imported from another module, a function of an earlier notebook cell) is generated with a
-correct or a mutated call, linted with sm-lint and run with real TensorFlow in this one
-process. Every call TensorFlow rejects must be found; a call that runs must get no error.
+``lru_cache`` loader, a ``functools.partial`` of a loader, dataclass and NamedTuple
+configurations, instances and classes imported from another module, a function of an earlier
+notebook cell) is generated with a correct or a mutated call, linted with sm-lint and run
+with real TensorFlow in this one process. Every call TensorFlow rejects must be found; a
+call that runs must get no error.
 
 Models loaded in different ``if`` branches are not followed (the branches' models merge to
 unknown): those shapes are checked for false errors only (``UNFOLLOWED``).
@@ -124,6 +125,15 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
             "main.py": HEAD + "\n\n@functools.cache\ndef get_model():\n"
             f"    return tf.saved_model.load({PATH})\n\n\n"
             "get_model().signatures['serving_default'](ARGS)\n"
+        },
+    ),
+    "partial of a user loader": (
+        "main.py",
+        {
+            "main.py": HEAD + "\n\ndef load_model(base, name, tags=None):\n"
+            "    return tf.saved_model.load(base + '/' + name)\n\n\n"
+            "load = functools.partial(load_model, 'models', tags=['serve'])\n"
+            f"load('{DENSE}').signatures['serving_default'](ARGS)\n"
         },
     ),
     "dataclass configuration": (

@@ -110,6 +110,22 @@ class BoundMethod(AbstractValue):
 
 
 @dataclass(frozen=True)
+class Partial(AbstractValue):
+    """``functools.partial(f, *args, **keywords)`` of a function the interpreter follows
+    (only values no one can change in place are kept: the rest are unknown)."""
+
+    function: AbstractValue
+    positional: tuple[AbstractValue, ...]
+    keywords: tuple[tuple[str, AbstractValue], ...]
+
+    def arguments(self, args: CallArgs) -> CallArgs:
+        """The arguments the function gets when the partial is called with *args*."""
+        return CallArgs(
+            [*self.positional, *args.positional], {**dict(self.keywords), **args.keywords}
+        )
+
+
+@dataclass(frozen=True)
 class SuperValue(AbstractValue):
     """``super()`` in a method analysed with its instance: the base class, and the name
     of ``self`` whose attributes the base's method reads and sets."""

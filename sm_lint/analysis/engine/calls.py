@@ -66,6 +66,10 @@ class Calls(Expressions):
         args, opaque = self.arguments(node.args, env)
         if isinstance(func, QualName) and func.name == "builtins.super" and not node.args:
             return self.super_value(env)
+        if isinstance(func, QualName) and func.name == "functools.partial":
+            return self.partial(args, opaque)
+        if isinstance(func, functions.Partial):
+            return self.call_partial(node, func, args, opaque, env)
         if isinstance(receiver, functions.SuperValue):
             return self.super_call(node, receiver, args, opaque, env)
         if isinstance(receiver, (ForeignInstance, ForeignClass)) and self.program is not None:
@@ -259,6 +263,25 @@ class Calls(Expressions):
         return outside is not None and not any(
             k in outside for k, _ in receiver.instance.attributes
         )
+
+    def partial(self, args: CallArgs, opaque: bool) -> AbstractValue:
+        """``functools.partial(load_model, path)`` of a user function (or class method)."""
+        followed = (functions.FunctionValue, ForeignFunction, functions.BoundMethod)
+        if opaque or not args.positional or not isinstance(args.positional[0], followed):
+            return UNKNOWN
+        return functions.Partial(
+            args.positional[0],
+            tuple(map(functions.stable_default, args.positional[1:])),
+            tuple((k, functions.stable_default(v)) for k, v in args.keywords.items()),
+        )
+
+    def call_partial(
+        self, node: cst.Call, func: functions.Partial, args: CallArgs, opaque: bool, env: Env
+    ) -> AbstractValue:
+        merged = func.arguments(args)
+        if isinstance(func.function, ForeignFunction) and self.program is not None:
+            return self.program.call(self, func.function, merged, opaque, self.span(node))
+        return self.call_held(node, func.function, merged, opaque, env)
 
     def super_value(self, env: Env) -> AbstractValue:
         """``super()`` in a method analysed with its instance, whose class has a followed
@@ -500,6 +523,13 @@ class Calls(Expressions):
                     todo.extend(value.cls.functions())
                 elif isinstance(value, functions.ClassValue):
                     todo.extend(value.functions())
+                elif isinstance(value, functions.BoundMethod):
+                    todo.append(value.function)
+                elif isinstance(value, functions.Partial):
+                    held = value.function
+                    held = held.function if isinstance(held, functions.BoundMethod) else held
+                    if isinstance(held, functions.FunctionValue):
+                        todo.append(held)
         read = {n: scope[n] for n in names if n in scope}
         for base in names & self.state.attribute_bases:  # ``holder.fn`` reads ``holder`` and ``fn``
             for attr in names:
