@@ -599,6 +599,10 @@ class Flow(Calls):
             takes_first = kind == 2 or self_name(method) is not None
             if isinstance(value, functions.FunctionValue) and takes_first:
                 kinds[method.name.value] = (kind, value)
+        for statement in statements_of(node.body):
+            if not isinstance(statement, cst.FunctionDef):
+                for assigned in assigned_names(statement):  # ``predict = other`` in the body
+                    kinds.pop(assigned, None)
         return tuple(
             tuple((k, f) for k, (kind, f) in kinds.items() if kind == group) for group in range(4)
         )
