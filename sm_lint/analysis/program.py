@@ -16,7 +16,8 @@ up from the importing file. A module that cannot be found, a module that does no
 and a module already being summarised (an import cycle) are unknown: never an error.
 
 Values cross modules only where they stay exact: constants, arrays, paths, tuples, loaded
-models and the program's own module-level functions. A model loaded in another module
+models and the program's own module-level functions and classes, and instances of those
+classes (their attributes adopted where read, their methods run in their own module). A model loaded in another module
 keeps its load site there (``ModelLoad.file``): its path resolves against that file, and
 findings about the load itself stay with that file.
 """
