@@ -203,6 +203,19 @@ def wrapped():
 
 wrapped().signatures["serving_default"](BAD)
 
+MODEL_DIR = PATH
+
+
+@functools.cache
+def first():
+    return tf.saved_model.load(MODEL_DIR)
+
+
+first()
+MODEL_DIR = "models/keras_float64"
+# The cache returns the first call's model (float32): a float32 tensor is right.
+first().signatures["serving_default"](GOOD)
+
 import sys
 
 if len(sys.argv) > 9:
@@ -216,8 +229,9 @@ m.signatures["serving_default"](keras_tensor=tf.constant(np.zeros((2, 5), np.flo
 
 def test_what_may_change_an_instance_is_not_followed(tmp_path: Path) -> None:
     """An attribute assigned outside ``__init__``, a class decorator, a property with a
-    setter, a ``field(init=False)``, an unknown decorator around a cache, a model of one of
-    two branches: no finding from a model the call may not use."""
+    setter, a ``field(init=False)``, an unknown decorator around a cache, a cached loader
+    whose global changes between calls, a model of one of two branches: no finding from a
+    model the call may not use."""
     root = write(tmp_path, {"main.py": UNFOLLOWED})
     # Only the reassigned attribute's own load is known (float64: the call is right).
     assert sm_lint(root, "main.py") == []

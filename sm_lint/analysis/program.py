@@ -17,9 +17,9 @@ and a module already being summarised (an import cycle) are unknown: never an er
 
 Values cross modules only where they stay exact: constants, arrays, paths, tuples, loaded
 models and the program's own module-level functions and classes, and instances of those
-classes (their attributes adopted where read, their methods run in their own module). A model loaded in another module
-keeps its load site there (``ModelLoad.file``): its path resolves against that file, and
-findings about the load itself stay with that file.
+classes (their attributes adopted where read, their methods run in their own module). A
+model loaded in another module keeps its load site there (``ModelLoad.file``): its path
+resolves against that file, and findings about the load itself stay with that file.
 """
 
 from __future__ import annotations

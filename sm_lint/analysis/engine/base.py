@@ -52,6 +52,8 @@ class EngineBase:
         #: The statement just analysed ends its block (return/raise/break/continue).
         self.ended = False
         self._identifiers: dict[int, frozenset[str]] = {}
+        #: Module-level names bound more than once (computed once, lazily).
+        self._rebound: set[str] | None = None
         #: The followed class each method (by node id) is defined in (``super()``).
         self.owners: dict[int, functions.ClassValue] = {}
         self._mutated_in_functions: set[str] | None = None

@@ -23,6 +23,7 @@ from sm_lint.analysis.engine.syntax import (
     env_key,
     expressions,
     param_names,
+    rebound_names,
     self_attributes,
     self_name,
     statements_of,
@@ -176,11 +177,35 @@ class Flow(Calls):
         self.state.deferred.append((node, env, {}))
         defined = self.hooks.function_def(self, node, decorators, env)
         if defined == UNKNOWN:  # not a library's function: a function values flow through
-            cached = bool(node.decorators) and all(
-                self.cache(d.decorator, env) for d in node.decorators
+            cached = (
+                bool(node.decorators)
+                and all(self.cache(d.decorator, env) for d in node.decorators)
+                and not self.reads_rebound(node, env)
             )
             defined = self.function_value(node, node.name.value, env, decorated=cached)
         return self.bind(cst.Name(node.name.value), defined, env)
+
+    def reads_rebound(self, node: cst.FunctionDef, env: Env) -> bool:
+        """Whether *node* (or a function it reaches) reads a global the module binds more
+        than once: a cached call would then keep what the first call's globals gave."""
+        if self._rebound is None:
+            self._rebound = rebound_names(self.module) | self.globals_assigned_in_functions
+        todo: list[functions.FunctionNode] = [node]
+        seen: set[int] = set()
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            names = self.identifiers_of(current)
+            if names & self._rebound:
+                return True
+            todo.extend(
+                value.node
+                for name in names
+                if isinstance(value := env.get(name), functions.FunctionValue)
+            )
+        return False
 
     def cache(self, decorator: cst.BaseExpression, env: Env) -> bool:
         """``@functools.cache``, ``@lru_cache``, ``@lru_cache(maxsize=None)``: a call returns

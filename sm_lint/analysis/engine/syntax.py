@@ -374,3 +374,23 @@ def expressions(node: cst.CSTNode) -> Iterable[cst.BaseExpression]:
             continue
         else:
             yield from expressions(child)
+
+
+def rebound_names(module: cst.Module) -> set[str]:
+    """Module-level names bound more than once (twice, or in a loop, or augmented)."""
+    seen: set[str] = set()
+    rebound: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            names = {statement.name.value}
+        else:
+            names = assigned_names(statement)
+            if isinstance(statement, (cst.For, cst.While)):
+                rebound |= names
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.AugAssign) for small in statement.body
+            ):
+                rebound |= names
+        rebound |= names & seen
+        seen |= names
+    return rebound
