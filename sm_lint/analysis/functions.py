@@ -64,12 +64,95 @@ class ClassValue(AbstractValue):
     attributes: tuple[tuple[str, AbstractValue], ...]
     #: Attributes some other method assigns: never trusted.
     unstable: frozenset[str]
+    #: ``@property`` getters (read as attributes), ``@staticmethod`` and ``@classmethod``
+    #: functions, inherited ones included.
+    properties: tuple[tuple[str, FunctionValue], ...] = ()
+    statics: tuple[tuple[str, FunctionValue], ...] = ()
+    classmethods: tuple[tuple[str, FunctionValue], ...] = ()
+    #: The one followed base class (``super()`` in a method of this class reaches it).
+    base: ClassValue | None = None
+    #: A dataclass or NamedTuple: its fields in order, with their defaults (None: none).
+    fields: tuple[tuple[str, AbstractValue | None], ...] | None = None
 
     def method(self, name: str) -> FunctionValue | None:
-        for key, method in self.methods:
-            if key == name:
-                return method
+        return _named(self.methods, name)
+
+    def property(self, name: str) -> FunctionValue | None:
+        return _named(self.properties, name)
+
+    def member(self, name: str) -> AbstractValue:
+        """``Class.name``: a static method, or a class method bound to the class."""
+        static = _named(self.statics, name)
+        if static is not None:
+            return static
+        method = _named(self.classmethods, name)
+        return BoundMethod(method, self) if method is not None else UNKNOWN
+
+    def functions(self) -> tuple[FunctionValue, ...]:
+        """Every function of the class a call may run."""
+        groups = (self.methods, self.properties, self.statics, self.classmethods)
+        return tuple(f for group in groups for _, f in group)
+
+
+def _named(group: tuple[tuple[str, FunctionValue], ...], name: str) -> FunctionValue | None:
+    for key, function in group:
+        if key == name:
+            return function
+    return None
+
+
+@dataclass(frozen=True)
+class BoundMethod(AbstractValue):
+    """A ``@classmethod`` read from its class: calling it passes the class first."""
+
+    function: FunctionValue
+    first: AbstractValue
+
+
+@dataclass(frozen=True)
+class Partial(AbstractValue):
+    """``functools.partial(f, *args, **keywords)`` of a function the interpreter follows
+    (only values no one can change in place are kept: the rest are unknown)."""
+
+    function: AbstractValue
+    positional: tuple[AbstractValue, ...]
+    keywords: tuple[tuple[str, AbstractValue], ...]
+
+    def arguments(self, args: CallArgs) -> CallArgs:
+        """The arguments the function gets when the partial is called with *args*."""
+        return CallArgs(
+            [*self.positional, *args.positional], {**dict(self.keywords), **args.keywords}
+        )
+
+
+@dataclass(frozen=True)
+class SuperValue(AbstractValue):
+    """``super()`` in a method analysed with its instance: the base class, and the name
+    of ``self`` whose attributes the base's method reads and sets."""
+
+    base: ClassValue
+    self_name: str
+
+
+def bind_fields(
+    fields: tuple[tuple[str, AbstractValue | None], ...], args: CallArgs
+) -> dict[str, AbstractValue] | None:
+    """The fields of a dataclass or NamedTuple instance built with *args*, as the generated
+    ``__init__`` / ``__new__`` binds them; None when the call raises TypeError."""
+    names = [name for name, _ in fields]
+    if len(args.positional) > len(names):
         return None
+    bound = dict(zip(names, args.positional, strict=False))
+    for name, value in args.keywords.items():
+        if name not in names or name in bound:
+            return None
+        bound[name] = value
+    for name, default in fields:
+        if name not in bound:
+            if default is None:
+                return None
+            bound[name] = default
+    return {name: bound[name] for name in names}
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ up from the importing file. A module that cannot be found, a module that does no
 and a module already being summarised (an import cycle) are unknown: never an error.
 
 Values cross modules only where they stay exact: constants, arrays, paths, tuples, loaded
-models and the program's own module-level functions. A model loaded in another module
-keeps its load site there (``ModelLoad.file``): its path resolves against that file, and
-findings about the load itself stay with that file.
+models and the program's own module-level functions and classes, and instances of those
+classes (their attributes adopted where read, their methods run in their own module). A
+model loaded in another module keeps its load site there (``ModelLoad.file``): its path
+resolves against that file, and findings about the load itself stay with that file.
 """
 
 from __future__ import annotations
@@ -75,6 +76,23 @@ class ForeignFunction(AbstractValue):
 
     module: str
     function: functions.FunctionValue
+
+
+@dataclass(frozen=True, eq=False)
+class ForeignClass(AbstractValue):
+    """A module-level class of another project module: built and run there."""
+
+    module: str
+    cls: functions.ClassValue
+
+
+@dataclass(frozen=True)
+class ForeignInstance(AbstractValue):
+    """An instance of a class of another project module (its values in that module's
+    terms): its attributes are adopted where read, its methods run there."""
+
+    module: str
+    instance: functions.InstanceValue
 
 
 # ------------------------------------------------------------------ layout
@@ -192,6 +210,10 @@ class ModuleEngine(Importer, Protocol):
         bound_self: functions.InstanceValue | None = None,
         name: str | None = None,
     ) -> Invoked: ...
+
+    def construct(
+        self, cls: functions.ClassValue, args: CallArgs, opaque: bool, env: Env, span: Span
+    ) -> AbstractValue: ...
 
 
 #: Analyses one module of the program (*module*, at *path*) and returns its engine after
@@ -329,17 +351,121 @@ class Program:
         if summary is None or len(self._building) >= MAX_IMPORT_DEPTH:
             return UNKNOWN
         engine.note_import(summary)
-        portable = CallArgs(
-            [_portable(v) for v in args.positional],
-            {k: _portable(v) for k, v in args.keywords.items()},
-        )
         try:
             result, _, _ = summary.engine.invoke(
-                func.function, portable, opaque, dict(summary.env), span
+                func.function, _portable_args(args), opaque, dict(summary.env), span
             )
         except RecursionError:
             return UNKNOWN
         return adopt(engine, summary, result)
+
+    def construct(
+        self, engine: Importer, cls: ForeignClass, args: CallArgs, opaque: bool, span: Span
+    ) -> AbstractValue:
+        """An instance of a class of another module, built there with the arguments that
+        stay exact across modules."""
+        summary = self._entered(engine, cls.module)
+        if summary is None:
+            return UNKNOWN
+        try:
+            built = summary.engine.construct(
+                cls.cls, _portable_args(args), opaque, dict(summary.env), span
+            )
+        except RecursionError:
+            return UNKNOWN
+        return adopt(engine, summary, built)
+
+    def attribute(
+        self, engine: Importer, owner: ForeignInstance | ForeignClass, name: str, span: Span
+    ) -> AbstractValue:
+        """``instance.name`` (an attribute ``__init__`` set, a property's value) or
+        ``Class.name`` (a static or class method) of another module's class."""
+        summary = self._entered(engine, owner.module)
+        if summary is None:
+            return UNKNOWN
+        if isinstance(owner, ForeignClass):
+            return UNKNOWN  # a static or class method: called through call_method
+        instance = owner.instance
+        if name in instance.cls.unstable:
+            return UNKNOWN
+        getter = instance.cls.property(name)
+        if getter is None:
+            return adopt(engine, summary, instance.attribute(name))
+        if any(key == name for key, _ in instance.attributes):
+            return UNKNOWN
+        return self._run(engine, summary, getter, CallArgs(), False, span, instance)
+
+    def call_method(
+        self,
+        engine: Importer,
+        owner: ForeignInstance | ForeignClass,
+        name: str,
+        args: CallArgs,
+        opaque: bool,
+        span: Span,
+    ) -> AbstractValue | None:
+        """``instance.name(...)`` for a method of another module's class, or
+        ``Class.name(...)`` for its static or class method, run there; None when *name* is
+        no method (an attribute or a property holds what is called)."""
+        if isinstance(owner, ForeignClass):
+            member = owner.cls.member(name)
+            summary = self._entered(engine, owner.module)
+            if summary is None:
+                return UNKNOWN
+            first = None
+            if isinstance(member, functions.BoundMethod):
+                first, member = member.first, member.function
+            if not isinstance(member, functions.FunctionValue):
+                return UNKNOWN
+            return self._run(engine, summary, member, args, opaque, span, None, first)
+        instance = owner.instance
+        method = instance.cls.method(name)
+        if method is None or name in instance.cls.unstable:
+            return None
+        if any(key == name for key, _ in instance.attributes):
+            return None  # an instance attribute shadows the method
+        summary = self._entered(engine, owner.module)
+        if summary is None:
+            return UNKNOWN
+        return self._run(engine, summary, method, args, opaque, span, instance)
+
+    def _entered(self, engine: Importer, module: str) -> ModuleSummary | None:
+        summary = self.summary(module)
+        if summary is None or len(self._building) >= MAX_IMPORT_DEPTH:
+            return None
+        engine.note_import(summary)
+        return summary
+
+    def _run(
+        self,
+        engine: Importer,
+        summary: ModuleSummary,
+        function: functions.FunctionValue,
+        args: CallArgs,
+        opaque: bool,
+        span: Span,
+        instance: functions.InstanceValue | None,
+        first: AbstractValue | None = None,
+    ) -> AbstractValue:
+        """*function* run in *summary*'s module (on *instance*, or with *first* before the
+        arguments: a class method's class), its result adopted."""
+        portable = _portable_args(args)
+        if first is not None:
+            portable = CallArgs([first, *portable.positional], portable.keywords)
+        try:
+            result, _, _ = summary.engine.invoke(
+                function, portable, opaque, dict(summary.env), span, instance
+            )
+        except RecursionError:
+            return UNKNOWN
+        return adopt(engine, summary, result)
+
+
+def _portable_args(args: CallArgs) -> CallArgs:
+    return CallArgs(
+        [_portable(v) for v in args.positional],
+        {k: _portable(v) for k, v in args.keywords.items()},
+    )
 
 
 def _portable(value: AbstractValue) -> AbstractValue:
@@ -348,7 +474,7 @@ def _portable(value: AbstractValue) -> AbstractValue:
         return value
     if isinstance(value, Seq) and value.is_tuple:
         return Seq(tuple(_portable(v) for v in value.items), True)
-    if isinstance(value, (ModuleValue, ForeignFunction)):
+    if isinstance(value, (ModuleValue, ForeignFunction, ForeignClass)):
         return value
     return UNKNOWN
 
@@ -370,6 +496,12 @@ def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> Abs
         return replace(value, load_id=_adopt_load(engine, summary, value.load_id))
     if isinstance(value, functions.FunctionValue) and value.closure is None:
         return ForeignFunction(summary.path, value)
+    if isinstance(value, (ForeignClass, ForeignInstance)):
+        return value
+    if isinstance(value, functions.ClassValue):
+        return ForeignClass(summary.path, value)
+    if isinstance(value, functions.InstanceValue):
+        return ForeignInstance(summary.path, value)
     return UNKNOWN
 
 

@@ -59,6 +59,9 @@ def _same(old: _Definition, new: _Definition) -> bool:
             and old.methods == new.methods
             and old.attributes == new.attributes
             and old.unstable == new.unstable
+            and (old.properties, old.statics, old.classmethods, old.fields)
+            == (new.properties, new.statics, new.classmethods, new.fields)
+            and old.base is new.base
         )
     return False
 

@@ -52,6 +52,10 @@ class EngineBase:
         #: The statement just analysed ends its block (return/raise/break/continue).
         self.ended = False
         self._identifiers: dict[int, frozenset[str]] = {}
+        #: Module-level names bound more than once (computed once, lazily).
+        self._rebound: set[str] | None = None
+        #: The followed class each method (by node id) is defined in (``super()``).
+        self.owners: dict[int, functions.ClassValue] = {}
         self._mutated_in_functions: set[str] | None = None
         self._outside_init: tuple[set[str] | None] | None = None  # computed once, lazily
         # Function analyses kept from the document's previous text (analysis/reuse.py).
@@ -101,7 +105,7 @@ class EngineBase:
         raise NotImplementedError
 
     def function_value(
-        self, node: cst.FunctionDef | cst.Lambda, name: str, env: Env
+        self, node: cst.FunctionDef | cst.Lambda, name: str, env: Env, decorated: bool = False
     ) -> AbstractValue:
         raise NotImplementedError
 
@@ -115,6 +119,9 @@ class EngineBase:
         bound_self: functions.InstanceValue | None = None,
         name: str | None = None,
     ) -> Invoked:
+        raise NotImplementedError
+
+    def foreign_intact(self, node: cst.BaseExpression, receiver: Any, env: Env) -> bool:
         raise NotImplementedError
 
     def rebound(self, node: cst.BaseExpression) -> bool:

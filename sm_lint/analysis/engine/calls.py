@@ -20,7 +20,12 @@ from sm_lint.analysis.engine.syntax import (
 )
 from sm_lint.analysis.facts import Span
 from sm_lint.analysis.literals import CallArgs
-from sm_lint.analysis.program import ForeignFunction, ModuleValue
+from sm_lint.analysis.program import (
+    ForeignClass,
+    ForeignFunction,
+    ForeignInstance,
+    ModuleValue,
+)
 from sm_lint.analysis.values import UNKNOWN, AbstractValue, Const, DictLit, QualName, Seq, join
 
 _PURE_BUILTIN_NAMES = (
@@ -54,9 +59,22 @@ class Calls(Expressions):
             )
             if isinstance(receiver, ModuleValue) and self.program is not None:
                 func = self.program.member(self, receiver.path, node.func.attr.value)
+            elif isinstance(receiver, functions.ClassValue):
+                func = receiver.member(node.func.attr.value)
         else:
             func = self.expr(node.func, env)
         args, opaque = self.arguments(node.args, env)
+        if isinstance(func, QualName) and func.name == "builtins.super" and not node.args:
+            return self.super_value(env)
+        if isinstance(func, QualName) and func.name == "functools.partial":
+            return self.partial(args, opaque)
+        if isinstance(func, functions.Partial):
+            return self.call_partial(node, func, args, opaque, env)
+        if isinstance(receiver, functions.SuperValue):
+            return self.super_call(node, receiver, args, opaque, env)
+        if isinstance(receiver, (ForeignInstance, ForeignClass)) and self.program is not None:
+            assert isinstance(node.func, cst.Attribute)
+            return self.foreign_member_call(node, receiver, args, opaque, env)
         if isinstance(node.func, cst.Attribute) and _mutates(receiver, node.func.attr.value):
             # feed.update(...), rows.append(...): the container changed in place.
             key = env_key(node.func.value)
@@ -70,8 +88,12 @@ class Calls(Expressions):
         if isinstance(func, functions.FunctionValue):
             result, _, changed = self.invoke(func, args, opaque, env, self.span(node))
             written = self.write_back(node, func, changed, env)
+        elif isinstance(func, functions.BoundMethod):
+            result = self.call_held(node, func, args, opaque, env)
         elif isinstance(func, ForeignFunction) and self.program is not None:
             result = self.program.call(self, func, args, opaque, self.span(node))
+        elif isinstance(func, ForeignClass) and self.program is not None:
+            result = self.program.construct(self, func, args, opaque, self.span(node))
         else:
             result = self.dispatch(node, func, receiver, args, opaque, env)
         if not self._pure(func):
@@ -166,19 +188,14 @@ class Calls(Expressions):
         if name in instance.cls.unstable or any(k == name for k, _ in instance.attributes):
             # An instance attribute shadows the method of the same name.
             value = instance.attribute(name) if name not in instance.cls.unstable else UNKNOWN
-            if isinstance(value, functions.FunctionValue):
-                return self.invoke(value, args, opaque, env, self.span(node))[0]
-            # A library's callable held by the instance (a signature function).
-            value_call = by_type(self.hooks.value_calls, value)
-            result = (
-                value_call(self, node, value, args, opaque, env, True)
-                if value_call is not None
-                else None
-            )
-            return result if result is not None else UNKNOWN
+            return self.call_held(node, value, args, opaque, env)
         method = instance.cls.method(name)
         if method is None:
-            return UNKNOWN
+            held = instance.cls.member(name)
+            getter = instance.cls.property(name)
+            if getter is not None:  # ``p.fn(x=...)``: the property's value, called
+                held = self.invoke(getter, CallArgs(), False, env, self.span(node), instance)[0]
+            return self.call_held(node, held, args, opaque, env)
         # Attributes assigned from outside (``p.fn = other``) override the constructor's.
         key = env_key(node.func.value)
         if key is not None and key in self.state.attribute_bases:
@@ -192,14 +209,146 @@ class Calls(Expressions):
                 instance = functions.InstanceValue(instance.cls, tuple(merged.items()))
         return self.invoke(method, args, opaque, env, self.span(node), bound_self=instance)[0]
 
+    def call_held(
+        self, node: cst.Call, value: AbstractValue, args: CallArgs, opaque: bool, env: Env
+    ) -> AbstractValue:
+        """Call a value an instance or a class holds: a function, a class method, or a
+        library's callable (a signature function)."""
+        if isinstance(value, functions.BoundMethod):
+            bound = CallArgs([value.first, *args.positional], dict(args.keywords))
+            return self.invoke(value.function, bound, opaque, env, self.span(node))[0]
+        if isinstance(value, functions.FunctionValue):
+            return self.invoke(value, args, opaque, env, self.span(node))[0]
+        value_call = by_type(self.hooks.value_calls, value)
+        result = (
+            value_call(self, node, value, args, opaque, env, True)
+            if value_call is not None
+            else None
+        )
+        return result if result is not None else UNKNOWN
+
+    def foreign_member_call(
+        self,
+        node: cst.Call,
+        receiver: ForeignInstance | ForeignClass,
+        args: CallArgs,
+        opaque: bool,
+        env: Env,
+    ) -> AbstractValue:
+        """``p.predict(x)`` / ``p.fn(x=...)`` / ``Predictor.from_dir(path)`` with a class of
+        another project module."""
+        assert isinstance(node.func, cst.Attribute) and self.program is not None
+        if not self.foreign_intact(node.func.value, receiver, env):
+            return UNKNOWN
+        name = node.func.attr.value
+        span = self.span(node)
+        result = self.program.call_method(self, receiver, name, args, opaque, span)
+        if result is not None:
+            return result
+        held = self.program.attribute(self, receiver, name, span)
+        return self.call_held(node, held, args, opaque, env)
+
+    def foreign_intact(
+        self, node: cst.BaseExpression, receiver: ForeignInstance | ForeignClass, env: Env
+    ) -> bool:
+        """Whether this module leaves another module's instance as that module built it: an
+        attribute this module assigns (or ``setattr``) may have changed what its methods
+        read."""
+        if isinstance(receiver, ForeignClass):
+            return True
+        key = env_key(node)
+        if key is not None and any(k.startswith(key + ".") for k in env):
+            return False
+        outside = self._attributes_assigned_elsewhere()
+        return outside is not None and not any(
+            k in outside for k, _ in receiver.instance.attributes
+        )
+
+    def partial(self, args: CallArgs, opaque: bool) -> AbstractValue:
+        """``functools.partial(load_model, path)`` of a user function (or class method)."""
+        followed = (functions.FunctionValue, ForeignFunction, functions.BoundMethod)
+        if opaque or not args.positional or not isinstance(args.positional[0], followed):
+            return UNKNOWN
+        return functions.Partial(
+            args.positional[0],
+            tuple(map(functions.stable_default, args.positional[1:])),
+            tuple((k, functions.stable_default(v)) for k, v in args.keywords.items()),
+        )
+
+    def call_partial(
+        self, node: cst.Call, func: functions.Partial, args: CallArgs, opaque: bool, env: Env
+    ) -> AbstractValue:
+        merged = func.arguments(args)
+        if isinstance(func.function, ForeignFunction) and self.program is not None:
+            return self.program.call(self, func.function, merged, opaque, self.span(node))
+        return self.call_held(node, func.function, merged, opaque, env)
+
+    def super_value(self, env: Env) -> AbstractValue:
+        """``super()`` in a method analysed with its instance, whose class has a followed
+        base; unknown elsewhere."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.self_name is None:
+            return UNKNOWN
+        owner = self.owners.get(id(frame.function))
+        if owner is None or owner.base is None:
+            return UNKNOWN
+        if not isinstance(env.get(frame.self_name), functions.InstanceValue):
+            return UNKNOWN
+        return functions.SuperValue(owner.base, frame.self_name)
+
+    def super_call(
+        self,
+        node: cst.Call,
+        receiver: functions.SuperValue,
+        args: CallArgs,
+        opaque: bool,
+        env: Env,
+    ) -> AbstractValue:
+        """``super().__init__(path)``: the base's method run on the instance as it is now;
+        the attributes it leaves become the instance's (all unknown when not followed)."""
+        assert isinstance(node.func, cst.Attribute)
+        me = receiver.self_name
+        prefix = f"{me}."
+        current = {
+            k[len(prefix) :]: v
+            for k, v in env.items()
+            if k.startswith(prefix) and k.count(".") == 1
+        }
+        instance = env.get(me)
+        method = receiver.base.method(node.func.attr.value)
+        after = None
+        result: AbstractValue = UNKNOWN
+        if method is not None and isinstance(instance, functions.InstanceValue):
+            bound = functions.InstanceValue(instance.cls, tuple(current.items()))
+            result, after, _ = self.invoke(method, args, opaque, env, self.span(node), bound)
+        for key in [k for k in env if k.startswith(prefix)]:
+            del env[key]
+        for attr, value in after or ():
+            env[f"{prefix}{attr}"] = value
+        self.state.attribute_bases.add(me)
+        return result
+
     def construct(
         self, cls: functions.ClassValue, args: CallArgs, opaque: bool, env: Env, span: Span
     ) -> AbstractValue:
         """``Predictor(infer)``: an instance with what ``__init__`` assigns for these
-        arguments (or, past a limit, what it assigns whatever the arguments)."""
+        arguments (or, past a limit, what it assigns whatever the arguments); for a
+        dataclass or NamedTuple, its fields as these arguments bind them."""
         outside = self._attributes_assigned_elsewhere()
         if outside is None:
             return UNKNOWN
+        if cls.fields is not None:
+            fields = None if opaque else functions.bind_fields(cls.fields, args)
+            if fields is None:
+                return UNKNOWN
+            return functions.InstanceValue(
+                cls,
+                tuple(
+                    (k, UNKNOWN if mutable(v) else v)
+                    for k, v in fields.items()
+                    if k not in cls.unstable and k not in outside
+                ),
+            )
         blank = functions.InstanceValue(
             cls, tuple((k, v) for k, v in cls.attributes if k not in outside)
         )
@@ -371,9 +520,16 @@ class Calls(Expressions):
                 if isinstance(value, functions.FunctionValue):
                     todo.append(value)
                 elif isinstance(value, functions.InstanceValue):
-                    todo.extend(m for _, m in value.cls.methods)
+                    todo.extend(value.cls.functions())
                 elif isinstance(value, functions.ClassValue):
-                    todo.extend(m for _, m in value.methods)
+                    todo.extend(value.functions())
+                elif isinstance(value, functions.BoundMethod):
+                    todo.append(value.function)
+                elif isinstance(value, functions.Partial):
+                    held = value.function
+                    held = held.function if isinstance(held, functions.BoundMethod) else held
+                    if isinstance(held, functions.FunctionValue):
+                        todo.append(held)
         read = {n: scope[n] for n in names if n in scope}
         for base in names & self.state.attribute_bases:  # ``holder.fn`` reads ``holder`` and ``fn``
             for attr in names:
@@ -401,16 +557,19 @@ class Calls(Expressions):
         return args, opaque
 
     def function_value(
-        self, node: cst.FunctionDef | cst.Lambda, name: str, env: Env
+        self, node: cst.FunctionDef | cst.Lambda, name: str, env: Env, decorated: bool = False
     ) -> AbstractValue:
         """A function the interpreter can follow into; UNKNOWN for what it cannot (nested,
-        decorated, async or generator functions)."""
+        decorated, async or generator functions). With *decorated*, the caller knows what
+        the decorators do (a method's ``@property``, a cache)."""
         closure = None
         if self.frames:
             if not isinstance(node, cst.Lambda):
                 return UNKNOWN
             closure = env
-        if isinstance(node, cst.FunctionDef) and (node.decorators or node.asynchronous):
+        if isinstance(node, cst.FunctionDef) and (
+            (node.decorators and not decorated) or node.asynchronous
+        ):
             return UNKNOWN
         defaults = tuple(
             (param, functions.stable_default(self.expr(default, env)))

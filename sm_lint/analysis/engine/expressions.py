@@ -21,7 +21,8 @@ from sm_lint.analysis.engine.base import EngineBase
 from sm_lint.analysis.engine.hooks import Piece, by_type
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.engine.syntax import env_key, expressions, mutated_in_functions, target_names
-from sm_lint.analysis.program import ModuleValue
+from sm_lint.analysis.literals import CallArgs
+from sm_lint.analysis.program import ForeignInstance, ModuleValue
 from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
@@ -142,7 +143,18 @@ class Expressions(EngineBase):
         if isinstance(base, ModuleValue) and self.program is not None:
             return self.program.member(self, base.path, attr)
         if isinstance(base, functions.InstanceValue) and attr not in base.cls.unstable:
-            return base.attribute(attr)
+            getter = base.cls.property(attr)
+            if getter is None:
+                return base.attribute(attr)
+            if any(key == attr for key, _ in base.attributes):
+                return UNKNOWN  # a property shadowed in the instance's __dict__: not followed
+            return self.invoke(getter, CallArgs(), False, env, self.span(node), bound_self=base)[0]
+        if isinstance(base, functions.ClassValue):
+            return base.member(attr)
+        if isinstance(base, ForeignInstance) and self.program is not None:
+            if not self.foreign_intact(node.value, base, env):
+                return UNKNOWN
+            return self.program.attribute(self, base, attr, self.span(node))
         hook = by_type(self.hooks.attributes, base)
         return (hook or self.hooks.attribute_fallback)(base, attr)
 

@@ -15,13 +15,15 @@ from sm_lint.analysis.engine.calls import Calls
 from sm_lint.analysis.engine.expressions import mutable, truth
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.engine.syntax import (
+    ATTRIBUTE_HOOKS,
     ENDS,
     assigned_names,
+    class_names,
     dotted,
     env_key,
     expressions,
     param_names,
-    plain_class,
+    rebound_names,
     self_attributes,
     self_name,
     statements_of,
@@ -175,8 +177,53 @@ class Flow(Calls):
         self.state.deferred.append((node, env, {}))
         defined = self.hooks.function_def(self, node, decorators, env)
         if defined == UNKNOWN:  # not a library's function: a function values flow through
-            defined = self.function_value(node, node.name.value, env)
+            cached = (
+                bool(node.decorators)
+                and all(self.cache(d.decorator, env) for d in node.decorators)
+                and not self.reads_rebound(node, env)
+            )
+            defined = self.function_value(node, node.name.value, env, decorated=cached)
         return self.bind(cst.Name(node.name.value), defined, env)
+
+    def reads_rebound(self, node: cst.FunctionDef, env: Env) -> bool:
+        """Whether *node* (or a function it reaches) reads a global the module binds more
+        than once: a cached call would then keep what the first call's globals gave."""
+        if self._rebound is None:
+            self._rebound = rebound_names(self.module) | self.globals_assigned_in_functions
+        todo: list[functions.FunctionNode] = [node]
+        seen: set[int] = set()
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            names = self.identifiers_of(current)
+            if names & self._rebound:
+                return True
+            todo.extend(
+                value.node
+                for name in names
+                if isinstance(value := env.get(name), functions.FunctionValue)
+            )
+        return False
+
+    def cache(self, decorator: cst.BaseExpression, env: Env) -> bool:
+        """``@functools.cache``, ``@lru_cache``, ``@lru_cache(maxsize=None)``: a call returns
+        what the function returns (the same object again, for the same arguments)."""
+        if isinstance(decorator, cst.Call):
+            if any(
+                arg.star
+                or (arg.keyword is not None and arg.keyword.value not in ("maxsize", "typed"))
+                for arg in decorator.args
+            ):
+                return False
+            value = self.expr(decorator.func, env)
+            return isinstance(value, QualName) and value.name == "functools.lru_cache"
+        value = self.expr(decorator, env)
+        return isinstance(value, QualName) and value.name in (
+            "functools.lru_cache",
+            "functools.cache",
+        )
 
     def class_statement(self, node: cst.ClassDef, env: Env) -> Env:
         if self.contextual:
@@ -421,31 +468,179 @@ class Flow(Calls):
         for method in methods:
             if method.name.value == "__init__":
                 continue
-            me = self_name(method)
+            # A static or class method's first parameter is no instance.
+            me = self_name(method) if all(map(_property, method.decorators)) else None
             extra = {f"{me}.{attr}": value for attr, value in attributes.items()} if me else {}
             self.state.deferred.append((method, env, extra))
         for statement in statements_of(node.body):
             if not isinstance(statement, cst.FunctionDef):
                 self.statement(statement, dict(env))
-        if not plain_class(node, methods) or self.frames:
-            # Decorators, base classes, metaclasses, properties and attribute hooks may
-            # change what an instance holds; nested classes stay unknown too.
+        if self.frames or any(name in ATTRIBUTE_HOOKS for name in class_names(node)):
+            # Attribute hooks may change what an instance holds; nested classes stay
+            # unknown too.
             return UNKNOWN
-        name = node.name.value
-        followed = tuple(
-            (m.name.value, value)
-            for m in methods
-            if not m.decorators
-            and self_name(m) is not None
-            and isinstance(
-                value := self.function_value(m, f"{name}.{m.name.value}", env),
-                functions.FunctionValue,
+        shape = self.class_shape(node, env, methods)
+        if shape is None:
+            return UNKNOWN
+        base, fields = shape
+        groups = self.class_functions(node, env, methods)
+        if groups is None:
+            return UNKNOWN
+        own = {m.name.value for m in methods}
+        if base is not None:
+            inherited = (base.methods, base.properties, base.statics, base.classmethods)
+            groups = tuple(
+                (*((k, f) for k, f in group if k not in own), *mine)
+                for group, mine in zip(inherited, groups, strict=True)
             )
-        )
+            if not any(m.name.value == "__init__" for m in methods):
+                attributes = dict(base.attributes)
+            elsewhere |= base.unstable
         value = functions.ClassValue(
-            node, name, followed, tuple(attributes.items()), frozenset(elsewhere)
+            node,
+            node.name.value,
+            groups[0],
+            tuple(attributes.items()),
+            frozenset(elsewhere),
+            properties=groups[1],
+            statics=groups[2],
+            classmethods=groups[3],
+            base=base,
+            fields=fields,
         )
-        return self.reuse.same_value(value) if self.reuse is not None else value
+        value = self.reuse.same_value(value) if self.reuse is not None else value
+        for method in methods:  # ``super()`` in these methods reaches ``value.base``
+            self.owners[id(method)] = value
+        return value
+
+    def class_shape(
+        self, node: cst.ClassDef, env: Env, methods: list[cst.FunctionDef]
+    ) -> (
+        tuple[functions.ClassValue | None, tuple[tuple[str, AbstractValue | None], ...] | None]
+        | None
+    ):
+        """(the followed base class, the fields of a dataclass or NamedTuple) of a class
+        whose instances the interpreter can follow; None for any other class (decorators,
+        metaclasses, other bases may change what an instance holds)."""
+        if node.keywords or len(node.bases) > 1:
+            return None
+        base = self.expr(node.bases[0].value, env) if node.bases else None
+        record = isinstance(base, QualName) and base.name == "typing.NamedTuple"
+        if node.decorators:
+            if base is not None or len(node.decorators) > 1:
+                return None
+            record = self.plain_dataclass(node.decorators[0].decorator, env)
+            if not record:
+                return None
+        if base is not None and not record:
+            if isinstance(base, QualName) and base.name == "builtins.object":
+                base = None
+            elif not isinstance(base, functions.ClassValue) or base.fields is not None:
+                return None
+        if not record:
+            return (base if isinstance(base, functions.ClassValue) else None), None
+        generated = {"__init__", "__new__", "__post_init__"}
+        if any(m.name.value in generated for m in methods):
+            return None
+        fields = self.record_fields(node, env)
+        return None if fields is None else (None, fields)
+
+    def plain_dataclass(self, decorator: cst.BaseExpression, env: Env) -> bool:
+        """``@dataclass`` / ``@dataclass(frozen=True, ...)``: a generated ``__init__`` taking
+        every field by position or keyword (not ``init=False`` nor ``kw_only``)."""
+        if isinstance(decorator, cst.Call):
+            if any(
+                arg.keyword is None or arg.keyword.value not in _DATACLASS_OPTIONS
+                for arg in decorator.args
+            ):
+                return False
+            decorator = decorator.func
+        value = self.expr(decorator, env)
+        return isinstance(value, QualName) and value.name == "dataclasses.dataclass"
+
+    def record_fields(
+        self, node: cst.ClassDef, env: Env
+    ) -> tuple[tuple[str, AbstractValue | None], ...] | None:
+        """The annotated fields of a dataclass or NamedTuple body, with their defaults
+        (None for a field without one); None when one is not plain (``field(init=False)``,
+        ``InitVar``, ``KW_ONLY``)."""
+        fields: dict[str, AbstractValue | None] = {}
+        for statement in statements_of(node.body):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if not isinstance(small, cst.AnnAssign):
+                    continue
+                annotation = self.text(small.annotation.annotation)
+                if "ClassVar" in annotation:
+                    continue  # a class attribute, not a field
+                if "InitVar" in annotation or "KW_ONLY" in annotation:
+                    return None
+                if not isinstance(small.target, cst.Name):
+                    return None
+                default: AbstractValue | None = None
+                if small.value is not None:
+                    default = self.field_default(small.value, env)
+                    if default is None:
+                        return None
+                fields.pop(small.target.value, None)
+                fields[small.target.value] = default
+        return tuple(fields.items())
+
+    def field_default(self, node: cst.BaseExpression, env: Env) -> AbstractValue | None:
+        """A field's default as the generated ``__init__`` uses it; None for a field the
+        ``__init__`` does not take."""
+        if isinstance(node, cst.Call):
+            func = self.expr(node.func, env)
+            if isinstance(func, QualName) and func.name == "dataclasses.field":
+                for arg in node.args:
+                    if arg.keyword is None or arg.keyword.value in ("init", "kw_only"):
+                        return None
+                    if arg.keyword.value == "default":
+                        return functions.stable_default(self.expr(arg.value, env))
+                return UNKNOWN  # default_factory: a value made at each call
+        return functions.stable_default(self.expr(node, env))
+
+    def class_functions(
+        self, node: cst.ClassDef, env: Env, methods: list[cst.FunctionDef]
+    ) -> tuple[tuple[tuple[str, functions.FunctionValue], ...], ...] | None:
+        """(methods, properties, static methods, class methods) defined in the class body
+        (the last definition of a name wins); None when a decorator is another one."""
+        kinds: dict[str, tuple[int, functions.FunctionValue]] = {}
+        name = node.name.value
+        for method in methods:
+            kind = 0
+            if method.decorators:
+                if len(method.decorators) > 1:
+                    return None
+                decorator = self.expr(method.decorators[0].decorator, env)
+                if not isinstance(decorator, QualName) or decorator.name not in _METHOD_KINDS:
+                    return None
+                kind = _METHOD_KINDS[decorator.name]
+            value = self.function_value(
+                method, f"{name}.{method.name.value}", env, decorated=kind != 0
+            )
+            kinds.pop(method.name.value, None)
+            takes_first = kind == 2 or self_name(method) is not None
+            if isinstance(value, functions.FunctionValue) and takes_first:
+                kinds[method.name.value] = (kind, value)
+        for statement in statements_of(node.body):
+            if not isinstance(statement, cst.FunctionDef):
+                for assigned in assigned_names(statement):  # ``predict = other`` in the body
+                    kinds.pop(assigned, None)
+        return tuple(
+            tuple((k, f) for k, (kind, f) in kinds.items() if kind == group) for group in range(4)
+        )
+
+
+def _property(decorator: cst.Decorator) -> bool:
+    return isinstance(decorator.decorator, cst.Name) and decorator.decorator.value == "property"
+
+
+#: Decorators of a method the interpreter follows: (methods), properties, static, class.
+_METHOD_KINDS = {"builtins.property": 1, "builtins.staticmethod": 2, "builtins.classmethod": 3}
+#: Options of ``@dataclass(...)`` that leave the generated ``__init__`` as it is.
+_DATACLASS_OPTIONS = frozenset({"frozen", "eq", "order", "repr", "unsafe_hash", "slots"})
 
 
 _STATEMENTS: dict[type[cst.CSTNode], Callable[[Flow, Any, Env], Env]] = {

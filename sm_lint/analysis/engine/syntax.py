@@ -167,24 +167,9 @@ def global_names(function: cst.FunctionDef) -> set[str]:
     return found
 
 
-_ATTRIBUTE_HOOKS = frozenset(
+ATTRIBUTE_HOOKS = frozenset(
     {"__getattr__", "__getattribute__", "__setattr__", "__delattr__", "__new__", "__slots__"}
 )
-
-
-def plain_class(node: cst.ClassDef, methods: list[cst.FunctionDef]) -> bool:
-    """A class whose instances hold what ``__init__`` assigns: no decorators, no base
-    class but ``object``, no metaclass, no decorated methods, no attribute hooks."""
-    bases = [
-        b for b in node.bases if not (isinstance(b.value, cst.Name) and b.value.value == "object")
-    ]
-    return (
-        not node.decorators
-        and not bases
-        and not node.keywords
-        and not any(m.decorators for m in methods)
-        and not any(name in _ATTRIBUTE_HOOKS for name in class_names(node))
-    )
 
 
 def class_names(node: cst.ClassDef) -> set[str]:
@@ -389,3 +374,23 @@ def expressions(node: cst.CSTNode) -> Iterable[cst.BaseExpression]:
             continue
         else:
             yield from expressions(child)
+
+
+def rebound_names(module: cst.Module) -> set[str]:
+    """Module-level names bound more than once (twice, or in a loop, or augmented)."""
+    seen: set[str] = set()
+    rebound: set[str] = set()
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            names = {statement.name.value}
+        else:
+            names = assigned_names(statement)
+            if isinstance(statement, (cst.For, cst.While)):
+                rebound |= names
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.AugAssign) for small in statement.body
+            ):
+                rebound |= names
+        rebound |= names & seen
+        seen |= names
+    return rebound
