@@ -511,7 +511,7 @@ def test_restored_function_calls_are_checked_before_tensorflow_runs(restored_dir
     assert message.startswith(f"bad call of restored function loaded at {__file__}:")
     assert "SM013 argument 'x' is a float64 tf.Tensor (4, 3)" in message
     assert "its input_signature: (float32 (?, 3))" in message
-    with pytest.raises(SignatureCallError, match="no traced form of loaded.f") as traced:
+    with pytest.raises(SignatureCallError, match=r"no traced form of loaded\.f") as traced:
         loaded.f(tf.zeros([2, 3]), training=None)
     assert "it was traced for:" in str(traced.value)
     with pytest.raises(SignatureCallError, match="unexpected keyword argument 'ids'"):
