@@ -5,6 +5,7 @@ checked in tests/test_lsp.py)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,18 +18,18 @@ from sm_lint.output.rules import render_page
 from sm_lint.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ("examples/demo/src", "--models", "examples/demo/models")
+DEMO = (str(ROOT / "examples/demo/src"), "--models", str(ROOT / "examples/demo/models"))
 
 
 def _run(*args: str, env_path: str | None = None) -> subprocess.CompletedProcess[str]:
     env = None
     if env_path is not None:
-        import os
-
+        # Run from the record's folder: the checkout's own metadata (an editable install's
+        # sm_lint.egg-info) would otherwise come first, from the working directory.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([env_path, str(ROOT)])}
     return subprocess.run(
         [sys.executable, "-m", "sm_lint", *args],
-        cwd=ROOT,
+        cwd=env_path or ROOT,
         capture_output=True,
         text=True,
         timeout=120,
