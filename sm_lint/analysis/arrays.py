@@ -349,32 +349,6 @@ def _tf_variable(args: CallArgs) -> AbstractValue:
     return Array(Value(TENSOR, dtype, source.shape, variable=True))
 
 
-def _decode(default_dtype: str, rank3: bool) -> Handler:
-    def handler(args: CallArgs) -> AbstractValue:
-        channels = int_const(args.get(1, "channels")) if args.has(1, "channels") else 0
-        dtype = (
-            dtype_of(args.get(None, "dtype"), numpy=False)
-            if args.has(None, "dtype")
-            else default_dtype
-        )
-        expand = args.get(None, "expand_animations")
-        if not rank3 and not (isinstance(expand, Const) and expand.value is False):
-            return _array(TENSOR, dtype, None)  # decode_image may return rank 3 or 4
-        return _array(TENSOR, dtype, (None, None, channels or None))
-
-    return handler
-
-
-def _image_resize(args: CallArgs) -> AbstractValue:
-    source = as_array(args.get(0, "images"), numpy=False)
-    size = shape_arg(args.get(1, "size"))
-    if source.shape is None or size is None or len(size) != 2 or len(source.shape) not in (3, 4):
-        return _array(TENSOR, "float32", source.shape if source.shape is None else None)
-    dims = list(source.shape)
-    dims[-3], dims[-2] = size
-    return _array(TENSOR, "float32", tuple(dims))
-
-
 def _np_scalar(dtype: str) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
         source = args.get(0, None)
@@ -474,13 +448,6 @@ FUNCTIONS: dict[str, Handler] = {
     "tensorflow.concat": _concat(TENSOR, None),
     "tensorflow.range": _tf_range,
     "tensorflow.Variable": _tf_variable,
-    "tensorflow.io.decode_jpeg": _decode("uint8", True),
-    "tensorflow.image.decode_jpeg": _decode("uint8", True),
-    "tensorflow.io.decode_png": _decode("uint8", True),
-    "tensorflow.image.decode_png": _decode("uint8", True),
-    "tensorflow.io.decode_image": _decode("uint8", False),
-    "tensorflow.image.decode_image": _decode("uint8", False),
-    "tensorflow.image.resize": _image_resize,
 }
 
 
