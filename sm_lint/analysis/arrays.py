@@ -15,6 +15,7 @@ from sm_lint.analysis.literals import (
     number_const,
     shape_arg,
     stack_shapes,
+    tensor_list_dtype,
 )
 from sm_lint.analysis.values import (
     UNKNOWN,
@@ -184,14 +185,17 @@ def _items(value: AbstractValue, numpy: bool) -> list[Value] | None:
 
 def _stack(kind: Kind, axis_default: int = 0) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
-        items = _items(args.get(0, "arrays" if kind is ND else "values"), kind is ND)
+        given = args.get(0, "arrays" if kind is ND else "values")
+        items = _items(given, kind is ND)
         axis = int_const(args.get(1, "axis")) if args.has(1, "axis") else axis_default
         if items is None or axis is None:
             return _array(kind, None, None)
         result = stack_shapes(items, axis)
-        return (
-            _array(kind, None, None) if result is None else _array(kind, result.dtype, result.shape)
-        )
+        if result is None:
+            return _array(kind, None, None)
+        if kind is TENSOR and isinstance(given, Seq):
+            return _array(kind, tensor_list_dtype(given.items, result.dtype), result.shape)
+        return _array(kind, result.dtype, result.shape)
 
     return handler
 
