@@ -33,7 +33,7 @@ Image = pytest.importorskip("PIL.Image")
 
 from sm_lint.analysis.interpreter import Interpreter  # noqa: E402
 from sm_lint.analysis.literals import as_argument  # noqa: E402
-from sm_lint.api import Linter  # noqa: E402
+from sm_lint.api import Linter, lint_source  # noqa: E402
 from sm_lint.config import Config  # noqa: E402
 from sm_lint.diagnostics import Severity  # noqa: E402
 from sm_lint.semantics import Kind, Value  # noqa: E402
@@ -66,6 +66,20 @@ def _save_models(root: Path) -> None:
             images = tf.ensure_shape(images, [None, 8, 8, 3])
             return {"probs": tf.reduce_mean(images, axis=[1, 2])}
 
+    class Outputs(tf.Module):
+        @tf.function
+        def pair(self, x: Any) -> Any:
+            return {"a": x, "b": x + 1}
+
+        @tf.function
+        def plain(self, x: Any) -> Any:
+            return x
+
+    outputs = Outputs()
+    outputs.pair(tf.zeros([2]))
+    outputs.pair(tf.zeros([3], tf.int32))
+    outputs.plain(tf.zeros([2]))
+    tf.saved_model.save(outputs, str(root / "outputs"))
     tf.saved_model.save(Detector(), str(root / "detector"))
     classifier = Classifier()
     tf.saved_model.save(
@@ -223,6 +237,7 @@ def setting(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "files": files,
         "detect_fn": tf.saved_model.load(str(models / "detector")),
         "clf": tf.saved_model.load(str(models / "classifier")),
+        "outputs": tf.saved_model.load(str(models / "outputs")),
     }
 
 
@@ -309,3 +324,24 @@ def test_pipelines_agree_with_tensorflow(setting: dict[str, Any]) -> None:
     assert not missed, missed[:5]
     assert programs // 10 <= rejected <= programs - programs // 10  # both outcomes reached
     assert found >= rejected // 2
+
+
+@pytest.mark.parametrize(
+    ("call", "reported"),
+    [
+        ('out.pair(tf.zeros([2]))["c"]', True),  # no trace returns "c": KeyError
+        ('out.pair(tf.zeros([3], tf.int32))["b"]', False),
+        ('out.pair(x=tf.zeros([2]))["A"]', True),
+        ('out.plain(tf.zeros([2]))["a"]', False),  # a tensor: not a dict's missing key
+        ("out.pair(tf.zeros([2]))[0]", False),
+    ],
+)
+def test_restored_outputs_agree_with_tensorflow(
+    setting: dict[str, Any], call: str, reported: bool
+) -> None:
+    source = f'import tensorflow as tf\nout = tf.saved_model.load("models/outputs")\n{call}\n'
+    found = lint_source(source, setting["root"] / "case.py", Config(models=(setting["models"],)))
+    assert [d.code for d in found] == (["SM010"] if reported else [])
+    outcome = run_with_tensorflow(call, {"tf": tf, "out": setting["outputs"]})
+    if reported:
+        assert outcome.error.startswith("KeyError"), outcome

@@ -97,6 +97,16 @@ def suggest(name: str, choices: list[str]) -> list[str]:
     return difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
 
 
+def did_you_mean(span: Span, key: str, keys: list[str], what: str) -> tuple[str, Fix | None]:
+    """For a *key* not among *keys*: the message's "; did you mean ...?" and the fix that
+    renames it to the closest (no hint, no fix when none is close)."""
+    close = suggest(key, keys)
+    if not close:
+        return "", None
+    fix = rename_fix(span, json.dumps(close[0]), f"use {what} {close[0]!r}")
+    return f"; did you mean {close[0]!r}?", fix
+
+
 def keyword_for(name: str) -> str:
     """How a call passes input *name*: ``x=``, or its JSON string for a ``**{...}`` key."""
     return f"{name}=" if name.isidentifier() else json.dumps(name)

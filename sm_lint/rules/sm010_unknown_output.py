@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import RestoredFunction, Signature
-from sm_lint.rules.base import Context, example, finding, rename_fix, spec_text, suggest
+from sm_lint.rules.base import (
+    Context,
+    did_you_mean,
+    example,
+    finding,
+    rename_fix,
+    spec_text,
+    suggest,
+)
 from sm_lint.rules.binding import Binding
 from sm_lint.rules.restored import callable_name
 from sm_lint.rules.unit import RuleUnit
@@ -81,13 +89,7 @@ def check_restored(
     for access in call.outputs:
         if access.key in keys:
             continue
-        close = suggest(access.key, keys)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        fix = (
-            rename_fix(access.span, json.dumps(close[0]), f"use output {close[0]!r}")
-            if close
-            else None
-        )
+        hint, fix = did_you_mean(access.span, access.key, keys, "output")
         yield finding(
             ctx,
             RULE,
