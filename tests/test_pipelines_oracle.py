@@ -131,9 +131,11 @@ def _sources(files: dict[str, str]) -> list[str]:
             "",
             ", target_size=(8, 8), color_mode='grayscale'",
             ", target_size=(8, 8), color_mode='rgba'",
+            ", target_size=(8, 8), keep_aspect_ratio=True",
         ):
             load = f"keras.utils.load_img({path!r}{options})"
             steps.append(f"keras.utils.img_to_array({load})")
+            steps.append(f"np.array({load})")
         steps.append(
             "tf.keras.preprocessing.image.img_to_array("
             f"tf.keras.preprocessing.image.load_img({path!r}, target_size=(8, 8)), "

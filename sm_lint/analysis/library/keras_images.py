@@ -5,7 +5,8 @@ aliases.
 Measured with Keras 3 and Pillow 13 (tests/test_pipelines_oracle.py re-measures each):
 ``load_img`` converts to the ``color_mode``'s mode ("rgb": RGB, "rgba": RGBA; "grayscale"
 keeps 16- and 32-bit modes, so only its one channel is known) and resizes to
-``target_size`` (height, width); ``img_to_array`` gives an array of rank 3, float32 (Keras'
+``target_size`` (height, width; also with ``keep_aspect_ratio``, which crops first);
+``img_to_array`` gives an array of rank 3, float32 (Keras'
 default floatx) unless ``dtype=``, channels last unless ``data_format="channels_first"``.
 """
 
@@ -37,8 +38,11 @@ def register(registry: Registry) -> None:
 
 
 def _load_img(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
-    color = args.get(2, "color_mode") if args.has(2, "color_mode") else Const("rgb")
-    target = args.get(3, "target_size") if args.has(3, "target_size") else Const(None)
+    if len(args.positional) > 1 or "grayscale" in args.keywords:
+        # tf_keras' load_img takes ``grayscale`` second: positions differ from Keras 3's.
+        return PilImage()
+    color = args.keywords.get("color_mode", Const("rgb"))
+    target = args.keywords.get("target_size", Const(None))
     if isinstance(target, Const) and target.value is None:
         height, width = None, None
     else:
