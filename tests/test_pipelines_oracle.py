@@ -347,3 +347,36 @@ def test_restored_outputs_agree_with_tensorflow(
     outcome = run_with_tensorflow(call, {"tf": tf, "out": setting["outputs"]})
     if reported:
         assert outcome.error.startswith("KeyError"), outcome
+
+
+#: The Object Detection API's inference loop (from bug reports), with its variants.
+_DETECTION = (
+    "image_np = np.array(Image.open({path!r}){convert})\n"
+    "input_tensor = tf.convert_to_tensor({prepare})[tf.newaxis, ...]\n"
+    "detections = detect_fn(input_tensor)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("convert", "prepare", "reported"),
+    [
+        ("", "image_np", False),  # the file's mode decides the dtype: not known
+        (".convert('RGB')", "image_np", False),
+        (".convert('RGB')", "image_np / 255", True),  # a float64 tensor into uint8
+        (".convert('RGB').resize((5, 4))", "image_np", False),
+        (".convert('L')", "image_np", True),  # rank 3 where 4 is declared
+        (".convert('RGBA')", "image_np", True),  # 4 channels where 3 are declared
+        (".convert('F')", "image_np", True),  # a float32 tensor into uint8
+    ],
+)
+def test_object_detection_loop(
+    setting: dict[str, Any], convert: str, prepare: str, reported: bool
+) -> None:
+    lines = _DETECTION.format(path=setting["files"]["rgb.png"], convert=convert, prepare=prepare)
+    source = PRELUDE + lines
+    found = lint_source(source, setting["root"] / "case.py", Config(models=(setting["models"],)))
+    errors = [d.code for d in found if d.severity is Severity.ERROR]
+    scope = {"np": np, "tf": tf, "Image": Image, "detect_fn": setting["detect_fn"]}
+    outcome = run_with_tensorflow(lines, scope)
+    assert errors == (["SM013"] if reported else []), found
+    assert outcome.ok is not reported, outcome
