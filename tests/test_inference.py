@@ -257,6 +257,11 @@ def _real(setup: str, expression: str) -> Value:
 
 
 EXPRESSIONS += [
+    # A list comprehension over a list of known length: its elements as the items agree.
+    ("", "[1.0 for _ in [1, 2, 3]]"),
+    ("", "np.stack([tf.zeros((4, 4, 3)) / 2 for _ in [1, 2]])"),
+    ("a = np.zeros((2, 3))\nb = np.ones((2, 3))", "np.array([v * 2 for v in (a, b)])"),
+    ("", "[[1, 2] for _ in [0, 0]]"),
     ("a = np.zeros((2, 3), np.uint8)", "tf.stack([a, a])"),
     ("a = np.zeros((2, 3), np.int64)", "tf.constant([a, a])"),
     ("", "tf.io.read_file(np.__file__)"),

@@ -141,6 +141,10 @@ def _sources(files: dict[str, str]) -> list[str]:
             f"tf.keras.preprocessing.image.load_img({path!r}, target_size=(8, 8)), "
             "dtype='uint8')"
         )
+    two = f"[{files['rgb.png']!r}, {files['wide.png']!r}]"
+    steps.append(f"np.stack([np.array(Image.open(p).convert('RGB')) for p in {two}])")
+    decode = "tf.io.decode_png(tf.io.read_file(p), channels=3)"
+    steps.append(f"tf.stack([tf.image.resize({decode}, (8, 8)) for p in {two}])")
     gif = f"tf.io.read_file({files['anim.gif']!r})"
     steps.append(f"tf.io.decode_image({gif}, channels=3)")
     steps.append(f"tf.io.decode_image({gif}, channels=3, expand_animations=False)")
@@ -178,6 +182,8 @@ _BATCH: list[str] = [
     "tf.stack([{v}, {v}])",
     "np.stack([{v}, {v}])",
     "np.array([{v}])",
+    "np.stack([{v} for _ in [0, 0]])",
+    "tf.stack([{v} * 1 for _ in (0,)])",
     "{v}",
 ]
 
@@ -199,7 +205,7 @@ _FITS = {
     "detect_fn": (
         ("rgb.png', channels=3", "RGB'))", "dtype='uint8'"),
         ("nearest", "NEAREST", "tf.uint8)", "[..., :3]"),
-        ("expand_dims", "newaxis", "[None]", "np.array(["),
+        ("expand_dims", "newaxis", "[None]", "np.array([", "(0,)"),
     ),
     "infer": (
         ("rgb.png', channels=3", "RGB'", "rgb.png', target_size=(8, 8))"),
