@@ -386,3 +386,23 @@ def test_object_detection_loop(
     outcome = run_with_tensorflow(lines, scope)
     assert errors == (["SM013"] if reported else []), found
     assert outcome.ok is not reported, outcome
+
+
+def test_keras_layer_of_a_typed_call_rejects_a_tensor_of_another_shape(
+    setting: dict[str, Any],
+) -> None:
+    """hub.KerasLayer calls the restored __call__, whose input_signature checks a tensor's
+    shape at binding: the shape finding says so, not that the shape goes unchecked."""
+    hub = pytest.importorskip("tensorflow_hub")
+    call = "layer(tf.zeros((2, 8, 6, 3)))"
+    source = (
+        "import tensorflow as tf\nimport tensorflow_hub as hub\n"
+        f'layer = hub.KerasLayer("models/classifier")\n{call}\n'
+    )
+    found = lint_source(source, setting["root"] / "case.py", Config(models=(setting["models"],)))
+    assert [d.code for d in found] == ["SM008"]
+    assert "rejects the call" in found[0].message
+    assert "not checked" not in found[0].message
+    layer = hub.KerasLayer(str(setting["models"] / "classifier"))
+    outcome = run_with_tensorflow(call, {"tf": tf, "layer": layer})
+    assert "Can not cast TensorSpec" in outcome.error or "TypeError" in outcome.error, outcome
