@@ -406,3 +406,21 @@ def test_keras_layer_of_a_typed_call_rejects_a_tensor_of_another_shape(
     layer = hub.KerasLayer(str(setting["models"] / "classifier"))
     outcome = run_with_tensorflow(call, {"tf": tf, "layer": layer})
     assert "Can not cast TensorSpec" in outcome.error or "TypeError" in outcome.error, outcome
+
+
+@pytest.mark.parametrize(("mode", "reported"), [("RGB", False), ("L", True), (None, False)])
+def test_image_opened_in_a_with_statement(
+    setting: dict[str, Any], mode: str | None, reported: bool
+) -> None:
+    convert = f".convert({mode!r})" if mode else ""
+    lines = (
+        f"with Image.open({setting['files']['rgb.png']!r}) as img:\n"
+        f"    image_np = np.array(img{convert})\n"
+        "detect_fn(tf.convert_to_tensor(image_np)[tf.newaxis, ...])\n"
+    )
+    found = lint_source(
+        PRELUDE + lines, setting["root"] / "case.py", Config(models=(setting["models"],))
+    )
+    assert [d.code for d in found] == (["SM013"] if reported else [])
+    scope = {"np": np, "tf": tf, "Image": Image, "detect_fn": setting["detect_fn"]}
+    assert run_with_tensorflow(lines, scope).ok is not reported

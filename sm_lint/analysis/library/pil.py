@@ -79,6 +79,7 @@ def size_of(value: AbstractValue) -> tuple[int | None, int | None] | None:
 def register(registry: Registry) -> None:
     registry.functions["PIL.Image.open"] = _open
     registry.methods[PilImage] = _method
+    registry.entered[PilImage] = lambda image: image  # with Image.open(p) as img
     registry.never_none.append(PilImage)
     for name in ("numpy.array", "numpy.asarray"):
         registry.functions[name] = _to_array(registry.functions[name])
