@@ -107,6 +107,17 @@ EXPRESSIONS = [
     ("x = tf.zeros((4, 5))", "x[None]"),
     ("x = tf.zeros((4, 5))", "x.numpy()"),
     ("", "tf.image.resize(tf.zeros((4, 4, 3)), (8, 8))"),
+    ("", "tf.image.resize(tf.zeros((2, 4, 4, 3), tf.uint8), size=[8, 6])"),
+    ("", "tf.image.resize(tf.zeros((4, 4, 3), tf.uint8), (8, 8), method='nearest')"),
+    ("", "tf.image.resize(np.zeros((4, 4, 3)), (8, 8), 'bicubic')"),
+    ("", "tf.image.convert_image_dtype(tf.zeros((4, 4, 3), tf.uint8), tf.float32)"),
+    ("", "tf.image.convert_image_dtype(np.zeros((4, 4, 3)), dtype=tf.uint8)"),
+    ("x = tf.zeros((2, 3), tf.uint8)", "x / 255"),
+    ("x = tf.zeros((2, 3), tf.int16)", "x / 2"),
+    ("x = tf.zeros((2, 3), tf.int64)", "x / 2"),
+    ("x = tf.zeros((2, 3), tf.int32)", "x / x"),
+    ("x = tf.zeros((2, 3), tf.uint8)", "tf.stack([x, np.zeros((2, 3), np.uint8)])"),
+    ("x = np.zeros((2, 3), np.float16)", "tf.stack([x, x])"),
     ("", "tf.zeros((2, 3), dtype=np.float64)"),
     ("", "np.zeros((2, 3), dtype=np.dtype('float32'))"),
     ("", "np.zeros((2, 3), dtype=tf.float32.as_numpy_dtype)"),
@@ -189,7 +200,12 @@ DATASET_EXPRESSIONS = [
 ]
 
 # Expressions whose dtype or shape the analyzer may leave unknown (it must never be wrong).
-PARTIAL = {"np.zeros((2, 3), dtype=tf.float32.as_numpy_dtype)"}
+PARTIAL = {
+    "np.zeros((2, 3), dtype=tf.float32.as_numpy_dtype)",
+    # TensorFlow converts a list of integer numpy arrays by its values (int32 or int64).
+    "tf.stack([a, a])",
+    "tf.constant([a, a])",
+}
 
 
 def _static(setup: str, expression: str) -> Value:
@@ -238,6 +254,18 @@ def _real(setup: str, expression: str) -> Value:
     if isinstance(value, (str, bytes)):
         return Value(Kind.STRING, "str", ())
     return Value(Kind.SCALAR, _python_element_type(value), ())
+
+
+EXPRESSIONS += [
+    # A list comprehension over a list of known length: its elements as the items agree.
+    ("", "[1.0 for _ in [1, 2, 3]]"),
+    ("", "np.stack([tf.zeros((4, 4, 3)) / 2 for _ in [1, 2]])"),
+    ("a = np.zeros((2, 3))\nb = np.ones((2, 3))", "np.array([v * 2 for v in (a, b)])"),
+    ("", "[[1, 2] for _ in [0, 0]]"),
+    ("a = np.zeros((2, 3), np.uint8)", "tf.stack([a, a])"),
+    ("a = np.zeros((2, 3), np.int64)", "tf.constant([a, a])"),
+    ("", "tf.io.read_file(np.__file__)"),
+]
 
 
 @pytest.mark.parametrize(("setup", "expression"), EXPRESSIONS, ids=[e for _, e in EXPRESSIONS])

@@ -19,6 +19,16 @@ _FLOAT_BY_SIZE = {2: "float16", 4: "float32", 8: "float64"}
 #: The smallest float that holds every value of an integer of this many bytes.
 _FLOAT_FOR_INT = {1: "float16", 2: "float32", 4: "float64", 8: "float64"}
 
+#: TensorFlow's true division of integer tensors (measured, tensorflow 2.21).
+_TF_INT_DIVISION = {
+    "int8": "float32",
+    "uint8": "float32",
+    "int16": "float32",
+    "uint16": "float32",
+    "int32": "float64",
+    "int64": "float64",
+}
+
 #: The operators handled; others give an unknown dtype.
 OPERATORS = ("+", "-", "*", "/")
 
@@ -117,6 +127,14 @@ def _divided(op: str, dtype: str | None) -> str | None:
     return dtype
 
 
+def _fits(number: int, dtype: str) -> bool:
+    """*number* converts to an integer tensor of *dtype* (else TensorFlow raises)."""
+    bits: int = 8 * (_INTS.get(dtype) or _UINTS[dtype])
+    if dtype in _UINTS:
+        return 0 <= number < 1 << bits
+    return -(1 << (bits - 1)) <= number < 1 << (bits - 1)
+
+
 def _with_scalar(op: str, array: Value, scalar: object) -> AbstractValue:
     if array.kind is Kind.NDARRAY:
         if array.dtype == "bool" and op == "-" and isinstance(scalar, bool):
@@ -125,9 +143,17 @@ def _with_scalar(op: str, array: Value, scalar: object) -> AbstractValue:
         return Array(Value(Kind.NDARRAY, _divided(op, dtype), array.shape))
     if array.kind is Kind.TENSOR and not array.variable:
         # TensorFlow converts the scalar to the tensor's dtype (a float into an integer
-        # tensor raises); integer true division changes the dtype: left unknown.
+        # tensor raises); integer true division changes the dtype (_TF_INT_DIVISION).
         dtype = array.dtype
         exact = dtype is not None and not isinstance(scalar, bool)
+        if (
+            op == "/"
+            and dtype in _TF_INT_DIVISION
+            and exact
+            and isinstance(scalar, int)
+            and _fits(scalar, dtype)
+        ):
+            return Array(Value(Kind.TENSOR, _TF_INT_DIVISION[dtype], array.shape))
         if dtype in _INTS or dtype in _UINTS:
             exact = exact and isinstance(scalar, int) and op != "/"
         elif dtype not in _FLOATS:
@@ -150,6 +176,8 @@ def _arrays(op: str, a: Value, b: Value) -> AbstractValue:
         same = a.dtype is not None and a.dtype == b.dtype
         if same and (a.dtype in _FLOATS or (op != "/" and a.dtype in {**_INTS, **_UINTS})):
             return Array(Value(Kind.TENSOR, a.dtype, shape))
+        if same and op == "/" and a.dtype in _TF_INT_DIVISION:
+            return Array(Value(Kind.TENSOR, _TF_INT_DIVISION[a.dtype], shape))
         return Array(Value(Kind.TENSOR, None, shape))
     if {a.kind, b.kind} == {Kind.TENSOR, Kind.NDARRAY}:
         # TensorFlow converts the numpy side to the tensor's dtype, in either order

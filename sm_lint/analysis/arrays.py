@@ -15,6 +15,7 @@ from sm_lint.analysis.literals import (
     number_const,
     shape_arg,
     stack_shapes,
+    tensor_list_dtype,
 )
 from sm_lint.analysis.values import (
     UNKNOWN,
@@ -184,14 +185,17 @@ def _items(value: AbstractValue, numpy: bool) -> list[Value] | None:
 
 def _stack(kind: Kind, axis_default: int = 0) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
-        items = _items(args.get(0, "arrays" if kind is ND else "values"), kind is ND)
+        given = args.get(0, "arrays" if kind is ND else "values")
+        items = _items(given, kind is ND)
         axis = int_const(args.get(1, "axis")) if args.has(1, "axis") else axis_default
         if items is None or axis is None:
             return _array(kind, None, None)
         result = stack_shapes(items, axis)
-        return (
-            _array(kind, None, None) if result is None else _array(kind, result.dtype, result.shape)
-        )
+        if result is None:
+            return _array(kind, None, None)
+        if kind is TENSOR and isinstance(given, Seq):
+            return _array(kind, tensor_list_dtype(given.items, result.dtype), result.shape)
+        return _array(kind, result.dtype, result.shape)
 
     return handler
 
@@ -349,32 +353,6 @@ def _tf_variable(args: CallArgs) -> AbstractValue:
     return Array(Value(TENSOR, dtype, source.shape, variable=True))
 
 
-def _decode(default_dtype: str, rank3: bool) -> Handler:
-    def handler(args: CallArgs) -> AbstractValue:
-        channels = int_const(args.get(1, "channels")) if args.has(1, "channels") else 0
-        dtype = (
-            dtype_of(args.get(None, "dtype"), numpy=False)
-            if args.has(None, "dtype")
-            else default_dtype
-        )
-        expand = args.get(None, "expand_animations")
-        if not rank3 and not (isinstance(expand, Const) and expand.value is False):
-            return _array(TENSOR, dtype, None)  # decode_image may return rank 3 or 4
-        return _array(TENSOR, dtype, (None, None, channels or None))
-
-    return handler
-
-
-def _image_resize(args: CallArgs) -> AbstractValue:
-    source = as_array(args.get(0, "images"), numpy=False)
-    size = shape_arg(args.get(1, "size"))
-    if source.shape is None or size is None or len(size) != 2 or len(source.shape) not in (3, 4):
-        return _array(TENSOR, "float32", source.shape if source.shape is None else None)
-    dims = list(source.shape)
-    dims[-3], dims[-2] = size
-    return _array(TENSOR, "float32", tuple(dims))
-
-
 def _np_scalar(dtype: str) -> Handler:
     def handler(args: CallArgs) -> AbstractValue:
         source = args.get(0, None)
@@ -474,13 +452,6 @@ FUNCTIONS: dict[str, Handler] = {
     "tensorflow.concat": _concat(TENSOR, None),
     "tensorflow.range": _tf_range,
     "tensorflow.Variable": _tf_variable,
-    "tensorflow.io.decode_jpeg": _decode("uint8", True),
-    "tensorflow.image.decode_jpeg": _decode("uint8", True),
-    "tensorflow.io.decode_png": _decode("uint8", True),
-    "tensorflow.image.decode_png": _decode("uint8", True),
-    "tensorflow.io.decode_image": _decode("uint8", False),
-    "tensorflow.image.decode_image": _decode("uint8", False),
-    "tensorflow.image.resize": _image_resize,
 }
 
 

@@ -120,6 +120,10 @@ def _ragged(value: AbstractValue) -> bool:
     return any(_ragged(item) for item in value.items)
 
 
+#: numpy dtypes a list of numpy arrays keeps when TensorFlow converts it.
+_KEPT_IN_LISTS = frozenset({"float16", "float32", "float64", "bool"})
+
+
 def as_array(value: AbstractValue, *, numpy: bool) -> Value:
     """What ``np.array(value)`` (numpy=True) or ``tf.constant(value)`` makes of *value*."""
     kind = Kind.NDARRAY if numpy else Kind.TENSOR
@@ -138,8 +142,22 @@ def as_array(value: AbstractValue, *, numpy: bool) -> Value:
     if isinstance(value, Seq):
         stacked = stack_shapes([as_array(item, numpy=numpy) for item in value.items], 0)
         if stacked is not None:
-            return Value(kind, stacked.dtype, stacked.shape)
+            dtype = stacked.dtype if numpy else tensor_list_dtype(value.items, stacked.dtype)
+            return Value(kind, dtype, stacked.shape)
     return Value(kind)
+
+
+def tensor_list_dtype(items: tuple[AbstractValue, ...], dtype: str | None) -> str | None:
+    """The dtype TensorFlow gives a list of arrays (``tf.constant([a, b])``, ``tf.stack``):
+    a list of numpy arrays only converts as nested numbers, integer arrays to int32 or int64
+    by their values (measured, tensorflow 2.21: uint8 and int64 arrays of zeros give int32);
+    a tensor among them keeps the items' dtype."""
+    values = [item.value for item in items if isinstance(item, Array)]
+    if any(v.kind is Kind.TENSOR for v in values):
+        return dtype
+    if any(v.kind is Kind.NDARRAY and v.dtype not in _KEPT_IN_LISTS for v in values):
+        return None
+    return dtype
 
 
 def _numerals(value: AbstractValue) -> bool | None:

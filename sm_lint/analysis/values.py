@@ -136,9 +136,11 @@ class RestoredFn(AbstractValue):
 
 @dataclass(frozen=True)
 class CallResult(AbstractValue):
-    """What a signature call returns (a dict of output tensors); ``call_id`` indexes it."""
+    """What a signature call returns (a dict of output tensors); ``call_id`` indexes it.
+    ``restored``: a restored function's call, whose outputs' values are not read."""
 
     call_id: int
+    restored: bool = False
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,16 @@ def suggest(name: str, choices: list[str]) -> list[str]:
     return difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
 
 
+def did_you_mean(span: Span, key: str, keys: list[str], what: str) -> tuple[str, Fix | None]:
+    """For a *key* not among *keys*: the message's "; did you mean ...?" and the fix that
+    renames it to the closest (no hint, no fix when none is close)."""
+    close = suggest(key, keys)
+    if not close:
+        return "", None
+    fix = rename_fix(span, json.dumps(close[0]), f"use {what} {close[0]!r}")
+    return f"; did you mean {close[0]!r}?", fix
+
+
 def keyword_for(name: str) -> str:
     """How a call passes input *name*: ``x=``, or its JSON string for a ``**{...}`` key."""
     return f"{name}=" if name.isidentifier() else json.dumps(name)
@@ -117,10 +127,14 @@ def example(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def tensor_shape_note(value: Value) -> str:
-    """The sentence a shape finding adds for a tf.Tensor, whose shape binding does not check."""
+def tensor_shape_note(value: Value, key: str) -> str:
+    """The sentence a shape finding adds for a tf.Tensor, whose shape a signature's binding
+    does not check (a restored ``__call__``, key "__call__", checks it: measured with
+    tensorflow 2.21 through hub.KerasLayer, "Can not cast TensorSpec")."""
     if value.kind is not Kind.TENSOR:
         return ""
+    if key == "__call__":
+        return " The restored __call__ checks a tensor's shape: TensorFlow rejects the call."
     return (
         " A tf.Tensor's shape is not checked when every argument is a tensor: the call then "
         "fails inside the model or computes on the wrong data."

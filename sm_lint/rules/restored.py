@@ -49,7 +49,7 @@ def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
     if len(positional) > len(names):
         extra = positional[len(names)]
         return Rejection(
-            f"too many positional arguments: {_callable(function)} takes {len(names)} "
+            f"too many positional arguments: {callable_name(function)} takes {len(names)} "
             f"({', '.join(names) or 'none'})",
             extra.span,
         )
@@ -58,13 +58,13 @@ def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
         assert arg.name is not None
         if arg.name not in names:
             return Rejection(
-                f"unexpected keyword argument {arg.name!r}: {_callable(function)} takes "
+                f"unexpected keyword argument {arg.name!r}: {callable_name(function)} takes "
                 f"{', '.join(names) or 'no arguments'}",
                 arg.keyword_span or arg.span,
             )
         if arg.name in bound:
             return Rejection(
-                f"multiple values for argument {arg.name!r} of {_callable(function)}: a "
+                f"multiple values for argument {arg.name!r} of {callable_name(function)}: a "
                 "positional argument already binds it",
                 arg.keyword_span or arg.span,
             )
@@ -73,7 +73,7 @@ def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
     missing = [n for n in required if n not in bound]
     if missing:
         return Rejection(
-            f"missing a required argument {missing[0]!r} of {_callable(function)} "
+            f"missing a required argument {missing[0]!r} of {callable_name(function)} "
             f"({', '.join(names)})"
         )
     defaults = dict(zip(names[len(required) :], function.defaults, strict=True))
@@ -91,7 +91,8 @@ def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
     return _against_traces(function, canonical)
 
 
-def _callable(function: RestoredFunction) -> str:
+def callable_name(function: RestoredFunction) -> str:
+    """How a message names the function: ``loaded(...)``, ``loaded.encoder.embed(...)``."""
     return "loaded(...)" if function.path == "__call__" else f"loaded.{function.path}(...)"
 
 
@@ -148,7 +149,7 @@ def _against_traces(
     forms = "; ".join(c.text(function.arg_names) for c in function.concrete)
     got = ", ".join(f"{name}={_passed_text(value)}" for name, value in canonical)
     return Rejection(
-        f"no traced form of {_callable(function)} accepts ({got}): it was saved without an "
+        f"no traced form of {callable_name(function)} accepts ({got}): it was saved without an "
         f'input_signature and traced only for {forms}; TensorFlow raises "Could not find '
         'matching concrete function to call loaded from the SavedModel"'
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import ModelSignatures
-from sm_lint.rules.base import Context, finding, model_name, rename_fix, suggest
+from sm_lint.rules.base import Context, did_you_mean, finding, model_name
 from sm_lint.rules.unit import RuleUnit
 
 RULE = Rule(
@@ -32,13 +31,7 @@ def check(ctx: Context, lookup: SignatureLookup, model: ModelSignatures) -> Iter
     if lookup.key in model.signatures or not model.complete:
         return
     keys = list(model.signatures)
-    close = suggest(lookup.key, keys)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    fix = (
-        rename_fix(lookup.span, json.dumps(close[0]), f"use signature {close[0]!r}")
-        if close
-        else None
-    )
+    hint, fix = did_you_mean(lookup.span, lookup.key, keys, "signature")
     yield finding(
         ctx,
         RULE,

@@ -1,4 +1,5 @@
-"""SM010 unknown-output: indexing the result with a key the signature does not return."""
+"""SM010 unknown-output: indexing the result with a key the signature (or the restored
+function) does not return."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
-from sm_lint.models.types import Signature
-from sm_lint.rules.base import Context, example, finding, rename_fix, spec_text, suggest
+from sm_lint.models.types import RestoredFunction, Signature
+from sm_lint.rules.base import (
+    Context,
+    did_you_mean,
+    example,
+    finding,
+    rename_fix,
+    spec_text,
+    suggest,
+)
 from sm_lint.rules.binding import Binding
+from sm_lint.rules.restored import callable_name
 from sm_lint.rules.unit import RuleUnit
 
 RULE = Rule(
@@ -59,8 +69,39 @@ def check(
         )
 
 
+def check_restored(
+    ctx: Context, call: SignatureCall, function: RestoredFunction
+) -> Iterator[Diagnostic]:
+    """A restored function returns what it was traced to return: where every concrete
+    function returns a dict, a key none of them has raises KeyError (measured, tensorflow
+    2.21: the result is a plain dict)."""
+    if not call.outputs or not function.known or function.bare or not function.concrete:
+        return
+    returned = [concrete.outputs for concrete in function.concrete]
+    if any(out is None or out.kind != "dict" for out in returned):
+        return
+    keys = list(dict.fromkeys(key for out in returned if out is not None for key in out.keys))
+    shown = (
+        returned[0].text()
+        if len(returned) == 1 and returned[0] is not None
+        else ", ".join(repr(k) for k in keys)
+    )
+    for access in call.outputs:
+        if access.key in keys:
+            continue
+        hint, fix = did_you_mean(access.span, access.key, keys, "output")
+        yield finding(
+            ctx,
+            RULE,
+            access.span,
+            f"{callable_name(function)} returns no {access.key!r} (it returns {shown}){hint}",
+            None,
+            fix,
+        )
+
+
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
     from sm_lint.analysis.facts import SignatureCall
 
 
-UNIT = RuleUnit(RULE, on_call=check)
+UNIT = RuleUnit(RULE, on_call=check, on_restored=check_restored)

@@ -34,6 +34,9 @@ from sm_lint.analysis.values import (
     join,
 )
 
+#: The longest list a comprehension is known element by element for.
+MAX_UNROLLED = 256
+
 #: Folded text stays small: paths and keys are short, and ``s = s + s`` repeated would
 #: otherwise grow exponentially.
 MAX_FOLDED = 4096
@@ -270,19 +273,39 @@ class Expressions(EngineBase):
     ) -> AbstractValue:
         local = dict(env)
         clause: cst.CompFor | None = node.for_in
+        items: tuple[AbstractValue, ...] | None = None
         while clause is not None:
-            self.expr(clause.iter, local)
+            iterated = self.expr(clause.iter, local)
             for name in target_names(clause.target):
                 local[name] = UNKNOWN
+            if (
+                clause is node.for_in
+                and isinstance(node, cst.ListComp)
+                and clause.inner_for_in is None
+                and not clause.ifs
+                and clause.asynchronous is None
+                and isinstance(clause.target, cst.Name)
+                and isinstance(iterated, Seq)
+                and 0 < len(iterated.items) <= MAX_UNROLLED
+            ):
+                # [f(p) for p in [a, b]]: one element per item, each known as far as the
+                # items agree (one analysis of the element, with the items' join).
+                items = iterated.items
+                joined = items[0]
+                for item in items[1:]:
+                    joined = join(joined, item)
+                local[clause.target.value] = joined
             for condition in clause.ifs:
                 self.expr(condition.test, local)
             clause = clause.inner_for_in
         if isinstance(node, cst.DictComp):
             self.expr(node.key, local)
             self.expr(node.value, local)
-        else:
-            self.expr(node.elt, local)
-        return UNKNOWN
+            return UNKNOWN
+        element = self.expr(node.elt, local)
+        if items is None:
+            return UNKNOWN
+        return Seq((element,) * len(items))
 
     def subscript(self, node: cst.Subscript, env: Env) -> AbstractValue:
         base = self.expr(node.value, env)

@@ -67,6 +67,8 @@ class Registry:
     attributes: dict[type, AttributeHook] = field(default_factory=dict)
     attribute_fallback: AttributeHook | None = None
     subscripts: dict[type, SubscriptHook] = field(default_factory=dict)
+    #: What ``with value as name`` binds, by the value's type (else unknown).
+    entered: dict[type, Callable[[Any], AbstractValue]] = field(default_factory=dict)
     #: Value types that are never None (``x is None`` folds to False).
     never_none: list[type] = field(default_factory=list)
     #: Value types with a text whose length the engine bounds (like folded strings).
@@ -83,7 +85,6 @@ class Registry:
     negate: Callable[[AbstractValue], AbstractValue] | None = None
     fstring: Callable[[list[Piece]], AbstractValue] | None = None
     element_of: Callable[[AbstractValue], AbstractValue | None] | None = None
-    entered: Callable[[AbstractValue], AbstractValue] | None = None
     function_def: (
         Callable[[Any, cst.FunctionDef, list[AbstractValue], Env], AbstractValue] | None
     ) = None
@@ -127,7 +128,7 @@ class Registry:
             negate=one(self.negate, _unknown),
             fstring=one(self.fstring, _unknown),
             element_of=one(self.element_of, _none),
-            entered=one(self.entered, _unknown),
+            entered_by_type=dict(self.entered),
             function_def=one(self.function_def, _unknown),
             class_value=one(self.class_value, _unknown),
             setting=one(self.setting, _none),
@@ -157,7 +158,7 @@ class Hooks:
     negate: Callable[[AbstractValue], AbstractValue]
     fstring: Callable[[list[Piece]], AbstractValue]
     element_of: Callable[[AbstractValue], AbstractValue | None]
-    entered: Callable[[AbstractValue], AbstractValue]
+    entered_by_type: Mapping[type, Callable[[Any], AbstractValue]]
     function_def: Callable[[Any, cst.FunctionDef, list[AbstractValue], Env], AbstractValue]
     class_value: Callable[[Any, cst.ClassDef, Env], AbstractValue]
     setting: Callable[[Any, AbstractValue, cst.Subscript, Env], str | None]
@@ -168,6 +169,11 @@ class Hooks:
         if isinstance(func, QualName):
             return func.name in self.pure_names
         return isinstance(func, self.pure_types)
+
+    def entered(self, value: AbstractValue) -> AbstractValue:
+        """What ``with value as name`` binds (unknown unless a library says)."""
+        hook = by_type(self.entered_by_type, value)
+        return hook(value) if hook is not None else UNKNOWN
 
     def binary(self, symbol: str, left: AbstractValue, right: AbstractValue) -> AbstractValue:
         """``left <symbol> right`` as the first library that knows the operands makes it."""

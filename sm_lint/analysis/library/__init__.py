@@ -2,7 +2,8 @@
 
 One module per library, each with a ``register(registry)``: names (aliases and constants),
 saved_model (TensorFlow's and Keras' loaders, signatures, calls), hub (TF Hub, Kaggle), saves
-(signatures derived from the program's own saves), numpy, tf_data, python (builtins),
+(signatures derived from the program's own saves), numpy, tf_data, tf_image (tf.io and
+tf.image), pil (Pillow images), keras_images (keras.utils.load_img...), python (builtins),
 paths and serving (TF Serving REST clients). A new library's value effects are one new
 module here, added to ``_MODULES``.
 """
@@ -16,22 +17,39 @@ from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import FileFacts, SignatureCall
 from sm_lint.analysis.library import (
     hub,
+    keras_images,
     models,
     names,
     numpy,
     paths,
+    pil,
     python,
     restored,
     saved_model,
     saves,
     serving,
     tf_data,
+    tf_image,
 )
 
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-_MODULES = (names, saved_model, hub, restored, saves, numpy, tf_data, python, paths, serving)
+_MODULES = (
+    names,
+    saved_model,
+    hub,
+    restored,
+    saves,
+    numpy,
+    tf_data,
+    tf_image,
+    pil,  # after numpy: it wraps np.array for images
+    keras_images,
+    python,
+    paths,
+    serving,
+)
 _HOOKS: list[Hooks] = []
 
 

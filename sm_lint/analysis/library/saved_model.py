@@ -91,7 +91,7 @@ def _output(
     if isinstance(index, Const) and isinstance(index.value, str):
         access = OutputAccess(index.value, engine.span(node.slice[0].slice))
         engine.state.add_output(base.call_id, access)
-    return Array(Value(Kind.TENSOR))
+    return UNKNOWN if base.restored else Array(Value(Kind.TENSOR))
 
 
 def _signatures_method(

@@ -81,7 +81,7 @@ def register(registry: Registry) -> None:
     registry.attributes[Instance] = attribute
     registry.function_def = function_def
     registry.class_value = class_value
-    registry.entered = entered
+    registry.entered[TempDir] = entered
 
 
 # ----------------------------------------------------------- interpreter hooks
@@ -196,9 +196,9 @@ def class_value(engine: Engine, node: cst.ClassDef, env: Env) -> AbstractValue:
     return ModuleClass(tuple(functions.items()), known, keras, tuple(scan))
 
 
-def entered(value: AbstractValue) -> AbstractValue:
+def entered(value: TempDir) -> AbstractValue:
     """What ``with value as name`` binds: a TemporaryDirectory's folder."""
-    return FreshPath(value.origin, "") if isinstance(value, TempDir) else UNKNOWN
+    return FreshPath(value.origin, "")
 
 
 def saved_by(engine: Engine, value: AbstractValue, env: Env) -> int | None:
