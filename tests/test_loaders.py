@@ -9,7 +9,7 @@ import json
 import pytest
 
 from sm_lint.analysis import loaders
-from sm_lint.analysis.loaders import LOADERS, HandleKind, Loader, spec_for
+from sm_lint.analysis.loaders import LOADERS, Binding, HandleKind, Loader, spec_for
 from sm_lint.sources.precheck import NAMES, may_need_analysis
 
 
@@ -22,6 +22,7 @@ def test_the_values_are_the_strings_cached_facts_hold() -> None:
         "hub.load",
         "kagglehub",
         "serving.rest",
+        "serving.grpc",
     ]
     for loader in Loader:
         assert loader == loader.value and hash(loader) == hash(loader.value)
@@ -122,6 +123,11 @@ def test_the_analysis_recognises_every_name_of_the_table_as_its_loader(
         program = (
             f"import tensorflow as tf\nimport {module}\n"
             f"m = tf.saved_model.load({module}.{function}('owner/model/tf/v1'))\n"
+        )
+    elif spec.binding is Binding.GRPC:  # a request filled in place, then sent
+        program = (
+            f"import {module}\nrequest = {module}.{function}()\n"
+            "request.model_spec.name = 'm'\nstub.Predict(request)\n"
         )
     elif spec.handle is HandleKind.SERVING:  # a request to a served model's URL
         url = "http://h:8501/v1/models/m:predict"

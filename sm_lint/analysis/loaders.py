@@ -47,6 +47,8 @@ class Loader(str, enum.Enum):
     KAGGLEHUB = "kagglehub"
     #: A TF Serving REST request (``requests.post(".../v1/models/NAME:predict", json=...)``).
     SERVING_REST = "serving.rest"
+    #: A TF Serving gRPC request (``stub.Predict(request)`` with a ``PredictRequest``).
+    SERVING_GRPC = "serving.grpc"
 
     def __str__(self) -> str:
         # The value, on every Python version (3.11 changed format() of mixed-in enums).
@@ -78,6 +80,8 @@ class Binding(enum.Enum):
     LAYER = "layer"
     #: A request to a model server: its body is decoded against the signature.
     REST = "rest"
+    #: A gRPC request to a model server: its inputs are TensorProtos by alias, fed as they are.
+    GRPC = "grpc"
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,17 @@ _ROWS = (
         words=("requests", "httpx"),
         # "requests" is in too many files: only beside a TF Serving URL path.
         markers=("v1/models",),
+    ),
+    LoaderSpec(
+        Loader.SERVING_GRPC,
+        # The request names the served model (``model_spec.name``); ``stub.Predict(request)``
+        # sends it (library/grpc.py).
+        functions=("tensorflow_serving.apis.predict_pb2.PredictRequest",),
+        path=Param(None, "model_spec"),
+        handle=HandleKind.SERVING,
+        binding=Binding.GRPC,
+        # Every gRPC client builds its request from this module.
+        words=("predict_pb2",),
     ),
 )
 

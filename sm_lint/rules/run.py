@@ -65,6 +65,8 @@ def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> lis
         findings.extend(on_call(ctx, call, sig, binding))
     if call.rest is not None:
         return [replace(f, message=f"TF Serving request: {f.message}") for f in findings]
+    if call.grpc:
+        return [replace(f, message=f"TF Serving gRPC request: {f.message}") for f in findings]
     return findings
 
 

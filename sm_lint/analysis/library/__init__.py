@@ -3,8 +3,8 @@
 One module per library, each with a ``register(registry)``: names (aliases and constants),
 saved_model (TensorFlow's and Keras' loaders, signatures, calls), hub (TF Hub, Kaggle), saves
 (signatures derived from the program's own saves), numpy, tf_data, python (builtins),
-paths and serving (TF Serving REST clients). A new library's value effects are one new
-module here, added to ``_MODULES``.
+paths, serving (TF Serving REST clients) and grpc (TF Serving gRPC clients). A new
+library's value effects are one new module here, added to ``_MODULES``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sm_lint.analysis.engine.hooks import Hooks, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import FileFacts, SignatureCall
 from sm_lint.analysis.library import (
+    grpc,
     hub,
     models,
     names,
@@ -31,7 +32,19 @@ from sm_lint.analysis.library import (
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-_MODULES = (names, saved_model, hub, restored, saves, numpy, tf_data, python, paths, serving)
+_MODULES = (
+    names,
+    saved_model,
+    hub,
+    restored,
+    saves,
+    numpy,
+    tf_data,
+    python,
+    paths,
+    serving,
+    grpc,
+)
 _HOOKS: list[Hooks] = []
 
 

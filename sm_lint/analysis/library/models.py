@@ -105,15 +105,20 @@ def model_load(
         saved_by=saves.saved_by(engine, value, env),
         environ=settings,
     )
+    return ModelRef(record_load(engine, load))
+
+
+def record_load(engine: Engine, load: ModelLoad) -> int:
+    """Record *load* (made with the next id); its id, or that of the same load met before."""
     # A body analysed again (a method, once per calling context) loads the same model
     # from the same place: one load, not one per analysis.
     key = replace(load, id=0)
     known = engine.state.load_ids.get(key)
     if known is not None:
-        return ModelRef(known)
+        return known
     engine.state.load_ids[key] = load.id
     engine.state.loads.append(load)
-    return ModelRef(load.id)
+    return load.id
 
 
 def lookup(

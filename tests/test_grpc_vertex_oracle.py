@@ -1,0 +1,352 @@
+"""TF Serving gRPC clients: generated client programs are linted, and the same programs run
+for real up to ``stub.Predict``: the request they build (a real PredictRequest message, its
+TensorProtos made by the real ``tf.make_tensor_proto``) is judged by a test-side validator
+written from TF Serving's source (tensorflow_serving/servables/tensorflow/predict_util.cc:
+RunPredict, VerifyRequestInputsSize, PreProcessPrediction; tensorflow/cc/saved_model/
+util.cc: GetInputValues), then fed to the real signature in TensorFlow as TF Serving feeds
+it (``tf.make_ndarray`` of each proto, as a tensor: no cast). Every rejection must be an
+error of sm-lint's, and no accepted request may get one."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from sm_lint.api import Linter
+from sm_lint.config import Config
+
+ROOT = Path(__file__).parent / "fixtures" / "models"
+#: Served name -> (fixture folder, version, input widths).
+MODELS = {
+    "dense": ("serving/dense/2", 2, {"x": 6}),
+    "two": ("keras_two_inputs", 1, {"a": 10, "b": 5}),
+}
+#: How much is generated: the CI default, larger with SM_LINT_FUZZ_BUDGET.
+BUDGET = int(os.environ.get("SM_LINT_FUZZ_BUDGET", "1"))
+
+
+class Rejected(Exception):
+    pass
+
+
+class BatchMismatch(Exception):
+    """The model fails inside the graph on inputs whose free leading dimensions differ:
+    no single input explains it (SM009, a warning; docs/design.md)."""
+
+
+def _predict_request_class() -> Any:
+    """TF Serving's PredictRequest (apis/predict.proto, apis/model.proto: the fields a
+    client sets), built on TensorFlow's own TensorProto, without tensorflow-serving-api."""
+    # wrappers_pb2 and tensor_pb2 register Int64Value and TensorProto in the default pool.
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, wrappers_pb2
+    from tensorflow.core.framework import tensor_pb2
+
+    assert wrappers_pb2 and tensor_pb2
+
+    pool = descriptor_pool.Default()
+    name = "tensorflow.serving.PredictRequest"
+    try:
+        return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
+    except KeyError:
+        pass
+    field_type = descriptor_pb2.FieldDescriptorProto
+    proto = descriptor_pb2.FileDescriptorProto(
+        name="sm_lint_test/predict.proto", package="tensorflow.serving", syntax="proto3"
+    )
+    proto.dependency.extend(
+        ["tensorflow/core/framework/tensor.proto", "google/protobuf/wrappers.proto"]
+    )
+
+    def add(message: Any, name: str, number: int, kind: int, **extra: Any) -> None:
+        label = extra.pop("label", field_type.LABEL_OPTIONAL)
+        message.field.add(name=name, number=number, type=kind, label=label, **extra)
+
+    spec = proto.message_type.add(name="ModelSpec")
+    spec.oneof_decl.add(name="version_choice")
+    add(spec, "name", 1, field_type.TYPE_STRING)
+    add(
+        spec,
+        "version",
+        2,
+        field_type.TYPE_MESSAGE,
+        type_name=".google.protobuf.Int64Value",
+        oneof_index=0,
+    )
+    add(spec, "version_label", 4, field_type.TYPE_STRING, oneof_index=0)
+    add(spec, "signature_name", 3, field_type.TYPE_STRING)
+    request = proto.message_type.add(name="PredictRequest")
+    entry = request.nested_type.add(name="InputsEntry")
+    entry.options.map_entry = True
+    add(entry, "key", 1, field_type.TYPE_STRING)
+    add(entry, "value", 2, field_type.TYPE_MESSAGE, type_name=".tensorflow.TensorProto")
+    spec_type = ".tensorflow.serving.ModelSpec"
+    add(request, "model_spec", 1, field_type.TYPE_MESSAGE, type_name=spec_type)
+    add(
+        request,
+        "inputs",
+        2,
+        field_type.TYPE_MESSAGE,
+        label=field_type.LABEL_REPEATED,
+        type_name=".tensorflow.serving.PredictRequest.InputsEntry",
+    )
+    add(request, "output_filter", 3, field_type.TYPE_STRING, label=field_type.LABEL_REPEATED)
+    pool.Add(proto)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
+
+
+@dataclass
+class Served:
+    """A served model as TF Serving sees it: its SignatureDefs and the loaded model."""
+
+    signatures: dict[str, Any]
+    loaded: Any
+
+
+def _served(folder: Path) -> Served:
+    import tensorflow as tf
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved = saved_model_pb2.SavedModel()
+    saved.ParseFromString((folder / "saved_model.pb").read_bytes())
+    meta = saved.meta_graphs[0]
+    return Served(dict(meta.signature_def), tf.saved_model.load(str(folder)))
+
+
+def validate(request: Any, served: Served) -> None:
+    """What TF Serving does with a PredictRequest before and while it runs the model."""
+    import tensorflow as tf
+
+    # predict_util.cc RunPredict: an empty signature_name is the default one.
+    key = request.model_spec.signature_name or "serving_default"
+    if key not in served.signatures:
+        raise Rejected(f'Serving signature key "{key}" not found.')
+    signature = served.signatures[key]
+    sent, wanted, defaults = set(request.inputs), set(signature.inputs), set(signature.defaults)
+    # VerifyRequestInputsSize.
+    if len(sent) > len(wanted) or (len(sent) < len(wanted) and not defaults):
+        raise Rejected("input size does not match signature")
+    # GetInputValues: every signature input from the request or its default; every alias
+    # of the request used.
+    tensors = {}
+    for alias in wanted:
+        if alias not in sent and alias not in defaults:
+            raise Rejected(f"Signature input alias: {alias} not found in request")
+        if alias in sent:
+            tensors[alias] = tf.make_ndarray(request.inputs[alias])
+    if sent - wanted:
+        raise Rejected("Inputs contains invalid name")
+    # PreProcessPrediction: the output filter.
+    seen: set[str] = set()
+    for alias in request.output_filter:
+        if alias not in signature.outputs or alias in seen:
+            raise Rejected(f"output tensor alias {alias}")
+        seen.add(alias)
+    # Session::Run feeds each tensor as it is: the real signature, called with tensors.
+    function = served.loaded.signatures[key]
+    specs = function.structured_input_signature[1]
+    for alias, array in tensors.items():
+        if not specs[alias].shape.is_compatible_with(array.shape):
+            # Breaks the signature even where the graph lets it through (docs/design.md).
+            raise Rejected(f"{alias}: shape {array.shape} is not {specs[alias].shape}")
+    try:
+        function(**{alias: tf.constant(array) for alias, array in tensors.items()})
+    except Exception as error:  # whatever TensorFlow raises is a rejection
+        batches = {array.shape[0] for array in tensors.values() if array.ndim}
+        if len(batches) > 1:
+            # Measured: the same call with every input cut to the smallest batch.
+            common = {alias: array[: min(batches)] for alias, array in tensors.items()}
+            try:
+                function(**{alias: tf.constant(array) for alias, array in common.items()})
+            except Exception:
+                raise Rejected(f"{type(error).__name__}") from error
+            raise BatchMismatch(str(batches)) from error
+        raise Rejected(f"{type(error).__name__}") from error
+
+
+# ----------------------------------------------------------------------------- programs
+def _values(width: int) -> dict[str, tuple[str, bool]]:
+    """make_tensor_proto arguments for an input of *width* float32 columns -> whether the
+    proto fits (for the test's own bookkeeping only: the verdict is the oracle's)."""
+    floats = "[" + ", ".join(["[" + ", ".join(["0.5"] * width) + "]"] * 2) + "]"
+    ints = "[" + ", ".join(["[" + ", ".join(["1"] * width) + "]"] * 2) + "]"
+    return {
+        "np32": (f"np.zeros((2, {width}), np.float32)", True),
+        "np64": (f"np.zeros((2, {width}))", False),
+        "np64_cast": (f"np.zeros((2, {width})), dtype=tf.float32", True),
+        "floats": (floats, True),
+        "ints": (ints, False),
+        "ints_cast": (f"{ints}, dtype=tf.float32", True),
+        "wide": (f"np.zeros((2, {width + 1}), np.float32)", False),
+        "no_batch": (f"np.zeros({width}, np.float32)", False),
+        "shape_kw": (f"np.zeros({2 * width}, np.float32), shape=[2, {width}]", True),
+        "shape_kw_flat": (f"np.zeros({width}, np.float32), shape=[{width}]", False),
+        "tensor": (f"tf.zeros((2, {width}))", True),
+        "tensor64": (f"tf.zeros((2, {width}), tf.float64)", False),
+        "batch3": (f"np.zeros((3, {width}), np.float32)", True),
+        "rank3": (f"np.zeros((1, 2, {width}), np.float32)", False),
+        "int_dtype": (f"np.zeros((2, {width})), dtype=tf.int32", False),
+    }
+
+
+def _program(
+    name: str, spec_lines: list[str], inputs: list[tuple[str, str]], extra: list[str]
+) -> str:
+    lines = [
+        "import grpc",
+        "import numpy as np",
+        "import tensorflow as tf",
+        "from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc",
+        "",
+        'channel = grpc.insecure_channel("localhost:8500")',
+        "stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)",
+        "request = predict_pb2.PredictRequest()",
+        f'request.model_spec.name = "{name}"',
+        *spec_lines,
+        *(
+            f'request.inputs["{alias}"].CopyFrom(tf.make_tensor_proto({value}))'
+            for alias, value in inputs
+        ),
+        *extra,
+        "result = stub.Predict(request, 10.0)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def programs() -> list[tuple[str, str]]:
+    """(served model, program) pairs: values of every kind into each input, wrong and
+    missing aliases, signature names, versions and output filters."""
+    out = []
+    for name, (_, _, widths) in MODELS.items():
+        good = {alias: _values(width)["np32"][0] for alias, width in widths.items()}
+        for alias, width in widths.items():
+            for value, _ in _values(width).values():
+                out.append((name, _program(name, [], list({**good, alias: value}.items()), [])))
+        first = next(iter(widths))
+        out.append((name, _program(name, [], [(k, v) for k, v in good.items() if k != first], [])))
+        out.append((name, _program(name, [], [*good.items(), ("zz", good[first])], [])))
+        misspelled = [(f"{first}x", good[first]), *list(good.items())[1:]]
+        out.append((name, _program(name, [], misspelled, [])))
+        for signature in ("serving_default", "serve", "serving", ""):
+            line = f'request.model_spec.signature_name = "{signature}"'
+            out.append((name, _program(name, [line], list(good.items()), [])))
+        for outputs in ('"output_0"', '"y"', '"nope"'):
+            filters = [f"request.output_filter.append({outputs})"]
+            out.append((name, _program(name, [], list(good.items()), filters)))
+        if name == "dense":  # version 1 of the dense model takes (?, 2)
+            version = ["request.model_spec.version.value = 1"]
+            for width in (2, 6):
+                value = f"np.zeros((1, {width}), np.float32)"
+                out.append((name, _program(name, version, [("x", value)], [])))
+    if BUDGET > 1:  # two inputs wrong at once, each way
+        for name, (_, _, widths) in MODELS.items():
+            if len(widths) < 2:
+                continue
+            (a, wa), (b, wb) = list(widths.items())[:2]
+            for (va, _), (vb, _) in itertools.product(_values(wa).values(), _values(wb).values()):
+                out.append((name, _program(name, [], [(a, va), (b, vb)], [])))
+    return out
+
+
+def _sent_request(program: str) -> Any:
+    """Run *program* for real up to its ``stub.Predict``: the request it sends."""
+    request_class = _predict_request_class()
+    sent: list[Any] = []
+
+    class Stub:  # the network end: TF Serving's part is the validator's
+        def __init__(self, channel: object) -> None:
+            pass
+
+        def Predict(self, request: Any, timeout: float | None = None) -> None:
+            sent.append(request)
+
+    apis = types.ModuleType("tensorflow_serving.apis")
+    predict_pb2 = types.ModuleType("tensorflow_serving.apis.predict_pb2")
+    predict_pb2.PredictRequest = request_class  # type: ignore[attr-defined]
+    grpc_module = types.ModuleType("tensorflow_serving.apis.prediction_service_pb2_grpc")
+    grpc_module.PredictionServiceStub = Stub  # type: ignore[attr-defined]
+    apis.predict_pb2 = predict_pb2  # type: ignore[attr-defined]
+    apis.prediction_service_pb2_grpc = grpc_module  # type: ignore[attr-defined]
+    modules = {
+        "tensorflow_serving": types.ModuleType("tensorflow_serving"),
+        "tensorflow_serving.apis": apis,
+        "tensorflow_serving.apis.predict_pb2": predict_pb2,
+        "tensorflow_serving.apis.prediction_service_pb2_grpc": grpc_module,
+    }
+    saved = {k: sys.modules.get(k) for k in modules}
+    sys.modules.update(modules)
+    try:
+        exec(compile(program, "<client>", "exec"), {"__name__": "__client__"})
+    finally:
+        for key, module in saved.items():
+            if module is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = module
+    assert len(sent) == 1
+    return sent[0]
+
+
+def test_generated_grpc_clients_match_tf_serving(tmp_path: Path) -> None:
+    """Every request TF Serving (or the signature it feeds) rejects is an error of
+    sm-lint's, and no accepted request gets one."""
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("grpc")
+    root = tmp_path / "models"
+    served: dict[tuple[str, int], Served] = {}
+    for name, (where, version, _) in MODELS.items():
+        shutil.copytree(ROOT / where, root / name / str(version))
+        served[name, version] = _served(root / name / str(version))
+    served["dense", 1] = _served(ROOT / "serving" / "dense" / "1")
+    shutil.copytree(ROOT / "serving" / "dense" / "1", root / "dense" / "1")
+    cases = programs()
+    paths = []
+    for index, (_, program) in enumerate(cases):
+        path = tmp_path / f"client_{index}.py"
+        path.write_text(program)
+        paths.append(path)
+    findings = Linter(Config(models=[root])).lint_paths(paths)
+    errors: dict[str, list[Any]] = {}
+    warned = {Path(f.path).name for f in findings if f.code == "SM009"}
+    for finding in findings:
+        if finding.severity.value == "error":
+            errors.setdefault(Path(finding.path).name, []).append(finding)
+    counts = dict.fromkeys(("rejected", "found", "accepted", "false_errors", "batch_mismatch"), 0)
+    counts["programs"] = len(cases)
+    for (name, program), path in zip(cases, paths, strict=True):
+        request = _sent_request(program)
+        version = request.model_spec.version.value if request.model_spec.HasField("version") else 0
+        model = served[name, version or max(v for n, v in served if n == name)]
+        batch = False
+        try:
+            validate(request, model)
+            rejected = None
+        except Rejected as why:
+            rejected = str(why)
+        except BatchMismatch:
+            rejected, batch = None, True
+        found = errors.get(path.name, [])
+        if batch:
+            counts["batch_mismatch"] += 1
+            assert not found and path.name in warned, program
+            continue
+        if rejected is not None:
+            counts["rejected"] += 1
+            counts["found"] += bool(found)
+            assert found, f"{rejected}\n{program}"
+        else:
+            counts["accepted"] += 1
+            counts["false_errors"] += bool(found)
+            assert not found, f"{program}\n{[f.message for f in found]}"
+    print(counts)
+    assert counts["found"] == counts["rejected"] > 0 and counts["false_errors"] == 0
+    assert counts["accepted"] > 0
