@@ -350,3 +350,112 @@ def test_generated_grpc_clients_match_tf_serving(tmp_path: Path) -> None:
     print(counts)
     assert counts["found"] == counts["rejected"] > 0 and counts["false_errors"] == 0
     assert counts["accepted"] > 0
+
+
+# ------------------------------------------------------------------------------ Vertex AI
+def _instances(widths: dict[str, int]) -> list[object]:
+    """``instances`` lists, right and wrong, for a signature of float inputs: TF Serving's
+    REST cases (tests/test_serving_oracle.py) and more of the row format's."""
+    from tests.test_serving_oracle import _bodies
+
+    names = list(widths)
+    out = [b["instances"] for b in _bodies(names, widths) if list(b) == ["instances"]]
+    first, width = names[0], widths[names[0]]
+    row = {n: [0.5] * w for n, w in widths.items()}
+    out += [
+        [{**row, first: [[0.5] * width]}],
+        [{**row, first: ["a"] * width}],
+        [{**row, first: [1] * width}, {**row, first: [2] * width}],
+        [{**row, first: [0.5] * (width - 1)}],
+        [{n: v for n, v in row.items() if n != first}],
+    ]
+    if len(names) == 1:
+        out += [[[0.5] * width] * 3, [[0.5] * (width + 2)], [0.5] * width, [[[0.5] * width]]]
+    return out
+
+
+def _vertex_program(endpoint: str, instances: object, upload: bool) -> str:
+    lines = ["from google.cloud import aiplatform", ""]
+    if upload:  # the endpoint the program makes itself
+        lines += [
+            "model = aiplatform.Model.upload(",
+            '    display_name="m",',
+            f'    artifact_uri="gs://bucket/{endpoint}",',
+            '    serving_container_image_uri="us-docker.pkg.dev/vertex-ai/prediction/'
+            'tf2-cpu.2-12:latest",',
+            ")",
+            'endpoint = model.deploy(machine_type="n1-standard-4")',
+        ]
+    else:
+        lines.append(
+            f'endpoint = aiplatform.Endpoint("projects/p/locations/l/endpoints/{endpoint}")'
+        )
+    lines.append(f"endpoint.predict(instances={instances!r}, parameters={{}})")
+    return "\n".join(lines) + "\n"
+
+
+def _vertex_verdict(instances: object, served: Served) -> str | None:
+    """Why TF Serving (behind the endpoint) or the signature rejects the body, or None."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tests.test_serving_oracle import Rejected as JsonRejected
+    from tests.test_serving_oracle import decode
+
+    function = served.loaded.signatures["serving_default"]
+    specs = function.structured_input_signature[1]
+    try:
+        decoded = decode({"instances": instances}, {n: s.dtype.name for n, s in specs.items()})
+    except JsonRejected as why:
+        return f"decoder: {why}"
+    if set(decoded) != set(specs):
+        return "inputs"
+    tensors = {}
+    for name, (shape, values) in decoded.items():
+        array = np.array(values, dtype=specs[name].dtype.as_numpy_dtype).reshape(shape)
+        if not specs[name].shape.is_compatible_with(array.shape):
+            return f"{name}: shape {array.shape}"
+        tensors[name] = tf.constant(array)
+    try:
+        function(**tensors)
+    except Exception as error:  # whatever TensorFlow raises is a rejection
+        return type(error).__name__
+    return None
+
+
+def test_generated_vertex_clients_match_tf_serving(tmp_path: Path) -> None:
+    """Vertex AI predictions on a TensorFlow container: every body TF Serving's decoder or
+    the signature rejects is an error of sm-lint's, and no accepted one gets one; the
+    endpoint is found through model-paths (its name) or the deployed model's artifact URI."""
+    pytest.importorskip("tensorflow")
+    root = tmp_path / "models"
+    served = {}
+    for name, (where, _, widths) in MODELS.items():
+        shutil.copytree(ROOT / where, root / name)
+        served[name] = (_served(root / name), widths)
+    mapping = {"projects/p/locations/l/endpoints": root, "gs://bucket": root}
+    cases = []
+    for name, (_, widths) in served.items():
+        for index, instances in enumerate(_instances(widths)):
+            cases.append((name, instances, _vertex_program(name, instances, index % 2 == 1)))
+    paths = []
+    for index, (_, _, program) in enumerate(cases):
+        path = tmp_path / f"vertex_{index}.py"
+        path.write_text(program)
+        paths.append(path)
+    findings = Linter(Config(model_paths=mapping)).lint_paths(paths)
+    errors = {Path(f.path).name for f in findings if f.severity.value == "error"}
+    counts = dict.fromkeys(("rejected", "found", "accepted", "false_errors"), 0)
+    for (name, instances, program), path in zip(cases, paths, strict=True):
+        why = _vertex_verdict(instances, served[name][0])
+        if why is not None:
+            counts["rejected"] += 1
+            counts["found"] += path.name in errors
+            assert path.name in errors, f"{why}\n{program}"
+        else:
+            counts["accepted"] += 1
+            counts["false_errors"] += path.name in errors
+            assert path.name not in errors, f"{program}\n{[f.message for f in findings]}"
+    print(counts)
+    assert counts["found"] == counts["rejected"] > 0 and counts["false_errors"] == 0
+    assert counts["accepted"] > 0

@@ -23,6 +23,8 @@ def test_the_values_are_the_strings_cached_facts_hold() -> None:
         "kagglehub",
         "serving.rest",
         "serving.grpc",
+        "vertex.endpoint",
+        "vertex.model",
     ]
     for loader in Loader:
         assert loader == loader.value and hash(loader) == hash(loader.value)

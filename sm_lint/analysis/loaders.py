@@ -49,6 +49,11 @@ class Loader(str, enum.Enum):
     SERVING_REST = "serving.rest"
     #: A TF Serving gRPC request (``stub.Predict(request)`` with a ``PredictRequest``).
     SERVING_GRPC = "serving.grpc"
+    #: A Vertex AI endpoint by name (``aiplatform.Endpoint(name).predict(instances=...)``).
+    VERTEX_ENDPOINT = "vertex.endpoint"
+    #: A model the program uploads to Vertex AI (``aiplatform.Model.upload(artifact_uri=...)``)
+    #: and deploys (``.deploy()``): the folder at its artifact URI.
+    VERTEX_MODEL = "vertex.model"
 
     def __str__(self) -> str:
         # The value, on every Python version (3.11 changed format() of mixed-in enums).
@@ -67,6 +72,9 @@ class HandleKind(enum.Enum):
     #: A TF Serving URL ``.../v1/models/NAME[/versions/N | /labels/L]:VERB``: the served
     #: model's folder is found as TF Serving finds it (mapping, models.config, models root).
     SERVING = "serving"
+    #: A prediction endpoint by name (Vertex AI): only [tool.sm-lint.model-paths] says
+    #: which model it serves.
+    ENDPOINT = "endpoint"
 
 
 class Binding(enum.Enum):
@@ -219,6 +227,27 @@ _ROWS = (
         binding=Binding.GRPC,
         # Every gRPC client builds its request from this module.
         words=("predict_pb2",),
+    ),
+    LoaderSpec(
+        Loader.VERTEX_ENDPOINT,
+        # An endpoint resolves only through [tool.sm-lint.model-paths] (its name as the key):
+        # which model an endpoint serves is not in the program.
+        functions=("google.cloud.aiplatform.Endpoint", "google.cloud.aiplatform.models.Endpoint"),
+        path=Param(0, "endpoint_name"),
+        handle=HandleKind.ENDPOINT,
+        binding=Binding.REST,
+        words=("aiplatform",),
+    ),
+    LoaderSpec(
+        Loader.VERTEX_MODEL,
+        functions=(
+            "google.cloud.aiplatform.Model.upload",
+            "google.cloud.aiplatform.models.Model.upload",
+        ),
+        path=Param(None, "artifact_uri"),
+        handle=HandleKind.PATH,
+        binding=Binding.REST,
+        words=("aiplatform",),
     ),
 )
 

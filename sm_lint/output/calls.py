@@ -14,7 +14,12 @@ from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
 from sm_lint.sources import Location, line_place
 
 #: How a call reaches its model, by the loader of its load (else in the program's process).
-_TRANSPORTS: dict[str, str] = {Loader.SERVING_REST: "rest", Loader.SERVING_GRPC: "grpc"}
+_TRANSPORTS: dict[str, str] = {
+    Loader.SERVING_REST: "rest",
+    Loader.SERVING_GRPC: "grpc",
+    Loader.VERTEX_ENDPOINT: "vertex",
+    Loader.VERTEX_MODEL: "vertex",
+}
 
 
 def _dtype(value: Value) -> str | None:

@@ -3,8 +3,9 @@
 One module per library, each with a ``register(registry)``: names (aliases and constants),
 saved_model (TensorFlow's and Keras' loaders, signatures, calls), hub (TF Hub, Kaggle), saves
 (signatures derived from the program's own saves), numpy, tf_data, python (builtins),
-paths, serving (TF Serving REST clients) and grpc (TF Serving gRPC clients). A new
-library's value effects are one new module here, added to ``_MODULES``.
+paths, serving (TF Serving REST clients), grpc (TF Serving gRPC clients) and vertex
+(Vertex AI endpoints). A new library's value effects are one new module here, added to
+``_MODULES``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sm_lint.analysis.library import (
     saves,
     serving,
     tf_data,
+    vertex,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ _MODULES = (
     paths,
     serving,
     grpc,
+    vertex,
 )
 _HOOKS: list[Hooks] = []
 

@@ -317,7 +317,8 @@ def _predict(engine: Engine, node: cst.Call, request: Request, args: CallArgs, e
         return  # which model (or version, or signature) is not known statically
     arg = node.args[0].value if node.args else node
     name = env_key(arg)
-    if name is None or _reachable_elsewhere(engine, name):
+    # Held by an attribute (``self.request``), any method may fill it: not followed.
+    if name is None or "." in name or _reachable_elsewhere(engine, name):
         return
     engine.state.seen_calls.add(id(node))
     where = f"/versions/{request.version}" if request.version is not None else ""
@@ -355,12 +356,10 @@ def _predict(engine: Engine, node: cst.Call, request: Request, args: CallArgs, e
 def _reachable_elsewhere(engine: Engine, name: str) -> bool:
     """Another function (or one nested in this one) could change the request held by
     *name* where this analysis does not see it: it names *name* without binding it."""
-    root = name.split(".", 1)[0]
     current = engine.frames[-1].function if engine.frames else None
     scope: cst.CSTNode = current if current is not None else engine.module
-    local = current is not None and root in _bound_in(current) and not name.startswith("self.")
-    if current is not None and not local:
-        scope = engine.module  # a global (or self's attribute): any function may reach it
+    if current is not None and name not in _bound_in(current):
+        scope = engine.module  # a global: any function may reach it
 
     found = False
 
@@ -375,7 +374,7 @@ def _reachable_elsewhere(engine: Engine, name: str) -> bool:
             nonlocal found
             if node is current:
                 return True
-            if root in _free_names(node):
+            if name in _free_names(node):
                 found = True
             return False
 
