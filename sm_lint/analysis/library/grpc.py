@@ -28,10 +28,9 @@ from sm_lint.analysis.facts import (
     Argument,
     ModelLoad,
     OutputAccess,
-    SignatureCall,
-    SignatureLookup,
     Span,
 )
+from sm_lint.analysis.library import models
 from sm_lint.analysis.library.models import alias_of, record_load
 from sm_lint.analysis.literals import CallArgs, as_argument, shape_arg
 from sm_lint.analysis.loaders import LOADERS, Loader
@@ -333,23 +332,18 @@ def _predict(engine: Engine, node: cst.Call, request: Request, args: CallArgs, e
         literal=False,
         loader=Loader.SERVING_GRPC,
     )
-    load_id = record_load(engine, load)
     key = request.signature or "serving_default"  # predict_util.cc: empty is the default
-    engine.state.lookups.append(
-        SignatureLookup(load_id, key, request.signature_span or engine.span(node))
-    )
     for access in request.outputs:
         engine.state.add_output(id(node), access)
-    engine.state.calls[id(node)] = SignatureCall(
-        id=id(node),
-        load_id=load_id,
-        key=key,
-        span=engine.span(node),
-        func_span=engine.span(node.func),
-        arguments=request.inputs,
-        opaque_arguments=False,
-        tf_alias=alias_of(env, "tensorflow"),
+    models.request_call(
+        engine,
+        node,
+        record_load(engine, load),
+        key,
+        request.signature_span or engine.span(node),
+        request.inputs,
         grpc=True,
+        tf_alias=alias_of(env, "tensorflow"),
     )
 
 

@@ -19,8 +19,10 @@ from sm_lint.analysis.facts import (
     ModelLoad,
     OutputAccess,
     Passed,
+    RestRequest,
     SignatureCall,
     SignatureLookup,
+    Span,
 )
 from sm_lint.analysis.library import saves
 from sm_lint.analysis.literals import CallArgs, as_argument
@@ -119,6 +121,34 @@ def record_load(engine: Engine, load: ModelLoad) -> int:
     engine.state.load_ids[key] = load.id
     engine.state.loads.append(load)
     return load.id
+
+
+def request_call(
+    engine: Engine,
+    node: cst.Call,
+    load_id: int,
+    key: str,
+    key_span: Span,
+    arguments: tuple[Argument, ...] = (),
+    rest: RestRequest | None = None,
+    grpc: bool = False,
+    tf_alias: str | None = None,
+) -> None:
+    """A request to a model server at *node* (library/grpc.py, library/vertex.py): the
+    lookup of signature *key* and a call of it, sent as *rest* or *grpc* say."""
+    engine.state.lookups.append(SignatureLookup(load_id, key, key_span))
+    engine.state.calls[id(node)] = SignatureCall(
+        id=id(node),
+        load_id=load_id,
+        key=key,
+        span=engine.span(node),
+        func_span=engine.span(node.func),
+        arguments=arguments,
+        opaque_arguments=False,
+        tf_alias=tf_alias,
+        rest=rest,
+        grpc=grpc,
+    )
 
 
 def lookup(

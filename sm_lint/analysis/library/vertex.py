@@ -21,7 +21,7 @@ import libcst as cst
 from sm_lint.analysis.engine.hooks import Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.engine.syntax import argument_node
-from sm_lint.analysis.facts import JsonValue, RestRequest, SignatureCall, SignatureLookup
+from sm_lint.analysis.facts import JsonValue, RestRequest
 from sm_lint.analysis.library import models, serving
 from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.loaders import LOADERS, Loader
@@ -95,25 +95,10 @@ def _predict(engine: Engine, node: cst.Call, endpoint: Endpoint, args: CallArgs)
     rows = _numbers(serving.to_json(engine, args.get(0, "instances"), span, [2000]))
     body = JsonValue("object", engine.span(node), (rows,), ("instances",), (span,))
     load = engine.state.loads[endpoint.load_id]
-    engine.state.lookups.append(
-        SignatureLookup(endpoint.load_id, "serving_default", engine.span(node.func))
-    )
-    engine.state.calls[id(node)] = SignatureCall(
-        id=id(node),
-        load_id=endpoint.load_id,
-        key="serving_default",
-        span=engine.span(node),
-        func_span=engine.span(node.func),
-        arguments=(),
-        opaque_arguments=False,
-        rest=RestRequest(
-            url=f"{SCHEME}{load.path or ''}",
-            model=load.path or "",
-            version=None,
-            label=None,
-            body=body,
-        ),
-    )
+    path = load.path or ""
+    request = RestRequest(f"{SCHEME}{path}", path, None, None, body)
+    span = engine.span(node.func)
+    models.request_call(engine, node, endpoint.load_id, "serving_default", span, rest=request)
 
 
 def _numbers(value: JsonValue) -> JsonValue:
