@@ -61,6 +61,19 @@ def test_grpc_request_findings(tmp_path: Path, served: Path) -> None:
     assert found[1][1].startswith("TF Serving gRPC request: 'xx' is not an input")
 
 
+def test_grpc_unknown_alias_fix_renames_it(tmp_path: Path, served: Path) -> None:
+    path = tmp_path / "client.py"
+    path.write_text(
+        HEAD
+        + 'request.inputs["xx"].CopyFrom(tf.make_tensor_proto(np.zeros((1, 6), np.float32)))\n'
+        + "stub.Predict(request)\n"
+    )
+    (finding,) = Linter(Config(models=[served])).lint_paths([path])
+    assert finding.fix is not None and not finding.fix.safe
+    (edit,) = finding.fix.edits
+    assert (edit.line, edit.column, edit.text) == (8, 16, '"x"')
+
+
 def test_grpc_tensor_proto_dtype_and_shape(tmp_path: Path, served: Path) -> None:
     """make_tensor_proto keeps a numpy array's float64; a Python list of floats becomes
     float32; ``shape=`` is the proto's shape; the version the request names is served."""
@@ -116,6 +129,12 @@ def test_grpc_missing_input_and_unknown_output(tmp_path: Path, served: Path) -> 
         "request.MergeFrom(other)\nstub.Predict(request)\n",
         # the served model is not known statically
         "request.model_spec.name = sys.argv[1]\nstub.Predict(request)\n",
+        # which version a label names is the server's configuration
+        "request.model_spec.version_label = 'canary'\nstub.Predict(request)\n",
+        # held by an attribute: any method may fill it
+        "class C:\n    def __init__(self):\n        self.r = predict_pb2.PredictRequest()\n"
+        "    def send(self):\n        self.r.model_spec.name = 'dense'\n"
+        "        stub.Predict(self.r)\n",
     ],
 )
 def test_grpc_requests_changed_out_of_sight_are_not_checked(

@@ -314,6 +314,8 @@ def _predict(engine: Engine, node: cst.Call, request: Request, args: CallArgs, e
         return
     if not request.known or request.model is None or request.model_span is None:
         return  # which model (or version, or signature) is not known statically
+    if request.label is not None:
+        return  # which version a label names is the server's configuration
     arg = node.args[0].value if node.args else node
     name = env_key(arg)
     # Held by an attribute (``self.request``), any method may fill it: not followed.
@@ -321,8 +323,6 @@ def _predict(engine: Engine, node: cst.Call, request: Request, args: CallArgs, e
         return
     engine.state.seen_calls.add(id(node))
     where = f"/versions/{request.version}" if request.version is not None else ""
-    if request.label is not None and request.version is None:
-        where = f"/labels/{request.label}"
     load = ModelLoad(
         id=len(engine.state.loads),
         span=request.model_span,
