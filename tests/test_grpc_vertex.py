@@ -215,6 +215,7 @@ def test_vertex_endpoint_of_the_programs_own_save(tmp_path: Path) -> None:
                 artifact_uri="gs://bucket/doubler", serving_container_image_uri="my/image"
             )
             custom.deploy().predict(instances=[{{"xx": 1}}])
+            local = aiplatform.Model.upload(artifact_uri=".", serving_container_image_uri="x")
             """
         )
     )

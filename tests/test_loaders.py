@@ -134,6 +134,12 @@ def test_the_analysis_recognises_every_name_of_the_table_as_its_loader(
     elif spec.handle is HandleKind.SERVING:  # a request to a served model's URL
         url = "http://h:8501/v1/models/m:predict"
         program = f"import {module}\n{module}.{function}('{url}', json={{'instances': [1]}})\n"
+    elif loader is Loader.VERTEX_MODEL:  # uploaded to a prebuilt TensorFlow container
+        image = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-12:latest"
+        program = (
+            f"import {module}\nm = {module}.{function}("
+            f"artifact_uri='models/m', serving_container_image_uri='{image}')\n"
+        )
     else:
         program = f"import {module}\nm = {module}.{function}('models/m')\n"
     assert _loaders_found(program) == [loader.value]

@@ -63,9 +63,9 @@ def _upload(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env)
     """``aiplatform.Model.upload(artifact_uri=..., serving_container_image_uri=<a prebuilt
     TensorFlow image>)``; another or an unknown container: not followed."""
     image = args.get(None, "serving_container_image_uri")
-    ref = models.model_load(engine, node, Loader.VERTEX_MODEL, args, env)
     if not (isinstance(image, Const) and isinstance(image.value, str) and _TF_IMAGE in image.value):
-        return UNKNOWN
+        return UNKNOWN  # another framework's artifacts: no SavedModel to look for
+    ref = models.model_load(engine, node, Loader.VERTEX_MODEL, args, env)
     return Endpoint(ref.load_id, deployable=True) if isinstance(ref, ModelRef) else UNKNOWN
 
 
