@@ -31,6 +31,36 @@ MODELS = {
     "dense": ("serving/dense/2", 2, {"x": 6}),
     "two": ("keras_two_inputs", 1, {"a": 10, "b": 5}),
 }
+#: Served name -> (fixture folder, {signature: {alias: make_tensor_proto arguments}}): the
+#: first arguments of each alias fit; the others are each tried in turn.
+TYPED = {
+    "multi": (
+        "module_multi",
+        {
+            "int_in": {
+                "counts": ["[[1, 2]]", "np.array([[1, 2]])", "[[1.0, 2.0]]", "[[3, 4]], tf.int32"],
+                "flags": ["[True, False]", "[1, 0]", "np.array([True])", "[[True]]"],
+            },
+            "lookup": {
+                "ids": ["np.array([1, 2])", "[1, 2]", "[[1, 2]], dtype=tf.int64", "[1.5]"],
+                "text": ['["a", "b"]', '[b"a"]', 'np.array(["a"])', "[1, 2]", '"a"'],
+            },
+            "classify_image": {
+                "image": [
+                    "np.zeros((1, 8, 8, 3), np.uint8)",
+                    "np.zeros((1, 8, 8, 3)), dtype=tf.uint8",
+                    "np.zeros((1, 8, 8, 3), np.float32)",
+                    "np.zeros((1, 8, 8), np.uint8)",
+                    "np.zeros((2, 8, 8, 3), np.int32)",
+                ],
+            },
+        },
+    ),
+    "tf1": (
+        "tf1_builder",
+        {"serving_default": {"x:0": ["[[1.0, 2.0, 3.0]]", "np.zeros((1, 3))"]}},
+    ),
+}
 #: How much is generated: the CI default, larger with SM_LINT_FUZZ_BUDGET.
 BUDGET = int(os.environ.get("SM_LINT_FUZZ_BUDGET", "1"))
 
@@ -247,6 +277,18 @@ def programs() -> list[tuple[str, str]]:
             for width in (2, 6):
                 value = f"np.zeros((1, {width}), np.float32)"
                 out.append((name, _program(name, version, [("x", value)], [])))
+    for name, (_, signatures) in TYPED.items():
+        for signature, aliases in signatures.items():
+            line = [f'request.model_spec.signature_name = "{signature}"']
+            good = {alias: values[0] for alias, values in aliases.items()}
+            for alias, values in aliases.items():
+                for value in values:
+                    out.append(
+                        (name, _program(name, line, list({**good, alias: value}.items()), []))
+                    )
+            sanitized = {alias.replace(":", "_"): value for alias, value in good.items()}
+            if sanitized != good:  # TensorFlow's keyword spelling is no alias to TF Serving
+                out.append((name, _program(name, line, list(sanitized.items()), [])))
     if BUDGET > 1:  # two inputs wrong at once, each way
         for name, (_, _, widths) in MODELS.items():
             if len(widths) < 2:
@@ -306,6 +348,9 @@ def test_generated_grpc_clients_match_tf_serving(tmp_path: Path) -> None:
     for name, (where, version, _) in MODELS.items():
         shutil.copytree(ROOT / where, root / name / str(version))
         served[name, version] = _served(root / name / str(version))
+    for name, (where, _) in TYPED.items():
+        shutil.copytree(ROOT / where, root / name / "1")
+        served[name, 1] = _served(root / name / "1")
     served["dense", 1] = _served(ROOT / "serving" / "dense" / "1")
     shutil.copytree(ROOT / "serving" / "dense" / "1", root / "dense" / "1")
     cases = programs()
