@@ -100,6 +100,25 @@ def test_grpc_tensor_proto_dtype_and_shape(tmp_path: Path, served: Path) -> None
     assert "expects rank 2" in found[1][1]
 
 
+def test_grpc_request_made_with_a_model_spec(tmp_path: Path, served: Path) -> None:
+    found = _lint(
+        tmp_path,
+        served,
+        """
+        from tensorflow_serving.apis import model_pb2
+        spec = model_pb2.ModelSpec(name="dense", signature_name="serving")
+        r = predict_pb2.PredictRequest(model_spec=spec)
+        stub.Predict(r)
+        r2 = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(name="dense"))
+        r2.inputs["x"].CopyFrom(tf.make_tensor_proto(np.zeros((2, 6), np.int64)))
+        stub.Predict(r2)
+        r3 = predict_pb2.PredictRequest(model_spec=model_pb2.ModelSpec(name="dense", **kw))
+        stub.Predict(r3)
+        """,
+    )
+    assert [code for code, _ in found] == ["SM001", "SM005"]
+
+
 def test_grpc_missing_input_and_unknown_output(tmp_path: Path, served: Path) -> None:
     found = _lint(
         tmp_path,
@@ -127,6 +146,11 @@ def test_grpc_missing_input_and_unknown_output(tmp_path: Path, served: Path) -> 
         "request.inputs['zz'].float_val.extend([1.0])\nstub.Predict(request)\n",
         "inputs = request.inputs\ninputs['zz'].CopyFrom(p)\nstub.Predict(request)\n",
         "request.MergeFrom(other)\nstub.Predict(request)\n",
+        # a ModelSpec changed after it was made
+        "from tensorflow_serving.apis import model_pb2\n"
+        "spec = model_pb2.ModelSpec(name='dense')\nspec.name = 'other'\n"
+        "r = predict_pb2.PredictRequest(model_spec=spec)\nr.inputs['zz'].CopyFrom(p)\n"
+        "stub.Predict(r)\n",
         # the served model is not known statically
         "request.model_spec.name = sys.argv[1]\nstub.Predict(request)\n",
         # which version a label names is the server's configuration

@@ -48,6 +48,7 @@ MAKE_TENSOR_PROTO = (
     "tensorflow.python.framework.tensor_util.make_tensor_proto",
     "tensorflow.contrib.util.make_tensor_proto",
 )
+MODEL_SPEC = "tensorflow_serving.apis.model_pb2.ModelSpec"
 #: ModelSpec fields a request names its served model by (model.proto).
 _SPEC_FIELDS: dict[tuple[str | None, ...], str] = {
     ("model_spec", "name"): "model",
@@ -91,6 +92,17 @@ class Request(AbstractValue):
 
 
 @dataclass(frozen=True)
+class Spec(AbstractValue):
+    """A ``ModelSpec`` made with keywords: the request it would start."""
+
+    request: Request
+
+    @property
+    def origin(self) -> Span:
+        return self.request.origin
+
+
+@dataclass(frozen=True)
 class Part(AbstractValue):
     """A field of a request (``request.inputs``, ``request.inputs["x"]``): its path."""
 
@@ -101,6 +113,7 @@ class Part(AbstractValue):
 def register(registry: Registry) -> None:
     for name in _ROW.functions:
         registry.functions[name] = _request
+    registry.functions[MODEL_SPEC] = _model_spec
     for name in MAKE_TENSOR_PROTO:
         registry.functions[name] = _make_tensor_proto
         registry.pure_names.add(name)
@@ -113,10 +126,39 @@ def register(registry: Registry) -> None:
 
 
 def _request(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
-    """``PredictRequest()``; with arguments (``model_spec=ModelSpec(...)``), not followed."""
-    if node.args:
+    """``PredictRequest()``, or ``PredictRequest(model_spec=ModelSpec(...))``; with any
+    other argument, not followed."""
+    request = Request(engine.span(node))
+    if not node.args:
+        return request
+    spec = args.get(None, "model_spec")
+    if len(node.args) != 1 or not isinstance(spec, Spec):
         return UNKNOWN
-    return Request(engine.span(node))
+    return replace(spec.request, origin=request.origin)
+
+
+def _model_spec(
+    engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env
+) -> AbstractValue:
+    """``model_pb2.ModelSpec(name=..., signature_name=..., version_label=...)``."""
+    request = Request(engine.span(node))
+    for arg in node.args:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        field = _SPEC_FIELDS.get(("model_spec", keyword)) if keyword != "version" else None
+        value = args.get(None, keyword) if keyword is not None else UNKNOWN
+        text = value.value if isinstance(value, Const) else None
+        if field is None or arg.star or not isinstance(text, str):
+            return Spec(replace(request, known=False))
+        span = engine.span(arg.value)
+        if field == "model":
+            request = replace(
+                request, model=text, model_span=span, model_text=engine.text(arg.value)
+            )
+        elif field == "signature":
+            request = replace(request, signature=text, signature_span=span)
+        else:
+            request = replace(request, label=text)
+    return Spec(request)
 
 
 def _attribute(base: Request | Part, attr: str) -> AbstractValue:
@@ -140,7 +182,7 @@ def _holder(engine: Engine, node: cst.BaseExpression, env: Env) -> tuple[str, Re
 def _forget(env: Env, origin: Span) -> None:
     """The request made at *origin* changed in a way not followed: unknown wherever held."""
     for key, value in list(env.items()):
-        if isinstance(value, (Request, Part)) and value.origin == origin:
+        if isinstance(value, (Request, Part, Spec)) and value.origin == origin:
             env[key] = UNKNOWN
 
 
@@ -162,7 +204,7 @@ def _chain(node: cst.BaseExpression) -> tuple[cst.BaseExpression, list[cst.CSTNo
 
 def _rooted(
     engine: Engine, target: cst.BaseExpression, env: Env
-) -> tuple[str, Request | Part, tuple[str | None, ...]] | None:
+) -> tuple[str, Request | Part | Spec, tuple[str | None, ...]] | None:
     """The name holding a request (or a part of one) that *target* is under, and the path
     from it (attribute names; item keys, None where not constant)."""
     root, steps = _chain(target)
@@ -174,7 +216,7 @@ def _rooted(
     for base, rest in candidates:
         key = env_key(base)
         held = env.get(key) if key is not None else None
-        if key is None or not isinstance(held, (Request, Part)):
+        if key is None or not isinstance(held, (Request, Part, Spec)):
             continue
         path: list[str | None] = []
         for step in rest:
@@ -226,12 +268,15 @@ def _call(
 ) -> AbstractValue | None:
     """Calls that take a request or a part of one: ``Predict``, ``inputs[k].CopyFrom``,
     ``output_filter.append``, readers; any other makes the request unknown."""
-    taken = [v for v in (*args.positional, *args.keywords.values()) if isinstance(v, Request)]
-    parts = isinstance(receiver, (Request, Part)) or any(
-        isinstance(v, Part) for v in (*args.positional, *args.keywords.values())
+    given = (*args.positional, *args.keywords.values())
+    taken = [v for v in given if isinstance(v, Request)]
+    parts = isinstance(receiver, (Request, Part, Spec)) or any(
+        isinstance(v, (Part, Spec)) for v in given
     )
     if not taken and not parts:
         return None
+    if isinstance(func, QualName) and func.name in _ROW.functions:
+        return None  # PredictRequest(model_spec=spec)
     method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
     predict = method == "Predict" or (
         method == "future"
@@ -254,8 +299,8 @@ def _call(
         and _change(engine, node, receiver, method, args, env)
     ):
         return Const(None)
-    for value in (receiver, *args.positional, *args.keywords.values()):
-        if isinstance(value, (Request, Part)):
+    for value in (receiver, *given):
+        if isinstance(value, (Request, Part, Spec)):
             _forget(env, value.origin)
     return None
 
