@@ -220,6 +220,12 @@ def _values(width: int) -> dict[str, tuple[str, bool]]:
         "no_batch": (f"np.zeros({width}, np.float32)", False),
         "shape_kw": (f"np.zeros({2 * width}, np.float32), shape=[2, {width}]", True),
         "shape_kw_flat": (f"np.zeros({width}, np.float32), shape=[{width}]", False),
+        "shape_fill": (f"np.zeros({width}, np.float32), shape=[3, {width}]", True),
+        "broadcast": (f"0.5, shape=[2, {width}], allow_broadcast=True", True),
+        "verified": (
+            f"np.zeros((2, {width}), np.float32), shape=[2, {width}], verify_shape=True",
+            True,
+        ),
         "tensor": (f"tf.zeros((2, {width}))", True),
         "tensor64": (f"tf.zeros((2, {width}), tf.float64)", False),
         "batch3": (f"np.zeros((3, {width}), np.float32)", True),

@@ -459,18 +459,39 @@ def _make_tensor_proto(
     dtype = _dtype(values, value, dtype_of(asked, numpy=False) if args.has(1, "dtype") else "")
     shape = value.shape
     if args.has(2, "shape"):
-        given = shape_arg(args.get(2, "shape"))
-        if given is None or None in given:
-            shape = None
-        elif (
-            value.shape is not None
-            and None not in value.shape
-            and _size(value.shape) > _size(given)
-        ):
-            shape = None  # "Too many elements provided": the client raises
-        else:
-            shape = given
+        shape = _proto_shape(value.shape, shape_arg(args.get(2, "shape")), args)
     return TensorProto(Value(Kind.TENSOR, dtype, shape))
+
+
+def _proto_shape(
+    values: tuple[int | None, ...] | None, given: tuple[int | None, ...] | None, args: CallArgs
+) -> tuple[int | None, ...] | None:
+    """``shape=``: the proto's shape, where the client does not raise: more elements than
+    it holds, ``verify_shape=True`` with another shape, ``allow_broadcast=True`` with
+    another number of elements (but one)."""
+    if given is None or None in given:
+        return None
+    verify, broadcast = _flag(args, 3, "verify_shape"), _flag(args, 4, "allow_broadcast")
+    known = values is not None and None not in values
+    if verify is None or broadcast is None or ((verify or broadcast) and not known):
+        return None
+    if values is None:
+        return given
+    if verify and values != given:
+        return None
+    if broadcast and values not in ((1,), ()) and _size(values) != _size(given):
+        return None
+    if known and _size(values) > _size(given):
+        return None  # "Too many elements provided"
+    return given
+
+
+def _flag(args: CallArgs, index: int, name: str) -> bool | None:
+    """A boolean argument: False when not given, None when not known."""
+    if not args.has(index, name):
+        return False
+    value = args.get(index, name)
+    return bool(value.value) if isinstance(value, Const) else None
 
 
 def _size(shape: tuple[int | None, ...]) -> int:
