@@ -246,3 +246,23 @@ def test_vertex_endpoint_of_the_programs_own_save(tmp_path: Path) -> None:
     found = Linter(Config()).lint_paths([path])
     assert [(d.code, d.line) for d in found] == [("SM002", 16)]
     assert found[0].message.startswith("Vertex AI request: 'xx' is not an input")
+
+
+def test_grpc_request_across_notebook_cells(tmp_path: Path, served: Path) -> None:
+    """A notebook builds the request in one cell and sends it in another: the finding is
+    placed in its cell."""
+    cells = [
+        HEAD,
+        'request.inputs["x"].CopyFrom(tf.make_tensor_proto(np.zeros((1, 5), np.float32)))',
+        "stub.Predict(request, 10.0)",
+    ]
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": c} for c in cells],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "client.ipynb"
+    path.write_text(json.dumps(notebook))
+    (finding,) = Linter(Config(models=[served])).lint_paths([path])
+    assert (finding.code, finding.cell, finding.line) == ("SM008", 2, 1)
