@@ -240,11 +240,13 @@ def test_vertex_endpoint_of_the_programs_own_save(tmp_path: Path) -> None:
             )
             custom.deploy().predict(instances=[{{"xx": 1}}])
             local = aiplatform.Model.upload(artifact_uri=".", serving_container_image_uri="x")
+            saved = aiplatform.Model.upload_tensorflow_saved_model("gs://bucket/doubler")
+            saved.deploy().predict(instances=[[1.0, 2.0]])
             """
         )
     )
     found = Linter(Config()).lint_paths([path])
-    assert [(d.code, d.line) for d in found] == [("SM002", 16)]
+    assert [(d.code, d.line) for d in found] == [("SM002", 16), ("SM008", 23)]
     assert found[0].message.startswith("Vertex AI request: 'xx' is not an input")
 
 

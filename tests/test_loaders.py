@@ -25,6 +25,7 @@ def test_the_values_are_the_strings_cached_facts_hold() -> None:
         "serving.grpc",
         "vertex.endpoint",
         "vertex.model",
+        "vertex.saved_model",
     ]
     for loader in Loader:
         assert loader == loader.value and hash(loader) == hash(loader.value)

@@ -54,6 +54,9 @@ class Loader(str, enum.Enum):
     #: A model the program uploads to Vertex AI (``aiplatform.Model.upload(artifact_uri=...)``)
     #: and deploys (``.deploy()``): the folder at its artifact URI.
     VERTEX_MODEL = "vertex.model"
+    #: A SavedModel folder uploaded to a prebuilt TensorFlow container
+    #: (``aiplatform.Model.upload_tensorflow_saved_model(saved_model_dir)``).
+    VERTEX_SAVED_MODEL = "vertex.saved_model"
 
     def __str__(self) -> str:
         # The value, on every Python version (3.11 changed format() of mixed-in enums).
@@ -245,6 +248,17 @@ _ROWS = (
             "google.cloud.aiplatform.models.Model.upload",
         ),
         path=Param(None, "artifact_uri"),
+        handle=HandleKind.PATH,
+        binding=Binding.REST,
+        words=("aiplatform",),
+    ),
+    LoaderSpec(
+        Loader.VERTEX_SAVED_MODEL,
+        functions=(
+            "google.cloud.aiplatform.Model.upload_tensorflow_saved_model",
+            "google.cloud.aiplatform.models.Model.upload_tensorflow_saved_model",
+        ),
+        path=Param(0, "saved_model_dir"),
         handle=HandleKind.PATH,
         binding=Binding.REST,
         words=("aiplatform",),

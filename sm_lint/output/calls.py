@@ -19,6 +19,7 @@ _TRANSPORTS: dict[str, str] = {
     Loader.SERVING_GRPC: "grpc",
     Loader.VERTEX_ENDPOINT: "vertex",
     Loader.VERTEX_MODEL: "vertex",
+    Loader.VERTEX_SAVED_MODEL: "vertex",
 }
 
 

@@ -46,9 +46,14 @@ class Endpoint(AbstractValue):
 
 
 def register(registry: Registry) -> None:
-    for loader in (Loader.VERTEX_ENDPOINT, Loader.VERTEX_MODEL):
+    hooks = {
+        Loader.VERTEX_ENDPOINT: _endpoint,
+        Loader.VERTEX_MODEL: _upload,
+        Loader.VERTEX_SAVED_MODEL: _upload_saved_model,
+    }
+    for loader, hook in hooks.items():
         for name in LOADERS[loader].functions:
-            registry.functions[name] = _endpoint if loader is Loader.VERTEX_ENDPOINT else _upload
+            registry.functions[name] = hook
     registry.methods[Endpoint] = _method
     registry.never_none.append(Endpoint)
 
@@ -66,6 +71,15 @@ def _upload(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env)
     if not (isinstance(image, Const) and isinstance(image.value, str) and _TF_IMAGE in image.value):
         return UNKNOWN  # another framework's artifacts: no SavedModel to look for
     ref = models.model_load(engine, node, Loader.VERTEX_MODEL, args, env)
+    return Endpoint(ref.load_id, deployable=True) if isinstance(ref, ModelRef) else UNKNOWN
+
+
+def _upload_saved_model(
+    engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env
+) -> AbstractValue:
+    """``aiplatform.Model.upload_tensorflow_saved_model(saved_model_dir)``: a prebuilt
+    TensorFlow container always."""
+    ref = models.model_load(engine, node, Loader.VERTEX_SAVED_MODEL, args, env)
     return Endpoint(ref.load_id, deployable=True) if isinstance(ref, ModelRef) else UNKNOWN
 
 
