@@ -117,8 +117,14 @@ def example(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def tensor_shape_note(value: Value) -> str:
-    """The sentence a shape finding adds for a tf.Tensor, whose shape binding does not check."""
+def tensor_shape_note(value: Value, proto: bool = False) -> str:
+    """The sentence a shape finding adds for a tf.Tensor, whose shape binding does not check
+    (*proto*: a TensorProto TF Serving feeds as it is)."""
+    if proto:
+        return (
+            " TF Serving feeds a TensorProto without checking its shape: the model then fails "
+            "inside or computes on the wrong data."
+        )
     if value.kind is not Kind.TENSOR:
         return ""
     return (
