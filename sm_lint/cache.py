@@ -56,9 +56,10 @@ _TYPES: dict[str, type[Any]] = {
         Value,
     )
 }
-#: Fields written only when set (a file that imports no project module encodes as before;
+#: Fields written only when set (a file that imports no project module, or sends no gRPC
+#: request, encodes as before;
 #: sm-lint's code is in every entry's key, so no older entry is ever read).
-_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports"})
+_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports", "proto", "grpc"})
 
 
 def _encode(obj: Any) -> Any:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from sm_lint.analysis import loaders
-from sm_lint.analysis.loaders import LOADERS, HandleKind, Loader, spec_for
+from sm_lint.analysis.loaders import LOADERS, Binding, HandleKind, Loader, spec_for
 from sm_lint.sources.precheck import NAMES, may_need_analysis
 
 
@@ -22,6 +22,10 @@ def test_the_values_are_the_strings_cached_facts_hold() -> None:
         "hub.load",
         "kagglehub",
         "serving.rest",
+        "serving.grpc",
+        "vertex.endpoint",
+        "vertex.model",
+        "vertex.saved_model",
     ]
     for loader in Loader:
         assert loader == loader.value and hash(loader) == hash(loader.value)
@@ -123,9 +127,20 @@ def test_the_analysis_recognises_every_name_of_the_table_as_its_loader(
             f"import tensorflow as tf\nimport {module}\n"
             f"m = tf.saved_model.load({module}.{function}('owner/model/tf/v1'))\n"
         )
+    elif spec.binding is Binding.GRPC:  # a request filled in place, then sent
+        program = (
+            f"import {module}\nrequest = {module}.{function}()\n"
+            "request.model_spec.name = 'm'\nstub.Predict(request)\n"
+        )
     elif spec.handle is HandleKind.SERVING:  # a request to a served model's URL
         url = "http://h:8501/v1/models/m:predict"
         program = f"import {module}\n{module}.{function}('{url}', json={{'instances': [1]}})\n"
+    elif loader is Loader.VERTEX_MODEL:  # uploaded to a prebuilt TensorFlow container
+        image = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-12:latest"
+        program = (
+            f"import {module}\nm = {module}.{function}("
+            f"artifact_uri='models/m', serving_container_image_uri='{image}')\n"
+        )
     else:
         program = f"import {module}\nm = {module}.{function}('models/m')\n"
     assert _loaders_found(program) == [loader.value]

@@ -89,6 +89,9 @@ class Argument:
     from_dict: bool = False
     #: For a call of a restored function: the argument's structure (None otherwise).
     structure: Passed | None = None
+    #: A TensorProto sent to TF Serving by gRPC (``request.inputs[alias].CopyFrom(...)``):
+    #: the server feeds the tensor it decodes as it is, never cast.
+    proto: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,9 @@ class SignatureCall:
     #: A TF Serving REST request: the arguments are decoded from its body against the
     #: signature (rules/serving.py); ``arguments`` stays empty.
     rest: RestRequest | None = None
+    #: A TF Serving gRPC ``PredictRequest``: ``arguments`` are its inputs by alias (exact
+    #: names, TensorProtos); ``opaque_arguments`` where some inputs are not known.
+    grpc: bool = False
 
 
 @dataclass(frozen=True)

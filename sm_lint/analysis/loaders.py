@@ -47,6 +47,16 @@ class Loader(str, enum.Enum):
     KAGGLEHUB = "kagglehub"
     #: A TF Serving REST request (``requests.post(".../v1/models/NAME:predict", json=...)``).
     SERVING_REST = "serving.rest"
+    #: A TF Serving gRPC request (``stub.Predict(request)`` with a ``PredictRequest``).
+    SERVING_GRPC = "serving.grpc"
+    #: A Vertex AI endpoint by name (``aiplatform.Endpoint(name).predict(instances=...)``).
+    VERTEX_ENDPOINT = "vertex.endpoint"
+    #: A model the program uploads to Vertex AI (``aiplatform.Model.upload(artifact_uri=...)``)
+    #: and deploys (``.deploy()``): the folder at its artifact URI.
+    VERTEX_MODEL = "vertex.model"
+    #: A SavedModel folder uploaded to a prebuilt TensorFlow container
+    #: (``aiplatform.Model.upload_tensorflow_saved_model(saved_model_dir)``).
+    VERTEX_SAVED_MODEL = "vertex.saved_model"
 
     def __str__(self) -> str:
         # The value, on every Python version (3.11 changed format() of mixed-in enums).
@@ -65,6 +75,9 @@ class HandleKind(enum.Enum):
     #: A TF Serving URL ``.../v1/models/NAME[/versions/N | /labels/L]:VERB``: the served
     #: model's folder is found as TF Serving finds it (mapping, models.config, models root).
     SERVING = "serving"
+    #: A prediction endpoint by name (Vertex AI): only [tool.sm-lint.model-paths] says
+    #: which model it serves.
+    ENDPOINT = "endpoint"
 
 
 class Binding(enum.Enum):
@@ -78,6 +91,8 @@ class Binding(enum.Enum):
     LAYER = "layer"
     #: A request to a model server: its body is decoded against the signature.
     REST = "rest"
+    #: A gRPC request to a model server: its inputs are TensorProtos by alias, fed as they are.
+    GRPC = "grpc"
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,49 @@ _ROWS = (
         words=("requests", "httpx"),
         # "requests" is in too many files: only beside a TF Serving URL path.
         markers=("v1/models",),
+    ),
+    LoaderSpec(
+        Loader.SERVING_GRPC,
+        # The request names the served model (``model_spec.name``); ``stub.Predict(request)``
+        # sends it (library/grpc.py).
+        functions=("tensorflow_serving.apis.predict_pb2.PredictRequest",),
+        path=Param(None, "model_spec"),
+        handle=HandleKind.SERVING,
+        binding=Binding.GRPC,
+        # Every gRPC client builds its request from this module.
+        words=("predict_pb2",),
+    ),
+    LoaderSpec(
+        Loader.VERTEX_ENDPOINT,
+        # An endpoint resolves only through [tool.sm-lint.model-paths] (its name as the key):
+        # which model an endpoint serves is not in the program.
+        functions=("google.cloud.aiplatform.Endpoint", "google.cloud.aiplatform.models.Endpoint"),
+        path=Param(0, "endpoint_name"),
+        handle=HandleKind.ENDPOINT,
+        binding=Binding.REST,
+        words=("aiplatform",),
+    ),
+    LoaderSpec(
+        Loader.VERTEX_MODEL,
+        functions=(
+            "google.cloud.aiplatform.Model.upload",
+            "google.cloud.aiplatform.models.Model.upload",
+        ),
+        path=Param(None, "artifact_uri"),
+        handle=HandleKind.PATH,
+        binding=Binding.REST,
+        words=("aiplatform",),
+    ),
+    LoaderSpec(
+        Loader.VERTEX_SAVED_MODEL,
+        functions=(
+            "google.cloud.aiplatform.Model.upload_tensorflow_saved_model",
+            "google.cloud.aiplatform.models.Model.upload_tensorflow_saved_model",
+        ),
+        path=Param(0, "saved_model_dir"),
+        handle=HandleKind.PATH,
+        binding=Binding.REST,
+        words=("aiplatform",),
     ),
 )
 

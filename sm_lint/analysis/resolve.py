@@ -136,6 +136,14 @@ class ModelResolver:
         mapped = self._mapped(path)
         if mapped is not None:
             return self._check(mapped, f"mapped in model-paths from {path!r}", ModelSource.MAPPING)
+        if handle is HandleKind.ENDPOINT:
+            return Resolution(
+                None,
+                f"which model endpoint {path!r} serves is not in the program: map it in "
+                f'[tool.sm-lint.model-paths] ("{path}" = "path/to/saved_model")',
+                local=False,
+                unchecked=Unchecked.REMOTE,
+            )
         settings = _settings(environ, source_file) if handle is not HandleKind.PATH else {}
         if isinstance(settings, str):
             return Resolution(None, settings, local=False, unchecked=Unchecked.NOT_READABLE_HERE)

@@ -5,12 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sm_lint.analysis.loaders import Loader
 from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.output.report import json_array
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
 from sm_lint.sources import Location, line_place
+
+#: How a call reaches its model, by the loader of its load (else in the program's process).
+_TRANSPORTS: dict[str, str] = {
+    Loader.SERVING_REST: "rest",
+    Loader.SERVING_GRPC: "grpc",
+    Loader.VERTEX_ENDPOINT: "vertex",
+    Loader.VERTEX_MODEL: "vertex",
+    Loader.VERTEX_SAVED_MODEL: "vertex",
+}
 
 
 def _dtype(value: Value) -> str | None:
@@ -81,7 +91,9 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     else (resolved.error or resolved.resolution.reason),
                     "signature": call.key if call.function is None else None,
                     "function": call.function,
-                    "transport": "rest" if call.rest is not None else "in-process",
+                    "transport": _TRANSPORTS.get(
+                        analysis.facts.loads[call.load_id].loader, "in-process"
+                    ),
                     "derived_signature": _derived(
                         resolved.model if resolved is not None else None, call.key
                     ),

@@ -127,10 +127,16 @@ def example(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
 
-def tensor_shape_note(value: Value, key: str) -> str:
+def tensor_shape_note(value: Value, key: str, proto: bool = False) -> str:
     """The sentence a shape finding adds for a tf.Tensor, whose shape a signature's binding
     does not check (a restored ``__call__``, key "__call__", checks it: measured with
-    tensorflow 2.21 through hub.KerasLayer, "Can not cast TensorSpec")."""
+    tensorflow 2.21 through hub.KerasLayer, "Can not cast TensorSpec"); *proto*: a
+    TensorProto TF Serving feeds as it is."""
+    if proto:
+        return (
+            " TF Serving feeds a TensorProto without checking its shape: the model then fails "
+            "inside or computes on the wrong data."
+        )
     if value.kind is not Kind.TENSOR:
         return ""
     if key == "__call__":

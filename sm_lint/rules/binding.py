@@ -110,6 +110,8 @@ def bind(call: SignatureCall, sig: Signature, tf2: bool) -> Binding:
         return Binding()
     if call.rest is not None:
         return _bind_request(call.rest, sig)
+    if call.grpc:
+        return _bind_grpc(call, sig)
     # Inputs whose real name is unknown (derived from source) match a pattern instead.
     unnamed = [n for n, s in sig.inputs.items() if s.name_pattern is not None]
     names = accepted_keywords({n: s for n, s in sig.inputs.items() if n not in unnamed})
@@ -283,3 +285,16 @@ def _bind_request(request: RestRequest, sig: Signature) -> Binding:
     taken = {u.suggestion for u in unexpected}
     unfilled = tuple(n for n in free if n not in taken)
     return Binding(tuple(bound), (), tuple(unexpected), unfilled, request=decoded)
+
+
+def _bind_grpc(call: SignatureCall, sig: Signature) -> Binding:
+    """A gRPC PredictRequest: its inputs by their exact aliases (predict_util.cc
+    VerifyRequestInputsSize, tensorflow/cc/saved_model/util.cc GetInputValues: an alias not
+    in the signature is rejected, an input without a default value must be sent)."""
+    bound = tuple((a, sig.inputs[a.name]) for a in call.arguments if a.name in sig.inputs)
+    sent = {a.name for a in call.arguments}
+    free = [n for n in sig.inputs if n not in sent]
+    unknown = _suggestions([a for a in call.arguments if a.name not in sig.inputs], free)
+    suggested = {u.suggestion for u in unknown}
+    unfilled = tuple(n for n in free if n not in sig.optional_inputs and n not in suggested)
+    return Binding(bound, (), unknown, () if call.opaque_arguments else unfilled)

@@ -64,7 +64,12 @@ def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> lis
     for on_call in _CALL:
         findings.extend(on_call(ctx, call, sig, binding))
     if call.rest is not None:
-        return [replace(f, message=f"TF Serving request: {f.message}") for f in findings]
+        # A Vertex AI request (library/vertex.py) reaches TF Serving through the endpoint.
+        vertex = call.rest.url.startswith("vertex:")
+        what = "Vertex AI request" if vertex else "TF Serving request"
+        return [replace(f, message=f"{what}: {f.message}") for f in findings]
+    if call.grpc:
+        return [replace(f, message=f"TF Serving gRPC request: {f.message}") for f in findings]
     return findings
 
 

@@ -54,6 +54,8 @@ def _unexpected(ctx: Context, sig: Signature, unknown: UnknownKeyword) -> Diagno
         hint = f"; did you mean {target!r}?"
         if arg.keyword_span is not None and target.isidentifier():
             fix = rename_fix(arg.keyword_span, target, f"rename to {target}")
+        elif arg.proto:  # the alias of request.inputs[...] in a gRPC request
+            fix = rename_fix(arg.span, json.dumps(target), f"rename to {target!r}")
         elif arg.from_dict:
             key_span = replace(
                 arg.span, end_line=arg.value_span.line, end_column=arg.value_span.column

@@ -41,6 +41,20 @@ def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iter
         return  # a ragged list is SM007's
     if dtype_verdict(value, spec.dtype) is not Verdict.REJECTED:
         return
+    if arg.proto:
+        # predict_util.cc feeds the decoded tensor to Session::Run as it is.
+        why = (
+            f"TF Serving feeds a TensorProto as it is, never cast; pass "
+            f"dtype={ctx.tf_alias or 'tf'}.{spec.dtype} to make_tensor_proto"
+        )
+        yield finding(
+            ctx,
+            RULE,
+            arg.value_span,
+            f"input {spec.name!r} expects {spec.dtype}, got a {value.dtype} TensorProto: {why}",
+            sig.key,
+        )
+        return
     if value.kind is Kind.TENSOR:
         why = "TensorFlow never casts a tf.Tensor passed to a signature (InvalidArgumentError)"
     else:

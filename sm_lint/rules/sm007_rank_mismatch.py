@@ -55,7 +55,7 @@ def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iter
         arg.value_span,
         f"input {spec.name!r} expects rank {len(spec.shape)} "
         f"{format_shape(spec.shape)}, got rank {len(value.shape)} "
-        f"{format_shape(value.shape)}.{tensor_shape_note(value, sig.key)}",
+        f"{format_shape(value.shape)}.{tensor_shape_note(value, sig.key, arg.proto)}",
         sig.key,
     )
 

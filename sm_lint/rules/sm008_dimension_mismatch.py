@@ -48,7 +48,7 @@ def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iter
         arg.value_span,
         f"input {spec.name!r} expects shape {format_shape(spec.shape)}, got "
         f"{format_shape(value.shape)}: dimension {axis} is {value.shape[axis]}, "
-        f"not {spec.shape[axis]}.{tensor_shape_note(value, sig.key)}",
+        f"not {spec.shape[axis]}.{tensor_shape_note(value, sig.key, arg.proto)}",
         sig.key,
     )
 

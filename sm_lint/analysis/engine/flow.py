@@ -355,6 +355,9 @@ class Flow(Calls):
                 inner = element.value
                 env = self.assign(inner, sub, env)
             return env
+        if isinstance(target, (cst.Attribute, cst.Subscript)):
+            for store in self.hooks.stores:
+                store(self, target, value, env)
         if isinstance(target, (cst.Name, cst.Attribute)):
             return self.bind(target, value, env)
         if isinstance(target, cst.Subscript):
@@ -377,6 +380,8 @@ class Flow(Calls):
         env: Env,
     ) -> Env:
         """``feed["b"] = value`` adds a known key to a known dict; anything else forgets it."""
+        for store in self.hooks.stores:
+            store(self, target, value, env)
         # A setting a library reads (os.environ["TFHUB_CACHE_DIR"] = ...: where hub caches).
         setting = self.hooks.setting(self, self.expr(target.value, env), target, env)
         if setting is not None:

@@ -76,6 +76,11 @@ class Registry:
     #: Calls known not to change their arguments in place: by qualified name, by type.
     pure_names: set[str] = field(default_factory=set)
     pure_types: list[type] = field(default_factory=list)
+    #: ``a.b.c = ...`` / ``a.b[k] = ...`` (an attribute or item target, assigned or deleted):
+    #: a library that keeps track of an object changed in place sees every such write.
+    stores: list[Callable[[Any, cst.BaseExpression, AbstractValue, Env], None]] = field(
+        default_factory=list
+    )
     #: ``left <op> right`` (op one of + - * /); None: not this library's operands.
     binary: list[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None]] = field(
         default_factory=list
@@ -125,6 +130,7 @@ class Registry:
             pure_names=frozenset(self.pure_names),
             pure_types=tuple(self.pure_types),
             binaries=tuple(self.binary),
+            stores=tuple(self.stores),
             negate=one(self.negate, _unknown),
             fstring=one(self.fstring, _unknown),
             element_of=one(self.element_of, _none),
@@ -155,6 +161,7 @@ class Hooks:
     pure_names: frozenset[str]
     pure_types: tuple[type, ...]
     binaries: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]
+    stores: tuple[Callable[[Any, cst.BaseExpression, AbstractValue, Env], None], ...]
     negate: Callable[[AbstractValue], AbstractValue]
     fstring: Callable[[list[Piece]], AbstractValue]
     element_of: Callable[[AbstractValue], AbstractValue | None]

@@ -4,8 +4,9 @@ One module per library, each with a ``register(registry)``: names (aliases and c
 saved_model (TensorFlow's and Keras' loaders, signatures, calls), hub (TF Hub, Kaggle), saves
 (signatures derived from the program's own saves), numpy, tf_data, tf_image (tf.io and
 tf.image), pil (Pillow images), keras_images (keras.utils.load_img...), python (builtins),
-paths and serving (TF Serving REST clients). A new library's value effects are one new
-module here, added to ``_MODULES``.
+paths, serving (TF Serving REST clients), grpc (TF Serving gRPC clients) and vertex
+(Vertex AI endpoints). A new library's value effects are one new module here, added to
+``_MODULES``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sm_lint.analysis.engine.hooks import Hooks, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import FileFacts, SignatureCall
 from sm_lint.analysis.library import (
+    grpc,
     hub,
     keras_images,
     models,
@@ -30,6 +32,7 @@ from sm_lint.analysis.library import (
     serving,
     tf_data,
     tf_image,
+    vertex,
 )
 
 if TYPE_CHECKING:
@@ -49,6 +52,8 @@ _MODULES = (
     python,
     paths,
     serving,
+    grpc,
+    vertex,
 )
 _HOOKS: list[Hooks] = []
 

@@ -19,8 +19,10 @@ from sm_lint.analysis.facts import (
     ModelLoad,
     OutputAccess,
     Passed,
+    RestRequest,
     SignatureCall,
     SignatureLookup,
+    Span,
 )
 from sm_lint.analysis.library import saves
 from sm_lint.analysis.literals import CallArgs, as_argument
@@ -105,15 +107,48 @@ def model_load(
         saved_by=saves.saved_by(engine, value, env),
         environ=settings,
     )
+    return ModelRef(record_load(engine, load))
+
+
+def record_load(engine: Engine, load: ModelLoad) -> int:
+    """Record *load* (made with the next id); its id, or that of the same load met before."""
     # A body analysed again (a method, once per calling context) loads the same model
     # from the same place: one load, not one per analysis.
     key = replace(load, id=0)
     known = engine.state.load_ids.get(key)
     if known is not None:
-        return ModelRef(known)
+        return known
     engine.state.load_ids[key] = load.id
     engine.state.loads.append(load)
-    return ModelRef(load.id)
+    return load.id
+
+
+def request_call(
+    engine: Engine,
+    node: cst.Call,
+    load_id: int,
+    key: str,
+    key_span: Span,
+    arguments: tuple[Argument, ...] = (),
+    rest: RestRequest | None = None,
+    grpc: bool = False,
+    tf_alias: str | None = None,
+) -> None:
+    """A request to a model server at *node* (library/grpc.py, library/vertex.py): the
+    lookup of signature *key* and a call of it, sent as *rest* or *grpc* say."""
+    engine.state.lookups.append(SignatureLookup(load_id, key, key_span))
+    engine.state.calls[id(node)] = SignatureCall(
+        id=id(node),
+        load_id=load_id,
+        key=key,
+        span=engine.span(node),
+        func_span=engine.span(node.func),
+        arguments=arguments,
+        opaque_arguments=False,
+        tf_alias=tf_alias,
+        rest=rest,
+        grpc=grpc,
+    )
 
 
 def lookup(
