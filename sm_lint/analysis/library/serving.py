@@ -186,6 +186,10 @@ def _body(engine: Engine, node: cst.Call, args: CallArgs) -> tuple[JsonValue | N
             return to_json(engine, value, span, budget), span
         if isinstance(value, JsonText):
             return to_json(engine, value.value, span, budget), span
+        if isinstance(value_node, cst.SimpleString):
+            # A literal body is read whole: the engine drops long folded strings, but a
+            # literal's size is the source's own.
+            value = Const(value_node.evaluated_value)
         if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
             try:
                 parsed = json.loads(value.value)
@@ -244,13 +248,31 @@ def to_json(engine: Engine, value: AbstractValue, span: Span, budget: list[int])
         return JsonValue("unknown", span)
     if isinstance(value, Seq):
         info = literal(value)
-        if info is not None and info[1] is not None and (info[0] in _LEAF or not value.items):
-            leaf = _LEAF.get(info[0] or "")
+        leaves = _leaves(value)
+        if info is not None and info[1] is not None and leaves is not None:
+            leaf = "+".join(sorted(leaves)) or None
             return JsonValue("array", span, shape=info[1], leaf=leaf, summarised=True)
         return JsonValue(
             "array", span, tuple(to_json(engine, i, span, budget) for i in value.items)
         )
     return JsonValue("unknown", span)
+
+
+def _leaves(value: AbstractValue) -> set[str] | None:
+    """The JSON types of a nested list literal's leaves, each as ``json.dumps`` writes it
+    (not the element type the list would convert to: ``[True, 0.5]`` holds a boolean);
+    None where a leaf is not a plain number, boolean or string."""
+    if isinstance(value, Seq):
+        out: set[str] = set()
+        for item in value.items:
+            inner = _leaves(item)
+            if inner is None:
+                return None
+            out |= inner
+        return out
+    if isinstance(value, Const) and isinstance(value.value, (bool, int, float, str)):
+        return {_scalar(value.value, Span(0, 0, 0, 0)).kind}
+    return None
 
 
 def _scalar(value: object, span: Span) -> JsonValue:
@@ -278,5 +300,30 @@ def from_python(value: Any, span: Span, budget: list[int]) -> JsonValue:
         items = tuple(from_python(v, span, budget) for v in value.values())
         return JsonValue("object", span, items, keys, tuple(span for _ in keys))
     if isinstance(value, list):
+        dense = _dense(value)
+        if dense is not None:  # a tensor's nested lists: kept whole, whatever their size
+            shape, leaves = dense
+            leaf = "+".join(sorted(leaves)) or None
+            return JsonValue("array", span, shape=shape, leaf=leaf, summarised=True)
         return JsonValue("array", span, tuple(from_python(v, span, budget) for v in value))
     return _scalar(value, span)
+
+
+def _dense(value: Any) -> tuple[tuple[int, ...], set[str]] | None:
+    """The shape and leaf JSON types of nested lists of numbers, booleans or strings with
+    every row the same size; None for anything else."""
+    if not isinstance(value, list):
+        if isinstance(value, (bool, int, float, str)):
+            return (), {_scalar(value, Span(0, 0, 0, 0)).kind}
+        return None
+    parts = [_dense(item) for item in value]
+    if any(part is None for part in parts):
+        return None
+    shapes = {part[0] for part in parts if part is not None}
+    if len(shapes) > 1:
+        return None
+    leaves: set[str] = set()
+    for part in parts:
+        assert part is not None
+        leaves |= part[1]
+    return (len(value), *next(iter(shapes), ())), leaves
