@@ -11,10 +11,12 @@ The verdict each request is owed comes in two halves, as TF Serving reaches it:
    the real SavedModel in this one TensorFlow process: a dtype or shape the signature
    refuses, or a failure inside the model, is a rejection too.
 
-Generated client programs (row and columnar bodies, right and wrong, sent by ``json=``,
-``data=json.dumps(...)`` or a JSON text) are linted: every rejection must be found (an
-error; for a failure inside the graph that only differing batch sizes explain, the SM009
-warning, as for in-process calls) and no accepted request may get an error.
+Generated client programs (row and columnar bodies, right and wrong, sent by
+``requests.post`` with ``json=``, ``data=json.dumps(...)`` or a JSON text, a
+``requests.Session``, ``urllib.request``, or a notebook's ``!curl`` line) are linted: every
+rejection must be found (an error; for a failure inside the graph that only differing batch
+sizes explain, the SM009 warning, as for in-process calls) and no accepted request may get
+an error.
 ``SM_LINT_FUZZ_BUDGET=N`` multiplies the number of generated requests.
 """
 
@@ -634,16 +636,39 @@ def body_for(rng: random.Random, served: Served) -> dict[str, Any]:
     return body
 
 
-def _program(rng: random.Random, model: str, body: dict[str, Any]) -> str:
+def _program(rng: random.Random, model: str, body: dict[str, Any]) -> tuple[str, str]:
+    """A client sending *body* (requests, a session, urllib, or a notebook's ``!curl``
+    line), and the file name it is linted as."""
     url = f"http://localhost:8501/v1/models/{model}:predict"
-    style = rng.randrange(3)
+    text = json.dumps(body)
+    style = rng.randrange(6)
+    if style == 5 and "'" not in text:
+        cell = f"!curl -s -X POST -d '{text}' {url}"
+        notebook = {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {"language_info": {"name": "python"}},
+            "cells": [
+                {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": None,
+                 "outputs": [], "source": [cell]}
+            ],
+        }  # fmt: skip
+        return json.dumps(notebook), "client.ipynb"
+    head = "import json\nimport urllib.request\n\nimport requests\n\n"
     if style == 0:
-        arg = f"json={body!r}"
+        call = f"requests.post({url!r}, json={body!r})"
     elif style == 1:
-        arg = f"data=json.dumps({body!r})"
+        call = f"requests.post({url!r}, data=json.dumps({body!r}))"
+    elif style == 2:
+        call = f"requests.post({url!r}, data={text!r})"
+    elif style == 3:
+        call = f"with requests.Session() as s:\n    s.post({url!r}, json={body!r})"
     else:
-        arg = f"data={json.dumps(body)!r}"
-    return f"import json\nimport requests\n\nrequests.post({url!r}, {arg})\n"
+        call = (
+            f"request = urllib.request.Request({url!r}, data=json.dumps({body!r}).encode())\n"
+            "urllib.request.urlopen(request)"
+        )
+    return head + call + "\n", "client.py"
 
 
 @dataclass
@@ -711,8 +736,8 @@ def test_generated_clients_match_tf_serving(served_root: Path, tmp_path: Path) -
         except Undetermined:
             counts.undetermined += 1
             continue
-        program = _program(rng, target.model, body)
-        found = linter.lint_source(program, tmp_path / "client.py")
+        program, name = _program(rng, target.model, body)
+        found = linter.lint_source(program, tmp_path / name)
         errors = [d for d in found if d.severity.value == "error"]
         batch = [d for d in found if d.code == "SM009"]
         if why is None:
