@@ -759,3 +759,141 @@ def test_generated_clients_match_tf_serving(served_root: Path, tmp_path: Path) -
     print(counts)
     assert not failures, failures[:5]
     assert counts.accepted and counts.rejected_by_decoder and counts.rejected_by_tensorflow
+
+
+# ------------------------------------------------------------------ :classify and :regress
+def _save_heads(path: Path) -> None:
+    """One signature each that TF Serving can run for :classify (serving_default),
+    :regress, and :predict only, all taking what the Example decoder makes."""
+    batch = tf.TensorSpec([None], tf.string, name="inputs")
+
+    class Heads(tf.Module):
+        @tf.function(input_signature=[batch])
+        def classify(self, inputs: Any) -> Any:
+            n = tf.shape(inputs)[0]
+            classes = tf.tile(tf.constant([["a", "b"]]), [n, 1])
+            return {"classes": classes, "scores": tf.ones([n, 2]) * 0.5}
+
+        @tf.function(input_signature=[batch])
+        def regress(self, inputs: Any) -> Any:
+            return {"outputs": tf.zeros([tf.shape(inputs)[0]])}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32, name="x")])
+        def predict(self, x: Any) -> Any:
+            return {"y": x * 2.0}
+
+    heads = Heads()
+    signatures = {
+        "serving_default": heads.classify,
+        "regress": heads.regress,
+        "predict": heads.predict,
+    }
+    tf.saved_model.save(heads, str(path), signatures=signatures)
+
+
+def runs_verb(verb: str, inputs: dict[str, Any], outputs: set[str]) -> bool:
+    """PreProcessClassification / PreProcessRegression (classifier.cc, regressor.cc), the
+    method-name check off as by default: one input 'inputs'; :classify one or two outputs
+    with 'classes' or 'scores', :regress one output 'outputs'."""
+    if list(inputs) != ["inputs"]:
+        return False
+    if verb == "classify":
+        return len(outputs) in (1, 2) and bool(outputs & {"classes", "scores"})
+    return outputs == {"outputs"}
+
+
+def _serialized(context: dict[str, Any] | None, examples: list[dict[str, Any]]) -> list[bytes]:
+    out = []
+    for features in examples:
+        example = tf.train.Example()
+        for name, (kind, values) in {**(context or {}), **features}.items():
+            feature = example.features.feature[name]
+            if kind == "int64":
+                feature.int64_list.value.extend(values)
+            elif kind == "float":
+                feature.float_list.value.extend(values)
+            elif kind == "bytes":
+                feature.bytes_list.value.extend(
+                    v.encode() if isinstance(v, str) else base64.b64decode(v) for v in values
+                )
+        out.append(example.SerializeToString())
+    return out
+
+
+def _example_body(rng: random.Random, keys: list[str]) -> dict[str, Any]:
+    good = [[1, 2], [0.5], ["a", "b"], 3, 2.5, "s", [True, 0], [{"b64": "aGk="}], []]
+    bad = [[1, 0.5], [None], [[1]], [{"k": 1}], None, {"k": 1}, [1, "a"]]
+
+    def example() -> Any:
+        features = {f"f{i}": rng.choice(good) for i in range(rng.randint(1, 3))}
+        if rng.random() < 0.15:
+            features["g"] = rng.choice(bad)
+        return features if rng.random() > 0.05 else rng.choice([[1], "x", [{"a": 1}]])
+
+    body: dict[str, Any] = {}
+    if rng.random() < 0.4:
+        body["signature_name"] = rng.choice([*keys, 5])
+    if rng.random() < 0.3:
+        body["context"] = example()
+    shape = rng.random()
+    if shape < 0.85:
+        body["examples"] = [example() for _ in range(rng.randint(1, 3))]
+    elif shape < 0.9:
+        body["examples"] = []
+    elif shape < 0.95:
+        body["examples"] = example()
+    return body
+
+
+def test_generated_classify_and_regress_requests_match_tf_serving(tmp_path: Path) -> None:
+    """:classify / :regress bodies decoded as FillClassifyRegressRequestFromJson does, sent
+    to signatures that can or cannot run the verb; what TF Serving accepts is then run
+    with the serialized Examples in TensorFlow. Every rejection found, no false error."""
+    root = tmp_path / "models"
+    _save_heads(root / "heads" / "1")
+    loaded = tf.saved_model.load(str(root / "heads" / "1"))
+    keys = list(loaded.signatures)
+    rng = random.Random(6)
+    linter = Linter(Config(models=(root,)))
+    counts = Counts()
+    failures = []
+    for _ in range(int(120 * BUDGET)):
+        verb = rng.choice(["classify", "regress"])
+        body = _example_body(rng, keys)
+        why = None
+        try:
+            context, examples = decode_examples(json.dumps(body))
+            name = body.get("signature_name") or "serving_default"
+            function = loaded.signatures.get(name)
+            if function is None:
+                raise Rejected("No signature was found with the name")
+            inputs = function.structured_input_signature[1]
+            if not runs_verb(verb, inputs, set(function.structured_outputs)):
+                raise Rejected(f"not a {verb} signature")
+        except Rejected as error:
+            why = f"decoder: {error}"
+        else:
+            try:
+                function(inputs=np.array(_serialized(context, examples), dtype=object))
+            except Exception as error:  # every failure TensorFlow raises counts
+                why = f"tensorflow: {type(error).__name__}"
+        url = f"http://localhost:8501/v1/models/heads:{verb}"
+        program = f"import requests\nrequests.post({url!r}, json={body!r})\n"
+        errors = [
+            d for d in linter.lint_source(program, tmp_path / "c.py") if d.severity.value == "error"
+        ]
+        if why is None:
+            counts.accepted += 1
+            if errors:
+                counts.false_errors += 1
+                failures.append(("false error", verb, body, [d.message for d in errors]))
+        else:
+            counts.rejected_by_decoder += why.startswith("decoder")
+            counts.rejected_by_tensorflow += why.startswith("tensorflow")
+            if errors:
+                counts.found += 1
+            else:
+                failures.append(("missed", verb, body, why))
+    print(counts)
+    assert not failures, failures[:5]
+    assert counts.accepted and counts.found

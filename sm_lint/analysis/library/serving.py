@@ -1,5 +1,6 @@
-"""TF Serving REST clients: ``requests.post`` / ``httpx.post`` to
-``.../v1/models/NAME[/versions/N | /labels/L]:predict`` with a JSON body (``json=payload``,
+"""TF Serving REST clients: ``requests.post`` / ``httpx.post`` (and sessions, aiohttp,
+urllib.request, a notebook's ``!curl``) to ``.../v1/models/NAME[/versions/N | /labels/L]:VERB``
+(``predict``, ``classify``, ``regress``) with a JSON body (``json=payload``,
 ``data=json.dumps(payload)``, ``data='{...}'``).
 
 The URL names the served model (a load of the loader table's ``serving.rest`` row, whose
@@ -252,7 +253,7 @@ def _request(
 ) -> AbstractValue:
     """Record a request to *url* with *body*: a load of the served model and a call."""
     match = URL.search(url)
-    if match is None or match["verb"] != "predict":
+    if match is None:
         return UNKNOWN
     signature, signature_node = _signature_name(body)
     if signature is None:
@@ -269,6 +270,7 @@ def _request(
         version=int(match["version"]) if match["version"] else None,
         label=match["label"],
         body=body,
+        verb=match["verb"],
     )
     engine.state.calls[id(node)] = SignatureCall(
         id=id(node),
