@@ -94,3 +94,30 @@ def test_a_notebook_curl_line_is_a_request(linter: Linter) -> None:
         "/project/serve.ipynb",
     )
     assert [(d.code, d.line) for d in found] == [("SM008", 1)]
+
+
+def test_fix_renames_a_misspelled_input_in_every_instance(tmp_path: Path) -> None:
+    """``--fix --unsafe-fixes`` renames a misspelled key in every instance object of a row
+    body (one fix: renaming only the first would leave the request rejected), and a
+    columnar key close to a missing input; without --unsafe-fixes nothing changes."""
+    from tests.conftest import cli_in_process
+
+    shutil.copytree(FIXTURES / "keras_two_inputs", tmp_path / "models" / "two" / "1")
+    client = tmp_path / "client.py"
+    url = "http://localhost:8501/v1/models/two:predict"
+    row = '{"a": [1.0] * 10, "bb": [0.5] * 5}'
+    source = (
+        f"import requests\nURL = {url!r}\n"
+        f'requests.post(URL, json={{"instances": [{row}, {row}]}})\n'
+        'requests.post(URL, json={"inputs": {"aa": [[1.0] * 10], "b": [[0.5] * 5]}})\n'
+    )
+    client.write_text(source)
+    models = ["--models", str(tmp_path / "models")]
+    code, out, _ = cli_in_process([str(client), *models, "--output-format", "concise"])
+    assert code == 1
+    assert [line.split()[1] for line in out.splitlines() if "SM0" in line] == ["SM002"] * 2
+    assert cli_in_process([str(client), *models, "--fix"])[0] == 1
+    assert client.read_text() == source
+    code, _, _ = cli_in_process([str(client), *models, "--fix", "--unsafe-fixes"])
+    assert code == 0
+    assert client.read_text() == source.replace('"bb"', '"b"').replace('"aa"', '"a"')

@@ -55,6 +55,8 @@ class Decoded:
     json_types: list[JsonTypeProblem] = field(default_factory=list)
     #: Inputs the request leaves out; None where which ones is not known.
     missing: list[str] | None = field(default_factory=list)
+    #: Every place each key is written (each instance's object): a rename changes them all.
+    key_spans: dict[str, list[Span]] = field(default_factory=dict)
 
 
 #: A JSON value's dense shape and the JSON types of its leaves; shape None: not known.
@@ -168,6 +170,7 @@ def _row(value: JsonValue, sig: Signature, out: Decoded) -> None:
         for key, member, key_span in zip(item.keys, item.items, item.key_spans, strict=True):
             per_input.setdefault(key, []).append((member, _tensor(member)))
             first_key.setdefault(key, (key_span, member.span))
+            out.key_spans.setdefault(key, []).append(key_span)
     for key, tensors in per_input.items():
         key_span, value_span = first_key[key]
         if key not in sig.inputs:
@@ -197,6 +200,7 @@ def _columnar(value: JsonValue, sig: Signature, out: Decoded) -> None:
         out.opaque = True
         return
     members = {k: (v, s) for k, v, s in zip(value.keys, value.items, value.key_spans, strict=True)}
+    out.key_spans = {k: [s] for k, (_, s) in members.items()}
     # Extra keys are ignored (FillTensorMapFromInputsMap looks up each input only).
     for name in names:
         if name in members:
@@ -204,6 +208,14 @@ def _columnar(value: JsonValue, sig: Signature, out: Decoded) -> None:
             shape, leaves = _tensor(member)
             _add(out, name, sig, member.span, shape, leaves, member, key_span, batch=False)
     out.missing = [n for n in names if n not in members]
+    if out.missing:
+        from sm_lint.rules.base import suggest
+
+        # TF Serving looks up each input and ignores other keys; a key close to a missing
+        # input is the misspelling the request fails for (reported as one, with its rename).
+        for key, (member, key_span) in members.items():
+            if key not in sig.inputs and suggest(key, out.missing):
+                out.arguments.append(_argument(key, Value(), key_span, member.span))
 
 
 def _plain(span: Span, key: str, names: list[str]) -> Problem:
