@@ -121,3 +121,25 @@ def test_fix_renames_a_misspelled_input_in_every_instance(tmp_path: Path) -> Non
     code, _, _ = cli_in_process([str(client), *models, "--fix", "--unsafe-fixes"])
     assert code == 0
     assert client.read_text() == source.replace('"bb"', '"b"').replace('"aa"', '"a"')
+
+
+def test_the_readme_serving_example_is_what_sm_lint_prints() -> None:
+    """The README's worked example: its command, run on examples/serving, prints the lines
+    the README shows."""
+    import os
+
+    from tests.conftest import cli_in_process
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    section = readme.split("## Serving\n")[1].split("\n## ")[0]
+    command = next(line for line in section.splitlines() if line.strip().startswith("$ sm-lint"))
+    shown = section.split(command)[1].split("\n\n")[0].strip().splitlines()
+    here = os.getcwd()
+    os.chdir(root)
+    try:
+        code, out, _ = cli_in_process(command.strip().split()[2:])
+    finally:
+        os.chdir(here)
+    assert code == 1
+    assert [line.strip() for line in shown] == out.strip().splitlines()[: len(shown)]
