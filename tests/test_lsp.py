@@ -178,10 +178,10 @@ def _apply(text: str, edits: list[lsp.TextEdit]) -> str:
     return "".join(lines)
 
 
-@pytest.mark.asyncio
-async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
-    diagnostics = await _open(client, "fix.py", SOURCE)
-    uri = _uri("fix.py")
+async def _actions(
+    client: LanguageClient, uri: str, diagnostics: list[lsp.Diagnostic]
+) -> list[lsp.Command | lsp.CodeAction]:
+    """The code actions offered at the first of *diagnostics*."""
     actions = await client.text_document_code_action_async(
         lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri),
@@ -190,6 +190,14 @@ async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
         )
     )
     assert actions is not None
+    return actions
+
+
+@pytest.mark.asyncio
+async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
+    diagnostics = await _open(client, "fix.py", SOURCE)
+    uri = _uri("fix.py")
+    actions = await _actions(client, uri, diagnostics)
     titles = [a.title for a in actions if isinstance(a, lsp.CodeAction)]
     assert titles == ["cast to float32 (SM005)", "Add `# noqa: SM005`"]
     for action, expected in zip(actions, ([], []), strict=True):
@@ -579,14 +587,7 @@ async def test_serving_payload_keys_hover_complete_and_fix(client: LanguageClien
     assert [(item.label, item.detail) for item in result.items] == [
         ("keras_tensor", "float32 (?, 5)")
     ]
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri=uri),
-            range=diagnostics[0].range,
-            context=lsp.CodeActionContext(diagnostics=diagnostics),
-        )
-    )
-    assert actions is not None
+    actions = await _actions(client, uri, diagnostics)
     rename = next(a for a in actions if isinstance(a, lsp.CodeAction) and "rename" in a.title)
     assert rename.edit is not None and rename.edit.changes
     fixed = _apply(text, list(rename.edit.changes[uri]))
