@@ -30,7 +30,7 @@ from sm_lint.semantics import Kind, Value
 from sm_lint.untrusted import conforms, parse_json
 
 FOLDER = CACHE_FOLDER
-_SCHEMA = 5  # 5: restored-function calls, argument structures, TF Serving REST requests
+_SCHEMA = 6  # 5: restored-function calls, argument structures, TF Serving REST requests; 6: verbs
 #: An entry bigger than this is not read (the facts of a source at the size limit take a
 #: few MB at most).
 MAX_ENTRY_BYTES = 64 * 2**20

@@ -250,6 +250,10 @@ def hover(
         sig = model.signatures.get(call.key)
         if sig is None:
             continue
+        if call.rest is not None:
+            payload = _payload_hover(sig, call, line, column)
+            if payload is not None:
+                return payload
         for arg in call.arguments:
             if _inside(arg.span, line, column):
                 spec = _argument_spec(sig, call, arg, model.tf2)
@@ -289,6 +293,34 @@ def hover(
         return Hover(
             f"`{resolved.model.path}` has no signature {lookup.key!r}; it has {keys}", lookup.span
         )
+    return None
+
+
+def _payload_hover(sig: Signature, call: SignatureCall, line: int, column: int) -> Hover | None:
+    """On a key of a TF Serving body (``{"instances": [{"x": ...}]}``): the input it fills,
+    and what the request sends for it, as TF Serving decodes it."""
+    from sm_lint.rules.serving import decode
+
+    assert call.rest is not None
+    decoded = decode(call.rest, sig)
+    body = call.rest.body
+    for arg in decoded.arguments:
+        assert arg.name is not None
+        keys = decoded.key_spans.get(arg.name, [])
+        where = next((k for k in keys if _inside(k, line, column)), None)
+        if where is None and _inside(arg.span, line, column):
+            where = arg.span
+        if where is None or (body is not None and where == body.span):
+            continue  # a JSON text's keys have no place of their own
+        spec = sig.inputs.get(arg.name)
+        if spec is None:
+            text = f"**{arg.name}** is not an input of `{sig.key}`"
+        else:
+            text = f"**{arg.name}**: {_spec(spec)} (input of `{sig.key}`)"
+            if arg.value.shape is not None:
+                axis = " (the first axis counts the instances)" if decoded.row else ""
+                text += f"\n\nthis request sends shape {format_shape(arg.value.shape)}{axis}"
+        return Hover(text, where)
     return None
 
 
@@ -427,10 +459,13 @@ def _key_items(keys: dict[str, str], span: Span, kind: str) -> list[Completion]:
 def _completions(analysis: FileAnalysis, line: int, column: int) -> list[Completion]:
     facts = analysis.facts
     assert facts is not None
+    # A TF Serving request without signature_name looks its signature up at the whole call.
+    requests = {call.span for call in facts.calls if call.rest is not None}
     for lookup in facts.lookups:
         resolved = _model(analysis, lookup.load_id)
         if (
-            resolved is not None
+            lookup.span not in requests
+            and resolved is not None
             and resolved.model is not None
             and _inside(lookup.span, line, column)
         ):
@@ -451,6 +486,10 @@ def _completions(analysis: FileAnalysis, line: int, column: int) -> list[Complet
                 return _key_items(
                     {n: _spec(s) for n, s in sig.outputs.items()}, access.span, "output"
                 )
+        if call.rest is not None:
+            if _inside(call.span, line, column):
+                return _payload_items(sig, call, line, column)
+            continue
         if _inside(call.span, line, column) and not (line, column) <= (
             call.func_span.end_line,
             call.func_span.end_column,
@@ -471,3 +510,50 @@ def _input_items(sig: Signature, call: SignatureCall) -> list[Completion]:
         insert = f"{name}=" if name.isidentifier() else f"**{{{json.dumps(name)}: }}"
         items.append(Completion(name, _spec(spec), insert, "input"))
     return items
+
+
+def _payload_items(sig: Signature, call: SignatureCall, line: int, column: int) -> list[Completion]:
+    """Input names inside an instance object of a TF Serving row body, or inside its
+    columnar ``inputs`` object: the names not yet there."""
+    assert call.rest is not None
+    body = call.rest.body
+    if body is None or body.kind != "object" or body.keys is None:
+        return []
+    containers = []
+    for key, item in zip(body.keys, body.items, strict=True):
+        if key == "instances" and item.kind == "array" and not item.summarised:
+            containers += [i for i in item.items if i.kind in ("object", "unknown")]
+        elif key == "inputs" and item.kind in ("object", "unknown"):
+            containers.append(item)
+    for box in containers:
+        # A JSON text's values all span the text: no place to complete in.
+        if box.span == body.span or not _inside(box.span, line, column):
+            continue
+        if any(_inside(v.span, line, column) for v in box.items):
+            return []
+        typed = [
+            (key, span)
+            for key, span in zip(box.keys or (), box.key_spans, strict=True)
+            if _inside(span, line, column)
+        ]
+        inside_key = typed[0][1] if typed else None
+        # The key being typed may become any name; the other keys are taken.
+        present = set(box.keys or ()) - {key for key, _ in typed}
+        items = []
+        for name, spec in sig.inputs.items():
+            if name in present:
+                continue
+            if inside_key is not None:
+                inner = Span(
+                    inside_key.line,
+                    inside_key.column + 1,
+                    inside_key.end_line,
+                    max(inside_key.column + 1, inside_key.end_column - 1),
+                )
+                items.append(Completion(name, _spec(spec), name, "input", inner))
+            elif box.kind == "unknown":  # ``{""}`` while typing: the cursor is in the quotes
+                items.append(Completion(name, _spec(spec), name, "input"))
+            else:
+                items.append(Completion(name, _spec(spec), f"{json.dumps(name)}: ", "input"))
+        return items
+    return []

@@ -50,24 +50,34 @@ def apply_fixes(
     columns are code points). If the result would not parse, nothing is applied.
     """
     starts = line_starts(text)
-    edits: list[tuple[int, int, Edit]] = []
+    fixes: list[list[tuple[int, int, Edit]]] = []
     for finding in findings:
         if finding.fix is None or not (finding.fix.safe or unsafe):
             continue
+        places = []
         for edit in finding.fix.edits:
             start = offset(starts, edit.line, edit.column)
             end = offset(starts, edit.end_line, edit.end_column)
             if start is None or end is None or end > len(text):
-                continue
-            edits.append((start, end, edit))
-    edits.sort(key=lambda e: (e[0], e[1]))
+                break
+            places.append((start, end, edit))
+        else:
+            if places:
+                fixes.append(sorted(places, key=lambda e: (e[0], e[1])))
+    fixes.sort(key=lambda places: (places[0][0], places[0][1]))
+    # A fix is applied whole or not at all (a rename of every instance's key is one fix).
     chosen: list[tuple[int, int, Edit]] = []
-    last_end = -1
-    for start, end, edit in edits:
-        if start < last_end or (chosen and start == chosen[-1][0] and end == chosen[-1][1]):
+    applied = 0
+    for places in fixes:
+        if any(
+            (start, end) == (s, e) or (start < e and s < end)
+            for start, end, _ in places
+            for s, e, _ in chosen
+        ):
             continue  # overlapping fixes wait for the next round
-        chosen.append((start, end, edit))
-        last_end = max(end, start)
+        chosen.extend(places)
+        applied += 1
+    chosen.sort(key=lambda e: (e[0], e[1]))
     out = text
     for start, end, edit in reversed(chosen):
         out = out[:start] + edit.text + out[end:]
@@ -76,7 +86,7 @@ def apply_fixes(
             cst.parse_module(out)
         except cst.ParserSyntaxError:
             return FixResult(text, 0)
-    return FixResult(out, len(chosen))
+    return FixResult(out, applied)
 
 
 def _diff_lines(text: str) -> list[str]:

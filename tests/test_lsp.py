@@ -182,10 +182,10 @@ def _apply(text: str, edits: list[lsp.TextEdit]) -> str:
     return "".join(lines)
 
 
-@pytest.mark.asyncio
-async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
-    diagnostics = await _open(client, "fix.py", SOURCE)
-    uri = _uri("fix.py")
+async def _actions(
+    client: LanguageClient, uri: str, diagnostics: list[lsp.Diagnostic]
+) -> list[lsp.Command | lsp.CodeAction]:
+    """The code actions offered at the first of *diagnostics*."""
     actions = await client.text_document_code_action_async(
         lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri=uri),
@@ -194,6 +194,14 @@ async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
         )
     )
     assert actions is not None
+    return actions
+
+
+@pytest.mark.asyncio
+async def test_code_actions_fix_the_finding(client: LanguageClient) -> None:
+    diagnostics = await _open(client, "fix.py", SOURCE)
+    uri = _uri("fix.py")
+    actions = await _actions(client, uri, diagnostics)
     titles = [a.title for a in actions if isinstance(a, lsp.CodeAction)]
     assert titles == ["cast to float32 (SM005)", "Add `# noqa: SM005`"]
     for action, expected in zip(actions, ([], []), strict=True):
@@ -594,3 +602,48 @@ async def test_a_model_rewritten_outside_the_workspace_with_the_same_size_and_mt
     await _published(outside)
     codes = sorted(d.code for d in outside.diagnostics[uri] if d.code is not None)
     assert codes == ["SM002"], outside.diagnostics[uri]
+
+
+@pytest.mark.asyncio
+async def test_serving_payload_keys_hover_complete_and_fix(client: LanguageClient) -> None:
+    """A TF Serving request body: hovering an instance key shows the input's dtype and
+    shape, completion inside an instance object offers the input names, and the SM002
+    quick fix renames the misspelled key in every instance."""
+    url = "http://localhost:8501/v1/models/dense:predict"
+    row = '{"keras_tensr": [1.0] * 5}'
+    text = (
+        f"import requests\nURL = {url!r}\n"
+        f'requests.post(URL, json={{"instances": [{row}, {row}]}})\n'
+        'requests.post(URL, json={"instances": [{""}]})\n'
+    )
+    diagnostics = await _open(client, "rest.py", text)
+    uri = _uri("rest.py")
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [("SM002", 2)]
+    second = text.splitlines()[2].rindex("keras_tensr")
+    on_key = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(2, second + 2))
+    )
+    assert on_key is not None and isinstance(on_key.contents, lsp.MarkupContent)
+    assert "is not an input of `serving_default`" in on_key.contents.value
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(
+            lsp.TextDocumentIdentifier(uri=uri),
+            lsp.Position(3, text.splitlines()[3].index('{""}') + 2),
+        )
+    )
+    assert isinstance(result, lsp.CompletionList)
+    assert [(item.label, item.detail) for item in result.items] == [
+        ("keras_tensor", "float32 (?, 5)")
+    ]
+    actions = await _actions(client, uri, diagnostics)
+    rename = next(a for a in actions if isinstance(a, lsp.CodeAction) and "rename" in a.title)
+    assert rename.edit is not None and rename.edit.changes
+    fixed = _apply(text, list(rename.edit.changes[uri]))
+    assert fixed.count('"keras_tensor"') == 2
+    assert await _change(client, "rest.py", fixed, 2) == []
+    on_fixed = await client.text_document_hover_async(
+        lsp.HoverParams(lsp.TextDocumentIdentifier(uri=uri), lsp.Position(2, second + 2))
+    )
+    assert on_fixed is not None and isinstance(on_fixed.contents, lsp.MarkupContent)
+    assert on_fixed.contents.value.startswith("**keras_tensor**: float32 (?, 5)")
+    assert "this request sends shape (2, 5)" in on_fixed.contents.value

@@ -137,7 +137,7 @@ class JsonValue:
 
 @dataclass(frozen=True)
 class RestRequest:
-    """A TF Serving REST request (``POST /v1/models/NAME[/versions/N]:predict``)."""
+    """A TF Serving REST request (``POST /v1/models/NAME[/versions/N]:VERB``)."""
 
     #: The URL as far as it is known (unknown parts as ``{...}``).
     url: str
@@ -146,6 +146,8 @@ class RestRequest:
     label: str | None
     #: The JSON body; None where it is not known.
     body: JsonValue | None
+    #: ``predict``, ``classify`` or ``regress`` (the URL's ``:verb``).
+    verb: str = "predict"
 
 
 @dataclass(frozen=True)

@@ -211,12 +211,19 @@ _ROWS = (
     ),
     LoaderSpec(
         Loader.SERVING_REST,
-        functions=("requests.post", "httpx.post"),
+        functions=(
+            "requests.post",
+            "httpx.post",
+            "urllib.request.Request",
+            "urllib.request.urlopen",
+        ),
         aliases=("requests.api.post",),
         path=Param(0, "url"),
         handle=HandleKind.SERVING,
         binding=Binding.REST,
-        words=("requests", "httpx"),
+        # Sessions (requests.Session, aiohttp.ClientSession) post too; a notebook's
+        # ``!curl`` line is a shell command with the URL and the body.
+        words=("requests", "httpx", "urllib", "aiohttp", "curl"),
         # "requests" is in too many files: only beside a TF Serving URL path.
         markers=("v1/models",),
     ),

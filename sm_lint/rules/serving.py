@@ -5,9 +5,12 @@ yields, SM002 / SM003 / SM007 / SM008 / SM009.
 Every rule here is TF Serving's own, read from tensorflow/serving
 ``tensorflow_serving/util/json_tensor.cc`` (FillPredictRequestFromJson,
 FillTensorMapFromInstancesList, FillTensorMapFromInputsMap, FillTensorProto,
-AddValueToTensor, IsValBase64Object) and ``servables/tensorflow/predict_util.cc`` (a missing
-or empty ``signature_name`` is ``serving_default``). Nothing is decided where the body is
-not known: no guessing.
+AddValueToTensor, IsValBase64Object; for ``:classify`` / ``:regress``
+FillClassifyRegressRequestFromJson, MakeExampleFromJsonObject, AddValueToFeature) and
+``servables/tensorflow/predict_util.cc`` (a missing or empty ``signature_name`` is
+``serving_default``), ``classifier.cc`` / ``regressor.cc`` (PreProcessClassification,
+PreProcessRegression: which signatures those verbs can run). Nothing is decided where the
+body is not known: no guessing.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class Decoded:
     json_types: list[JsonTypeProblem] = field(default_factory=list)
     #: Inputs the request leaves out; None where which ones is not known.
     missing: list[str] | None = field(default_factory=list)
+    #: Every place each key is written (each instance's object): a rename changes them all.
+    key_spans: dict[str, list[Span]] = field(default_factory=dict)
 
 
 #: A JSON value's dense shape and the JSON types of its leaves; shape None: not known.
@@ -59,7 +64,10 @@ _Tensor = tuple[tuple[int | None, ...] | None, frozenset[str]]
 
 
 def decode(request: RestRequest, sig: Signature) -> Decoded:
-    """Decode *request*'s body against *sig* as FillPredictRequestFromJson does."""
+    """Decode *request*'s body against *sig* as FillPredictRequestFromJson does (for
+    ``:classify`` / ``:regress``, as FillClassifyRegressRequestFromJson)."""
+    if request.verb != "predict":
+        return _examples(request, sig)
     out = Decoded()
     body = request.body
     if body is None or body.kind == "unknown" or (body.kind == "object" and body.keys is None):
@@ -162,6 +170,7 @@ def _row(value: JsonValue, sig: Signature, out: Decoded) -> None:
         for key, member, key_span in zip(item.keys, item.items, item.key_spans, strict=True):
             per_input.setdefault(key, []).append((member, _tensor(member)))
             first_key.setdefault(key, (key_span, member.span))
+            out.key_spans.setdefault(key, []).append(key_span)
     for key, tensors in per_input.items():
         key_span, value_span = first_key[key]
         if key not in sig.inputs:
@@ -191,6 +200,7 @@ def _columnar(value: JsonValue, sig: Signature, out: Decoded) -> None:
         out.opaque = True
         return
     members = {k: (v, s) for k, v, s in zip(value.keys, value.items, value.key_spans, strict=True)}
+    out.key_spans = {k: [s] for k, (_, s) in members.items()}
     # Extra keys are ignored (FillTensorMapFromInputsMap looks up each input only).
     for name in names:
         if name in members:
@@ -198,6 +208,14 @@ def _columnar(value: JsonValue, sig: Signature, out: Decoded) -> None:
             shape, leaves = _tensor(member)
             _add(out, name, sig, member.span, shape, leaves, member, key_span, batch=False)
     out.missing = [n for n in names if n not in members]
+    if out.missing:
+        from sm_lint.rules.base import suggest
+
+        # TF Serving looks up each input and ignores other keys; a key close to a missing
+        # input is the misspelling the request fails for (reported as one, with its rename).
+        for key, (member, key_span) in members.items():
+            if key not in sig.inputs and suggest(key, out.missing):
+                out.arguments.append(_argument(key, Value(), key_span, member.span))
 
 
 def _plain(span: Span, key: str, names: list[str]) -> Problem:
@@ -320,3 +338,137 @@ def _fmt(shape: tuple[int | None, ...] | None) -> str:
     from sm_lint.models.types import format_shape
 
     return format_shape(shape)
+
+
+# ------------------------------------------------------------------ :classify and :regress
+#: What each verb needs of the signature, with TF Serving's default flags (the method-name
+#: check off): classifier.cc PreProcessClassification, regressor.cc PreProcessRegression.
+_VERB_NEEDS = {
+    "classify": "one input named 'inputs' (serialized tf.Example strings) and one or two "
+    "outputs, among them 'classes' or 'scores'",
+    "regress": "one input named 'inputs' (serialized tf.Example strings) and one output "
+    "named 'outputs'",
+}
+
+
+def verb_fits(verb: str, sig: Signature) -> bool | None:
+    """Whether TF Serving can run *sig* for ``:classify`` / ``:regress`` (None: the
+    signature is not fully known). With ``--enable_signature_method_name_check`` the
+    method name must match too, but that flag is off by default."""
+    if not (sig.inputs_known and sig.outputs_known):
+        return None
+    if list(sig.inputs) != ["inputs"]:
+        return False
+    if verb == "classify":
+        return len(sig.outputs) in (1, 2) and bool({"classes", "scores"} & set(sig.outputs))
+    return list(sig.outputs) == ["outputs"]
+
+
+def _examples(request: RestRequest, sig: Signature) -> Decoded:
+    """FillClassifyRegressRequestFromJson, then whether the signature can serve the verb."""
+    out = Decoded(opaque=True, missing=None)
+    body = request.body
+    if body is None or body.kind == "unknown":
+        return out
+    if body.kind != "object":
+        out.problems.append(Problem(body.span, "the body must be a JSON object"))
+        return out
+    if body.keys is not None:
+        members = dict(zip(body.keys, body.items, strict=True))
+        name = members.get("signature_name")
+        if name is not None and name.kind not in ("string", "unknown"):
+            out.problems.append(Problem(name.span, "'signature_name' must be a string"))
+        context = members.get("context")
+        if context is not None:
+            _example(context, "'context'", out)
+        examples = members.get("examples")
+        if examples is None:
+            out.problems.append(
+                Problem(body.span, f"a :{request.verb} body needs an 'examples' list")
+            )
+        elif examples.kind == "array":
+            _examples_list(examples, out)
+        elif examples.kind != "unknown":
+            out.problems.append(Problem(examples.span, "'examples' must be a list"))
+    if verb_fits(request.verb, sig) is False:
+        inputs = ", ".join(sig.inputs) or "none"
+        outputs = ", ".join(sig.outputs) or "none"
+        out.problems.append(
+            Problem(
+                body.span,
+                f":{request.verb} needs a signature with {_VERB_NEEDS[request.verb]}; "
+                f"{sig.key!r} has inputs ({inputs}) and outputs ({outputs}): "
+                "send it to :predict",
+            )
+        )
+    return out
+
+
+def _examples_list(examples: JsonValue, out: Decoded) -> None:
+    if examples.summarised:
+        if examples.shape is not None and examples.shape[:1] == (0,):
+            out.problems.append(Problem(examples.span, "'examples' is an empty list"))
+        elif examples.shape is not None or examples.leaf:
+            out.problems.append(Problem(examples.span, "each example must be a JSON object"))
+        return
+    if not examples.items:
+        out.problems.append(Problem(examples.span, "'examples' is an empty list"))
+    for index, example in enumerate(examples.items):
+        _example(example, f"example {index}", out)
+
+
+#: AddValueToFeature: the feature list each JSON type goes to (bool: int64).
+_FEATURE_KIND = {
+    "int": "int64",
+    "bool": "int64",
+    "float": "float",
+    "string": "bytes",
+    "b64": "bytes",
+}
+
+
+def _example(value: JsonValue, what: str, out: Decoded) -> None:
+    """MakeExampleFromJsonObject: an object of features, each a value or a flat list of
+    values of one feature kind (no null, no nested list, no object but ``{"b64": ...}``)."""
+    if value.kind == "unknown":
+        return
+    if value.kind != "object":  # {"b64": ...} too is an object: a feature named b64
+        out.problems.append(Problem(value.span, f"{what} must be a JSON object"))
+        return
+    if value.keys is None:
+        return
+    for key, feature in zip(value.keys, value.items, strict=True):
+        leaves = _feature_leaves(feature)
+        if leaves is None:
+            continue
+        bad = leaves - set(_FEATURE_KIND)
+        if bad:
+            kind = "list" if "array" in bad else "null" if "null" in bad else "object"
+            out.problems.append(Problem(feature.span, f"feature {key!r} of {what} holds a {kind}"))
+            continue
+        kinds = {_FEATURE_KIND[leaf] for leaf in leaves}
+        if len(kinds) > 1:
+            out.problems.append(
+                Problem(
+                    feature.span,
+                    f"feature {key!r} of {what} mixes {' and '.join(sorted(kinds))} values: "
+                    "a feature's values are all of one kind",
+                )
+            )
+
+
+def _feature_leaves(feature: JsonValue) -> set[str] | None:
+    """The JSON types of a feature's values (a list's elements; nested lists show as
+    ``array``); None where not known."""
+    if feature.summarised:
+        if feature.shape is None:
+            return None
+        leaves = set(feature.leaf.split("+")) if feature.leaf else set()
+        return leaves | ({"array"} if len(feature.shape) > 1 else set())
+    items = feature.items if feature.kind == "array" else (feature,)
+    out: set[str] = set()
+    for item in items:
+        if item.kind == "unknown" or (item.kind == "object" and item.keys is None):
+            return None
+        out.add("b64" if _b64(item) else item.kind)
+    return out

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sm_lint.diagnostics import Diagnostic, Fix, Rule, Severity
+from sm_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Rule, Severity
 from sm_lint.models.types import Signature
 from sm_lint.rules.base import Context, example, finding, inputs_list, rename_fix
 from sm_lint.rules.binding import Binding, UnknownKeyword
@@ -38,24 +38,35 @@ def check(
 ) -> Iterator[Diagnostic]:
     """Each unknown keyword, suggesting a close input name, or the one input left."""
     for unknown in binding.unexpected:
-        yield _unexpected(ctx, sig, unknown)
+        yield _unexpected(ctx, sig, unknown, binding)
 
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
     from sm_lint.analysis.facts import SignatureCall
 
 
-def _unexpected(ctx: Context, sig: Signature, unknown: UnknownKeyword) -> Diagnostic:
+def _unexpected(
+    ctx: Context, sig: Signature, unknown: UnknownKeyword, binding: Binding | None = None
+) -> Diagnostic:
     arg, target = unknown.arg, unknown.suggestion
     assert arg.name is not None
     fix: Fix | None = None
     hint = ""
+    request = binding.request if binding is not None else None
+    keys = request.key_spans.get(arg.name, []) if request is not None else []
     if target is not None:
         hint = f"; did you mean {target!r}?"
         if arg.keyword_span is not None and target.isidentifier():
             fix = rename_fix(arg.keyword_span, target, f"rename to {target}")
         elif arg.proto:  # the alias of request.inputs[...] in a gRPC request
             fix = rename_fix(arg.span, json.dumps(target), f"rename to {target!r}")
+        elif arg.from_dict and len(set(keys)) > 1:
+            # A TF Serving row body: the key of every instance's object, or it stays wrong.
+            edits = tuple(
+                Edit(s.line, s.column, s.end_line, s.end_column, json.dumps(target))
+                for s in dict.fromkeys(keys)
+            )
+            fix = Fix(f"rename to {target!r}", edits, Applicability.UNSAFE)
         elif arg.from_dict:
             key_span = replace(
                 arg.span, end_line=arg.value_span.line, end_column=arg.value_span.column

@@ -15,11 +15,16 @@ RULE = Rule(
     code="SM014",
     name="invalid-serving-request",
     severity=Severity.ERROR,
-    summary="A TF Serving REST predict body that TF Serving's JSON decoder rejects.",
+    summary="A TF Serving REST body that TF Serving's JSON decoder rejects, or a :classify /"
+    " :regress request to a signature that cannot serve it.",
     why="TF Serving answers HTTP 400 before the model runs (tensorflow_serving/util/"
     "json_tensor.cc): a plain 'instances' list for a signature of several inputs, both or "
     "neither of 'instances' and 'inputs', an empty 'instances' list, instances of "
-    "different shapes, lists of uneven nesting, a non-string 'signature_name'.",
+    "different shapes, lists of uneven nesting, a non-string 'signature_name'; for :classify "
+    "/ :regress, examples that are not objects or features of mixed kinds "
+    "(FillClassifyRegressRequestFromJson), and a signature without the one 'inputs' input and "
+    "the 'classes'/'scores' or 'outputs' output those verbs need (servables/tensorflow/"
+    "classifier.cc, regressor.cc).",
     setup=example(
         """
         import requests

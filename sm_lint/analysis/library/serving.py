@@ -1,5 +1,6 @@
-"""TF Serving REST clients: ``requests.post`` / ``httpx.post`` to
-``.../v1/models/NAME[/versions/N | /labels/L]:predict`` with a JSON body (``json=payload``,
+"""TF Serving REST clients: ``requests.post`` / ``httpx.post`` (and sessions, aiohttp,
+urllib.request, a notebook's ``!curl``) to ``.../v1/models/NAME[/versions/N | /labels/L]:VERB``
+(``predict``, ``classify``, ``regress``) with a JSON body (``json=payload``,
 ``data=json.dumps(payload)``, ``data='{...}'``).
 
 The URL names the served model (a load of the loader table's ``serving.rest`` row, whose
@@ -66,11 +67,42 @@ class JsonText(AbstractValue):
     value: AbstractValue
 
 
+@dataclass(frozen=True)
+class HttpClient(AbstractValue):
+    """A session whose ``post`` sends a request as the module's own ``post`` does
+    (``requests.Session()``, ``httpx.Client()``, ``aiohttp.ClientSession()``)."""
+
+
+#: Constructors of HTTP sessions (their ``post`` method is a REST client too).
+SESSIONS = (
+    "requests.Session",
+    "requests.session",
+    "requests.sessions.Session",
+    "httpx.Client",
+    "httpx.AsyncClient",
+    "aiohttp.ClientSession",
+)
+
+
 def register(registry: Registry) -> None:
     for name in (*_ROW.functions, *_ROW.aliases):
         registry.functions[name] = _post
+    for name in SESSIONS:
+        registry.functions[name] = _session
+    registry.methods[HttpClient] = _session_method
+    registry.methods[JsonText] = _json_text_method
+    registry.intercepts.append(_shell)
     registry.functions["json.dumps"] = _dumps
     registry.pure_names.add("json.dumps")
+    entered = registry.entered
+
+    def entering(value: AbstractValue) -> AbstractValue:
+        """``with requests.Session() as s``: the session itself."""
+        if isinstance(value, HttpClient):
+            return value
+        return entered(value) if entered is not None else UNKNOWN
+
+    registry.entered = entering
     previous = registry.fstring
 
     def fstring(pieces: list[Piece]) -> AbstractValue:
@@ -115,16 +147,114 @@ def _dumps(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) 
     return JsonText(args.get(0, "obj"))
 
 
+def _json_text_method(
+    engine: Engine, node: cst.Call, receiver: JsonText, name: str, args: CallArgs, env: Env
+) -> AbstractValue:
+    """``json.dumps(payload).encode()``: the same JSON, as bytes (urllib's ``data=``)."""
+    return receiver if name == "encode" else UNKNOWN
+
+
+def _session(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
+    return HttpClient()
+
+
+def _session_method(
+    engine: Engine, node: cst.Call, receiver: HttpClient, name: str, args: CallArgs, env: Env
+) -> AbstractValue:
+    return _post(engine, node, name, args, env) if name == "post" else UNKNOWN
+
+
 def _post(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
     """``requests.post(url, json=...)``: a predict request to a served model, recorded as a
     load of the model (the URL) and a call of its signature (the body)."""
     at, keyword = _ROW.path.position, _ROW.path.keyword
     url_node = argument_node(node, at, keyword)
     url = url_text(args.get(at, keyword))
-    match = URL.search(url) if url is not None else None
-    if url_node is None or url is None or match is None or match["verb"] != "predict":
+    if url_node is None or url is None or URL.search(url) is None:
         return UNKNOWN
     body, _ = _body(engine, node, args)
+    return _request(engine, node, url_node, url, body)
+
+
+def _shell(
+    engine: Engine,
+    node: cst.Call,
+    func: AbstractValue,
+    receiver: AbstractValue | None,
+    args: CallArgs,
+    env: Env,
+) -> AbstractValue | None:
+    """A notebook's ``!curl -d '{...}' http://.../v1/models/m:predict`` line, which IPython
+    hands to ``get_ipython().system(...)``: the URL and the JSON body are in the command."""
+    callee = node.func
+    if not (
+        isinstance(callee, cst.Attribute)
+        and callee.attr.value in ("system", "getoutput")
+        and isinstance(callee.value, cst.Call)
+        and isinstance(callee.value.func, cst.Name)
+        and callee.value.func.value == "get_ipython"
+        and len(node.args) == 1
+        and isinstance(node.args[0].value, cst.SimpleString)
+    ):
+        return None
+    command = node.args[0].value.evaluated_value
+    request = curl_request(command) if isinstance(command, str) else None
+    if request is None:
+        return None
+    url, data = request
+    span = engine.span(node)  # the whole ``!curl`` line: the body has no node of its own
+    try:
+        body = from_python(json.loads(data), span, [_MAX_NODES]) if data is not None else None
+    except ValueError:
+        body = None
+    _request(engine, node, node.args[0].value, url, body)
+    return UNKNOWN
+
+
+#: curl's options that give the request body.
+_CURL_DATA = ("-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--json")
+
+
+def curl_request(command: str) -> tuple[str, str | None] | None:
+    """The TF Serving URL of a ``curl`` command and the body it posts (None: not known, as
+    for ``-d @file``); None where the command is not such a request, or where the shell
+    would change the text (``$var``, IPython's ``{expr}`` left aside: JSON keeps them)."""
+    import shlex
+
+    if "$" in command or "`" in command:
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if not words or words[0] != "curl":
+        return None
+    url, data, method = None, None, "POST"
+    for word, following in zip(words, [*words[1:], ""], strict=True):
+        if word in _CURL_DATA:
+            data = None if following.startswith("@") else following
+        elif word in ("-X", "--request"):
+            method = following.upper()
+        elif word in ("-G", "--get"):
+            method = "GET"
+        elif URL.search(word) is not None:
+            url = word
+    if url is None or method != "POST" or not any(w in _CURL_DATA for w in words):
+        return None
+    return url, data
+
+
+def _request(
+    engine: Engine,
+    node: cst.Call,
+    url_node: cst.CSTNode,
+    url: str,
+    body: JsonValue | None,
+) -> AbstractValue:
+    """Record a request to *url* with *body*: a load of the served model and a call."""
+    match = URL.search(url)
+    if match is None:
+        return UNKNOWN
     signature, signature_node = _signature_name(body)
     if signature is None:
         return UNKNOWN  # a signature_name not known statically: which one is not known
@@ -140,6 +270,7 @@ def _post(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -
         version=int(match["version"]) if match["version"] else None,
         label=match["label"],
         body=body,
+        verb=match["verb"],
     )
     engine.state.calls[id(node)] = SignatureCall(
         id=id(node),
@@ -177,15 +308,20 @@ def _body(engine: Engine, node: cst.Call, args: CallArgs) -> tuple[JsonValue | N
     ``json.dumps(...)`` or a JSON text."""
     budget = [_MAX_NODES]
     for keyword in ("json", "data", "content"):
-        value_node = argument_node(node, None, keyword)
+        # data is the second positional parameter of requests.post and urllib's Request.
+        value_node = argument_node(node, 1 if keyword == "data" else None, keyword)
         if value_node is None:
             continue
         span = engine.span(value_node)
-        value = args.get(None, keyword)
+        value = args.get(1 if keyword == "data" else None, keyword)
         if keyword == "json":
             return to_json(engine, value, span, budget), span
         if isinstance(value, JsonText):
             return to_json(engine, value.value, span, budget), span
+        if isinstance(value_node, cst.SimpleString):
+            # A literal body is read whole: the engine drops long folded strings, but a
+            # literal's size is the source's own.
+            value = Const(value_node.evaluated_value)
         if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
             try:
                 parsed = json.loads(value.value)
@@ -244,13 +380,31 @@ def to_json(engine: Engine, value: AbstractValue, span: Span, budget: list[int])
         return JsonValue("unknown", span)
     if isinstance(value, Seq):
         info = literal(value)
-        if info is not None and info[1] is not None and (info[0] in _LEAF or not value.items):
-            leaf = _LEAF.get(info[0] or "")
+        leaves = _leaves(value)
+        if info is not None and info[1] is not None and leaves is not None:
+            leaf = "+".join(sorted(leaves)) or None
             return JsonValue("array", span, shape=info[1], leaf=leaf, summarised=True)
         return JsonValue(
             "array", span, tuple(to_json(engine, i, span, budget) for i in value.items)
         )
     return JsonValue("unknown", span)
+
+
+def _leaves(value: AbstractValue) -> set[str] | None:
+    """The JSON types of a nested list literal's leaves, each as ``json.dumps`` writes it
+    (not the element type the list would convert to: ``[True, 0.5]`` holds a boolean);
+    None where a leaf is not a plain number, boolean or string."""
+    if isinstance(value, Seq):
+        out: set[str] = set()
+        for item in value.items:
+            inner = _leaves(item)
+            if inner is None:
+                return None
+            out |= inner
+        return out
+    if isinstance(value, Const) and isinstance(value.value, (bool, int, float, str)):
+        return {_scalar(value.value, Span(0, 0, 0, 0)).kind}
+    return None
 
 
 def _scalar(value: object, span: Span) -> JsonValue:
@@ -278,5 +432,30 @@ def from_python(value: Any, span: Span, budget: list[int]) -> JsonValue:
         items = tuple(from_python(v, span, budget) for v in value.values())
         return JsonValue("object", span, items, keys, tuple(span for _ in keys))
     if isinstance(value, list):
+        dense = _dense(value)
+        if dense is not None:  # a tensor's nested lists: kept whole, whatever their size
+            shape, leaves = dense
+            leaf = "+".join(sorted(leaves)) or None
+            return JsonValue("array", span, shape=shape, leaf=leaf, summarised=True)
         return JsonValue("array", span, tuple(from_python(v, span, budget) for v in value))
     return _scalar(value, span)
+
+
+def _dense(value: Any) -> tuple[tuple[int, ...], set[str]] | None:
+    """The shape and leaf JSON types of nested lists of numbers, booleans or strings with
+    every row the same size; None for anything else."""
+    if not isinstance(value, list):
+        if isinstance(value, (bool, int, float, str)):
+            return (), {_scalar(value, Span(0, 0, 0, 0)).kind}
+        return None
+    parts = [_dense(item) for item in value]
+    if any(part is None for part in parts):
+        return None
+    shapes = {part[0] for part in parts if part is not None}
+    if len(shapes) > 1:
+        return None
+    leaves: set[str] = set()
+    for part in parts:
+        assert part is not None
+        leaves |= part[1]
+    return (len(value), *next(iter(shapes), ())), leaves
