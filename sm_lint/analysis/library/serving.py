@@ -94,15 +94,7 @@ def register(registry: Registry) -> None:
     registry.intercepts.append(_shell)
     registry.functions["json.dumps"] = _dumps
     registry.pure_names.add("json.dumps")
-    entered = registry.entered
-
-    def entering(value: AbstractValue) -> AbstractValue:
-        """``with requests.Session() as s``: the session itself."""
-        if isinstance(value, HttpClient):
-            return value
-        return entered(value) if entered is not None else UNKNOWN
-
-    registry.entered = entering
+    registry.entered[HttpClient] = lambda client: client  # with requests.Session() as s
     previous = registry.fstring
 
     def fstring(pieces: list[Piece]) -> AbstractValue:
