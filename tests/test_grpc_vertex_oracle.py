@@ -10,6 +10,7 @@ error of sm-lint's, and no accepted request may get one."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import sys
@@ -405,14 +406,24 @@ def test_generated_grpc_clients_match_tf_serving(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------ Vertex AI
 def _instances(widths: dict[str, int]) -> list[object]:
-    """``instances`` lists, right and wrong, for a signature of float inputs: TF Serving's
-    REST cases (tests/test_serving_oracle.py) and more of the row format's."""
-    from tests.test_serving_oracle import _bodies
-
+    """``instances`` lists, right and wrong, for a signature of float inputs: the row
+    format's cases of TF Serving's REST decoder (json_tensor.cc)."""
     names = list(widths)
-    out = [b["instances"] for b in _bodies(names, widths) if list(b) == ["instances"]]
     first, width = names[0], widths[names[0]]
     row = {n: [0.5] * w for n, w in widths.items()}
+    out: list[object] = [
+        [row, row],
+        [{**row, first: [1] * width}],
+        [{**row, first: [True] * width}],
+        [{**row, first: ["s"] * width}],
+        [{**row, first: [0.5] * (width + 1)}],
+        [{**row, first: 0.5}],
+        [{**row, "zz": [0.5]}],
+        [{k: v for k, v in row.items() if k != names[-1]}],
+        [],
+        [row[first]],
+        [row, {**row, first: [[0.5] * width]}],
+    ]
     out += [
         [{**row, first: [[0.5] * width]}],
         [{**row, first: ["a"] * width}],
@@ -456,14 +467,18 @@ def _vertex_verdict(instances: object, served: Served) -> str | None:
     function = served.loaded.signatures["serving_default"]
     specs = function.structured_input_signature[1]
     try:
-        decoded = decode({"instances": instances}, {n: s.dtype.name for n, s in specs.items()})
+        decoded = decode(
+            json.dumps({"instances": instances}), {n: s.dtype.name for n, s in specs.items()}
+        )
     except JsonRejected as why:
         return f"decoder: {why}"
     if set(decoded) != set(specs):
         return "inputs"
     tensors = {}
-    for name, (shape, values) in decoded.items():
-        array = np.array(values, dtype=specs[name].dtype.as_numpy_dtype).reshape(shape)
+    for name, tensor in decoded.items():
+        array = np.array(tensor.values, dtype=specs[name].dtype.as_numpy_dtype).reshape(
+            tensor.shape
+        )
         if not specs[name].shape.is_compatible_with(array.shape):
             return f"{name}: shape {array.shape}"
         tensors[name] = tf.constant(array)
