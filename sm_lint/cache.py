@@ -41,6 +41,7 @@ _TYPES: dict[str, type[Any]] = {
     for cls in (
         facts.FileFacts,
         facts.ModelLoad,
+        facts.LayerOptions,
         facts.SignatureLookup,
         facts.SignatureCall,
         facts.CallSite,
@@ -58,7 +59,7 @@ _TYPES: dict[str, type[Any]] = {
 }
 #: Fields written only when set (a file that imports no project module encodes as before;
 #: sm-lint's code is in every entry's key, so no older entry is ever read).
-_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports"})
+_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports", "layer_options"})
 
 
 def _encode(obj: Any) -> Any:

@@ -16,6 +16,7 @@ from sm_lint.analysis.engine.syntax import argument_node
 from sm_lint.analysis.facts import (
     Argument,
     CallSite,
+    LayerOptions,
     ModelLoad,
     OutputAccess,
     Passed,
@@ -68,9 +69,11 @@ def model_load(
     loader: Loader,
     args: CallArgs,
     env: Env,
+    layer: LayerOptions | None = None,
 ) -> AbstractValue:
     """A load of a model by *loader*: its ModelLoad recorded (once per place), a ModelRef;
-    the path and tags arguments are where the loader table's row says."""
+    the path and tags arguments are where the loader table's row says; *layer*: the
+    options of a ``hub.KerasLayer``."""
     spec = LOADERS[loader]
     at, keyword = spec.path.position, spec.path.keyword
     path_node = argument_node(node, at, keyword)
@@ -104,6 +107,7 @@ def model_load(
         tags=tags,
         saved_by=saves.saved_by(engine, value, env),
         environ=settings,
+        layer_options=layer,
     )
     # A body analysed again (a method, once per calling context) loads the same model
     # from the same place: one load, not one per analysis.
@@ -129,7 +133,7 @@ def signature_call(
     engine: Engine, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
 ) -> AbstractValue:
     call_id = id(node)
-    structured = func.function is not None and not func.layer
+    structured = _structured(func)
     hub_arguments = hub_layer_arguments(engine, node, env) if func.hub_layer else None
     if func.hub_layer and hub_arguments is None:
         return UNKNOWN
@@ -167,6 +171,12 @@ def signature_call(
     return CallResult(call_id)
 
 
+def _structured(func: SignatureFn) -> bool:
+    """Whether the call's arguments keep their structure: a restored function's, and a
+    TFSMLayer's (its endpoint may be a restored function taking a list or a dict)."""
+    return (func.function is not None or func.layer) and not func.hub_layer
+
+
 def context_call(
     engine: Engine,
     node: cst.Call,
@@ -178,7 +188,7 @@ def context_call(
     """A signature call inside a function analysed under one caller's arguments."""
     sites: tuple[CallSite, ...] = engine.frames[-1].sites
     arguments: list[Argument] = list(hub_arguments or [])
-    structured = func.function is not None and not func.layer
+    structured = _structured(func)
     if not func.hub_layer:
         for arg in node.args:
             arguments.extend(argument_facts(engine, arg, env, structured))
@@ -250,11 +260,15 @@ def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argume
     """A hub.KerasLayer call's input: one value (``training=`` aside), or one dict whose
     items the layer passes to the signature by name. None for any other call."""
     args = [a for a in node.args if not (a.keyword and a.keyword.value == "training")]
-    if len(args) != 1 or args[0].star or args[0].keyword is not None:
+    # Keras binds ``inputs=`` as it binds the first positional argument.
+    if len(args) != 1 or args[0].star or not _input_argument(args[0]):
         return None
     value = engine.expr(args[0].value, env)
     if not isinstance(value, DictLit):
-        return list(argument_facts(engine, args[0], env))
+        return [
+            replace(fact, name=None, keyword_span=None)
+            for fact in argument_facts(engine, args[0], env)
+        ]
     if value.items is None:
         return None
     return [
@@ -268,6 +282,11 @@ def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argume
         )
         for key, item, entry, value_node in value.items
     ]
+
+
+def _input_argument(arg: cst.Arg) -> bool:
+    """The layer's input: positional, or ``inputs=`` (Keras binds it as the first)."""
+    return arg.keyword is None or arg.keyword.value == "inputs"
 
 
 #: How deep a literal's structure is kept.
