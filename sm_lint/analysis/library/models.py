@@ -24,6 +24,7 @@ from sm_lint.analysis.facts import (
     SignatureLookup,
 )
 from sm_lint.analysis.library import saves
+from sm_lint.analysis.library.save_values import KerasInput
 from sm_lint.analysis.literals import CallArgs, as_argument
 from sm_lint.analysis.loaders import LOADERS, Loader, handle_loaders
 from sm_lint.analysis.values import (
@@ -147,7 +148,7 @@ def signature_call(
         arguments: list[Argument] = hub_arguments or []
         if not func.hub_layer:
             for arg in node.args:
-                arguments.extend(argument_facts(engine, arg, env, structured))
+                arguments.extend(argument_facts(engine, arg, env, structured, func.layer))
         if func.output_key is not None:
             # The layer returns result[output_key] (ValueError when it is not an output).
             engine.state.add_output(call_id, OutputAccess(func.output_key, engine.span(node)))
@@ -191,7 +192,7 @@ def context_call(
     structured = _structured(func)
     if not func.hub_layer:
         for arg in node.args:
-            arguments.extend(argument_facts(engine, arg, env, structured))
+            arguments.extend(argument_facts(engine, arg, env, structured, func.layer))
     call = SignatureCall(
         id=id(node),
         load_id=func.load_id,
@@ -219,12 +220,15 @@ def context_call(
 
 
 def argument_facts(
-    engine: Engine, arg: cst.Arg, env: Env, structured: bool = False
+    engine: Engine, arg: cst.Arg, env: Env, structured: bool = False, layer: bool = False
 ) -> Iterable[Argument]:
-    """The facts of one argument; *structured*: with its structure (restored functions)."""
+    """The facts of one argument; *structured*: with its structure (restored functions);
+    *layer*: the input of a Keras layer, where ``keras.Input``s count."""
     if arg.star == "*":
         return []
     value = engine.expr(arg.value, env)
+    if layer:
+        value = symbolic(value)
     if arg.star == "**":
         if not (isinstance(value, DictLit) and value.items is not None):
             return []
@@ -256,6 +260,20 @@ def argument_facts(
     ]
 
 
+def symbolic(value: AbstractValue) -> AbstractValue:
+    """``keras.Input``s (also in a list or tuple) as the tensors a layer sees when the
+    model is built: the batch free unless fixed; the dtype left unknown. Measured: a shape
+    that does not fit is rejected by either layer; the dtype is checked by a TFSMLayer
+    endpoint that is a restored function, not by one that is a signature, nor by a
+    hub.KerasLayer given a tf_keras Input (a Keras 3 Input it rejects, whatever it is)."""
+    if isinstance(value, KerasInput):
+        shape = None if value.shape is None else (value.batch, *value.shape)
+        return Array(Value(Kind.TENSOR, None, shape))
+    if isinstance(value, Seq):
+        return replace(value, items=tuple(symbolic(item) for item in value.items))
+    return value
+
+
 def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argument] | None:
     """A hub.KerasLayer call's input: one value (``training=`` aside), or one dict whose
     items the layer passes to the signature by name. None for any other call."""
@@ -267,14 +285,14 @@ def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argume
     if not isinstance(value, DictLit):
         return [
             replace(fact, name=None, keyword_span=None)
-            for fact in argument_facts(engine, args[0], env)
+            for fact in argument_facts(engine, args[0], env, layer=True)
         ]
     if value.items is None:
         return None
     return [
         Argument(
             name=key,
-            value=as_argument(item),
+            value=as_argument(symbolic(item)),
             span=engine.span(entry),
             value_span=engine.span(value_node),
             value_text=engine.text(value_node),
