@@ -80,6 +80,7 @@ _HUB_OPTIONS = {
         'output_key="default", signature_outputs_as_dict=True',
         'signature="default", output_key="logits"',
         'signature="nope"',
+        'arguments={"y": 1.0}',
     ],
     "multi": [
         "",
@@ -90,6 +91,7 @@ _HUB_OPTIONS = {
         "signature_outputs_as_dict=True",
         'output_key="y"',
         'signature="nope", output_key="y"',
+        'signature="serving_default", output_key="y", arguments={"bogus": 1}',
     ],
     "callable": [
         "",
@@ -187,9 +189,6 @@ UNCHECKED = [
     # (accepted through call_endpoint="serving_default"), so not reported.
     'layer = keras.layers.TFSMLayer("models/dense")\n'
     "layer(keras.Input(shape=(5,), dtype='int32'))",
-    # arguments= keys that are no input of the signature.
-    'layer = hub.KerasLayer("models/multi", signature="serving_default", output_key="y", '
-    'arguments={"bogus": 1})\nlayer(np.ones((2, 4)))',
     # Keras 3 load_model of a SavedModel folder (tf_keras reads it: the spelling decides).
     'keras.models.load_model("models/dense")',
 ]

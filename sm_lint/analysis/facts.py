@@ -32,6 +32,9 @@ class LayerOptions:
     as_dict: bool
     #: The constructor call.
     span: Span
+    #: The keys of ``arguments={...}`` (extra keyword arguments of every call), where all
+    #: are known; None where not passed or not known.
+    arguments: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

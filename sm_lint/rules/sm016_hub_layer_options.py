@@ -11,6 +11,7 @@ from sm_lint.diagnostics import Diagnostic, Rule, Severity
 from sm_lint.models.types import ModelSignatures
 from sm_lint.rules.base import Context, example, finding, model_name
 from sm_lint.rules.unit import RuleUnit
+from sm_lint.semantics import accepted_keywords
 
 RULE = Rule(
     code="SM016",
@@ -19,7 +20,8 @@ RULE = Rule(
     summary="A `hub.KerasLayer` built with options tensorflow_hub rejects for its model: no "
     "`signature=` for a model without `__call__` (one saved with signatures only), a "
     "`signature=` without exactly one of `output_key=` and `signature_outputs_as_dict=True`, "
-    "or `signature_outputs_as_dict=True` without a signature.",
+    "or `signature_outputs_as_dict=True` without a signature; `arguments=` keys that are no "
+    "input of the signature (every call then raises TypeError).",
     why="`hub.KerasLayer(...)` raises ValueError when it is built, before any data reaches "
     "it (a TF1 Hub format module defaults to its `default` signature and output).",
     setup=example(
@@ -75,6 +77,24 @@ def check(ctx: Context, load: ModelLoad, model: ModelSignatures) -> Iterator[Dia
             options.span,
             f"hub.KerasLayer of {model_name(ctx, model)}: {reason}; tensorflow_hub raises "
             "ValueError when the layer is built",
+        )
+        return
+    signature = options.signature or ("default" if model.hub_v1 else None)
+    sig = model.signatures.get(signature) if signature is not None else None
+    if sig is None or not sig.inputs_known or options.arguments is None:
+        return
+    names = accepted_keywords(sig.inputs)
+    unknown = [key for key in options.arguments if key not in names]
+    if unknown:
+        yield finding(
+            ctx,
+            RULE,
+            options.span,
+            f"hub.KerasLayer of {model_name(ctx, model)}: arguments= passes "
+            f"{', '.join(map(repr, unknown))} to signature {signature!r}, which has no such "
+            f"input ({', '.join(sig.inputs) or 'none'}); every call of the layer raises "
+            "TypeError",
+            signature,
         )
 
 

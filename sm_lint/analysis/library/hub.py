@@ -19,6 +19,7 @@ from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
     Const,
+    DictLit,
     DType,
     Handle,
     ModelRef,
@@ -150,4 +151,10 @@ def layer_options(engine: Engine, node: cst.Call, args: CallArgs) -> LayerOption
         return None
     if not (signature is None or isinstance(signature, str)):
         return None
-    return LayerOptions(signature or None, key is not None, bool(as_dict), engine.span(node))
+    extra = args.get(2, "arguments") if args.has(2, "arguments") else None
+    keys = (
+        tuple(key for key, *_ in extra.items)
+        if isinstance(extra, DictLit) and extra.items is not None
+        else None
+    )
+    return LayerOptions(signature or None, key is not None, bool(as_dict), engine.span(node), keys)
