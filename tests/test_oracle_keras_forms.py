@@ -35,6 +35,7 @@ pytest.importorskip("tf_keras", reason="hub.KerasLayer needs tf_keras with Keras
 from sm_lint.api import lint_source  # noqa: E402
 from sm_lint.config import Config  # noqa: E402
 from sm_lint.diagnostics import Severity  # noqa: E402
+from sm_lint.models import read_signatures  # noqa: E402
 from tests.conftest import FIXTURES  # noqa: E402
 from tests.tf_support import run_with_tensorflow  # noqa: E402
 
@@ -274,6 +275,20 @@ def test_generated_programs_agree_with_tensorflow(models: Path) -> None:
     )
     assert not disagreements, "\n".join(disagreements)
     assert rejections >= len(chosen) // 4  # the generator reaches rejections
+
+
+def test_the_reader_knows_which_loaded_objects_are_callable(models: Path) -> None:
+    """``root_callable`` and ``hub_v1``, against the objects TensorFlow and tensorflow_hub
+    load (a TF1 Hub module with tags ``[]``, as hub.load does)."""
+    seen = {}
+    for folder in sorted(models.iterdir()):
+        model = read_signatures(folder)
+        loaded = hub.load(str(folder)) if model.hub_v1 else tf.saved_model.load(str(folder))
+        assert model.root_callable is callable(loaded), folder.name
+        assert model.hub_v1 is bool(getattr(loaded, "_is_hub_module_v1", False)), folder.name
+        seen[folder.name] = (model.root_callable, model.hub_v1)
+    assert seen["callable"] == (True, False) and seen["tf1"] == (False, True)
+    assert seen["multi"] == seen["dense"] == (False, False)
 
 
 @pytest.mark.parametrize("source", UNCHECKED)
