@@ -282,7 +282,8 @@ def _layer_mismatch(got: Passed, want: Structure) -> str | None:
         if value is None:
             return None
         if dtype_verdict(value, want.spec.dtype) is Verdict.REJECTED:
-            return f"{describe(got.value)} reaches it as {value.dtype}, not {want.spec.dtype}"
+            cast = "" if value.dtype == got.value.dtype else f" (Keras casts it to {value.dtype})"
+            return f"{describe(got.value)}{cast} is not {want.spec.dtype}"
         if shape_mismatch(value.shape, want.spec.shape) is not None:
             return f"{describe(got.value)} does not fit {want.text()}"
         return None
