@@ -26,6 +26,7 @@ from sm_lint.checks import (
     check_call,
     check_call_in_context,
     check_lookup,
+    check_model,
     check_model_load,
     note_unchecked_handle,
 )
@@ -251,6 +252,8 @@ class Linter:
                     or resolved.resolution.source is ModelSource.SOURCE,
                 )
             )
+            if resolved.model is not None:
+                findings.extend(check_model(ctx, load, resolved.model))
         for lookup in facts.lookups:
             resolved = analysis.loads[lookup.load_id]
             if resolved.model is not None:

@@ -10,6 +10,7 @@ from sm_lint.rules import (
     check_call,
     check_call_in_context,
     check_lookup,
+    check_model,
     check_model_load,
     note_unchecked_handle,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "check_call",
     "check_call_in_context",
     "check_lookup",
+    "check_model",
     "check_model_load",
     "note_unchecked_handle",
 ]

@@ -123,8 +123,9 @@ def test_the_editor_gets_an_info_note_for_a_handle_not_cached(
 def test_keras_layer_without_a_signature_calls_the_models_own_call(
     caches: dict[str, str], tmp_path: Path
 ) -> None:
-    """Without signature= the layer calls the root __call__; this Keras export has none
-    that takes one tensor, so nothing is checked (the oracle checks one that has)."""
+    """Without signature= the layer calls the root __call__; this Keras export has none,
+    so its call is not checked, and building the layer fails (SM016, as does a signature=
+    without output_key=; test_oracle_keras_forms.py measures both)."""
     source = (
         "import tensorflow_hub as hub\n"
         f"layer = hub.KerasLayer({HANDLE!r})\n"
@@ -139,7 +140,11 @@ def test_keras_layer_without_a_signature_calls_the_models_own_call(
     assert [call.key for call in analysis.facts.calls] == ["__call__"]
     assert all(load.model is not None for load in analysis.loads.values())
     assert analysis.loads[0].model is not None and analysis.loads[0].model.call is None
-    assert [d.code for d in linter.diagnose(analysis)] == ["SM001"]
+    assert [(d.code, d.line) for d in linter.diagnose(analysis)] == [
+        ("SM016", 2),
+        ("SM016", 4),
+        ("SM001", 6),
+    ]
 
 
 def test_a_notebook_that_loads_from_tf_hub(caches: dict[str, str], tmp_path: Path) -> None:

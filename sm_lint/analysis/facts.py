@@ -20,6 +20,24 @@ class Span:
 
 
 @dataclass(frozen=True)
+class LayerOptions:
+    """The options of a ``hub.KerasLayer(handle, ...)`` that tensorflow_hub checks when the
+    layer is built, where every one is known."""
+
+    #: ``signature=``, None where not passed.
+    signature: str | None
+    #: ``output_key=`` passed (not None).
+    output_key: bool
+    #: ``signature_outputs_as_dict=`` true.
+    as_dict: bool
+    #: The constructor call.
+    span: Span
+    #: The keys of ``arguments={...}`` (extra keyword arguments of every call), where all
+    #: are known; None where not passed or not known.
+    arguments: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class ModelLoad:
     """A model source such as ``tf.saved_model.load(path)``."""
 
@@ -45,6 +63,8 @@ class ModelLoad:
     #: The file holding the load when it is in another module of the project (reached
     #: through an import): its path resolves against that file, ``span`` is in that file.
     file: str | None = None
+    #: The options of a ``hub.KerasLayer`` load, where all are known.
+    layer_options: LayerOptions | None = None
 
 
 @dataclass(frozen=True)

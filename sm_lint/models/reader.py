@@ -202,7 +202,19 @@ def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSigna
         functions=restored_functions(graph.object_graph_def)
         if graph.HasField("object_graph_def")
         else {},
+        root_callable=_root_callable(graph),
+        hub_v1=(folder / "tfhub_module.pb").is_file(),
     )
+
+
+def _root_callable(graph: Any) -> bool | None:
+    """Whether the loaded object has a ``__call__`` (None: the object graph is unreadable)."""
+    if not graph.HasField("object_graph_def"):
+        return False
+    nodes = graph.object_graph_def.nodes
+    if not nodes:
+        return None
+    return any(child.local_name == "__call__" for child in nodes[0].children)
 
 
 #: How deep below the root restored functions are looked for.

@@ -160,6 +160,13 @@ class ModelSignatures:
     #: The restored functions reachable from the root object, by attribute path
     #: (``__call__``, ``f``, ``encoder.embed``); empty for TF1 models.
     functions: dict[str, RestoredFunction] = field(default_factory=dict, compare=False)
+    #: Whether the loaded object can be called (``loaded(x)``; ``hub.KerasLayer(h)`` without
+    #: ``signature=``): its root object has a ``__call__``. A TF1 model (no object graph)
+    #: loads as an object that is not callable. None where not known.
+    root_callable: bool | None = field(default=None, compare=False)
+    #: A TF1 Hub format module (``tfhub_module.pb`` beside saved_model.pb): tensorflow_hub
+    #: loads it with tags ``[]`` and ``hub.KerasLayer`` calls its ``default`` signature.
+    hub_v1: bool = field(default=False, compare=False)
 
 
 class ModelReadError(Exception):

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from sm_lint.rules.base import Context
 from sm_lint.rules.catalogue import RULES, UNITS, rule
-from sm_lint.rules.run import check_call, check_call_in_context, check_lookup, check_model_load
+from sm_lint.rules.run import (
+    check_call,
+    check_call_in_context,
+    check_lookup,
+    check_model,
+    check_model_load,
+)
 from sm_lint.rules.sm011_model_not_found import note_unchecked_handle
 from sm_lint.rules.unit import RuleUnit
 
@@ -24,6 +30,7 @@ __all__ = [
     "check_call",
     "check_call_in_context",
     "check_lookup",
+    "check_model",
     "check_model_load",
     "note_unchecked_handle",
     "rule",

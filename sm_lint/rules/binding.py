@@ -192,6 +192,9 @@ def _bind_layer(
     endpoint with it as the single positional argument. A hub.KerasLayer given one dict
     (recorded as keyword arguments) converts each item and passes the items by name."""
     own_call = sig.key == "__call__"  # the model's __call__: a tf.function, not a signature
+    if not call.hub_layer:  # Keras binds ``inputs=`` as it binds the first positional argument
+        positional = positional + [a for a in keywords if a.name == "inputs"]
+        keywords = [a for a in keywords if a.name != "inputs"]
     if own_call and (
         keywords
         or any(
@@ -209,6 +212,10 @@ def _bind_layer(
     if len(positional) != 1 or keywords:
         return Binding()
     arg = positional[0]
+    if not call.hub_layer and arg.structure is not None and arg.structure.kind == "dict":
+        # A TFSMLayer hands a dict on as one positional argument: no signature takes it.
+        issue = PositionalIssue(Positional.LAYER_NOT_ARRAY, arg)
+        return Binding(positional=(issue,), rejected=True)
     if len(sig.inputs) != 1:
         if call.hub_layer and arg.value.kind is Kind.UNKNOWN:
             return Binding()  # it may be a dict of the inputs

@@ -19,6 +19,7 @@ from sm_lint.rules import (
     sm013_restored_call,
     sm014_invalid_serving_request,
     sm015_unused_noqa,
+    sm016_hub_layer_options,
     sm900_syntax_error,
 )
 from sm_lint.rules.unit import RuleUnit
@@ -42,6 +43,7 @@ UNITS: tuple[RuleUnit, ...] = (
     sm009_batch_mismatch.UNIT,
     sm010_unknown_output.UNIT,
     sm013_restored_call.UNIT,
+    sm016_hub_layer_options.UNIT,
     sm015_unused_noqa.UNIT,
     sm900_syntax_error.UNIT,
 )

@@ -22,8 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sm_lint.models.types import RestoredFunction, Structure
-from sm_lint.semantics import Kind, Value, Verdict, describe, dtype_verdict, shape_mismatch
+from sm_lint.models.types import ModelSignatures, RestoredFunction, Structure
+from sm_lint.semantics import (
+    Kind,
+    Value,
+    Verdict,
+    describe,
+    dtype_verdict,
+    shape_mismatch,
+    through_keras_layer,
+)
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
     from sm_lint.analysis.facts import Argument, Passed, SignatureCall, Span
@@ -37,10 +45,25 @@ class Rejection:
     span: Span | None = None
 
 
-def reject(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
-    """The reason TensorFlow certainly rejects *call* of *function*, or None."""
+def reject(
+    call: SignatureCall, function: RestoredFunction | None, model: ModelSignatures
+) -> Rejection | None:
+    """The reason TensorFlow certainly rejects *call* of *function* (None: the model has no
+    function at the call's path), or None."""
+    if function is None:
+        if call.function == "__call__" and not call.layer and model.root_callable is False:
+            kind = "a TF1 Hub format module" if model.hub_v1 else "a model"
+            graph = "" if model.tf2 else " (it has no object graph)"
+            return Rejection(
+                f"the loaded object is not callable: {kind} saved without a __call__{graph}; "
+                f'TypeError "object is not callable". Call a signature: '
+                f"loaded.signatures[key](...) (signatures: {', '.join(model.signatures)})"
+            )
+        return None
     if not function.known or function.bare or call.opaque_arguments:
         return None
+    if call.layer:
+        return _reject_layer(call, function)
     if function.varargs or function.varkw or function.kwonly:
         return None
     names = function.arg_names
@@ -218,3 +241,81 @@ def _leaf_differs(got: Passed, want: Structure) -> bool:
     if value.kind in (Kind.LIST, Kind.SCALAR) and not value.ragged:
         return shape_mismatch(value.shape, want.spec.shape) is not None
     return False
+
+
+def _reject_layer(call: SignatureCall, function: RestoredFunction) -> Rejection | None:
+    """A TFSMLayer whose endpoint is a restored function saved with an input_signature of
+    one argument (``serve`` of a Keras export): Keras passes the layer's one input
+    (positional or ``inputs=``) as that argument, float arrays and tensors cast to float32
+    at every level of a list or dict (measured); the structure must be the signature's."""
+    signature = function.input_signature
+    given = [a for a in call.arguments if a.name in (None, "inputs")]
+    if len(given) != 1 or len(call.arguments) != 1 or given[0].structure is None:
+        return None
+    required = len(function.arg_names) - len(function.defaults)
+    if required > 1 and not (function.varargs or function.varkw):
+        return Rejection(
+            f"TFSMLayer endpoint {function.path!r} is a restored function of {required} "
+            f"required arguments ({', '.join(function.arg_names)}), and the layer passes it "
+            'one (TypeError "missing a required argument")',
+            given[0].value_span,
+        )
+    if signature is None or len(signature) != 1 or len(function.arg_names) != 1:
+        return None
+    problem = _layer_mismatch(given[0].structure, signature[0])
+    if problem is None:
+        return None
+    return Rejection(
+        f"TFSMLayer endpoint {function.path!r} is a restored function that takes "
+        f"{signature[0].text()}: {problem}",
+        given[0].value_span,
+    )
+
+
+def _layer_mismatch(got: Passed, want: Structure) -> str | None:
+    """Why *got*, after Keras' conversion, certainly does not fit *want*, or None."""
+    if want.kind == "tensor" and want.spec is not None:
+        if got.kind in ("list", "tuple", "dict"):
+            return f"a {got.kind} was passed where a tensor is expected"
+        if got.kind != "leaf" or got.value.kind not in (Kind.TENSOR, Kind.NDARRAY):
+            return None  # Python values: their conversion was not measured
+        value = through_keras_layer(got.value)
+        if value is None:
+            return None
+        if dtype_verdict(value, want.spec.dtype) is Verdict.REJECTED:
+            cast = "" if value.dtype == got.value.dtype else f" (Keras casts it to {value.dtype})"
+            return f"{describe(got.value)}{cast} is not {want.spec.dtype}"
+        if shape_mismatch(value.shape, want.spec.shape) is not None:
+            return f"{describe(got.value)} does not fit {want.text()}"
+        return None
+    if want.kind in ("list", "tuple"):
+        if got.kind == "dict" or (
+            got.kind == "leaf" and got.value.kind in (Kind.TENSOR, Kind.NDARRAY)
+        ):
+            return f"a {'dict' if got.kind == 'dict' else 'single tensor'} was passed"
+        if got.kind not in ("list", "tuple"):
+            return None
+        if got.kind != want.kind:
+            return f"a {got.kind} was passed, where TensorFlow matches a {want.kind} exactly"
+        if len(got.items) != len(want.items):
+            return f"{len(got.items)} items were passed, not {len(want.items)}"
+        for index, (item, spec) in enumerate(zip(got.items, want.items, strict=True)):
+            problem = _layer_mismatch(item, spec)
+            if problem is not None:
+                return f"item {index}: {problem}"
+        return None
+    if want.kind == "dict":
+        if got.kind in ("list", "tuple") or (
+            got.kind == "leaf" and got.value.kind in (Kind.TENSOR, Kind.NDARRAY)
+        ):
+            return f"a {'single tensor' if got.kind == 'leaf' else got.kind} was passed"
+        if got.kind != "dict":
+            return None
+        if set(got.keys) != set(want.keys):
+            return f"keys {sorted(got.keys)} were passed, not {sorted(want.keys)}"
+        by_key = dict(zip(got.keys, got.items, strict=True))
+        for key, spec in zip(want.keys, want.items, strict=True):
+            problem = _layer_mismatch(by_key[key], spec)
+            if problem is not None:
+                return f"item {key!r}: {problem}"
+    return None

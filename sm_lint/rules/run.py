@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sm_lint.diagnostics import Diagnostic, Related
-from sm_lint.models.types import ModelSignatures
+from sm_lint.models.types import ModelSignatures, RestoredFunction
 from sm_lint.rules.base import Context
 from sm_lint.rules.binding import bind
 from sm_lint.rules.catalogue import UNITS
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
 
 # The hooks of each kind, in run order, looked up once.
 _LOAD = tuple(u.on_load for u in UNITS if u.on_load is not None)
+_MODEL = tuple(u.on_model for u in UNITS if u.on_model is not None)
 _LOOKUP = tuple(u.on_lookup for u in UNITS if u.on_lookup is not None)
 _BINDING = tuple(u.on_binding for u in UNITS if u.on_binding is not None)
 _VALUE = tuple(u.on_value for u in UNITS if u.on_value is not None)
@@ -32,6 +33,12 @@ def check_model_load(
         yield from hook(ctx, load, error, found)
 
 
+def check_model(ctx: Context, load: ModelLoad, model: ModelSignatures) -> Iterator[Diagnostic]:
+    """Findings for a model load against the model found for it."""
+    for hook in _MODEL:
+        yield from hook(ctx, load, model)
+
+
 def check_lookup(
     ctx: Context, lookup: SignatureLookup, model: ModelSignatures
 ) -> Iterator[Diagnostic]:
@@ -43,12 +50,19 @@ def check_lookup(
 def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> list[Diagnostic]:
     """Every finding for one signature call against the model's real signature (for a
     restored function's call: against the function read from the object graph)."""
-    if call.function is not None and not call.layer:
-        function = model.functions.get(call.function)
-        if function is None:
-            return []
+    endpoint = layer_endpoint(call, model)
+    if (call.function is not None and not call.layer) or endpoint is not None:
+        function = endpoint or model.functions.get(call.function or "")
         ctx = replace(ctx, tf_alias=call.tf_alias)
-        return [d for on_restored in _RESTORED for d in on_restored(ctx, call, function)]
+        return [d for on_restored in _RESTORED for d in on_restored(ctx, call, function, model)]
+    if call.hub_layer and call.key == "__call__":
+        # hub.KerasLayer of a TF1 Hub format module calls its "default" signature; of
+        # another model its __call__, whose outputs the reader does not know.
+        call = (
+            replace(call, key="default", function=None)
+            if model.hub_v1
+            else replace(call, outputs=())
+        )
     sig = model.signatures.get(call.key) or (model.call if call.key == "__call__" else None)
     if sig is None:
         return []
@@ -71,6 +85,22 @@ def check_call(ctx: Context, call: SignatureCall, model: ModelSignatures) -> lis
     if call.grpc:
         return [replace(f, message=f"TF Serving gRPC request: {f.message}") for f in findings]
     return findings
+
+
+def layer_endpoint(call: SignatureCall, model: ModelSignatures) -> RestoredFunction | None:
+    """The restored function a TFSMLayer calls, where it binds otherwise than the signature
+    of the same name: Keras takes the endpoint from the loaded object's attributes before its
+    signatures (``serve`` of a Keras export takes one list or dict of the model's inputs)."""
+    if not call.layer or call.hub_layer:
+        return None
+    function = model.functions.get(call.key)
+    if function is None or "." in call.key:
+        return None
+    signature = function.input_signature or ()
+    one_tensor = len(signature) == 1 and signature[0].kind == "tensor"
+    if one_tensor and call.key in model.signatures:
+        return None  # the same single input either way: bound as the signature
+    return function
 
 
 def check_call_in_context(

@@ -130,10 +130,17 @@ def _positional(
         ctx,
         RULE,
         arg.span,
-        f"a {layer} accepts only arrays and tensors, not a {describe(arg.value)} "
+        f"a {layer} accepts only arrays and tensors, not a {_passed_kind(arg)} "
         '("Only input tensors may be passed as positional arguments")',
         sig.key,
     )
+
+
+def _passed_kind(arg: Argument) -> str:
+    """The argument as a message names it (a dict literal is no Value kind)."""
+    if arg.structure is not None and arg.structure.kind == "dict":
+        return "dict"
+    return describe(arg.value)
 
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from sm_lint.diagnostics import Diagnostic, Rule, Severity
-from sm_lint.models.types import RestoredFunction, Signature
+from sm_lint.models.types import ModelSignatures, RestoredFunction, Signature
 from sm_lint.rules.base import (
     Context,
     did_you_mean,
@@ -70,12 +70,14 @@ def check(
 
 
 def check_restored(
-    ctx: Context, call: SignatureCall, function: RestoredFunction
+    ctx: Context, call: SignatureCall, function: RestoredFunction | None, model: ModelSignatures
 ) -> Iterator[Diagnostic]:
     """A restored function returns what it was traced to return: where every concrete
     function returns a dict, a key none of them has raises KeyError (measured, tensorflow
     2.21: the result is a plain dict)."""
-    if not call.outputs or not function.known or function.bare or not function.concrete:
+    if function is None or not call.outputs or not function.known or function.bare:
+        return
+    if not function.concrete:
         return
     returned = [concrete.outputs for concrete in function.concrete]
     if any(out is None or out.kind != "dict" for out in returned):

@@ -11,7 +11,7 @@ import libcst as cst
 from sm_lint.analysis.engine.hooks import FunctionHook, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.engine.syntax import argument_node
-from sm_lint.analysis.facts import SignatureLookup
+from sm_lint.analysis.facts import LayerOptions, SignatureLookup
 from sm_lint.analysis.library import models
 from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.loaders import CACHE_SETTINGS, LOADERS, Loader
@@ -19,6 +19,7 @@ from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
     Const,
+    DictLit,
     DType,
     Handle,
     ModelRef,
@@ -94,7 +95,7 @@ def hub_layer(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: En
     """``hub.KerasLayer(h, signature=..., output_key=... | signature_outputs_as_dict=True)``:
     a load, and a callable signature when the layer calls one (without ``signature=`` it
     calls the model's ``__call__``, which signature_def does not describe)."""
-    ref = models.model_load(engine, node, Loader.HUB, args, env)
+    ref = models.model_load(engine, node, Loader.HUB, args, env, layer_options(engine, node, args))
     assert isinstance(ref, ModelRef)
     signature = args.get(None, "signature")
     if args.has(None, "dtype") and args.get(None, "dtype") != DType("float32"):
@@ -105,6 +106,22 @@ def hub_layer(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: En
     if plain and len(args.positional) <= 1 and not args.has(None, "arguments"):
         # The model's own __call__ (the reader knows it for one-tensor functions).
         return SignatureFn(ref.load_id, models.CALL_KEY, True, True, function=models.CALL_KEY)
+    key, as_dict = (
+        keyword_constant(args, "output_key"),
+        keyword_constant(args, "signature_outputs_as_dict"),
+    )
+    simple = len(args.positional) <= 1 and not args.has(None, "arguments")
+    if not args.has(None, "signature") and simple and (as_dict is True) != isinstance(key, str):
+        # The model's __call__, whose result the layer indexes, or (a TF1 Hub format
+        # module) its ``default`` signature: which one is the model's (rules/run.py).
+        return SignatureFn(
+            ref.load_id,
+            models.CALL_KEY,
+            True,
+            True,
+            key if isinstance(key, str) and as_dict is not True else None,
+            function=models.CALL_KEY,
+        )
     if not (isinstance(signature, Const) and isinstance(signature.value, str)):
         return UNKNOWN
     key_node = argument_node(node, -1, "signature") or node
@@ -113,13 +130,31 @@ def hub_layer(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: En
     )
     if len(args.positional) > 1 or args.get(None, "arguments") not in (UNKNOWN, Const(None)):
         return UNKNOWN  # extra keyword arguments for the signature: not modelled
-    key, as_dict = (
-        keyword_constant(args, "output_key"),
-        keyword_constant(args, "signature_outputs_as_dict"),
-    )
     # TensorFlow demands exactly one of them (ValueError otherwise).
     if as_dict in (None, False) and isinstance(key, str):
         return SignatureFn(ref.load_id, signature.value, True, True, key)
     if as_dict is True and key is None:
         return SignatureFn(ref.load_id, signature.value, True, True)
     return UNKNOWN
+
+
+def layer_options(engine: Engine, node: cst.Call, args: CallArgs) -> LayerOptions | None:
+    """The options tensorflow_hub checks when the layer is built, where all are known
+    (None otherwise: ``*args`` / ``**kwargs``, a value not a constant)."""
+    if any(arg.star for arg in node.args) or len(args.positional) > 3:
+        return None  # handle, trainable, arguments: the rest are keyword-only
+    signature, key, as_dict = (
+        keyword_constant(args, name)
+        for name in ("signature", "output_key", "signature_outputs_as_dict")
+    )
+    if signature is UNKNOWN or key is UNKNOWN or as_dict is UNKNOWN:
+        return None
+    if not (signature is None or isinstance(signature, str)):
+        return None
+    extra = args.get(2, "arguments") if args.has(2, "arguments") else None
+    keys = (
+        tuple(key for key, *_ in extra.items)
+        if isinstance(extra, DictLit) and extra.items is not None
+        else None
+    )
+    return LayerOptions(signature or None, key is not None, bool(as_dict), engine.span(node), keys)

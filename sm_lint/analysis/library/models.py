@@ -16,6 +16,7 @@ from sm_lint.analysis.engine.syntax import argument_node
 from sm_lint.analysis.facts import (
     Argument,
     CallSite,
+    LayerOptions,
     ModelLoad,
     OutputAccess,
     Passed,
@@ -25,6 +26,7 @@ from sm_lint.analysis.facts import (
     Span,
 )
 from sm_lint.analysis.library import saves
+from sm_lint.analysis.library.save_values import KerasInput
 from sm_lint.analysis.literals import CallArgs, as_argument
 from sm_lint.analysis.loaders import LOADERS, Loader, handle_loaders
 from sm_lint.analysis.values import (
@@ -70,9 +72,11 @@ def model_load(
     loader: Loader,
     args: CallArgs,
     env: Env,
+    layer: LayerOptions | None = None,
 ) -> AbstractValue:
     """A load of a model by *loader*: its ModelLoad recorded (once per place), a ModelRef;
-    the path and tags arguments are where the loader table's row says."""
+    the path and tags arguments are where the loader table's row says; *layer*: the
+    options of a ``hub.KerasLayer``."""
     spec = LOADERS[loader]
     at, keyword = spec.path.position, spec.path.keyword
     path_node = argument_node(node, at, keyword)
@@ -106,6 +110,7 @@ def model_load(
         tags=tags,
         saved_by=saves.saved_by(engine, value, env),
         environ=settings,
+        layer_options=layer,
     )
     return ModelRef(record_load(engine, load))
 
@@ -164,7 +169,7 @@ def signature_call(
     engine: Engine, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
 ) -> AbstractValue:
     call_id = id(node)
-    structured = func.function is not None and not func.layer
+    structured = _structured(func)
     hub_arguments = hub_layer_arguments(engine, node, env) if func.hub_layer else None
     if func.hub_layer and hub_arguments is None:
         return UNKNOWN
@@ -178,7 +183,7 @@ def signature_call(
         arguments: list[Argument] = hub_arguments or []
         if not func.hub_layer:
             for arg in node.args:
-                arguments.extend(argument_facts(engine, arg, env, structured))
+                arguments.extend(argument_facts(engine, arg, env, structured, func.layer))
         if func.output_key is not None:
             # The layer returns result[output_key] (ValueError when it is not an output).
             engine.state.add_output(call_id, OutputAccess(func.output_key, engine.span(node)))
@@ -203,6 +208,12 @@ def signature_call(
     return CallResult(call_id)
 
 
+def _structured(func: SignatureFn) -> bool:
+    """Whether the call's arguments keep their structure: a restored function's, and a
+    TFSMLayer's (its endpoint may be a restored function taking a list or a dict)."""
+    return (func.function is not None or func.layer) and not func.hub_layer
+
+
 def context_call(
     engine: Engine,
     node: cst.Call,
@@ -214,10 +225,10 @@ def context_call(
     """A signature call inside a function analysed under one caller's arguments."""
     sites: tuple[CallSite, ...] = engine.frames[-1].sites
     arguments: list[Argument] = list(hub_arguments or [])
-    structured = func.function is not None and not func.layer
+    structured = _structured(func)
     if not func.hub_layer:
         for arg in node.args:
-            arguments.extend(argument_facts(engine, arg, env, structured))
+            arguments.extend(argument_facts(engine, arg, env, structured, func.layer))
     call = SignatureCall(
         id=id(node),
         load_id=func.load_id,
@@ -245,12 +256,15 @@ def context_call(
 
 
 def argument_facts(
-    engine: Engine, arg: cst.Arg, env: Env, structured: bool = False
+    engine: Engine, arg: cst.Arg, env: Env, structured: bool = False, layer: bool = False
 ) -> Iterable[Argument]:
-    """The facts of one argument; *structured*: with its structure (restored functions)."""
+    """The facts of one argument; *structured*: with its structure (restored functions);
+    *layer*: the input of a Keras layer, where ``keras.Input``s count."""
     if arg.star == "*":
         return []
     value = engine.expr(arg.value, env)
+    if layer:
+        value = symbolic(value)
     if arg.star == "**":
         if not (isinstance(value, DictLit) and value.items is not None):
             return []
@@ -282,21 +296,39 @@ def argument_facts(
     ]
 
 
+def symbolic(value: AbstractValue) -> AbstractValue:
+    """``keras.Input``s (also in a list or tuple) as the tensors a layer sees when the
+    model is built: the batch free unless fixed; the dtype left unknown. Measured: a shape
+    that does not fit is rejected by either layer; the dtype is checked by a TFSMLayer
+    endpoint that is a restored function, not by one that is a signature, nor by a
+    hub.KerasLayer given a tf_keras Input (a Keras 3 Input it rejects, whatever it is)."""
+    if isinstance(value, KerasInput):
+        shape = None if value.shape is None else (value.batch, *value.shape)
+        return Array(Value(Kind.TENSOR, None, shape))
+    if isinstance(value, Seq):
+        return replace(value, items=tuple(symbolic(item) for item in value.items))
+    return value
+
+
 def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argument] | None:
     """A hub.KerasLayer call's input: one value (``training=`` aside), or one dict whose
     items the layer passes to the signature by name. None for any other call."""
     args = [a for a in node.args if not (a.keyword and a.keyword.value == "training")]
-    if len(args) != 1 or args[0].star or args[0].keyword is not None:
+    # Keras binds ``inputs=`` as it binds the first positional argument.
+    if len(args) != 1 or args[0].star or not _input_argument(args[0]):
         return None
     value = engine.expr(args[0].value, env)
     if not isinstance(value, DictLit):
-        return list(argument_facts(engine, args[0], env))
+        return [
+            replace(fact, name=None, keyword_span=None)
+            for fact in argument_facts(engine, args[0], env, layer=True)
+        ]
     if value.items is None:
         return None
     return [
         Argument(
             name=key,
-            value=as_argument(item),
+            value=as_argument(symbolic(item)),
             span=engine.span(entry),
             value_span=engine.span(value_node),
             value_text=engine.text(value_node),
@@ -304,6 +336,11 @@ def hub_layer_arguments(engine: Engine, node: cst.Call, env: Env) -> list[Argume
         )
         for key, item, entry, value_node in value.items
     ]
+
+
+def _input_argument(arg: cst.Arg) -> bool:
+    """The layer's input: positional, or ``inputs=`` (Keras binds it as the first)."""
+    return arg.keyword is None or arg.keyword.value == "inputs"
 
 
 #: How deep a literal's structure is kept.
