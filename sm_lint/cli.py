@@ -877,7 +877,6 @@ def cmd_calls(argv: Sequence[str]) -> int:
     from sm_lint.api import Linter
     from sm_lint.output.calls import render_calls_json, render_calls_text
     from sm_lint.output.report import location
-    from sm_lint.sources import read_file
 
     parser = _lint_parser("sm-lint calls")
     args = parser.parse_args(argv)
@@ -886,7 +885,7 @@ def cmd_calls(argv: Sequence[str]) -> int:
         analyses: list[FileAnalysis] = []
         for config, files in _groups(args, args.paths or ["."]):
             linter = Linter(config)
-            analyses.extend(linter.analyze(read_file(f)) for f in files)
+            analyses.extend(linter.analyze(linter.read(f)) for f in files)
     except ConfigError as error:
         return _fail(str(error))
     except OSError as error:
