@@ -28,9 +28,9 @@ from sm_lint.sources.precheck import Verdict, precheck
 # ``from`` (dots) module ``import`` names — in parentheses over lines, or up to the end of
 # the line (backslash continuations kept); else ``import`` dotted names.
 _IMPORT = re.compile(
-    rb"\bfrom[ \t\\\n]+(\.*)[ \t\\\n]*([\w.\x80-\xff]*)[ \t\\\n]+import\b[ \t\\]*"
+    rb"\bfrom[ \t\\\n]+(\.*)[ \t\\\n]*([\w.\x80-\xff]*)[ \t\\\n]+import\b(?:[ \t]|\\\r?\n)*"
     rb"(?:\(([^)]*)\)|((?:[^\n;#\\]|\\\r?\n?)*))"
-    rb"|\bimport[ \t\\]+((?:[^\n;#\\]|\\\r?\n?)*)"
+    rb"|\bimport(?:[ \t]|\\\r?\n)+((?:[^\n;#\\]|\\\r?\n?)*)"
 )
 _NAME = re.compile(rb"[A-Za-z_\x80-\xff][\w.\x80-\xff]*")
 _ALIAS = re.compile(rb"\s+as\s+[\w\x80-\xff]+")
