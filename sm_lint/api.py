@@ -702,11 +702,18 @@ def with_observed(
 def _loaded_elsewhere(
     path: str, loads: dict[int, ModelLoad], load_id: int, findings: Iterable[Diagnostic]
 ) -> list[Diagnostic]:
-    """*findings* about the model of load *load_id*; where it is loaded in another module
-    of the project, each also points there (related information: where the load is)."""
+    """*findings* about the model of load *load_id*, saying what they assume of it: a path
+    that is an environment variable's default says "with NAME unset"; a load in another
+    module of the project is pointed at (related information: where the load is)."""
     load = loads.get(load_id)
-    if load is None or load.file is None:
+    if load is None or (load.file is None and not load.unset):
         return list(findings)
+    found = list(findings)
+    if load.unset:
+        unset = f" (with {' and '.join(load.unset)} unset)"
+        found = [replace(f, message=f"{f.message.removesuffix('.')}{unset}.") for f in found]
+    if load.file is None:
+        return found
     file = load.file
     if not os.path.isabs(path):  # named as the finding's own path is
         with contextlib.suppress(ValueError):  # another drive
@@ -719,7 +726,7 @@ def _loaded_elsewhere(
         "the model is loaded here" + (f": {load.expr}" if len(load.expr) <= 60 else ""),
         path=file,
     )
-    return [replace(f, related=(*f.related, place)) for f in findings]
+    return [replace(f, related=(*f.related, place)) for f in found]
 
 
 def _relative(path: str, root: Path | None) -> str:

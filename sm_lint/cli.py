@@ -743,6 +743,13 @@ def _explain(analysis: FileAnalysis) -> None:
     for load in analysis.facts.loads:
         resolved = analysis.loads[load.id]
         where = _load_place(analysis, load)
+        if load.unset:
+            print(
+                f"sm-lint: {where}: {load.expr} is {load.path!r} where "
+                f"{' and '.join(load.unset)} {'is' if len(load.unset) == 1 else 'are'} unset "
+                "(its default): findings about this model assume so",
+                file=sys.stderr,
+            )
         if resolved.model is not None:
             print(
                 f"sm-lint: {where}: {load.expr} -> {resolved.model.path} "

@@ -45,6 +45,9 @@ class ModelLoad:
     #: The file holding the load when it is in another module of the project (reached
     #: through an import): its path resolves against that file, ``span`` is in that file.
     file: str | None = None
+    #: The environment variables whose default the path is (``os.getenv("X", default)``):
+    #: what loads where they are unset.
+    unset: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from sm_lint.analysis.values import (
     Array,
     Const,
     DType,
+    EnvDefault,
     Generator,
     Handle,
     ModelRef,
@@ -259,6 +260,8 @@ def _portable(value: AbstractValue) -> AbstractValue:
     """A value of the caller that means the same in another module (others: unknown)."""
     if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
         return value
+    if isinstance(value, EnvDefault):
+        return value
     if isinstance(value, Seq) and value.is_tuple:
         return Seq(tuple(_portable(v) for v in value.items), True)
     if isinstance(value, (ModuleValue, ForeignFunction)):
@@ -271,7 +274,7 @@ def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> Abs
     their load site in the other file), its functions callable there; the rest unknown."""
     if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
         return value
-    if isinstance(value, (ModuleValue, ForeignFunction)):
+    if isinstance(value, (ModuleValue, ForeignFunction, EnvDefault)):
         return value
     if isinstance(value, Seq) and value.is_tuple:
         return Seq(tuple(adopt(engine, summary, v) for v in value.items), True)

@@ -75,6 +75,10 @@ class Registry:
     pure_names: set[str] = field(default_factory=set)
     pure_types: list[type] = field(default_factory=list)
     #: ``left <op> right`` (op one of + - * /); None: not this library's operands.
+    #: ``left or right`` / ``left and right`` (the word); None: not this library's operands.
+    boolean: list[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None]] = field(
+        default_factory=list
+    )
     binary: list[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None]] = field(
         default_factory=list
     )
@@ -124,6 +128,7 @@ class Registry:
             pure_names=frozenset(self.pure_names),
             pure_types=tuple(self.pure_types),
             binaries=tuple(self.binary),
+            booleans=tuple(self.boolean),
             negate=one(self.negate, _unknown),
             fstring=one(self.fstring, _unknown),
             element_of=one(self.element_of, _none),
@@ -154,6 +159,7 @@ class Hooks:
     pure_names: frozenset[str]
     pure_types: tuple[type, ...]
     binaries: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]
+    booleans: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]
     negate: Callable[[AbstractValue], AbstractValue]
     fstring: Callable[[list[Piece]], AbstractValue]
     element_of: Callable[[AbstractValue], AbstractValue | None]
@@ -173,6 +179,14 @@ class Hooks:
         """``left <symbol> right`` as the first library that knows the operands makes it."""
         for hook in self.binaries:
             result = hook(symbol, left, right)
+            if result is not None:
+                return result
+        return UNKNOWN
+
+    def boolean(self, word: str, left: AbstractValue, right: AbstractValue) -> AbstractValue:
+        """``left <word> right`` (``or``, ``and``) as the first library that knows them."""
+        for hook in self.booleans:
+            result = hook(word, left, right)
             if result is not None:
                 return result
         return UNKNOWN

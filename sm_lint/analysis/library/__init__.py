@@ -15,6 +15,7 @@ from sm_lint.analysis.engine.hooks import Hooks, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import FileFacts, SignatureCall
 from sm_lint.analysis.library import (
+    environ,
     hub,
     models,
     names,
@@ -31,7 +32,19 @@ from sm_lint.analysis.library import (
 if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
-_MODULES = (names, saved_model, hub, restored, saves, numpy, tf_data, python, paths, serving)
+_MODULES = (
+    names,
+    saved_model,
+    hub,
+    restored,
+    saves,
+    numpy,
+    tf_data,
+    environ,
+    python,
+    paths,
+    serving,
+)
 _HOOKS: list[Hooks] = []
 
 

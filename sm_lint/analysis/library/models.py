@@ -32,6 +32,7 @@ from sm_lint.analysis.values import (
     CallResult,
     Const,
     DictLit,
+    EnvDefault,
     Handle,
     ModelRef,
     QualName,
@@ -79,6 +80,10 @@ def model_load(
     tags_value = (
         args.get(tag_param.position, tag_param.keyword) if tag_param is not None else UNKNOWN
     )
+    unset: tuple[str, ...] = ()
+    if isinstance(value, EnvDefault) and value.default is not None:
+        # the path where the variable is unset (the load says so)
+        unset, value = (value.name,), value.default
     path = paths.as_text(value)
     if isinstance(value, Handle):  # load(hub.resolve(h)), load(kagglehub.model_download(h))
         loader, path = value.via, value.handle
@@ -104,6 +109,7 @@ def model_load(
         tags=tags,
         saved_by=saves.saved_by(engine, value, env),
         environ=settings,
+        unset=unset,
     )
     # A body analysed again (a method, once per calling context) loads the same model
     # from the same place: one load, not one per analysis.
