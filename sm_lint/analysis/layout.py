@@ -39,11 +39,12 @@ def project_root(path: str | os.PathLike[str]) -> Path:
 
 def search_path(importer: str | os.PathLike[str], root: Path) -> list[Path]:
     """Where an absolute import is looked for: the script's folder, ``src/``, the root."""
-    out: list[Path] = []
-    for folder in (Path(os.path.abspath(importer)).parent, root / "src", root):
-        if folder not in out and folder.is_dir():
-            out.append(folder)
-    return out
+    found: list[str] = []
+    base = os.fspath(root)
+    for folder in (os.path.dirname(os.path.abspath(importer)), os.path.join(base, "src"), base):
+        if folder not in found and os.path.isdir(folder):
+            found.append(folder)
+    return [Path(folder) for folder in found]
 
 
 def module_name(path: str | os.PathLike[str], root: Path | None = None) -> str | None:
@@ -69,19 +70,21 @@ def module_name(path: str | os.PathLike[str], root: Path | None = None) -> str |
 
 def _find(base: Path, parts: list[str]) -> tuple[Path | None, Path | None]:
     """(regular module or package file, namespace folder) for *parts* below *base*."""
-    folder = base
+    # os.path on strings: the pre-check resolves every import of a tree (pathlib's objects
+    # cost several times the stat calls)
+    folder = os.fspath(base)
     for part in parts[:-1]:
-        folder = folder / part
-        if not folder.is_dir():
+        folder = os.path.join(folder, part)
+        if not os.path.isdir(folder):
             return None, None
-    last = folder / parts[-1]
-    init = last / "__init__.py"
-    if init.is_file():
-        return init, None
-    module = folder / f"{parts[-1]}.py"
-    if module.is_file():
-        return module, None
-    return None, last if last.is_dir() else None
+    last = os.path.join(folder, parts[-1])
+    init = os.path.join(last, "__init__.py")
+    if os.path.isfile(init):
+        return Path(init), None
+    module = last + ".py"
+    if os.path.isfile(module):
+        return Path(module), None
+    return None, Path(last) if os.path.isdir(last) else None
 
 
 def _library(name: str) -> bool:
@@ -91,9 +94,12 @@ def _library(name: str) -> bool:
         return False
 
 
-def resolve(importer: str, module: str, level: int, root: Path) -> Path | None:
+def resolve(
+    importer: str, module: str, level: int, root: Path, bases: list[Path] | None = None
+) -> Path | None:
     """The file (or namespace folder) ``import module`` (with *level* leading dots) binds
-    in *importer*, if it is part of the project at *root*."""
+    in *importer*, if it is part of the project at *root* (*bases*: its
+    :func:`search_path`, when the caller knows it already)."""
     parts = [p for p in module.split(".") if p]
     if level:
         base = Path(os.path.abspath(importer)).parent
@@ -107,7 +113,7 @@ def resolve(importer: str, module: str, level: int, root: Path) -> Path | None:
     if not parts:
         return None
     namespace: Path | None = None
-    for base in search_path(importer, root):
+    for base in search_path(importer, root) if bases is None else bases:
         found, folder = _find(base, parts)
         if found is not None:
             return found

@@ -25,29 +25,42 @@ from pathlib import Path
 from sm_lint.analysis import layout
 from sm_lint.sources.precheck import Verdict, precheck
 
+# An import statement starting a line (indented or not, or after ``;`` / ``if ...:``):
 # ``from`` (dots) module ``import`` names — in parentheses over lines, or up to the end of
 # the line (backslash continuations kept); else ``import`` dotted names.
-_IMPORT = re.compile(
-    rb"\bfrom[ \t\\\n]+(\.*)[ \t\\\n]*([\w.\x80-\xff]*)[ \t\\\n]+import\b(?:[ \t]|\\\r?\n)*"
+_LINE = re.compile(
+    rb"(?:[^\n]*?[;:][ \t]*)?[ \t]*"
+    rb"(?:from[ \t]+(\.*)[ \t]*([\w.\x80-\xff]*)[ \t]+import(?:[ \t]|\\\r?\n)*"
     rb"(?:\(([^)]*)\)|((?:[^\n;#\\]|\\\r?\n?)*))"
-    rb"|\bimport(?:[ \t]|\\\r?\n)+((?:[^\n;#\\]|\\\r?\n?)*)"
+    rb"|import(?:[ \t]|\\\r?\n)+((?:[^\n;#\\]|\\\r?\n?)*))"
 )
 _NAME = re.compile(rb"[A-Za-z_\x80-\xff][\w.\x80-\xff]*")
 _ALIAS = re.compile(rb"\s+as\s+[\w\x80-\xff]+")
 
 
 def imported_modules(data: bytes) -> list[tuple[int, str, tuple[str, ...]]]:
-    """``(level, module, names)`` of each import in *data*: ``import a.b`` is
+    """``(level, module, names)`` of each import statement of *data*
+    (also in strings: more modules looked at, never fewer): ``import a.b`` is
     ``(0, "a.b", ())``, ``from ..pkg import x, y`` is ``(2, "pkg", ("x", "y"))``."""
     out: list[tuple[int, str, tuple[str, ...]]] = []
-    for match in _IMPORT.finditer(data):
-        dots, module, inside, rest, plain = match.groups()
-        if plain is not None:
-            for name in _names(plain):
-                out.append((0, name, ()))
-            continue
-        names = tuple(n for n in _names(inside if inside is not None else rest) if "." not in n)
-        out.append((len(dots), module.decode("utf-8", "replace"), names))
+    # Each occurrence of the word, then its line (a C search: a pattern without a literal
+    # start would be tried at every byte).
+    found = data.find(b"import")
+    done = -1
+    while found != -1:
+        start = data.rfind(b"\n", 0, found) + 1
+        match = _LINE.match(data, start) if start > done else None
+        if match is not None and match.end() > found:
+            done = match.end()
+            dots, module, inside, rest, plain = match.groups()
+            if plain is not None:
+                out.extend((0, name, ()) for name in _names(plain))
+            else:
+                names = tuple(
+                    n for n in _names(inside if inside is not None else rest) if "." not in n
+                )
+                out.append((len(dots), module.decode("utf-8", "replace"), names))
+        found = data.find(b"import", found + 6)
     return out
 
 
@@ -100,6 +113,8 @@ class Reach:
     def __init__(self) -> None:
         self._answers: dict[str, bool] = {}
         self._roots: dict[str, Path] = {}
+        #: (importer's folder, level, module) -> the file it binds (imports repeat a lot).
+        self._resolved: dict[tuple[str, int, str], Path | None] = {}
         #: Files whose answer read other project modules: their verdict depends on them.
         self._followed: set[str] = set()
 
@@ -163,6 +178,8 @@ class Reach:
         if b"import" not in data:
             return ()
         root = self._root(importer)
+        folder = os.path.dirname(importer)
+        bases: list[Path] | None = None
         files: list[str] = []
         for level, module, names in imported_modules(data):
             parts = module.split(".") if module else []
@@ -170,7 +187,14 @@ class Reach:
             prefixes = [".".join(parts[: i + 1]) for i in range(len(parts))] or [""]
             found: Path | None = None
             for prefix in prefixes if not level else [module]:
-                found = layout.resolve(importer, prefix, level, root)
+                key = (folder, level, prefix)
+                if key in self._resolved:
+                    found = self._resolved[key]
+                else:
+                    if bases is None:
+                        bases = layout.search_path(importer, root)
+                    found = layout.resolve(importer, prefix, level, root, bases)
+                    self._resolved[key] = found
                 if found is not None and found.suffix == ".py":
                     files.append(str(found))
             if found is None:
