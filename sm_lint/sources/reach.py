@@ -29,7 +29,7 @@ from sm_lint.sources.precheck import Verdict, precheck
 # ``from`` (dots) module ``import`` names — in parentheses over lines, or up to the end of
 # the line (backslash continuations kept); else ``import`` dotted names.
 _LINE = re.compile(
-    rb"(?:[^\n]*?[;:][ \t]*)?[ \t]*"
+    rb"(?:[^\n]*?[;:][ \t]*)??[ \t]*"
     rb"(?:from[ \t]+(\.*)[ \t]*([\w.\x80-\xff]*)[ \t]+import(?:[ \t]|\\\r?\n)*"
     rb"(?:\(([^)]*)\)|((?:[^\n;#\\]|\\\r?\n?)*))"
     rb"|import(?:[ \t]|\\\r?\n)+((?:[^\n;#\\]|\\\r?\n?)*))"
@@ -39,17 +39,18 @@ _ALIAS = re.compile(rb"\s+as\s+[\w\x80-\xff]+")
 
 
 def imported_modules(data: bytes) -> list[tuple[int, str, tuple[str, ...]]]:
-    """``(level, module, names)`` of each import statement of *data*
-    (also in strings: more modules looked at, never fewer): ``import a.b`` is
+    """``(level, module, names)`` of each import statement of *data* (also in strings: more
+    modules looked at, never fewer): ``import a.b`` is
     ``(0, "a.b", ())``, ``from ..pkg import x, y`` is ``(2, "pkg", ("x", "y"))``."""
     out: list[tuple[int, str, tuple[str, ...]]] = []
     # Each occurrence of the word, then its line (a C search: a pattern without a literal
     # start would be tried at every byte).
     found = data.find(b"import")
-    done = -1
+    done = 0
     while found != -1:
-        start = data.rfind(b"\n", 0, found) + 1
-        match = _LINE.match(data, start) if start > done else None
+        # from its line's start, or where the statement before it on that line ended
+        start = max(data.rfind(b"\n", 0, found) + 1, done)
+        match = _LINE.match(data, start)
         if match is not None and match.end() > found:
             done = match.end()
             dots, module, inside, rest, plain = match.groups()
