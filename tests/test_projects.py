@@ -377,3 +377,45 @@ def test_related_locations_point_at_the_load_in_the_other_module(tmp_path: Path)
         assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
             "app/handlers.py"
         )
+
+
+def test_an_environment_default_is_the_path_where_the_variable_is_unset(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "settings.py": (
+                f"import os\nMODEL_DIR = os.environ.get('MODEL_DIR', 'models/{DENSE}')\n"
+                f"OTHER = os.getenv('OTHER_DIR') or 'models/{DENSE}'\n"
+            ),
+            "main.py": (
+                "import os\nimport numpy as np\nimport tensorflow as tf\n"
+                "from settings import MODEL_DIR, OTHER\n\n"
+                "m = tf.saved_model.load(MODEL_DIR)\n"
+                "m.signatures['serving_default'](keras_tensor=np.zeros((2, 7), np.float32))\n"
+                "o = tf.saved_model.load(OTHER)\n"
+                "o.signatures['serving_default'](keras_tensor=np.zeros((2, 5), np.float32))\n"
+                f"p = tf.saved_model.load(os.getenv('P', default='models/{DENSE}'))\n"
+                "p.signatures['serving']\n"
+                # built from a default: not followed, not checked
+                f"q = tf.saved_model.load(os.path.join(os.getenv('Q', 'models'), '{DENSE}'))\n"
+                "q.signatures['serving']\n"
+            ),
+        },
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", "--no-cache", "main.py", "--verbose"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1", "MODEL_DIR": "/elsewhere"},
+    )
+    found = [line for line in result.stdout.splitlines() if " SM0" in line]
+    assert [line.split(": ")[1].split(" ")[0] for line in found] == ["SM008", "SM001"]
+    assert found[0].startswith("main.py:7:") and found[0].endswith("(with MODEL_DIR unset).")
+    assert found[1].startswith("main.py:11:") and found[1].endswith("(with P unset).")
+    assert (
+        f"main.py:6:25: MODEL_DIR is 'models/{DENSE}' where MODEL_DIR is unset (its default): "
+        "findings about this model assume so" in result.stderr
+    )
+    assert "OTHER is" in result.stderr and "where OTHER_DIR is unset" in result.stderr

@@ -177,19 +177,24 @@ class Hooks:
 
     def binary(self, symbol: str, left: AbstractValue, right: AbstractValue) -> AbstractValue:
         """``left <symbol> right`` as the first library that knows the operands makes it."""
-        for hook in self.binaries:
-            result = hook(symbol, left, right)
-            if result is not None:
-                return result
-        return UNKNOWN
+        return _first(self.binaries, symbol, left, right)
 
     def boolean(self, word: str, left: AbstractValue, right: AbstractValue) -> AbstractValue:
         """``left <word> right`` (``or``, ``and``) as the first library that knows them."""
-        for hook in self.booleans:
-            result = hook(word, left, right)
-            if result is not None:
-                return result
-        return UNKNOWN
+        return _first(self.booleans, word, left, right)
+
+
+def _first(
+    hooks: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...],
+    operator: str,
+    left: AbstractValue,
+    right: AbstractValue,
+) -> AbstractValue:
+    for hook in hooks:
+        result = hook(operator, left, right)
+        if result is not None:
+            return result
+    return UNKNOWN
 
 
 def by_type(table: Mapping[type, _T], value: object) -> _T | None:
