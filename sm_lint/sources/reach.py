@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sm_lint.analysis import layout
+from sm_lint.analysis.layout import OVERLAY, project_root, resolve, search_path, submodule
 from sm_lint.sources.precheck import Verdict, precheck
 
 # An import statement starting a line (indented or not, or after ``;`` / ``if ...:``):
@@ -157,7 +157,7 @@ class Reach:
         return False
 
     def _module(self, path: str) -> _Module:
-        buffer = layout.OVERLAY.get(path)  # open in an editor: its text, not the file's
+        buffer = OVERLAY.get(path)  # open in an editor: its text, not the file's
         stamp = (-1, hash(buffer)) if buffer is not None else _stamp(path)
         entry = _MODULES.get(path)
         if entry is not None and entry.stamp == stamp:
@@ -193,15 +193,15 @@ class Reach:
                     found = self._resolved[key]
                 else:
                     if bases is None:
-                        bases = layout.search_path(importer, root)
-                    found = layout.resolve(importer, prefix, level, root, bases)
+                        bases = search_path(importer, root)
+                    found = resolve(importer, prefix, level, root, bases)
                     self._resolved[key] = found
                 if found is not None and found.suffix == ".py":
                     files.append(str(found))
             if found is None:
                 continue
             for name in names:  # ``from package import submodule``
-                below = layout.submodule(str(found), name)
+                below = submodule(str(found), name)
                 if below is not None and below.suffix == ".py":
                     files.append(str(below))
         return tuple(dict.fromkeys(f for f in files if f != importer))
@@ -210,5 +210,5 @@ class Reach:
         folder = os.path.dirname(path)
         root = self._roots.get(folder)
         if root is None:
-            root = self._roots[folder] = layout.project_root(path)
+            root = self._roots[folder] = project_root(path)
         return root
