@@ -28,12 +28,16 @@ from sm_lint.sources.precheck import Verdict, precheck
 # An import statement starting a line (indented or not, or after ``;`` / ``if ...:``):
 # ``from`` (dots) module ``import`` names — in parentheses over lines, or up to the end of
 # the line (backslash continuations kept); else ``import`` dotted names.
+# Every repetition is bounded, so that no input makes the search quadratic (a statement
+# longer than the bounds is cut: fewer modules looked at, never a wrong one).
 _LINE = re.compile(
-    rb"(?:[^\n]*?[;:][ \t]*)??[ \t]*"
+    rb"(?:[^\n]{0,%d}?[;:][ \t]*)??[ \t]*"
     rb"(?:from[ \t]+(\.*)[ \t]*([\w.\x80-\xff]*)[ \t]+import(?:[ \t]|\\\r?\n)*"
-    rb"(?:\(([^)]*)\)|((?:[^\n;#\\]|\\\r?\n?)*))"
-    rb"|import(?:[ \t]|\\\r?\n)+((?:[^\n;#\\]|\\\r?\n?)*))"
+    rb"(?:(\()|((?:[^\n;#\\]|\\\r?\n?){0,2000}))"
+    rb"|import(?:[ \t]|\\\r?\n)+((?:[^\n;#\\]|\\\r?\n?){0,2000}))" % 1000
 )
+#: How far before the word ``import`` its statement is looked for.
+_BEFORE = 1000
 _NAME = re.compile(rb"[A-Za-z_\x80-\xff][\w.\x80-\xff]*")
 _ALIAS = re.compile(rb"\s+as\s+[\w\x80-\xff]+")
 
@@ -49,17 +53,20 @@ def imported_modules(data: bytes) -> list[tuple[int, str, tuple[str, ...]]]:
     done = 0
     while found != -1:
         # from its line's start, or where the statement before it on that line ended
-        start = max(data.rfind(b"\n", 0, found) + 1, done)
+        start = max(data.rfind(b"\n", max(0, found - _BEFORE), found) + 1, done, found - _BEFORE)
         match = _LINE.match(data, start)
         if match is not None and match.end() > found:
             done = match.end()
-            dots, module, inside, rest, plain = match.groups()
+            dots, module, paren, rest, plain = match.groups()
             if plain is not None:
                 out.extend((0, name, ()) for name in _names(plain))
             else:
-                names = tuple(
-                    n for n in _names(inside if inside is not None else rest) if "." not in n
-                )
+                if paren is not None:  # names up to the closing parenthesis (a C search)
+                    close = data.find(b")", done, done + 20000)
+                    end = close if close != -1 else data.find(b"\n", done)
+                    rest = data[done : end if end != -1 else len(data)]
+                    done = max(done, close + 1)
+                names = tuple(n for n in _names(rest) if "." not in n)
                 out.append((len(dots), module.decode("utf-8", "replace"), names))
         found = data.find(b"import", found + 6)
     return out
