@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sm_lint import observed
-from sm_lint.analysis.facts import Argument, FileFacts, SignatureCall
+from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
 from sm_lint.analysis.loaders import HandleKind, spec_for
 from sm_lint.analysis.resolve import ModelResolver, ModelSource, ResolvedLoad
 from sm_lint.cache import FactsCache
@@ -31,7 +31,7 @@ from sm_lint.checks import (
     note_unchecked_handle,
 )
 from sm_lint.config import Config
-from sm_lint.diagnostics import Diagnostic, Severity
+from sm_lint.diagnostics import Diagnostic, Related, Severity
 from sm_lint.observed import Observed
 from sm_lint.results import file_signature
 from sm_lint.rules.sm015_unused_noqa import unused_noqa
@@ -51,6 +51,7 @@ from sm_lint.sources import (
 from sm_lint.sources.complexity import MAX_SOURCE_BYTES, code_size, too_big_message
 from sm_lint.sources.lines import split_lines
 from sm_lint.sources.precheck import Verdict, precheck, words_match
+from sm_lint.sources.reach import Reach
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
@@ -107,6 +108,8 @@ class Linter:
         self.observer = observer
         #: Open documents (the language server's URIs) parsed edit by edit.
         self._open: dict[str, IncrementalParser] = {}
+        #: Which files reach a model through their project imports (new for each run).
+        self.reach = Reach()
 
     # ------------------------------------------------------------ analysis
     def analyze(self, document: Document, open_as: str | None = None) -> FileAnalysis:
@@ -254,19 +257,21 @@ class Linter:
             )
             if resolved.model is not None:
                 findings.extend(check_model(ctx, load, resolved.model))
+        loads = {load.id: load for load in facts.loads}
         for lookup in facts.lookups:
             resolved = analysis.loads[lookup.load_id]
             if resolved.model is not None:
-                findings.extend(
-                    check_lookup(self._context(analysis, resolved, facts), lookup, resolved.model)
-                )
+                ctx = self._context(analysis, resolved, facts)
+                found = check_lookup(ctx, lookup, resolved.model)
+                findings.extend(_loaded_elsewhere(analysis.path, loads, lookup.load_id, found))
         known: dict[int, set[tuple[str, int, int, str]]] = {}
         for call in facts.calls:
             resolved = analysis.loads[call.load_id]
             if resolved.model is not None:
                 ctx = self._context(analysis, resolved, facts)
                 filled, from_run = with_observed(call, analysis.observed.get(call.id, {}))
-                for finding in check_call(ctx, filled, resolved.model):
+                checked = check_call(ctx, filled, resolved.model)
+                for finding in _loaded_elsewhere(analysis.path, loads, call.load_id, checked):
                     known.setdefault(call.id, set()).add(
                         (finding.code, finding.line, finding.column, finding.message)
                     )
@@ -284,9 +289,8 @@ class Linter:
             resolved = analysis.loads[call.load_id]
             if resolved.model is not None:
                 ctx = self._context(analysis, resolved, facts)
-                findings.extend(
-                    check_call_in_context(ctx, call, resolved.model, known.get(call.id, set()))
-                )
+                again = check_call_in_context(ctx, call, resolved.model, known.get(call.id, set()))
+                findings.extend(_loaded_elsewhere(analysis.path, loads, call.load_id, again))
         if self.handle_notes:
             findings.extend(self._handle_notes(analysis, facts))
         return sorted(set(findings), key=lambda d: (d.line, d.column, d.code, d.message))
@@ -395,7 +399,7 @@ class Linter:
         cache, name = self.cache, os.fspath(path)
         # A file whose facts are cached for these exact bytes skips the pre-check's compile.
         known = (lambda data: cache.has(name, data)) if cache is not None else None
-        return read_file(path, known=known)
+        return read_file(path, known=known, reach=self.reach)
 
     def lint_notebook(self, text: str, path: str | os.PathLike[str]) -> list[Diagnostic]:
         """Findings for a notebook's text; each names its cell, with line and column counted
@@ -419,6 +423,7 @@ class Linter:
         """Findings for files and folders; with *jobs* > 1, files that need parsing are
         shared out to that many worker processes."""
         files = self.files(paths)
+        self.reach = Reach()  # the files may have changed since the last run
         if jobs > 1 and self.observer is None and len(files) >= _PARALLEL_MIN_FILES:
             parallel = _lint_in_processes(self, files, jobs)
             if parallel is not None:
@@ -482,12 +487,15 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
                 results[index] = linter.lint_file(file)
                 continue
             notebook = kind_of(file) is SourceKind.NOTEBOOK
-            if not words_match(data, notebook=notebook) or (
-                # Until the pool runs, this process asks the compiler too: a tree whose word
-                # matches are all in prose or strings never starts the workers and the
-                # analysis (0.5 s); once they run, matching files are compiled there.
-                pool is None and precheck(data, notebook=notebook) is Verdict.SKIP
-            ):
+            if (
+                not words_match(data, notebook=notebook)
+                or (
+                    # Until the pool runs, this process asks the compiler too: a tree whose
+                    # word matches are all in prose or strings never starts the workers and
+                    # the analysis (0.5 s); once they run, matching files are compiled there.
+                    pool is None and precheck(data, notebook=notebook) is Verdict.SKIP
+                )
+            ) and not linter.reach.through_imports(str(file), data, notebook=notebook):
                 results[index] = linter.nothing_to_analyse(file, read_from)
                 continue
             if pool is None:
@@ -692,6 +700,36 @@ def with_observed(
             replaced.append(arg)
         arguments.append(arg)
     return replace(call, arguments=tuple(arguments)), replaced
+
+
+def _loaded_elsewhere(
+    path: str, loads: dict[int, ModelLoad], load_id: int, findings: Iterable[Diagnostic]
+) -> list[Diagnostic]:
+    """*findings* about the model of load *load_id*, saying what they assume of it: a path
+    that is an environment variable's default says "with NAME unset"; a load in another
+    module of the project is pointed at (related information: where the load is)."""
+    load = loads.get(load_id)
+    if load is None or (load.file is None and not load.unset):
+        return list(findings)
+    found = list(findings)
+    if load.unset:
+        unset = f" (with {' and '.join(load.unset)} unset)"
+        found = [replace(f, message=f"{f.message.removesuffix('.')}{unset}.") for f in found]
+    if load.file is None:
+        return found
+    file = load.file
+    if not os.path.isabs(path):  # named as the finding's own path is
+        with contextlib.suppress(ValueError):  # another drive
+            file = os.path.relpath(file)
+    place = Related(
+        load.span.line,
+        load.span.column,
+        load.span.end_line,
+        load.span.end_column,
+        "the model is loaded here" + (f": {load.expr}" if len(load.expr) <= 60 else ""),
+        path=file,
+    )
+    return [replace(f, related=(*f.related, place)) for f in found]
 
 
 def _relative(path: str, root: Path | None) -> str:

@@ -743,6 +743,13 @@ def _explain(analysis: FileAnalysis) -> None:
     for load in analysis.facts.loads:
         resolved = analysis.loads[load.id]
         where = _load_place(analysis, load)
+        if load.unset:
+            print(
+                f"sm-lint: {where}: {load.expr} is {load.path!r} where "
+                f"{' and '.join(load.unset)} {'is' if len(load.unset) == 1 else 'are'} unset "
+                "(its default): findings about this model assume so",
+                file=sys.stderr,
+            )
         if resolved.model is not None:
             print(
                 f"sm-lint: {where}: {load.expr} -> {resolved.model.path} "
@@ -877,7 +884,6 @@ def cmd_calls(argv: Sequence[str]) -> int:
     from sm_lint.api import Linter
     from sm_lint.output.calls import render_calls_json, render_calls_text
     from sm_lint.output.report import location
-    from sm_lint.sources import read_file
 
     parser = _lint_parser("sm-lint calls")
     args = parser.parse_args(argv)
@@ -886,7 +892,7 @@ def cmd_calls(argv: Sequence[str]) -> int:
         analyses: list[FileAnalysis] = []
         for config, files in _groups(args, args.paths or ["."]):
             linter = Linter(config)
-            analyses.extend(linter.analyze(read_file(f)) for f in files)
+            analyses.extend(linter.analyze(linter.read(f)) for f in files)
     except ConfigError as error:
         return _fail(str(error))
     except OSError as error:

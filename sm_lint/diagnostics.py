@@ -48,7 +48,8 @@ class Fix:
 @dataclass(frozen=True)
 class Related:
     """A second place a finding concerns (LSP ``relatedInformation``): 1-based positions,
-    end column exclusive; *cell* as in Diagnostic."""
+    end column exclusive; *cell* as in Diagnostic; *path* another file (None: the finding's
+    own, e.g. where a model used here was loaded in another module of the project)."""
 
     line: int
     column: int
@@ -56,6 +57,7 @@ class Related:
     end_column: int
     message: str
     cell: int | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True)

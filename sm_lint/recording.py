@@ -220,7 +220,8 @@ class RecordingLinter(Linter):
             lines = _lines(name, found)
         finally:
             RECORDER.current = None
-        depends = self._loads is not False
+        # A file skipped after reading the project modules it imports depends on them.
+        depends = self._loads is not False or self.reach.followed(name)
         n = len(RECORDER.log)
         storable = (
             self._loads is not None
@@ -239,8 +240,11 @@ class RecordingLinter(Linter):
             unchanged = file_signature(_REAL_STAT(name)) == sig
         except OSError:
             return []
-        # Its findings (none) come from its own text alone.
-        self.results.put(name, sig, [], [], False, unchanged and not racy(sig, time.time_ns()))
+        # Its findings (none) come from its own text alone, or also from the project modules
+        # it imports when the pre-check read them.
+        depends = self.reach.followed(name)
+        storable = unchanged and not racy(sig, time.time_ns())
+        self.results.put(name, sig, [], [], depends, storable)
         return []
 
 

@@ -159,7 +159,9 @@ def encode_finding(d: Diagnostic) -> list[Any]:
     if d.fix is not None:
         edits = [[e.line, e.column, e.end_line, e.end_column, e.text] for e in d.fix.edits]
         fix = [d.fix.description, edits, d.fix.applicability.value]
-    related = [[r.line, r.column, r.end_line, r.end_column, r.message, r.cell] for r in d.related]
+    related = [
+        [r.line, r.column, r.end_line, r.end_column, r.message, r.cell, r.path] for r in d.related
+    ]
     return [
         d.path,
         d.line,

@@ -22,6 +22,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from sm_lint import __version__
+from sm_lint.analysis.layout import overlay
 from sm_lint.api import FileAnalysis, Linter, is_internal_error
 from sm_lint.config import ByFolder, Config, ConfigError, default_models
 from sm_lint.diagnostics import Diagnostic, Severity
@@ -43,6 +44,7 @@ from sm_lint.sources import (
 from sm_lint.sources.lines import line_starts, position
 from sm_lint.sources.noqa import NOQA
 from sm_lint.sources.notebook import source_offsets
+from sm_lint.sources.reach import Reach
 
 # Long enough to fold a burst of keystrokes into one analysis, short enough that the
 # findings follow the typing (the analysis of an edit itself takes ~0.01-0.03 s on the
@@ -81,6 +83,9 @@ class SmLintServer(LanguageServer):
         self.linters = self._by_folder()
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.analyses: dict[tuple[str | None, str], FileAnalysis] = {}
+        #: Open document (URI) -> the project modules its last analysis read: it is linted
+        #: again when one of them changes (edited in the editor or on disk).
+        self.imports: dict[str, frozenset[str]] = {}
         self._pull: asyncio.Future[None] | None = None
         #: The file watchers registered with the client (see watch), and their registration.
         self.watching: tuple[str, ...] = ()
@@ -108,6 +113,39 @@ class SmLintServer(LanguageServer):
         """Drop what the linters keep for the open document *uri* (it was closed)."""
         for linter in {id(x): x for x in (self.linter, *self.linters.values())}.values():
             linter.forget(uri)
+        self.imports.pop(uri, None)
+
+    # ------------------------------------------------------------ imported modules
+    def edited(self, uri: str, closed: bool = False) -> None:
+        """The text document *uri* changed in the editor (or was closed: its file on disk
+        counts again): modules importing it see its text, and open importers are linted
+        again."""
+        document = self.workspace.text_documents.get(uri)
+        path = notebook_path(uri)  # (the document is gone once closed)
+        if path is None or not path.endswith(".py"):
+            return
+        text = None if closed or document is None else document.source.encode()
+        overlay(path, text)
+        self.module_changed(path, uri)
+
+    def module_changed(self, path: str, changed_uri: str | None = None) -> None:
+        """Lint again every open document whose last analysis read the module at *path*."""
+        path = os.path.abspath(path)
+        for uri, modules in list(self.imports.items()):
+            if uri == changed_uri or path not in modules:
+                continue
+            if uri in self.workspace.notebook_documents:
+                self.schedule(uri, self.lint_notebook)
+            elif uri in self.workspace.text_documents:
+                self.schedule(uri)
+
+    def _note_imports(self, uri: str, analysis: FileAnalysis) -> None:
+        facts = analysis.facts
+        modules = frozenset(os.path.abspath(p) for p, _ in facts.imports) if facts else frozenset()
+        if modules:
+            self.imports[uri] = modules
+        else:
+            self.imports.pop(uri, None)
 
     def _by_folder(self) -> ByFolder[Linter]:
         """Folder -> linter; folders with the same configuration share one (and its model
@@ -178,6 +216,8 @@ class SmLintServer(LanguageServer):
             lsp.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
             # A run recorded new models or values (`sm-lint run`, pytest --sm-lint).
             lsp.FileSystemWatcher(glob_pattern="**/.sm-lint/observed.json"),
+            # The project's modules: an open file that imports one is linted again.
+            lsp.FileSystemWatcher(glob_pattern="**/*.py"),
         ]
         for folder, glob in self.watched_places():
             pattern: lsp.GlobPattern = (
@@ -210,7 +250,15 @@ class SmLintServer(LanguageServer):
 
     def files_changed(self, changes: Sequence[lsp.FileEvent]) -> None:
         """A watched file changed: read the models again (discovery included) and publish
-        every open document's findings anew."""
+        every open document's findings anew; a Python module changed: lint again the open
+        documents that import it."""
+        sources = [c for c in changes if c.uri.endswith(".py")]
+        for change in sources:
+            path = notebook_path(change.uri)
+            if path is not None:
+                self.module_changed(path)
+        if len(sources) == len(changes):
+            return  # no model or setting changed
         if any(c.uri.endswith("pyproject.toml") for c in changes):
             self.configure(None)
         else:
@@ -277,10 +325,12 @@ class SmLintServer(LanguageServer):
         # Diagnostics always analyse afresh (the model reader re-checks each model's mtime),
         # and leave the result for the hovers and completions that follow.
         # Pre-checked as the command line reads files: one with no load word is skipped.
-        source = prechecked(from_text(document.source, document_path(document)))
+        source = from_text(document.source, document_path(document))
         linter = self.linter_for(source.path)
+        source = prechecked(source, Reach())  # the project's modules as they are now
         analysis = linter.analyze(source, document.uri)  # parses only what changed
         self._remember(source, analysis)
+        self._note_imports(document.uri, analysis)
         findings = linter.findings(analysis)  # a crash is this document's own SM900
         self._log_internal(document.uri, findings)
         if source.kind is SourceKind.NOTEBOOK:
@@ -357,10 +407,11 @@ class SmLintServer(LanguageServer):
 
         def run() -> tuple[list[Diagnostic], list[str]]:
             document, uris = self.notebook_document(notebook)
-            document = prechecked(document)  # as the command line reads the file
             linter = self.linter_for(document.path)
+            document = prechecked(document, Reach())  # as the command line reads the file
             analysis = linter.analyze(document, uri)  # parses only what changed
             self._remember(document, analysis)
+            self._note_imports(uri, analysis)
             found = linter.findings(analysis)
             self._log_internal(uri, found)
             return found, uris
@@ -474,7 +525,7 @@ def _related(
     """A finding's related places; in a notebook each lives in its own cell's document."""
     out = []
     for r in d.related:
-        uri = document.uri
+        uri = document.uri if r.path is None else Path(os.path.abspath(r.path)).as_uri()
         if r.cell is not None and cell_uris is not None and 0 < r.cell <= len(cell_uris):
             uri = cell_uris[r.cell - 1]
         same = uri == document.uri
@@ -547,10 +598,12 @@ def create_server() -> SmLintServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SmLintServer, params: lsp.DidOpenTextDocumentParams) -> None:
         ls.lint(params.text_document.uri)
+        ls.edited(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: SmLintServer, params: lsp.DidChangeTextDocumentParams) -> None:
         ls.schedule(params.text_document.uri)
+        ls.edited(params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: SmLintServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -558,6 +611,7 @@ def create_server() -> SmLintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SmLintServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        ls.edited(params.text_document.uri, closed=True)
         ls.forget(params.text_document.uri)
         task = ls.pending.pop(params.text_document.uri, None)
         if task is not None:

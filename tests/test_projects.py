@@ -8,6 +8,7 @@ with the real CLI against the fixture SavedModels (``models`` is a link to them)
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from sm_lint.analysis.interpreter import analyse_imported
-from sm_lint.analysis.program import Program, module_name, project_root
+from sm_lint.analysis.layout import module_name, project_root
+from sm_lint.analysis.program import Program
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
 DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)
@@ -252,3 +254,168 @@ def test_a_file_importing_nothing_of_the_project_is_unchanged(
 ) -> None:
     root = write(tmp_path, files)
     assert sm_lint(root, "--no-cache", ".") == []
+
+
+#: A project whose entry points name no loader: they import the model, a loader function or
+#: a predictor from a module that loads it (the pre-check must not skip them).
+IMPORTED = {
+    "app/__init__.py": "",
+    "app/model.py": (
+        "import os\nimport tensorflow as tf\n\n"
+        "HERE = os.path.dirname(os.path.dirname(__file__))\n"
+        f"MODEL = tf.saved_model.load(os.path.join(HERE, 'models', '{DENSE}'))\n\n\n"
+        "def fetch_model():\n    return MODEL\n"
+    ),
+    "app/reexport.py": "from app.model import MODEL, fetch_model\n",
+    "app/handlers.py": (
+        "import numpy as np\nfrom app.model import MODEL\nfrom app import reexport\n\n"
+        "MODEL.signatures['serving_default'](keras_tensor=np.zeros((2, 7), np.float32))\n"
+        "reexport.fetch_model().signatures['serving_default'](keras_tensor=np.zeros((2, 5)))\n"
+        "reexport.MODEL.signatures['nope']\n"
+    ),
+    "app/plain.py": "import json\nfrom app import util\n\nprint(json.dumps(util.VALUE))\n",
+    "app/util.py": "import os\nVALUE = os.sep  # a docstring saying tf.saved_model.load\n",
+}
+
+
+def test_a_file_that_only_imports_its_model_is_analysed(tmp_path: Path) -> None:
+    root = write(tmp_path, IMPORTED)
+    expected = ["SM001 app/handlers.py:7", "SM008 app/handlers.py:5"]
+    assert sm_lint(root, "--no-cache", ".") == expected
+    # one changed file, as pre-commit passes it
+    assert sm_lint(root, "--no-cache", "app/handlers.py", "--models", "models") == expected
+    assert sm_lint(root, "app/handlers.py") == expected  # through the caches, cold then warm
+    assert sm_lint(root, "app/handlers.py") == expected
+    listed = calls(root, "app/handlers.py")
+    assert "2 signature calls found" in listed
+    assert listed.count(f"models/{DENSE}") == 2, listed
+
+
+def test_the_pre_check_follows_project_imports_only_to_a_loader(tmp_path: Path) -> None:
+    from sm_lint.sources import read_file
+    from sm_lint.sources.reach import Reach, imported_modules
+
+    root = write(tmp_path, IMPORTED)
+    reach = Reach()
+    assert read_file(root / "app/handlers.py", reach=reach).analyse
+    assert reach.followed(str(root / "app/handlers.py"))
+    # imports of modules that reach no loader (the standard library is no project module)
+    assert not read_file(root / "app/plain.py", reach=reach).analyse
+    assert reach.followed(str(root / "app/plain.py"))  # its verdict depends on app/util.py
+    assert not read_file(root / "app/util.py", reach=reach).analyse
+    assert not reach.followed(str(root / "app/util.py"))
+    assert imported_modules(
+        b"import a.b as c, d\nfrom ..pkg import (x,\n  y as z)\nfrom . import m; "
+        b"from q import \\\n  r\n"
+    ) == [(0, "a.b", ()), (0, "d", ()), (2, "pkg", ("x", "y")), (1, "", ("m",)), (0, "q", ("r",))]
+
+
+def test_a_cycle_and_a_submodule_import_reach_the_loader(tmp_path: Path) -> None:
+    from sm_lint.sources.reach import Reach
+
+    root = write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from . import a\n",
+            "pkg/a.py": "from . import b\n",
+            "pkg/b.py": "from pkg import a\nfrom pkg import loader\n",
+            "pkg/loader.py": "import tensorflow_hub as hub\n",
+            "pkg/c.py": "from pkg import a\n",
+            "lone/__init__.py": "from . import x\n",
+            "lone/x.py": "from lone import y\n",
+            "lone/y.py": "import lone.x\n",
+        },
+    )
+    reach = Reach()
+    for name in ("pkg/c.py", "pkg/a.py", "pkg/__init__.py"):
+        path = root / name
+        assert reach.through_imports(str(path), path.read_bytes()), name
+    for name in ("lone/x.py", "lone/y.py", "lone/__init__.py"):
+        path = root / name
+        assert not reach.through_imports(str(path), path.read_bytes()), name
+
+
+def test_related_locations_point_at_the_load_in_the_other_module(tmp_path: Path) -> None:
+    root = write(tmp_path, IMPORTED)
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "sm_lint", "--no-cache", "app/handlers.py"),
+            "--output-format",
+            "json",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    findings = json.loads(result.stdout)
+    assert {f["code"] for f in findings} == {"SM001", "SM008"}
+    for finding in findings:
+        assert finding["related"] == [
+            {
+                "line": 5,
+                "column": 29,
+                "end_line": 5,
+                "end_column": 79,
+                "message": f"the model is loaded here: os.path.join(HERE, 'models', '{DENSE}')",
+                "path": "app/model.py",
+            }
+        ]
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", "--no-cache", ".", "--output-format", "sarif"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    assert len(results) == 2
+    for found in results:
+        (place,) = found["relatedLocations"]
+        assert place["physicalLocation"]["artifactLocation"]["uri"] == "app/model.py"
+        assert place["physicalLocation"]["region"]["startLine"] == 5
+        assert found["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+            "app/handlers.py"
+        )
+
+
+def test_an_environment_default_is_the_path_where_the_variable_is_unset(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "settings.py": (
+                f"import os\nMODEL_DIR = os.environ.get('MODEL_DIR', 'models/{DENSE}')\n"
+                f"OTHER = os.getenv('OTHER_DIR') or 'models/{DENSE}'\n"
+            ),
+            "main.py": (
+                "import os\nimport numpy as np\nimport tensorflow as tf\n"
+                "from settings import MODEL_DIR, OTHER\n\n"
+                "m = tf.saved_model.load(MODEL_DIR)\n"
+                "m.signatures['serving_default'](keras_tensor=np.zeros((2, 7), np.float32))\n"
+                "o = tf.saved_model.load(OTHER)\n"
+                "o.signatures['serving_default'](keras_tensor=np.zeros((2, 5), np.float32))\n"
+                f"p = tf.saved_model.load(os.getenv('P', default='models/{DENSE}'))\n"
+                "p.signatures['serving']\n"
+                # built from a default: not followed, not checked
+                f"q = tf.saved_model.load(os.path.join(os.getenv('Q', 'models'), '{DENSE}'))\n"
+                "q.signatures['serving']\n"
+            ),
+        },
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", "--no-cache", "main.py", "--verbose"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1", "MODEL_DIR": "/elsewhere"},
+    )
+    found = [line for line in result.stdout.splitlines() if " SM0" in line]
+    assert [line.split(": ")[1].split(" ")[0] for line in found] == ["SM008", "SM001"]
+    assert found[0].startswith("main.py:7:") and found[0].endswith("(with MODEL_DIR unset).")
+    assert found[1].startswith("main.py:11:") and found[1].endswith("(with P unset).")
+    assert (
+        f"main.py:6:25: MODEL_DIR is 'models/{DENSE}' where MODEL_DIR is unset (its default): "
+        "findings about this model assume so" in result.stderr
+    )
+    assert "OTHER is" in result.stderr and "where OTHER_DIR is unset" in result.stderr

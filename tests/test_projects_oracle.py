@@ -2,17 +2,17 @@
 
 Small projects (a singleton model imported from a package through an ``__init__``
 re-export, a loader function with its path from a config module, a ``src/`` layout with a
-preprocessing helper) are generated with a correct or a mutated call, linted with sm-lint
-and run with real TensorFlow in this one process. Every call TensorFlow rejects must be
-found through the project; a call that runs must get no error.
-
-The pre-check still skips a file that only imports its model from another module (it
-looks for a loader's name in the file itself): each entry point names ``tf.saved_model``
-(``READY``) until the pre-check reads the project's imports.
+preprocessing helper, a model path that is an environment variable's default across
+modules and in one file, a notebook importing the project's package) are generated with a
+correct or a mutated call, linted with sm-lint and run with real TensorFlow in this one
+process. Every call TensorFlow rejects must be found through the project; a call that runs
+must get no error. The entry points name no loader themselves (they import the model or
+the function that loads it): the pre-check must follow their imports.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import runpy
 import sys
@@ -30,6 +30,8 @@ from sm_lint.diagnostics import Severity  # noqa: E402
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
 DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)
+#: A variable no one sets: the default is what runs.
+UNSET = "SM_LINT_ORACLE_NEVER_SET"
 
 #: The value handed to the helper or the call: accepted ones and rejected ones.
 VALUES = [
@@ -54,7 +56,6 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
             ),
             "main.py": (
                 "import numpy as np\nimport tensorflow as tf\nfrom serving import MODEL\n"
-                "READY = tf.saved_model\n"
                 "MODEL.signatures['serving_default'](keras_tensor=tf.constant(VALUE))\n"
             ),
         },
@@ -72,7 +73,7 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
             ),
             "main.py": (
                 "import numpy as np\nimport tensorflow as tf\nfrom pretrained import "
-                "fetch_model\nREADY = tf.saved_model\nm = fetch_model()\n"
+                "fetch_model\nm = fetch_model()\n"
                 "m.signatures['serving_default'](keras_tensor=tf.constant(VALUE))\n"
             ),
         },
@@ -91,7 +92,74 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
             ),
         },
     ),
+    "environment variable's default across modules": (
+        "main.py",
+        {
+            "conf.py": (f"import os\nMODEL_DIR = os.environ.get('{UNSET}', 'models/{DENSE}')\n"),
+            "pretrained.py": (
+                "import tensorflow as tf\nfrom conf import MODEL_DIR\n"
+                "MODEL = tf.saved_model.load(MODEL_DIR)\n"
+            ),
+            "main.py": (
+                "import numpy as np\nfrom pretrained import MODEL\n"
+                "MODEL.signatures['serving_default'](keras_tensor=VALUE)\n"
+            ),
+        },
+    ),
+    "environment variable or a default, in one file": (
+        "main.py",
+        {
+            "main.py": (
+                "import os\nimport numpy as np\nimport tensorflow as tf\n"
+                f"m = tf.saved_model.load(os.getenv('{UNSET}') or 'models/{DENSE}')\n"
+                "m.signatures['serving_default'](keras_tensor=VALUE)\n"
+            ),
+        },
+    ),
+    "notebook importing the project's package": (
+        "notebooks/explore.ipynb",
+        {
+            "app/__init__.py": "",
+            "app/model.py": (
+                "import os\nimport tensorflow as tf\n"
+                "ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\n"
+                f"MODEL = tf.saved_model.load(os.path.join(ROOT, 'models', '{DENSE}'))\n"
+            ),
+            "notebooks/explore.ipynb": json.dumps(
+                {
+                    "cells": [
+                        {
+                            "cell_type": "code",
+                            "metadata": {},
+                            "execution_count": None,
+                            "outputs": [],
+                            "source": source,
+                        }
+                        for source in (
+                            "import numpy as np\nfrom app.model import MODEL\n",
+                            "MODEL.signatures['serving_default'](keras_tensor=VALUE)\n",
+                        )
+                    ],
+                    "metadata": {"language_info": {"name": "python"}},
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                }
+            ),
+        },
+    ),
 }
+
+
+def _script(root: Path, main: str) -> str:
+    """The file to run for *main*: itself, or a notebook's code cells as one script beside
+    it (run in order, as Run All does)."""
+    if not main.endswith(".ipynb"):
+        return main
+    cells = json.loads((root / main).read_text())["cells"]
+    code = "\n".join(c["source"] for c in cells if c["cell_type"] == "code")
+    script = main.removesuffix(".ipynb") + "_run_all.py"
+    (root / script).write_text(code)
+    return script
 
 
 def _run(root: Path, main: str, search: Path) -> BaseException | None:
@@ -142,9 +210,13 @@ def test_every_rejection_is_found_through_the_project(tmp_path: Path, cached_loa
                 path = root / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text.replace("VALUE", value))
-            # a src layout runs installed (src on the path), others as a script
+            # a src layout runs installed (src on the path), a notebook with the project
+            # installed (its root on the path), others as a script
             search = root / "src" if (root / "src").is_dir() else (root / main).parent
-            error = _run(root, main, search)
+            if main.endswith(".ipynb"):
+                search = root
+            os.environ.pop(UNSET, None)
+            error = _run(root, _script(root, main), search)
             cwd = os.getcwd()
             os.chdir(root)
             try:

@@ -65,6 +65,9 @@ class ModelLoad:
     file: str | None = None
     #: The options of a ``hub.KerasLayer`` load, where all are known.
     layer_options: LayerOptions | None = None
+    #: The environment variables whose default the path is (``os.getenv("X", default)``):
+    #: what loads where they are unset.
+    unset: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,14 +25,14 @@ resolves against that file, and findings about the load itself stay with that fi
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sm_lint.analysis import functions
+from sm_lint.analysis import functions, layout
+from sm_lint.analysis.layout import project_root
 from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.values import (
     UNKNOWN,
@@ -40,6 +40,7 @@ from sm_lint.analysis.values import (
     Array,
     Const,
     DType,
+    EnvDefault,
     Generator,
     Handle,
     ModelRef,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
 
 #: Summaries being built inside one another (an import chain) before the rest is unknown.
 MAX_IMPORT_DEPTH = 16
-_MARKERS = ("pyproject.toml", ".git")
 
 
 # ------------------------------------------------------------------ values
@@ -95,71 +95,6 @@ class ForeignInstance(AbstractValue):
     instance: functions.InstanceValue
 
 
-# ------------------------------------------------------------------ layout
-def project_root(path: str | os.PathLike[str]) -> Path:
-    """The nearest folder above *path* holding pyproject.toml or .git (else its folder)."""
-    start = Path(os.path.abspath(path))
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in _MARKERS):
-            return candidate
-    return folder
-
-
-def search_path(importer: str | os.PathLike[str], root: Path) -> list[Path]:
-    """Where an absolute import is looked for: the script's folder, ``src/``, the root."""
-    out: list[Path] = []
-    for folder in (Path(os.path.abspath(importer)).parent, root / "src", root):
-        if folder not in out and folder.is_dir():
-            out.append(folder)
-    return out
-
-
-def module_name(path: str | os.PathLike[str], root: Path | None = None) -> str | None:
-    """The dotted name *path* is imported by from the project root (``src/`` layouts
-    included): ``src/pkg/model.py`` -> ``pkg.model``; a package is named by its folder."""
-    file = Path(os.path.abspath(path))
-    root = root or project_root(file)
-    for base in (root / "src", root):
-        try:
-            parts = list(file.relative_to(base).parts)
-        except ValueError:
-            continue
-        if not parts:
-            continue
-        if parts[-1] == "__init__.py":
-            parts.pop()
-        elif parts[-1].endswith(".py"):
-            parts[-1] = parts[-1][:-3]
-        if parts and all(p.isidentifier() for p in parts):
-            return ".".join(parts)
-    return None
-
-
-def _find(base: Path, parts: list[str]) -> tuple[Path | None, Path | None]:
-    """(regular module or package file, namespace folder) for *parts* below *base*."""
-    folder = base
-    for part in parts[:-1]:
-        folder = folder / part
-        if not folder.is_dir():
-            return None, None
-    last = folder / parts[-1]
-    init = last / "__init__.py"
-    if init.is_file():
-        return init, None
-    module = folder / f"{parts[-1]}.py"
-    if module.is_file():
-        return module, None
-    return None, last if last.is_dir() else None
-
-
-def _library(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 # ------------------------------------------------------------------ summaries
 @dataclass
 class ModuleSummary:
@@ -174,6 +109,9 @@ class ModuleSummary:
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
+    text = layout.OVERLAY.get(path)
+    if text is not None:
+        return -1, hash(text)  # a buffer: never equal to a file's (size, time)
     try:
         st = os.stat(path)
     except OSError:
@@ -237,39 +175,13 @@ class Program:
 
     # ------------------------------------------------------------ resolution
     def resolve(self, importer: str, module: str, level: int = 0) -> Path | None:
-        """The file (or namespace folder) ``import module`` (with *level* leading dots)
-        binds in *importer*, if it is part of the project."""
-        parts = [p for p in module.split(".") if p]
-        if level:
-            base = Path(os.path.abspath(importer)).parent
-            for _ in range(level - 1):
-                base = base.parent
-            if not parts:
-                init = base / "__init__.py"
-                return init if init.is_file() else base
-            found, below = _find(base, parts)
-            return found or below
-        if not parts:
-            return None
-        namespace: Path | None = None
-        for base in search_path(importer, self.root):
-            found, folder = _find(base, parts)
-            if found is not None:
-                return found
-            namespace = namespace or folder
-        if namespace is not None and not _library(parts[0]):
-            return namespace
-        return None
+        """The file (or namespace folder) ``import module`` (with *level* leading dots) binds
+        in *importer*, if it is part of the project."""
+        return layout.resolve(importer, module, level, self.root)
 
     def submodule(self, package: str, name: str) -> Path | None:
         """``package.name`` as a module below a package file or namespace folder."""
-        folder = Path(package)
-        if folder.name == "__init__.py":
-            folder = folder.parent
-        elif folder.suffix == ".py":
-            return None  # a plain module has no submodules
-        found, namespace = _find(folder, [name])
-        return found or namespace
+        return layout.submodule(package, name)
 
     # ------------------------------------------------------------ summaries
     def summary(self, path: str) -> ModuleSummary | None:
@@ -308,8 +220,10 @@ class Program:
         import libcst as cst
 
         stamp = _stamp(path)
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = layout.OVERLAY.get(path)
+        if data is None:
+            with open(path, "rb") as handle:
+                data = handle.read()
         try:
             module = cst.parse_module(data)
         except cst.ParserSyntaxError:
@@ -472,6 +386,8 @@ def _portable(value: AbstractValue) -> AbstractValue:
     """A value of the caller that means the same in another module (others: unknown)."""
     if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
         return value
+    if isinstance(value, EnvDefault):
+        return value
     if isinstance(value, Seq) and value.is_tuple:
         return Seq(tuple(_portable(v) for v in value.items), True)
     if isinstance(value, (ModuleValue, ForeignFunction, ForeignClass)):
@@ -484,7 +400,7 @@ def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> Abs
     their load site in the other file), its functions callable there; the rest unknown."""
     if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
         return value
-    if isinstance(value, (ModuleValue, ForeignFunction)):
+    if isinstance(value, (ModuleValue, ForeignFunction, EnvDefault)):
         return value
     if isinstance(value, Seq) and value.is_tuple:
         return Seq(tuple(adopt(engine, summary, v) for v in value.items), True)

@@ -65,6 +65,17 @@ class QualName(AbstractValue):
 
 
 @dataclass(frozen=True)
+class EnvDefault(AbstractValue):
+    """``os.environ.get(NAME, default)``, ``os.getenv(NAME, default)``, ``os.environ.get(NAME)
+    or default``: the text where NAME is unset (*default*: a text Const or a PathValue;
+    None while no default is known). Only a model load uses it, saying so; anything built
+    from it is unknown."""
+
+    name: str
+    default: AbstractValue | None = None
+
+
+@dataclass(frozen=True)
 class PathValue(AbstractValue):
     """A ``pathlib.Path`` whose text is known."""
 

@@ -80,7 +80,7 @@ def sarif(findings: Sequence[Diagnostic]) -> dict[str, Any]:
                 {
                     "id": i,
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(d.path)},
+                        "artifactLocation": {"uri": _uri(r.path or d.path)},
                         "region": {
                             "startLine": r.line,
                             "startColumn": r.column,

@@ -86,6 +86,7 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
                 "end_column": r.end_column,
                 "message": r.message,
                 **({"cell": r.cell} if r.cell is not None else {}),
+                **({"path": r.path} if r.path is not None else {}),
             }
             for r in d.related
         ]

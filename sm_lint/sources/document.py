@@ -28,6 +28,7 @@ from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
 from sm_lint.sources.notebook import BOM, NotebookError, NotPython, parse_notebook
 from sm_lint.sources.precheck import Verdict, words_match
 from sm_lint.sources.precheck import precheck as _precheck
+from sm_lint.sources.reach import Reach
 
 
 class SourceKind(str, enum.Enum):
@@ -163,6 +164,9 @@ class Document:
     def _place_related(self, related: tuple[Related, ...]) -> tuple[Related, ...]:
         out = []
         for place in related:
+            if place.path is not None:
+                out.append(place)  # in another file: its own positions
+                continue
             span = self._cell_span(place.line, place.column, place.end_line, place.end_column)
             if span is None:
                 out.append(place)
@@ -184,6 +188,8 @@ class Document:
         """A message naming a caller "at line N" of the program names its cell instead."""
         message = finding.message
         for place in finding.related:
+            if place.path is not None:
+                continue
             where = self.to_cell(place.line, place.column)
             if where is not None:
                 message = re.sub(
@@ -372,17 +378,27 @@ def from_cells(
     )
 
 
-def prechecked(document: Document) -> Document:
+def prechecked(document: Document, reach: Reach | None = None) -> Document:
     """*document* (an editor's buffer or notebook) as :func:`read_file` would read the same
     text from disk: when no model load can be in it (the pre-check's byte step finds none of
     the loader table's words) it is not analysed and has no problems, not even a syntax
-    error — the command line skips such a file unread, and the editor agrees with it."""
+    error — the command line skips such a file unread, and the editor agrees with it. With
+    *reach*, a project module it imports that reaches a model keeps it, as on the command
+    line."""
     if document.kind is SourceKind.NOTEBOOK and not document.data:
         # Built from an editor's cells: their text stands for the notebook's JSON strings.
         data = "\n".join(source for _, source in document.sources).encode(errors="replace")
     else:
         data = document.data
-    if words_match(data, notebook=document.kind is SourceKind.NOTEBOOK):
+    notebook = document.kind is SourceKind.NOTEBOOK
+    if words_match(data, notebook=notebook):
+        return document
+    path = document.path
+    if (
+        reach is not None
+        and path is not None
+        and reach.through_imports(path, data, notebook=notebook)
+    ):
         return document
     return replace(document, analyse=False, problems=())
 
@@ -423,11 +439,13 @@ def read_file(
     path: str | os.PathLike[str],
     precheck: bool = True,
     known: Callable[[bytes], bool] | None = None,
+    reach: Reach | None = None,
 ) -> Document:
     """The document of the file at *path*. Never raises: what cannot be read is an SM900
     in ``problems``. With *precheck*, a file that cannot contain a model load is not read
     further (``analyse`` False); *known* says whether the facts of these exact bytes are
-    cached already (then the pre-check spares its compile)."""
+    cached already (then the pre-check spares its compile). With *reach*, a file whose own
+    code names no loader is still analysed when a project module it imports reaches one."""
     name = os.fspath(path)
     kind = kind_of(name)
     try:
@@ -441,6 +459,12 @@ def read_file(
     notebook = kind is SourceKind.NOTEBOOK
     check = (lambda: known(data)) if known is not None and not notebook else None
     verdict = _precheck(data, notebook=notebook, known=check) if precheck else Verdict.ANALYSE
+    if (
+        verdict is Verdict.SKIP
+        and reach is not None
+        and reach.through_imports(name, data, notebook=notebook)
+    ):
+        verdict = Verdict.ANALYSE
     if verdict is Verdict.SKIP:
         return Document(name, kind, "", data.decode("utf-8", errors="replace"), data, analyse=False)
     document = from_bytes(data, name, kind)

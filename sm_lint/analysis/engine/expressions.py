@@ -190,6 +190,12 @@ class Expressions(EngineBase):
             return Const(not truth(operand))
         return UNKNOWN
 
+    def boolean(self, node: cst.BooleanOperation, env: Env) -> AbstractValue:
+        # Both sides evaluated, as any other expression's parts (the calls in them seen).
+        left, right = self.expr(node.left, env), self.expr(node.right, env)
+        word = "or" if isinstance(node.operator, cst.Or) else "and"
+        return self.hooks.boolean(word, left, right)
+
     def binary(self, node: cst.BinaryOperation, env: Env) -> AbstractValue:
         left, right = self.expr(node.left, env), self.expr(node.right, env)
         op = node.operator
@@ -424,6 +430,7 @@ _EXPRESSIONS: dict[type[cst.CSTNode], Handler] = {
     cst.Dict: Expressions.dict_literal,
     cst.UnaryOperation: Expressions.unary,
     cst.BinaryOperation: Expressions.binary,
+    cst.BooleanOperation: Expressions.boolean,
     cst.Lambda: Expressions.lambda_value,
     cst.ListComp: Expressions.comprehension,
     cst.SetComp: Expressions.comprehension,

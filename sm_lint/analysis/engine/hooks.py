@@ -82,6 +82,10 @@ class Registry:
         default_factory=list
     )
     #: ``left <op> right`` (op one of + - * /); None: not this library's operands.
+    #: ``left or right`` / ``left and right`` (the word); None: not this library's operands.
+    boolean: list[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None]] = field(
+        default_factory=list
+    )
     binary: list[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None]] = field(
         default_factory=list
     )
@@ -131,6 +135,7 @@ class Registry:
             pure_types=tuple(self.pure_types),
             binaries=tuple(self.binary),
             stores=tuple(self.stores),
+            booleans=tuple(self.boolean),
             negate=one(self.negate, _unknown),
             fstring=one(self.fstring, _unknown),
             element_of=one(self.element_of, _none),
@@ -162,6 +167,7 @@ class Hooks:
     pure_types: tuple[type, ...]
     binaries: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]
     stores: tuple[Callable[[Any, cst.BaseExpression, AbstractValue, Env], None], ...]
+    booleans: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]
     negate: Callable[[AbstractValue], AbstractValue]
     fstring: Callable[[list[Piece]], AbstractValue]
     element_of: Callable[[AbstractValue], AbstractValue | None]
@@ -184,11 +190,24 @@ class Hooks:
 
     def binary(self, symbol: str, left: AbstractValue, right: AbstractValue) -> AbstractValue:
         """``left <symbol> right`` as the first library that knows the operands makes it."""
-        for hook in self.binaries:
-            result = hook(symbol, left, right)
-            if result is not None:
-                return result
-        return UNKNOWN
+        return _first(self.binaries, symbol, left, right)
+
+    def boolean(self, word: str, left: AbstractValue, right: AbstractValue) -> AbstractValue:
+        """``left <word> right`` (``or``, ``and``) as the first library that knows them."""
+        return _first(self.booleans, word, left, right)
+
+
+def _first(
+    hooks: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...],
+    operator: str,
+    left: AbstractValue,
+    right: AbstractValue,
+) -> AbstractValue:
+    for hook in hooks:
+        result = hook(operator, left, right)
+        if result is not None:
+            return result
+    return UNKNOWN
 
 
 def by_type(table: Mapping[type, _T], value: object) -> _T | None:

@@ -17,6 +17,7 @@ from sm_lint.analysis.engine.hooks import Hooks, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import FileFacts, SignatureCall
 from sm_lint.analysis.library import (
+    environ,
     grpc,
     hub,
     keras_images,
@@ -49,6 +50,7 @@ _MODULES = (
     tf_image,
     pil,  # after numpy: it wraps np.array for images
     keras_images,
+    environ,
     python,
     paths,
     serving,

@@ -36,6 +36,7 @@ from sm_lint.analysis.values import (
     CallResult,
     Const,
     DictLit,
+    EnvDefault,
     Handle,
     ModelRef,
     QualName,
@@ -85,6 +86,10 @@ def model_load(
     tags_value = (
         args.get(tag_param.position, tag_param.keyword) if tag_param is not None else UNKNOWN
     )
+    unset: tuple[str, ...] = ()
+    if isinstance(value, EnvDefault) and value.default is not None:
+        # the path where the variable is unset (the load says so)
+        unset, value = (value.name,), value.default
     path = paths.as_text(value)
     if isinstance(value, Handle):  # load(hub.resolve(h)), load(kagglehub.model_download(h))
         loader, path = value.via, value.handle
@@ -111,6 +116,7 @@ def model_load(
         saved_by=saves.saved_by(engine, value, env),
         environ=settings,
         layer_options=layer,
+        unset=unset,
     )
     return ModelRef(record_load(engine, load))
 
