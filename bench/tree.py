@@ -209,13 +209,22 @@ def signature_call(
     index: int,
     mistake: str | None,
     in_function: bool,
+    loaded: str | None = None,
+    builders: tuple[int, ...] = (),
 ) -> tuple[list[str], str | None]:
     """The lines of one load-lookup-call-index sequence, and the mistake really planted
-    (a requested mistake the signature cannot have becomes another one)."""
+    (a requested mistake the signature cannot have becomes another one). *loaded*: the
+    expression that gives the loaded model (another module's loader called, or its model
+    constant), instead of ``tf.saved_model.load(load_expr)``. *builders*: the widths of
+    the ``rows_N(count)`` input builders in scope, used for float32 inputs of shape
+    ``(None, N)``."""
     key = rng.choice(sorted(model.signatures))
     inputs = model.signatures[key]
     batch = rng.choice([1, 4, 16, 32])
     values = {name: _value(dt, shape, batch, rng) for name, (dt, shape) in inputs.items()}
+    for name, (dt, shape) in inputs.items():
+        if dt == "float32" and shape and len(shape) == 2 and shape[1] in builders:
+            values[name] = f"rows_{shape[1]}({batch})"
     out_key = rng.choice(model.outputs[key])
     if mistake == "dtype":
         floats = [n for n, (dt, s) in inputs.items() if dt == "float32" and s]
@@ -246,7 +255,7 @@ def signature_call(
     if mistake == "signature":
         key = "predict"
     lines = [
-        f"model_{index} = tf.saved_model.load({load_expr})",
+        f"model_{index} = {loaded or f'tf.saved_model.load({load_expr})'}",
         f'infer_{index} = model_{index}.signatures["{key}"]',
         f"outputs_{index} = infer_{index}({_kwargs(values)})",
         f'result_{index} = outputs_{index}["{out_key}"]',
@@ -337,6 +346,98 @@ def make_tree(
         "lines": lines_total,
         "models": n_models,
         "callers": len(callers),
+        "calls": calls,
+        "planted": dict(planted),
+        "tree_models": models,
+    }
+
+
+PACKAGE = "serving"
+
+
+def make_package(
+    root: Path, models: list[TreeModel], n_modules: int = 50, seed: int = 3
+) -> dict[str, object]:
+    """A package of *n_modules* interdependent calling modules under ``src/serving/``, the
+    shapes of issue 23: ``config`` (model names, paths built with ``os.path.join``, the
+    batch size), ``loaders`` (loader functions and module-level models, from config's
+    paths), ``features_*`` (input builders), and handlers that import loaders, constants
+    and each other's functions and call the signatures, about 40% with a planted mistake.
+    Half of the handlers load a model themselves (``tf.saved_model.load(config.PATH_3)``),
+    half only through ``loaders``: the pre-check keeps the first kind today."""
+    rng = random.Random(seed)  # its own: the tree without the package stays as it was
+    folder = root / "src" / PACKAGE
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = rng.sample(models, min(8, len(models)))
+    files: dict[str, str] = {"__init__.py": '"""The serving package."""\n'}
+    config = ["import os", "", 'MODELS_ROOT = "models"', "BATCH = 16"]
+    for k, model in enumerate(chosen):
+        config.append(f'NAME_{k} = "{model.folder}"')
+        config.append(f"PATH_{k} = os.path.join(MODELS_ROOT, NAME_{k})")
+    files["config.py"] = '"""Where the models are."""\n\n' + "\n".join(config) + "\n"
+    loaders = ["import os", "", "import tensorflow as tf", "", "from . import config"]
+    loaders.append("from .config import MODELS_ROOT")
+    for k in range(len(chosen)):
+        loaders += ["", "", f"def load_{k}():", f'    """Model {k}."""']
+        loaders.append(f"    return tf.saved_model.load(config.PATH_{k})")
+    shared = list(range(0, len(chosen), 3))  # module-level models, imported elsewhere
+    loaders.append("")
+    for k in shared:
+        where = f"os.path.join(MODELS_ROOT, config.NAME_{k})"
+        loaders.append(f"SHARED_{k} = tf.saved_model.load({where})")
+    files["loaders.py"] = '"""Loading the models."""\n\n' + "\n".join(loaders) + "\n"
+    n_features = max(1, (n_modules - 3) // 5)
+    for f in range(n_features):
+        lines = ["import numpy as np", "", "from .config import BATCH", ""]
+        for width in (5, 10):
+            lines += [
+                "",
+                f"def rows_{width}(count=BATCH):",
+                f'    """A float32 batch of {width} features."""',
+                f"    return np.zeros((count, {width}), dtype=np.float32)",
+            ]
+        files[f"features_{f:02d}.py"] = '"""Input builders."""\n\n' + "\n".join(lines) + "\n"
+    planted: Counter[str] = Counter()
+    calls = 0
+    handlers: list[tuple[str, str]] = []  # (module, a function of it that others call)
+    for h in range(n_modules - 3 - n_features):
+        module = f"handlers_{h:02d}"
+        imports, body = filler(rng, rng.randint(40, 120), uses_tf=True)
+        if "import numpy as np" not in imports:
+            imports.append("import numpy as np")
+        features = f"from .features_{rng.randrange(n_features):02d} import rows_5, rows_10"
+        direct = h % 2 == 0
+        for _ in range(rng.randint(1, 3)):
+            k = rng.randrange(len(chosen))
+            model = chosen[k]
+            if direct:
+                loaded = f"tf.saved_model.load(config.PATH_{k})"
+            elif k in shared and rng.random() < 0.5:
+                loaded = f"loaders.SHARED_{k}"
+            else:
+                loaded = f"loaders.load_{k}()"
+            wanted = rng.choice(MISTAKES) if rng.random() < 0.4 else None
+            calls += 1
+            lines, mistake = signature_call(rng, model, "", calls, wanted, True, loaded, (5, 10))
+            planted[mistake or "none"] += 1
+            body.extend(lines)
+            first = f"predict_{calls}"
+        imports += ["", f"from . import {'config' if direct else 'loaders'}", features]
+        for other, function in rng.sample(handlers, min(2, len(handlers))):
+            imports.append(f"from .{other} import {function}")
+            body += ["", f"def chain_{function}():", f"    return {function}()", ""]
+        # Every builder imported is used (ruff's F401 findings stay the tree's own).
+        body += ["", "def sample_inputs():", "    return rows_5(), rows_10()", ""]
+        handlers.append((module, first))
+        text = "\n".join([f'"""Handlers {h}."""', "", *imports, *body]) + "\n"
+        files[f"{module}.py"] = text
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return {
+        "files": len(files),
+        "lines": sum(t.count("\n") for t in files.values()),
+        "handlers": len(handlers),
+        "direct": sum(1 for h in range(len(handlers)) if h % 2 == 0),
         "calls": calls,
         "planted": dict(planted),
     }
@@ -484,6 +585,13 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
         jobs1 = runs_of([*cold_cmd, "--jobs", "1"], 1, tree, before=drop_cache)
     files = facts["files"]
     assert isinstance(files, int)
+    # Issue 23's cost row: the same tree gains a package of interdependent calling modules.
+    models = facts["tree_models"]
+    assert isinstance(models, list)
+    package = make_package(tree, models, 50 if not quick else 20)
+    log(f"3/5 tree: + package of {package['files']} modules: sm-lint cold x{n}, ruff x{n + 2}")
+    cold_pkg = runs_of(cold_cmd, n, tree, before=drop_cache)
+    ruff_pkg = runs_of([*ruff_cmd, "--no-cache"], n + 2, tree)
     t_cold, t_ruff = median_wall(cold), median_wall(ruff_cold)
     print("## 3. Whole-repository lint\n")
     print(
@@ -501,6 +609,8 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
         ("sm-lint --jobs 1 cold", jobs1),
         ("ruff --no-cache", ruff_cold),
         ("ruff warm", ruff_warm),
+        ("sm-lint cold, + package", cold_pkg),
+        ("ruff --no-cache, + package", ruff_pkg),
     ]:
         if rs:
             walls = ", ".join(f"{r.wall:.3f}" for r in rs)
@@ -509,6 +619,14 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
                 f"max RSS {max_of([r.max_rss_mb for r in rs]) or 0:.0f} MB; "
                 f"tree PSS {max_of([r.tree_mb for r in rs]) or 0:.0f} MB"
             )
+    found_pkg = _findings(cold_pkg[-1])
+    print(
+        f"+ package {PACKAGE}/: {package['files']} modules, {package['lines']:,} lines, "
+        f"{package['handlers']} handlers with {package['calls']} signature calls "
+        f"({package['direct']} of them loading a model themselves, the others only through "
+        f"the package's loaders); planted mistakes: {package['planted']}; sm-lint findings "
+        f"in the whole tree: {dict(sorted(found_pkg.items()))} (total {sum(found_pkg.values())})"
+    )
     print()
     na = "n/a: sm-lint has no {} yet"
     rows = [
@@ -536,6 +654,35 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
             max_of([r.tree_mb for r in ruff_cold]),
             "ruff",
             "PSS summed over the process tree, sampled every 0.01-0.1 s",
+        ),
+    ]
+    t_pkg, t_ruff_pkg = median_wall(cold_pkg), median_wall(ruff_pkg)
+    with_files = files + int(package["files"])  # type: ignore[call-overload]
+    rows += [
+        Row(
+            f"repo lint + {package['files']}-module package, {with_files} files, cold: wall time",
+            "s",
+            t_pkg,
+            t_ruff_pkg,
+            "ruff F401 --no-cache",
+            f"median of {n}; times ruff: {t_pkg / t_ruff_pkg:.2f}x with the package, "
+            f"{t_cold / t_ruff:.2f}x without",
+        ),
+        Row(
+            "repo lint + package, cold: peak RSS, largest process",
+            "MB",
+            max_of([r.max_rss_mb for r in cold_pkg]),
+            100.0,
+            "limit 100 MB",
+            "GNU time -v" if GNU_TIME else "getrusage(RUSAGE_CHILDREN)",
+        ),
+        Row(
+            "repo lint + package, cold: peak memory, whole process tree",
+            "MB",
+            max_of([r.tree_mb for r in cold_pkg]),
+            100.0,
+            "limit 100 MB",
+            "PSS summed over the process tree (workers included), sampled",
         ),
     ]
     if warm and first:

@@ -425,6 +425,33 @@ def _groups(args: argparse.Namespace, paths: Sequence[str]) -> list[tuple[Config
 
 
 def cmd_lint(argv: Sequence[str]) -> int:
+    with _batch_collector():
+        return _cmd_lint(argv)
+
+
+#: The cyclic collector's thresholds for a lint run (CPython's default: 700, 10, 10).
+#: libcst's trees are many small acyclic objects that live until their file is done: at
+#: 700 allocations a collection ran every few statements and each full one walked every
+#: imported module, 7% of a cold run's CPU on bench/tree.py's tree; at 10,000 the collector
+#: costs under 2% and the peak memory did not move (43 MB).
+_BATCH_THRESHOLDS = (10_000, 10, 10)
+
+
+@contextlib.contextmanager
+def _batch_collector() -> Iterator[None]:
+    """The collector's thresholds for a batch run, and back (``main`` also runs in-process,
+    under tests and other tools); worker processes forked meanwhile inherit them."""
+    import gc
+
+    previous = gc.get_threshold()
+    gc.set_threshold(*_BATCH_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def _cmd_lint(argv: Sequence[str]) -> int:
     args = _lint_parser().parse_args(argv)
     groups: list[_Group] = []
     _CACHE_WARNINGS.clear()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.diagnostics import Diagnostic, Severity
-from sm_lint.sources.complexity import too_complex
+from sm_lint.sources.complexity import TooComplex, measured_tree
 from sm_lint.sources.document import syntax_problem
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
@@ -56,10 +56,13 @@ def _parse_checked(
             return analyze_module(kept[0], path, kept[1], parser.reuse)
         except RecursionError:
             return _sm900(name, "cannot analyse: expressions are nested too deeply")
-    complex_ = too_complex(program, name)  # CPython's parser, with its own recursion limit
-    if complex_ is not None:
-        line = complex_.line
-        return Diagnostic(name, line, 1, line, 2, "SM900", Severity.WARNING, complex_.message)
+    measured = measured_tree(program, name)  # CPython's parser, with its own recursion limit
+    if isinstance(measured, TooComplex):
+        line = measured.line
+        return Diagnostic(name, line, 1, line, 2, "SM900", Severity.WARNING, measured.message)
+    # What the positions need of CPython's tree (not the tree: it is not kept).
+    statement_lines = None if measured is None else [s.lineno for s in measured.body]
+    del measured
 
     # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
     # nesting deep enough to crash libcst's native parser) with Python's own message.
@@ -76,7 +79,7 @@ def _parse_checked(
     except RecursionError:
         return _sm900(name, "cannot analyse: expressions are nested too deeply")
     # Positions on demand: only the top-level statements holding a finding are generated.
-    positions = Positions(module, program)
+    positions = Positions(module, program, statement_lines)
     try:
         return analyze_module(module, None if name == "<string>" else name, positions)
     except RecursionError:

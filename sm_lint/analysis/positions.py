@@ -97,11 +97,18 @@ class Positions:
     """``positions.of(node)`` -> (line, column, end_line, end_column), libcst's convention:
     1-based lines, 0-based columns, end exclusive."""
 
-    def __init__(self, module: cst.Module, source: str | None = None) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        source: str | None = None,
+        statement_lines: Sequence[int] | None = None,
+    ) -> None:
         """Positions of *module*; with *source*, the text libcst parsed it from, they are
         computed on demand: a node's top-level statement is generated alone when a
         position in it is first asked for (the same positions as generating the whole
-        module, which is what happens without *source*)."""
+        module, which is what happens without *source*). *statement_lines*: the line of
+        each statement of CPython's tree of *source* (``[s.lineno for s in tree.body]``),
+        when the caller has that tree; otherwise *source* is parsed again when needed."""
         self._module = module
         self._spans: dict[cst.CSTNode, tuple[int, int]] = {}
         self._parts: Sequence[tuple[int, Positions]] = ()
@@ -115,6 +122,7 @@ class Positions:
         # statement node belongs to.
         self._source = source
         self._lines: list[int] | None = None
+        self._cpython_lines = statement_lines
         self._placed: dict[cst.CSTNode, tuple[int, int, _Placed]] = {}
         self._generated: set[int] = set()
         self._owners: dict[cst.CSTNode, int] | None = None
@@ -243,7 +251,8 @@ class Positions:
         """The line of each top-level statement's first token (a ``def``, not its
         decorators), from CPython's parser; None where it cannot tell."""
         if self._lines is None:
-            self._lines = _first_lines(self._module, self._source or "") or []
+            source, known = self._source or "", self._cpython_lines
+            self._lines = _first_lines(self._module, source, known) or []
         return self._lines or None
 
     def _owner(self, statement: cst.CSTNode) -> int | None:
@@ -276,9 +285,26 @@ class _Placed:
         return line + self.shift, offset - self.starts[line - 1]
 
 
-def _first_lines(module: cst.Module, source: str) -> list[int] | None:
+def _first_lines(
+    module: cst.Module, source: str, known: Sequence[int] | None = None
+) -> list[int] | None:
     """Each top-level statement's first line, from CPython's tree of *source* (each libcst
-    line of simple statements holds as many of CPython's statements as it has parts)."""
+    line of simple statements holds as many of CPython's statements as it has parts);
+    *known*: the lines of that tree's statements, when the caller has them."""
+    body = known if known is not None else _cpython_lines(source)
+    if body is None:
+        return None
+    lines, index = [], 0
+    for statement in module.body:
+        if index >= len(body):
+            return None
+        lines.append(body[index])
+        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return lines if index == len(body) else None
+
+
+def _cpython_lines(source: str) -> list[int] | None:
+    """The line of each statement of CPython's tree of *source*; None if it does not parse."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -292,14 +318,7 @@ def _first_lines(module: cst.Module, source: str) -> list[int] | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     assert isinstance(tree, ast.Module)
-    body = tree.body
-    lines, index = [], 0
-    for statement in module.body:
-        if index >= len(body):
-            return None
-        lines.append(body[index].lineno)
-        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
-    return lines if index == len(body) else None
+    return [statement.lineno for statement in tree.body]
 
 
 def _own(node: cst.CSTNode, index: int, owners: dict[cst.CSTNode, int]) -> None:
