@@ -138,7 +138,8 @@ def test_a_package_with_relative_imports_and_reexports(tmp_path: Path) -> None:
     found = sm_lint(root, "--no-cache", "pkg")
     assert "SM008 pkg/sub/use.py:7" in found
     assert "SM007 pkg/sub/use.py:9" in found
-    assert not [f for f in found if ":8" in f]
+    # A Keras export has no __call__: TensorFlow raises "'_UserObject' object is not callable".
+    assert [f for f in found if ":8" in f] == ["SM013 pkg/sub/use.py:8"]
 
 
 def test_a_src_layout(tmp_path: Path) -> None:
@@ -287,7 +288,7 @@ def test_a_file_that_only_imports_its_model_is_analysed(tmp_path: Path) -> None:
     assert sm_lint(root, "app/handlers.py") == expected  # through the caches, cold then warm
     assert sm_lint(root, "app/handlers.py") == expected
     listed = calls(root, "app/handlers.py")
-    assert "2 signature calls found" in listed
+    assert "2 calls found (2 of signatures)" in listed
     assert listed.count(f"models/{DENSE}") == 2, listed
 
 
