@@ -22,7 +22,6 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from sm_lint import __version__
-from sm_lint.analysis.layout import overlay
 from sm_lint.api import FileAnalysis, Linter, is_internal_error
 from sm_lint.config import ByFolder, Config, ConfigError, default_models
 from sm_lint.diagnostics import Diagnostic, Severity
@@ -41,6 +40,7 @@ from sm_lint.sources import (
     kind_of,
     prechecked,
 )
+from sm_lint.sources.layout import overlay
 from sm_lint.sources.lines import line_starts, position
 from sm_lint.sources.noqa import NOQA
 from sm_lint.sources.notebook import source_offsets

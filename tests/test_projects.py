@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sm_lint.analysis.interpreter import analyse_imported
-from sm_lint.analysis.layout import module_name, project_root
 from sm_lint.analysis.program import Program
+from sm_lint.sources.layout import module_name, project_root
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
 DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)

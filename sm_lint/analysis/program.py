@@ -31,8 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sm_lint.analysis import functions, layout
-from sm_lint.analysis.layout import project_root
+from sm_lint.analysis import functions
 from sm_lint.analysis.literals import CallArgs
 from sm_lint.analysis.values import (
     UNKNOWN,
@@ -50,6 +49,8 @@ from sm_lint.analysis.values import (
     SignatureFn,
     SignaturesRef,
 )
+from sm_lint.sources import layout
+from sm_lint.sources.layout import project_root
 
 if TYPE_CHECKING:
     import libcst as cst

@@ -10,7 +10,7 @@ is one the pre-check keeps.
 The imports are read from the bytes (a regular expression, no parse): every ``import`` and
 ``from ... import`` in the text, also in strings and comments, which only ever adds a
 module to look at (safe: more analysis, never less). Each module is resolved as the
-analysis resolves it (:mod:`sm_lint.analysis.layout`); the standard library and installed
+analysis resolves it (:mod:`sm_lint.sources.layout`); the standard library and installed
 packages are no part of the project and are not followed.
 """
 
@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sm_lint.analysis.layout import OVERLAY, project_root, resolve, search_path, submodule
+from sm_lint.sources.layout import OVERLAY, project_root, resolve, search_path, submodule
 from sm_lint.sources.precheck import Verdict, precheck
 
 # An import statement starting a line (indented or not, or after ``;`` / ``if ...:``):

@@ -1,5 +1,6 @@
 """A project's layout: its root, where its imports are looked for, and which file an import
-binds — as Python does when it runs the project (see :mod:`sm_lint.analysis.program`).
+binds — as Python does when it runs the project (:mod:`sm_lint.analysis.program` builds
+on it).
 
 A leaf module (the standard library only): the pre-check reads it to follow a file's
 imports without importing the analysis.
