@@ -189,3 +189,33 @@ def test_a_load_in_a_body_analysed_twice_is_one_load() -> None:
     loads = [(load.span.line, load.path) for load in analysis.facts.loads]
     assert loads.count((4, "models/missing")) == 1
     assert (5, "a") in loads and (5, "b") in loads
+
+
+def test_calls_lists_a_signature_only_its_callers_pass_in(tmp_path: Path) -> None:
+    """`calls` lists a call whose signature arrives as a parameter (the Object Detection
+    tutorial's `run_detector(detector, path)`), once per caller, with the caller's place
+    (in a notebook, its cell); a call known on its own is listed once."""
+    from sm_lint.output.calls import call_records, render_calls_text
+
+    cells = [
+        HEAD,
+        "def run(fn, batch):\n    return fn(keras_tensor=batch)\n",
+        "run(infer, np.zeros((2, 5), np.float32))\nrun(infer, np.zeros((3, 7)))\n",
+        "def direct(batch):\n    return infer(keras_tensor=batch)\n"
+        "direct(np.zeros((2, 5), np.float32))\n",
+    ]
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(code_notebook(cells)))
+    linter = Linter(CONFIG)
+    analysis = linter.analyze(linter.read(path))
+    records = call_records([analysis])
+    through = [r for r in records if "called_from" in r]
+    assert [(r["cell"], r["line"]) for r in through] == [(2, 2), (2, 2)]
+    assert [r["called_from"] for r in through] == [
+        [{"function": "run", "cell": 3, "line": 1, "column": 1}],
+        [{"function": "run", "cell": 3, "line": 2, "column": 1}],
+    ]
+    assert [a["shape"] for r in through for a in r["arguments"]] == [[2, 5], [3, 7]]
+    assert [(r["cell"], r["line"]) for r in records if "called_from" not in r] == [(4, 2)]
+    text = render_calls_text([analysis])
+    assert "[serving_default] through run called at cell 3, line 2" in text

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sm_lint.analysis.facts import CallSite, SignatureCall, Span
 from sm_lint.analysis.loaders import Loader
 from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.output.report import json_array
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
-from sm_lint.sources import Location, line_place
+from sm_lint.sources import Document, Location, line_place
 
 #: How a call reaches its model, by the loader of its load (else in the program's process).
 _TRANSPORTS: dict[str, str] = {
@@ -47,6 +48,36 @@ def _derived(model: ModelSignatures | None, key: str) -> dict[str, Any] | None:
     }
 
 
+def _listed(
+    calls: Sequence[SignatureCall], context_calls: Sequence[SignatureCall]
+) -> list[SignatureCall]:
+    """The calls to list, in source order: each call as analysed on its own, and a call
+    inside a function whose model or values only its callers give (a signature passed as a
+    parameter) once per caller chain, where the call on its own is not listed."""
+    alone = {(c.span, c.load_id) for c in calls}
+    chains: set[tuple[Span, int, tuple[Span, ...]]] = set()
+    listed = list(calls)
+    for call in context_calls:
+        chain = (call.span, call.load_id, tuple(site.span for site in call.context))
+        if (call.span, call.load_id) in alone or chain in chains:
+            continue
+        chains.add(chain)
+        listed.append(call)
+    return sorted(listed, key=lambda c: (c.span.line, c.span.column, len(c.context)))
+
+
+def _call_site(document: Document | None, site: CallSite) -> dict[str, Any]:
+    where = document.to_cell(site.span.line, site.span.column) if document else None
+    if where is None:
+        where = Location(site.span.line, site.span.column)
+    return {
+        "function": site.function,
+        **({"cell": where.cell} if where.cell is not None else {}),
+        "line": where.line,
+        "column": where.column,
+    }
+
+
 def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
     """One record per signature call: where, which model, which key, each argument."""
     records = []
@@ -54,7 +85,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
         if analysis.facts is None:
             continue
         document = analysis.document
-        for call in sorted(analysis.facts.calls, key=lambda c: (c.span.line, c.span.column)):
+        for call in _listed(analysis.facts.calls, analysis.facts.context_calls):
             resolved = analysis.model_for(call)
             model = resolved.resolution.model if resolved is not None else None
             where = document.to_cell(call.span.line, call.span.column) if document else None
@@ -96,6 +127,11 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                     ),
                     "derived_signature": _derived(
                         resolved.model if resolved is not None else None, call.key
+                    ),
+                    **(
+                        {"called_from": [_call_site(document, site) for site in call.context]}
+                        if call.context
+                        else {}
                     ),
                     "arguments": [
                         {
@@ -152,6 +188,12 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
             f"{r['path']}:{cell}{r['line']}:{r['column']}: {r['model_expr']} "
             f"-> {where} "
             + (f"[{r['signature']}]" if r["function"] is None else f"[function {r['function']}]")
+            + "".join(
+                f" through {site['function']} called at "
+                + (f"cell {site['cell']}, " if "cell" in site else "")
+                + f"line {site['line']}"
+                for site in r.get("called_from", ())
+            )
         )
         for a in r["arguments"]:
             shape = format_shape(tuple(a["shape"])) if a["shape"] is not None else "?"
