@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sm_lint import observed
 from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
-from sm_lint.analysis.loaders import HandleKind, spec_for
+from sm_lint.analysis.loaders import HandleKind, Loader, spec_for
 from sm_lint.analysis.resolve import ModelResolver, ModelSource, ResolvedLoad
 from sm_lint.cache import FactsCache
 from sm_lint.checks import (
@@ -299,7 +299,8 @@ class Linter:
         for load in facts.loads:
             resolved = analysis.loads[load.id]
             by_handle = spec_for(load.loader).handle is not HandleKind.PATH
-            handle = by_handle and load.path is not None
+            # hub.Module's calls are never followed (SM017 says whether it exists at all).
+            handle = by_handle and load.path is not None and load.loader != Loader.HUB_MODULE
             unchecked = resolved.model is None and resolved.error is None
             if handle and unchecked and not resolved.resolution.local:
                 ctx = self._context(analysis, resolved, facts)

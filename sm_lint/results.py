@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sm_lint import __version__
+from sm_lint import __version__, installed
 from sm_lint.diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.untrusted import conforms, parse_json
 
@@ -121,6 +121,8 @@ def code_digest() -> str:
                     digest.update(f"{entry.path}\0{sig}\0".encode())
         # A notebook's cells are read by the installed IPython's cleanup when there is one.
         digest.update(f"ipython\0{_ipython_signature()}\0".encode())
+        # Some findings depend on the installed Keras and tensorflow_hub (sm_lint.installed).
+        digest.update(f"installed\0{installed.signature()}\0".encode())
         _DIGEST = digest.hexdigest()
     return _DIGEST
 

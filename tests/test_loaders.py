@@ -18,8 +18,10 @@ def test_the_values_are_the_strings_cached_facts_hold() -> None:
     assert [loader.value for loader in Loader] == [
         "saved_model.load",
         "keras.load_model",
+        "tf_keras.load_model",
         "TFSMLayer",
         "hub.load",
+        "hub.Module",
         "kagglehub",
         "serving.rest",
         "serving.grpc",
@@ -91,7 +93,7 @@ def test_the_precheck_lets_every_loader_through(name: str) -> None:
 
 
 def test_handle_loaders_and_their_settings() -> None:
-    assert loaders.handle_loaders() == (Loader.HUB, Loader.KAGGLEHUB)
+    assert loaders.handle_loaders() == (Loader.HUB, Loader.HUB_MODULE, Loader.KAGGLEHUB)
     assert {
         "TFHUB_CACHE_DIR",
         "TFHUB_MODEL_LOAD_FORMAT",

@@ -22,6 +22,7 @@ from sm_lint.api import lint_source
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic, Rule
 from sm_lint.rules import RULES, UNITS
+from sm_lint.rules.sm017_unsupported_load import keras3
 from tests.conftest import FIXTURES
 
 #: The example model set: the folder name an example loads (``models/dense``) -> the
@@ -33,6 +34,11 @@ EXAMPLE_MODELS = {
 }
 
 PRELUDE = "import numpy as np\nimport tensorflow as tf\n"
+
+#: Rules whose bad example is a rejection only with some installed library versions: the
+#: code is expected where the installed version (package metadata) rejects it, else
+#: nothing (SM017's: Keras 3 refuses a SavedModel folder, Keras 2 read it).
+VERSIONED = {"SM017": keras3}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,9 @@ def _lint(root: Path, rule: Rule, example: str) -> list[Diagnostic]:
 @pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))
 def test_bad_example_produces_its_rule(example_root: Path, rule: Rule) -> None:
     found = _lint(example_root, rule, rule.bad)
-    assert {d.code for d in found} == {rule.code}, [(d.code, d.message) for d in found]
+    rejected = VERSIONED.get(rule.code, lambda: True)()
+    expected = {rule.code} if rejected else set()
+    assert {d.code for d in found} == expected, [(d.code, d.message) for d in found]
 
 
 @pytest.mark.parametrize("rule", list(RULES.values()), ids=list(RULES))

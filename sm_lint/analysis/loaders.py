@@ -39,10 +39,17 @@ class Loader(str, enum.Enum):
     facts cache stores: a str enum, so cached facts and plain-string comparisons stay valid."""
 
     SAVED_MODEL = "saved_model.load"
+    #: The ``keras`` package's ``load_model``: Keras 3 when the installed keras is 3 or later
+    #: (it refuses SavedModel folders: SM017).
     KERAS = "keras.load_model"
+    #: ``tf_keras``' ``load_model`` and ``tf.keras``' (Keras 3, or tf_keras where
+    #: ``TF_USE_LEGACY_KERAS`` is set when the program runs): it may read SavedModel folders.
+    TF_KERAS = "tf_keras.load_model"
     TFSM_LAYER = "TFSMLayer"
     #: A TF Hub handle or path, resolved as tensorflow_hub does.
     HUB = "hub.load"
+    #: ``hub.Module(handle)``: the TF1 API, gone from tensorflow_hub 0.16 (SM017).
+    HUB_MODULE = "hub.Module"
     #: A Kaggle model handle (``kagglehub.model_download``).
     KAGGLEHUB = "kagglehub"
     #: A TF Serving REST request (``requests.post(".../v1/models/NAME:predict", json=...)``).
@@ -167,7 +174,7 @@ _ROWS = (
     ),
     LoaderSpec(
         Loader.KERAS,
-        # tf_keras' load_model reads SavedModel folders (Keras 3 refuses them).
+        # Keras 3 refuses SavedModel folders (ValueError, SM017); Keras 2 read them.
         functions=("keras.models.load_model", "keras.saving.load_model"),
         path=Param(0, "filepath"),
         handle=HandleKind.PATH,
@@ -175,6 +182,24 @@ _ROWS = (
         words=("load_model",),
         # tf_keras' saving_utils.is_hdf5_filepath and Keras 3's saving_api: these
         # suffixes are its own file formats (a SavedModel is a folder).
+        other_formats=(".keras", ".h5", ".hdf5"),
+    ),
+    LoaderSpec(
+        Loader.TF_KERAS,
+        # tf_keras' load_model reads SavedModel folders; tf.keras is tf_keras or Keras 3 as
+        # TF_USE_LEGACY_KERAS is set where the program runs (names.py keeps these apart).
+        functions=(
+            "tf_keras.models.load_model",
+            "tf_keras.saving.load_model",
+            "tensorflow.keras.models.load_model",
+            "tensorflow.keras.saving.load_model",
+            "tensorflow.python.keras.models.load_model",
+            "tensorflow.python.keras.saving.load_model",
+        ),
+        path=Param(0, "filepath"),
+        handle=HandleKind.PATH,
+        binding=Binding.SIGNATURES,
+        words=("load_model",),
         other_formats=(".keras", ".h5", ".hdf5"),
     ),
     LoaderSpec(
@@ -196,6 +221,16 @@ _ROWS = (
         handle=HandleKind.TFHUB,
         binding=Binding.RESTORED_CALL,
         # `import tensorflow_hub as hub` is how nearly every program spells it.
+        words=("tensorflow_hub", "hub"),
+        settings=("TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT"),
+    ),
+    LoaderSpec(
+        Loader.HUB_MODULE,
+        # tensorflow_hub 0.16 removed it (AttributeError): recorded only to say so.
+        functions=("tensorflow_hub.Module",),
+        path=Param(0, "spec"),
+        handle=HandleKind.TFHUB,
+        binding=Binding.SIGNATURES,
         words=("tensorflow_hub", "hub"),
         settings=("TFHUB_CACHE_DIR", "TFHUB_MODEL_LOAD_FORMAT"),
     ),

@@ -20,6 +20,7 @@ from sm_lint.rules import (
     sm014_invalid_serving_request,
     sm015_unused_noqa,
     sm016_hub_layer_options,
+    sm017_unsupported_load,
     sm900_syntax_error,
 )
 from sm_lint.rules.unit import RuleUnit
@@ -44,6 +45,7 @@ UNITS: tuple[RuleUnit, ...] = (
     sm010_unknown_output.UNIT,
     sm013_restored_call.UNIT,
     sm016_hub_layer_options.UNIT,
+    sm017_unsupported_load.UNIT,
     sm015_unused_noqa.UNIT,
     sm900_syntax_error.UNIT,
 )

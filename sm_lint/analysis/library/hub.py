@@ -39,6 +39,7 @@ def register(registry: Registry) -> None:
     registry.function(*_HUB.functions)(_load)
     registry.pure_names.update(_HUB.functions)
     registry.function(*_HUB.layers)(hub_layer)
+    registry.function(*LOADERS[Loader.HUB_MODULE].functions)(_module)
     for name, via in HANDLE_FUNCTIONS.items():
         registry.functions[name] = _handle_function(via)
     registry.setting = setting
@@ -46,6 +47,13 @@ def register(registry: Registry) -> None:
 
 def _load(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
     return models.model_load(engine, node, Loader.HUB, args, env)
+
+
+def _module(engine: Engine, node: cst.Call, name: str, args: CallArgs, env: Env) -> AbstractValue:
+    """``hub.Module(handle)``: the TF1 API, recorded as a load (SM017 says whether the
+    installed tensorflow_hub still has it); what it returns is not followed."""
+    models.model_load(engine, node, Loader.HUB_MODULE, args, env)
+    return UNKNOWN
 
 
 def _handle_function(via: Loader) -> FunctionHook:

@@ -8,6 +8,20 @@ from sm_lint.analysis.engine.hooks import Registry
 from sm_lint.analysis.loaders import LOADERS
 from sm_lint.analysis.values import AbstractValue, Const, DType, QualName
 
+#: Modules whose spelling says which Keras a loading function is (tf_keras and tf.keras
+#: may read SavedModel folders, Keras 3 refuses them): kept as written, with the loader
+#: table's functions in them; their other names are Keras' as usual.
+_KEPT = frozenset(
+    (
+        *(
+            f"{package}.{module}"
+            for package in ("tf_keras", "tensorflow.keras", "tensorflow.python.keras")
+            for module in ("models", "saving")
+        ),
+        *(name for row in LOADERS.values() for name in row.functions),
+    )
+)
+
 _ALIASES = (
     # The loader table's aliases of its loading functions, exactly.
     *((alias, row.functions[0]) for row in LOADERS.values() for alias in row.aliases),
@@ -37,6 +51,8 @@ _CONSTANTS: dict[str, object] = {
 
 def normalize(name: str) -> str:
     """Map aliases (``tensorflow.compat.v2``, ``tensorflow.keras``) to one spelling."""
+    if name in _KEPT:
+        return name
     for old, new in _ALIASES:
         if name == old or name.startswith(old):
             return new + name[len(old) :]

@@ -35,7 +35,7 @@ _TFSM = LOADERS[Loader.TFSM_LAYER]
 
 
 def register(registry: Registry) -> None:
-    for loader in (Loader.SAVED_MODEL, Loader.KERAS):
+    for loader in (Loader.SAVED_MODEL, Loader.KERAS, Loader.TF_KERAS):
         for name in LOADERS[loader].functions:
             registry.functions[name] = _loader(loader)
             registry.pure_names.add(name)
