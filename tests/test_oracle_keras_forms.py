@@ -67,6 +67,10 @@ def models(tmp_path_factory: pytest.TempPathFactory, make_models: ModuleType) ->
 
     module = Callable()
     make_models._save_module(module, root / "callable", {"serving_default": module.serve})
+    # A TF Serving layout (numeric versions) and a SavedModel folder with a config.json.
+    shutil.copytree(root / "dense", root / "versioned" / "1")
+    shutil.copytree(root / "dense", root / "configured")
+    (root / "configured" / "config.json").write_text("{}")
     return root
 
 
@@ -170,6 +174,32 @@ _RESTORED = [
     'm = hub.load("models/{model}")\nm.signatures["{key}"](x={value})',
 ]
 
+#: Loading a SavedModel folder with Keras' load_model (Keras 3 refuses it; tf_keras reads it
+#: and its signatures stay checkable) and with hub.Module (gone from tensorflow_hub 0.16).
+_LOAD_FUNCTIONS = [
+    "keras.models.load_model",
+    "keras.saving.load_model",
+    "tf_keras.models.load_model",
+    "tf_keras.saving.load_model",
+]
+_LOAD_PATHS = {
+    "dense": ('"models/dense"', "keras_tensor", 5),
+    "multi": ('"models/multi"', "x", 4),
+    "callable": ('pathlib.Path("models/callable")', "x", 3),
+}
+_LOAD_USES = [
+    "",
+    'm.signatures["serving_default"]({name}=tf.ones((2, {width})))',
+    'm.signatures["serving_default"](nope=tf.ones((2, {width})))',
+    'm.signatures["serving_default"]({name}=tf.ones((2, {width}), tf.int32))',
+]
+_HUB_MODULES = [
+    'm = hub.Module("models/tf1")',
+    'm = hub.Module("https://tfhub.dev/google/nnlm-en-dim128/1")',
+    'm = hub.Module("models/tf1", trainable=False)\nm(np.ones((2, 3), np.float32))',
+    'm = hub.load("models/tf1")\nm.signatures["default"](x=np.ones((2, 3), np.float32))',
+]
+
 #: Forms TensorFlow rejects that sm-lint does not check (yet): it must stay silent on them.
 UNCHECKED = [
     # A TF1 module's signature= without output_key= (it defaults to "default"): the layer's
@@ -190,8 +220,13 @@ UNCHECKED = [
     # (accepted through call_endpoint="serving_default"), so not reported.
     'layer = keras.layers.TFSMLayer("models/dense")\n'
     "layer(keras.Input(shape=(5,), dtype='int32'))",
-    # Keras 3 load_model of a SavedModel folder (tf_keras reads it: the spelling decides).
-    'keras.models.load_model("models/dense")',
+    # tf.keras' load_model of a SavedModel folder: Keras 3 refuses it unless
+    # TF_USE_LEGACY_KERAS is set where the program runs (then tf_keras reads it).
+    'tf.keras.models.load_model("models/dense")',
+    # Keras 3's load_model of a folder of numeric versions (read as an Orbax checkpoint) or
+    # of a folder with a config.json (read as a Keras folder): other errors, not reported.
+    'keras.models.load_model("models/versioned")',
+    'keras.models.load_model("models/configured")',
 ]
 
 
@@ -225,6 +260,14 @@ def _all_programs() -> list[Program]:
         for i, form in enumerate(_RESTORED):
             source = form.format(model=model, value=value, key=key)
             out.append(Program(f"restored-{model}-{i}", source))
+    for model, (path, name, width) in _LOAD_PATHS.items():
+        for i, function in enumerate(_LOAD_FUNCTIONS):
+            for j, use in enumerate(_LOAD_USES):
+                lines = [f"m = {function}({path})", use.format(name=name, width=width)]
+                source = "\n".join(line for line in lines if line)
+                out.append(Program(f"load-{model}-{i}-{j}", source))
+    for i, source in enumerate(_HUB_MODULES):
+        out.append(Program(f"hub-module-{i}", source))
     return out
 
 
@@ -238,7 +281,7 @@ def programs() -> list[Program]:
 
 HEADER = (
     "import numpy as np\nimport tensorflow as tf\nimport tensorflow_hub as hub\nimport keras\n"
-    "import tf_keras\n"
+    "import tf_keras\nimport pathlib\n"
 )
 
 
@@ -282,6 +325,8 @@ def test_the_reader_knows_which_loaded_objects_are_callable(models: Path) -> Non
     load (a TF1 Hub module with tags ``[]``, as hub.load does)."""
     seen = {}
     for folder in sorted(models.iterdir()):
+        if folder.name in ("versioned", "configured"):
+            continue  # copies of dense, for load_model
         model = read_signatures(folder)
         loaded = hub.load(str(folder)) if model.hub_v1 else tf.saved_model.load(str(folder))
         assert model.root_callable is callable(loaded), folder.name
