@@ -18,6 +18,7 @@ from sm_lint.api import Linter
 from sm_lint.cache import decode_facts, encode_facts
 from sm_lint.config import Config
 from sm_lint.editor import hover
+from sm_lint.rules import sm017_unsupported_load as sm017
 from tests.conftest import code_notebook
 
 MODULE = """\
@@ -334,16 +335,21 @@ def test_keras_load_model_of_an_hdf5_file_is_not_a_savedmodel_load(tmp_path: Pat
 
 
 def test_keras_load_model_of_a_saved_folder_is_not_sm011(tmp_path: Path) -> None:
+    """The folder the program exports is no SM011; Keras 3's load_model refuses it (SM017,
+    with Keras 3 installed), tf_keras' reads it."""
     target = tmp_path / "exported"
     source = textwrap.dedent(
         f"""\
         import keras
+        import tf_keras
         model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
         model.export("{target}")
-        reloaded = keras.models.load_model("{target}")
+        reloaded = tf_keras.models.load_model("{target}")
         """
     )
     assert _codes(source, tmp_path / "p.py") == []
+    keras3 = source.replace("tf_keras.models", "keras.models")
+    assert _codes(keras3, tmp_path / "p.py") == (["SM017"] if sm017.keras3() else [])
 
 
 def test_saves_in_branches_and_loops_are_not_trusted(tmp_path: Path) -> None:

@@ -7,6 +7,9 @@ that is not callable, called. Each generated program is linted and run with real
 TensorFlow in this one process: sm-lint must report an error exactly where TensorFlow
 raises (no false error, no missed rejection among the generated forms).
 Keras symbolic inputs (``keras.Input``, ``tf_keras.Input``) are among the values passed.
+SavedModel folders are loaded with Keras 3's and tf_keras' ``load_model`` (the folders under
+``models/`` and one the program exports itself), their signatures called, and ``hub.Module``
+(gone from tensorflow_hub 0.16) is called: SM017 where the installed versions reject them.
 ``SM_LINT_FUZZ_BUDGET=N`` raises the number of programs (all of them at about 200).
 
 The forms sm-lint does not check yet are run too (``UNCHECKED``): TensorFlow must still
@@ -200,6 +203,17 @@ _HUB_MODULES = [
     'm = hub.load("models/tf1")\nm.signatures["default"](x=np.ones((2, 3), np.float32))',
 ]
 
+#: A folder the program exports itself, then loads with Keras' load_model.
+_EXPORT = (
+    'e = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])\ne.export("{out}")\n'
+)
+_SAVES_THEN_LOADS = [
+    _EXPORT + 'm = keras.models.load_model("{out}")',
+    _EXPORT + 'm = tf_keras.models.load_model("{out}")',
+    _EXPORT
+    + 'm = tf_keras.models.load_model("{out}")\nm.signatures["serve"](nope=np.ones((2, 3)))',
+]
+
 #: Forms TensorFlow rejects that sm-lint does not check (yet): it must stay silent on them.
 UNCHECKED = [
     # A TF1 module's signature= without output_key= (it defaults to "default"): the layer's
@@ -268,6 +282,8 @@ def _all_programs() -> list[Program]:
                 out.append(Program(f"load-{model}-{i}-{j}", source))
     for i, source in enumerate(_HUB_MODULES):
         out.append(Program(f"hub-module-{i}", source))
+    for i, form in enumerate(_SAVES_THEN_LOADS):
+        out.append(Program(f"export-load-{i}", form.format(out=f"exported_{i}")))
     return out
 
 
