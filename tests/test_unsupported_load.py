@@ -107,3 +107,14 @@ def test_installed_versions_are_read_from_metadata() -> None:
         version = importlib.metadata.version(package)
         assert installed.major_minor(package) == tuple(map(int, version.split(".")[:2]))
     assert installed.signature() == tuple((p, installed.major_minor(p)) for p in installed.PACKAGES)
+
+
+def test_the_installed_versions_key_the_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another keras or tensorflow_hub installed: cached results and facts are not served."""
+    from sm_lint import results
+
+    monkeypatch.setattr(results, "_DIGEST", None)
+    now = results.code_digest()
+    monkeypatch.setattr(results, "_DIGEST", None)
+    monkeypatch.setattr(installed, "signature", lambda: (("keras", (2, 15)),))
+    assert results.code_digest() != now

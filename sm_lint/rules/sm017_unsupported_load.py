@@ -25,9 +25,10 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="A load the installed library cannot make: `keras.models.load_model` / "
     "`keras.saving.load_model` of a SavedModel folder with Keras 3 installed (it reads "
-    "only `.keras` and `.h5` files: load the folder with `keras.layers.TFSMLayer`, or "
-    "with `tf_keras.models.load_model`); `hub.Module(...)` with tensorflow_hub 0.16 or "
-    "later installed (the TF1 API is gone: `hub.load` / `hub.KerasLayer`).",
+    "`.keras` and `.h5` files, Keras folders and Orbax checkpoints, not SavedModels: load "
+    "the folder with `keras.layers.TFSMLayer`, or with `tf_keras.models.load_model`); "
+    "`hub.Module(...)` with tensorflow_hub 0.16 or later installed (the TF1 API is gone: "
+    "`hub.load` / `hub.KerasLayer`).",
     why='Keras 3 raises ValueError "File format not supported ... use '
     '`keras.layers.TFSMLayer`"; tensorflow_hub 0.16 has no `Module` (AttributeError). '
     "`tf.keras` is Keras 3 or tf_keras as `TF_USE_LEGACY_KERAS` is set where the program "
