@@ -126,3 +126,13 @@ def test_more_than_four_possible_models_are_unknown(tmp_path: Path) -> None:
     four = _branches(*["keras_float64"] * 4)
     root = _project(tmp_path / "four", four + "m.signatures['serving_default'](x=1)\n")
     assert len(_lint(root)) == 4
+
+
+def test_a_model_chosen_in_branches_passed_to_a_function_gives_no_false_error(
+    tmp_path: Path,
+) -> None:
+    # Float32 suits only the first model; one caller's analysis does not group calls, so
+    # the call inside the function is left alone.
+    text = TWO + "\n\ndef run(model, x):\n    return model.signatures['serving_default'](x)\n\n\n"
+    text += "run(m, tf.constant(np.zeros((2, 5), np.float32)))\n"
+    assert _lint(_project(tmp_path, text)) == []

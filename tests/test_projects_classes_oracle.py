@@ -9,8 +9,9 @@ notebook cell) is generated with a correct or a mutated call, linted with sm-lin
 with real TensorFlow in this one process. Every call TensorFlow rejects must be found; a
 call that runs must get no error.
 
-Models loaded in different ``if`` branches are not followed (the branches' models merge to
-unknown): those shapes are checked for false errors only (``UNFOLLOWED``).
+Models loaded in different ``if`` branches: each program runs once per branch, the branch
+chosen by an environment variable; a call every branch rejects must be found, any other
+must get no error (``test_a_model_chosen_in_branches_is_reported_where_every_branch_rejects``).
 
 ``SM_LINT_FUZZ_BUDGET=N`` adds 20 generated calls per unit of N (random kinds, dtypes,
 shapes and keywords) to the fixed ones, each tried in every shape.
@@ -210,7 +211,7 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
     ),
 }
 
-#: Shapes sm-lint does not follow yet: checked for false errors only.
+#: A choice of two models, checked for false errors (the branch test below runs each branch).
 UNFOLLOWED: dict[str, tuple[str, dict[str, str]]] = {
     "models of if/else branches": (
         "main.py",

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
 
+#: What a model's attribute, lookup or call may be that is still one per model.
+_PARTS = (ModelRef, SignaturesRef, SignatureFn, RestoredFn)
+
+
 def register(registry: Registry) -> None:
     # The option types' hooks are read when used: every library has registered by then.
     def attribute(base: Choice, attr: str) -> AbstractValue:
@@ -76,8 +80,6 @@ def register(registry: Registry) -> None:
             result = hook(engine, node, option, args, opaque, env, held) if hook else None
             return UNKNOWN if result is None else result
 
-        if engine.contextual:
-            return None  # one caller's analysis: the call on its own lists each model
         return _grouped(engine, base=func, each=one, node=node)
 
     registry.attributes[Choice] = attribute
@@ -113,7 +115,7 @@ def _each(base: Choice, each: Callable[[AbstractValue], AbstractValue]) -> Abstr
     """The choice of what *each* gives for every option; unknown unless every option
     gives a model's part."""
     options = tuple(each(o) for o in base.options)
-    if not all(isinstance(o, (ModelRef, SignaturesRef, SignatureFn, RestoredFn)) for o in options):
+    if not all(isinstance(o, _PARTS) for o in options):
         return UNKNOWN
     return choose(options)
 
@@ -126,6 +128,9 @@ def _grouped(
 ) -> AbstractValue:
     """*each* applied to every option, the lookups and calls it records grouped: the calls
     (at *node*) get ids of their own, and each knows its siblings."""
+    if node is not None and engine.contextual:
+        # One caller's analysis records calls ungrouped: the call on its own has each model.
+        return UNKNOWN
     state = engine.state
     lookups_before = len(state.lookups)
     results: list[AbstractValue] = []
@@ -151,9 +156,7 @@ def _grouped(
         # not every model's call was recorded: its verdict cannot be every model's
         for call_id in call_ids:
             state.calls[call_id] = replace(state.calls[call_id], alternatives=(call_id, -1))
-    if all(isinstance(r, CallResult) for r in results):
-        return choose(tuple(results))
-    if all(isinstance(r, (ModelRef, SignaturesRef, SignatureFn, RestoredFn)) for r in results):
+    if all(isinstance(r, (CallResult, *_PARTS)) for r in results):
         return choose(tuple(results))
     value = results[0]
     for other in results[1:]:
