@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sm_lint.api import lint_paths
+from sm_lint.api import Linter, lint_paths
+from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
+from sm_lint.editor import inlay_hints
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +138,11 @@ def test_a_model_chosen_in_branches_passed_to_a_function_gives_no_false_error(
     text = TWO + "\n\ndef run(model, x):\n    return model.signatures['serving_default'](x)\n\n\n"
     text += "run(m, tf.constant(np.zeros((2, 5), np.float32)))\n"
     assert _lint(_project(tmp_path, text)) == []
+
+
+def test_the_editor_hints_an_argument_once(tmp_path: Path) -> None:
+    root = _project(tmp_path, TWO + "m.signatures['serving_default'](x=np.zeros((2, 5)))\n")
+    source = (root / "main.py").read_text()
+    analysis = Linter(Config(project_root=root)).analyze_source(source, root / "main.py")
+    assert analysis.facts is not None and len(analysis.facts.calls) == 2
+    assert len(inlay_hints(analysis)) == 1
