@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from sm_lint.api import Linter, lint_paths
+from sm_lint.cache import _decode, _encode
 from sm_lint.config import Config
 from sm_lint.diagnostics import Diagnostic
 from sm_lint.editor import inlay_hints
@@ -146,3 +147,13 @@ def test_the_editor_hints_an_argument_once(tmp_path: Path) -> None:
     analysis = Linter(Config(project_root=root)).analyze_source(source, root / "main.py")
     assert analysis.facts is not None and len(analysis.facts.calls) == 2
     assert len(inlay_hints(analysis)) == 1
+
+
+def test_grouped_facts_survive_the_cache(tmp_path: Path) -> None:
+    root = _project(tmp_path, TWO + "m.signatures['serving_default'](x=np.zeros((2, 5)))\n")
+    source = (root / "main.py").read_text()
+    facts = Linter(Config(project_root=root)).analyze_source(source, root / "main.py").facts
+    assert facts is not None
+    assert _decode(json.loads(json.dumps(_encode(facts)))) == facts
+    assert [len(c.alternatives) for c in facts.calls] == [2, 2]
+    assert [lookup.alternatives for lookup in facts.lookups] == [(0, 1), (0, 1)]
