@@ -45,6 +45,7 @@ from sm_lint.sources import (
     from_text,
     iter_source_files,
     kind_of,
+    line_phrase,
     noqa_lines,
     read_file,
 )
@@ -258,12 +259,30 @@ class Linter:
             if resolved.model is not None:
                 findings.extend(check_model(ctx, load, resolved.model))
         loads = {load.id: load for load in facts.loads}
+        # A lookup or call of a model loaded in branches: its findings per possible model,
+        # by group (reported only where every possible model rejects it).
+        groups: dict[tuple[object, ...], dict[int, list[Diagnostic]]] = {}
+        alternatives: dict[tuple[object, ...], tuple[int, ...]] = {}
         for lookup in facts.lookups:
             resolved = analysis.loads[lookup.load_id]
             if resolved.model is not None:
                 ctx = self._context(analysis, resolved, facts)
-                found = check_lookup(ctx, lookup, resolved.model)
-                findings.extend(_loaded_elsewhere(analysis.path, loads, lookup.load_id, found))
+                found = _loaded_elsewhere(
+                    analysis.path, loads, lookup.load_id, check_lookup(ctx, lookup, resolved.model)
+                )
+                if lookup.alternatives:
+                    group: tuple[object, ...] = (
+                        "lookup",
+                        lookup.key,
+                        lookup.span,
+                        lookup.alternatives,
+                    )
+                    alternatives[group] = lookup.alternatives
+                    groups.setdefault(group, {})[lookup.load_id] = [
+                        _with_model(f, loads[lookup.load_id], analysis.document) for f in found
+                    ]
+                    continue
+                findings.extend(found)
         known: dict[int, set[tuple[str, int, int, str]]] = {}
         for call in facts.calls:
             resolved = analysis.loads[call.load_id]
@@ -271,6 +290,14 @@ class Linter:
                 ctx = self._context(analysis, resolved, facts)
                 filled, from_run = with_observed(call, analysis.observed.get(call.id, {}))
                 checked = check_call(ctx, filled, resolved.model)
+                if call.alternatives:
+                    group = ("call", call.alternatives)
+                    alternatives[group] = call.alternatives
+                    groups.setdefault(group, {})[call.id] = [
+                        _with_model(f, loads[call.load_id], analysis.document)
+                        for f in _loaded_elsewhere(analysis.path, loads, call.load_id, checked)
+                    ]
+                    continue
                 for finding in _loaded_elsewhere(analysis.path, loads, call.load_id, checked):
                     known.setdefault(call.id, set()).add(
                         (finding.code, finding.line, finding.column, finding.message)
@@ -285,6 +312,8 @@ class Linter:
                             message=f"{finding.message} (observed at run time)",
                         )
                     findings.append(finding)
+        for key, members in groups.items():
+            findings.extend(_every_model_rejects(alternatives[key], members))
         for call in facts.context_calls:  # values through functions, per caller
             resolved = analysis.loads[call.load_id]
             if resolved.model is not None:
@@ -701,6 +730,30 @@ def with_observed(
             replaced.append(arg)
         arguments.append(arg)
     return replace(call, arguments=tuple(arguments)), replaced
+
+
+def _every_model_rejects(
+    alternatives: tuple[int, ...], members: dict[int, list[Diagnostic]]
+) -> list[Diagnostic]:
+    """The errors of a lookup or call of a model loaded in branches, where each possible
+    model has one (each named by its load); nothing otherwise, and never a warning."""
+    errors = {
+        member: [f for f in found if f.severity is Severity.ERROR]
+        for member, found in members.items()
+    }
+    if set(alternatives) != set(errors) or not all(errors.values()):
+        return []  # some possible model accepts it (or is not known)
+    # a fix for one model may break the call of another
+    return [replace(f, fix=None) for found in errors.values() for f in found]
+
+
+def _with_model(finding: Diagnostic, load: ModelLoad, document: Document | None) -> Diagnostic:
+    """*finding* naming the model it is about: "(with the model loaded at line 5)"."""
+    where = line_phrase(document, load.span.line).removeprefix("at ").removeprefix("in ")
+    if load.file is not None:
+        where += f" of {os.path.basename(load.file)}"
+    note = f" (with the model loaded {'at' if where.startswith('line') else 'in'} {where})"
+    return replace(finding, message=f"{finding.message.removesuffix('.')}{note}.")
 
 
 def _loaded_elsewhere(

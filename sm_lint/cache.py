@@ -60,7 +60,9 @@ _TYPES: dict[str, type[Any]] = {
 #: Fields written only when set (a file that imports no project module, or sends no gRPC
 #: request, encodes as before;
 #: sm-lint's code is in every entry's key, so no older entry is ever read).
-_OMITTED_WHEN_DEFAULT = frozenset({"file", "imports", "proto", "grpc", "layer_options"})
+_OMITTED_WHEN_DEFAULT = frozenset(
+    {"file", "imports", "proto", "grpc", "layer_options", "alternatives"}
+)
 
 
 def _encode(obj: Any) -> Any:

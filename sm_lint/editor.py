@@ -330,6 +330,8 @@ def inlay_hints(analysis: FileAnalysis) -> list[InlayHint]:
     if analysis.facts is None:
         return hints
     for call in analysis.facts.calls:
+        if call.alternatives and call.alternatives[0] != call.id:
+            continue  # a model loaded in branches: its calls share the arguments
         for arg in call.arguments:
             value = arg.value
             if value.kind is Kind.UNKNOWN or (value.dtype is None and value.shape is None):

@@ -9,8 +9,9 @@ notebook cell) is generated with a correct or a mutated call, linted with sm-lin
 with real TensorFlow in this one process. Every call TensorFlow rejects must be found; a
 call that runs must get no error.
 
-Models loaded in different ``if`` branches are not followed (the branches' models merge to
-unknown): those shapes are checked for false errors only (``UNFOLLOWED``).
+Models loaded in different ``if`` branches: each program runs once per branch, the branch
+chosen by an environment variable; a call every branch rejects must be found, any other
+must get no error (``test_a_model_chosen_in_branches_is_reported_where_every_branch_rejects``).
 
 ``SM_LINT_FUZZ_BUDGET=N`` adds 20 generated calls per unit of N (random kinds, dtypes,
 shapes and keywords) to the fixed ones, each tried in every shape.
@@ -210,7 +211,7 @@ SHAPES: dict[str, tuple[str, dict[str, str]]] = {
     ),
 }
 
-#: Shapes sm-lint does not follow yet: checked for false errors only.
+#: A choice of two models, checked for false errors (the branch test below runs each branch).
 UNFOLLOWED: dict[str, tuple[str, dict[str, str]]] = {
     "models of if/else branches": (
         "main.py",
@@ -323,3 +324,151 @@ def test_models_of_branches_give_no_false_error(tmp_path: Path) -> None:
     _, rejected, _, false_errors = _compare(tmp_path, UNFOLLOWED, CASES)
     assert rejected >= 3
     assert not false_errors
+
+
+# ---------------------------------------------------------------- models chosen in branches
+#: Model folders a branch may load (each is a possibility sm-lint keeps).
+SERVING = "serving/dense/2"  # serving_default: x float32 (?, 6)
+KERAS_SAVED = "keras_saved"  # serving_default: inputs float32 (?, 3)
+#: Sets of models the branches load, in branch order (the same folder twice: two loads).
+BRANCH_MODELS = [
+    (DENSE, FLOAT64),
+    (DENSE, FLOAT64, DENSE),
+    (DENSE, SERVING),
+    (KERAS_SAVED, SERVING, FLOAT64),
+]
+#: Which branch runs: unknown statically, set per run.
+BRANCH_VARIABLE = "SM_LINT_ORACLE_BRANCH"
+
+
+def _branches(models: tuple[str, ...], indent: str = "") -> str:
+    """``if``/``elif``/``else`` loading one of *models* by the environment variable."""
+    lines = []
+    for number, model in enumerate(models):
+        test = f"os.environ['{BRANCH_VARIABLE}'] == '{number}'"
+        head = "if" if number == 0 else "elif"
+        if number == len(models) - 1:
+            lines.append(f"{indent}else:")
+        else:
+            lines.append(f"{indent}{head} {test}:")
+        # the middle branch loads through a helper: its load is in the helper
+        load = "load_from" if number == 1 else "tf.saved_model.load"
+        lines.append(f"{indent}    m = {load}('models/{model}')")
+    return "\n".join(lines) + "\n"
+
+
+HELPER = "import os\n\n\ndef load_from(path):\n    return tf.saved_model.load(path)\n\n\n"
+#: The models with a restored function ``serve``.
+SERVES = (DENSE, FLOAT64)
+#: How the chosen model is called: a signature, a restored function, the object itself.
+BRANCH_CALLS = {
+    "signature": "m.signatures['serving_default'](ARGS)\n",
+    "restored function": "m.serve(VALUE)\n",
+    "object": "m(VALUE)\n",
+}
+
+
+def _branch_shapes(models: tuple[str, ...]) -> dict[str, tuple[str, dict[str, str]]]:
+    """A choice of *models* in one file, in a module the entry point imports, and in a
+    notebook's cells, called each way."""
+    shapes = {}
+    for form, call in BRANCH_CALLS.items():
+        if form == "restored function" and not set(models) <= set(SERVES):
+            continue  # AttributeError: sm-lint reports no missing attribute, one model or many
+        branches = _branches(models)
+        shapes[f"{form} in one file"] = ("main.py", {"main.py": HEAD + HELPER + branches + call})
+        shapes[f"{form} in an imported module"] = (
+            "main.py",
+            {
+                "lib.py": HEAD + HELPER + branches,
+                "main.py": HEAD + READY + "from lib import m\n\n" + call,
+            },
+        )
+        shapes[f"{form} in notebook cells"] = (
+            "main.ipynb",
+            {"main.ipynb": json.dumps(code_notebook([HEAD + HELPER, branches, call]))},
+        )
+    return shapes
+
+
+#: Fixed arguments: accepted by some models, by none, by all.
+BRANCH_CASES = [
+    "keras_tensor=tf.constant(np.zeros((2, 5), np.float32))",
+    "keras_tensor=np.zeros((2, 5), np.float32)",
+    "keras_tensor=np.zeros((2, 7), np.float32)",
+    "x=tf.constant(np.zeros((2, 6), np.float32))",
+    "x=np.zeros((2, 5), np.float32)",
+    "inputs=np.zeros((2, 3), np.float32)",
+    "y=np.zeros((2, 5), np.float32)",
+]
+
+
+def _branch_fuzzed(count: int, seed: int = 23) -> list[str]:
+    """Generated arguments (whether each model accepts them is for TensorFlow to say)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        dtype = rng.choice(["np.float32", "np.float64", "np.int32"])
+        shape = rng.choice(["(2, 5)", "(1, 5)", "(2, 6)", "(2, 3)", "(2, 7)", "(5,)"])
+        tensor = rng.random() < 0.5 and shape != "(5,)"  # a rank-1 tensor may compute
+        value = f"np.zeros({shape}, {dtype})"
+        value = f"tf.constant({value})" if tensor else value
+        keyword = rng.choice(["keras_tensor", "keras_tensor", "x", "inputs", "z"])
+        out.append(f"{keyword}={value}")
+    return out
+
+
+def _write_branch(root: Path, files: dict[str, str], args: str) -> None:
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (root / "models").symlink_to(MODELS, target_is_directory=True)
+    for name, text in files.items():
+        value = args.split("=", 1)[1]
+        text = text.replace("ARGS", args).replace("VALUE", value)
+        (root / name).write_text(text)
+
+
+@pytest.mark.usefixtures("cached_load")
+def test_a_model_chosen_in_branches_is_reported_where_every_branch_rejects(
+    tmp_path: Path,
+) -> None:
+    """Each program runs once per branch (the variable set per run): a call every branch's
+    model rejects must be found; a call some branch's model runs must get no error."""
+    cases = BRANCH_CASES + _branch_fuzzed(int(BUDGET * 20))
+    ran = everywhere = partly = 0
+    missed, false_errors = [], []
+    saved = os.environ.get(BRANCH_VARIABLE)
+    try:
+        for index, models in enumerate(BRANCH_MODELS):
+            for shape, (main, files) in _branch_shapes(models).items():
+                for number, args in enumerate(cases):
+                    root = tmp_path / f"b{index}_{len(shape)}_{shape.split()[-1]}_{number}"
+                    _write_branch(root, files, args)
+                    errors = []
+                    for branch in range(len(models)):
+                        os.environ[BRANCH_VARIABLE] = str(branch)
+                        errors.append(_execute(root, main))
+                    os.environ.pop(BRANCH_VARIABLE)
+                    found = _errors(root, main)
+                    ran += 1
+                    what = f"{models} {shape} with {args}: {errors!r} / {found}"
+                    if all(e is not None for e in errors):
+                        everywhere += 1
+                        if not found:
+                            missed.append(what)
+                    else:
+                        partly += any(e is not None for e in errors)
+                        if found:
+                            false_errors.append(what)
+    finally:
+        os.environ.pop(BRANCH_VARIABLE, None)
+        if saved is not None:
+            os.environ[BRANCH_VARIABLE] = saved
+    print(
+        f"{ran} programs: rejected in every branch {everywhere}, in some {partly}; "
+        f"missed {len(missed)}, false errors {len(false_errors)}"
+    )
+    assert everywhere >= len(BRANCH_MODELS)  # the mutations really are rejected
+    assert partly >= len(BRANCH_MODELS)  # and some are rejected by one model only
+    assert not false_errors, "\n".join(false_errors)
+    assert not missed, "\n".join(missed)

@@ -77,6 +77,9 @@ class SignatureLookup:
     load_id: int
     key: str
     span: Span
+    #: A lookup on a model loaded in branches: the loads of every possible model (this
+    #: one's too), in order; reported only where every one of them lacks the key.
+    alternatives: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,9 @@ class SignatureCall:
     #: A TF Serving gRPC ``PredictRequest``: ``arguments`` are its inputs by alias (exact
     #: names, TensorProtos); ``opaque_arguments`` where some inputs are not known.
     grpc: bool = False
+    #: A call of a model loaded in branches: the ids of the calls of every possible model
+    #: (this one's too), in order; its errors are reported only where each of them has one.
+    alternatives: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

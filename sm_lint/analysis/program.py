@@ -37,6 +37,7 @@ from sm_lint.analysis.values import (
     UNKNOWN,
     AbstractValue,
     Array,
+    Choice,
     Const,
     DType,
     EnvDefault,
@@ -411,6 +412,9 @@ def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> Abs
         return SignaturesRef(_adopt_load(engine, summary, value.load_id))
     if isinstance(value, SignatureFn):
         return replace(value, load_id=_adopt_load(engine, summary, value.load_id))
+    if isinstance(value, Choice):
+        options = tuple(adopt(engine, summary, option) for option in value.options)
+        return UNKNOWN if UNKNOWN in options else Choice(options)
     if isinstance(value, functions.FunctionValue) and value.closure is None:
         return ForeignFunction(summary.path, value)
     if isinstance(value, (ForeignClass, ForeignInstance)):

@@ -169,11 +169,42 @@ class SliceValue(AbstractValue):
         return len(range(size)[slice(self.lower, self.upper, self.step)])
 
 
+#: The most models one value may be one of (more: unknown).
+MAX_CHOICES = 4
+#: Values a branch may choose between: each is one loaded model (or a part of it).
+_CHOOSABLE = (ModelRef, SignaturesRef, SignatureFn, RestoredFn)
+
+
+@dataclass(frozen=True)
+class Choice(AbstractValue):
+    """One of a few models (or the same part of each), as branches loaded them:
+    ``if a: m = load(A) else: m = load(B)``. The options are of one class, in order."""
+
+    options: tuple[AbstractValue, ...]
+
+
+def _options(value: AbstractValue) -> tuple[AbstractValue, ...]:
+    return value.options if isinstance(value, Choice) else (value,)
+
+
+def choose(options: tuple[AbstractValue, ...]) -> AbstractValue:
+    """The value that is one of *options* (unknown when there are too many)."""
+    unique = tuple(dict.fromkeys(options))
+    if len(unique) == 1:
+        return unique[0]
+    if len(unique) > MAX_CHOICES:
+        return UNKNOWN
+    return Choice(unique)
+
+
 def join(a: AbstractValue, b: AbstractValue) -> AbstractValue:
     """The value known after two branches: kept only where both agree (for arrays, the
-    kind, dtype and each dimension separately)."""
+    kind, dtype and each dimension separately); two models are a choice of both."""
     if a == b:
         return a
+    options = _options(a) + _options(b)
+    if all(isinstance(o, _CHOOSABLE) for o in options) and len({type(o) for o in options}) == 1:
+        return choose(options)
     if isinstance(a, Array) and isinstance(b, Array) and a.value.kind == b.value.kind:
         x, y = a.value, b.value
         shape = None

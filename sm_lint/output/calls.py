@@ -85,6 +85,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
         if analysis.facts is None:
             continue
         document = analysis.document
+        by_id = {call.id: call for call in analysis.facts.calls}
         for call in _listed(analysis.facts.calls, analysis.facts.context_calls):
             resolved = analysis.model_for(call)
             model = resolved.resolution.model if resolved is not None else None
@@ -133,6 +134,11 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                         if call.context
                         else {}
                     ),
+                    **(
+                        {"alternatives": _alternatives(analysis, by_id, call)}
+                        if call.alternatives
+                        else {}
+                    ),
                     "arguments": [
                         {
                             "name": a.name,
@@ -145,6 +151,27 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                 }
             )
     return records
+
+
+def _alternatives(
+    analysis: FileAnalysis, by_id: dict[int, SignatureCall], call: SignatureCall
+) -> list[dict[str, Any]]:
+    """The possible models of a call of a model loaded in branches (this one's too), in
+    order; a model whose call is not known is listed with everything null."""
+    out = []
+    for sibling_id in call.alternatives:
+        sibling = by_id.get(sibling_id)
+        resolved = analysis.model_for(sibling) if sibling is not None else None
+        model = resolved.resolution.model if resolved is not None else None
+        load = analysis.facts.loads[sibling.load_id] if sibling and analysis.facts else None
+        out.append(
+            {
+                "model": str(model) if model is not None else None,
+                "model_expr": resolved.expr if resolved is not None else None,
+                "load_line": load.span.line if load is not None and load.file is None else None,
+            }
+        )
+    return out
 
 
 def render_calls_json(analyses: Sequence[FileAnalysis]) -> str:
@@ -188,6 +215,7 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
             f"{r['path']}:{cell}{r['line']}:{r['column']}: {r['model_expr']} "
             f"-> {where} "
             + (f"[{r['signature']}]" if r["function"] is None else f"[function {r['function']}]")
+            + (f" (one of {len(r['alternatives'])} possible models)" if "alternatives" in r else "")
             + "".join(
                 f" through {site['function']} called at "
                 + (f"cell {site['cell']}, " if "cell" in site else "")

@@ -155,6 +155,9 @@ class RunState:
     attribute_bases: set[str] = field(default_factory=set)
     #: The recording of the function being analysed (analysis/reuse.py), if any.
     recording: Recording | None = None
+    #: Which possible model a call of a model loaded in branches is being made for
+    #: (library/choices.py): added to the call's id, so that each has its own.
+    alternative: int = 0
 
     def new_context_calls(self) -> tuple[SignatureCall, ...]:
         """Context calls that know more than the context-free analysis of the same call."""

@@ -17,6 +17,7 @@ from sm_lint.analysis.engine.hooks import Hooks, Registry
 from sm_lint.analysis.engine.state import Env
 from sm_lint.analysis.facts import FileFacts, SignatureCall
 from sm_lint.analysis.library import (
+    choices,
     environ,
     grpc,
     hub,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sm_lint.analysis.engine.core import Engine
 
 _MODULES = (
+    choices,
     names,
     saved_model,
     hub,

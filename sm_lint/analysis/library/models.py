@@ -174,7 +174,8 @@ def lookup(
 def signature_call(
     engine: Engine, node: cst.Call, func: SignatureFn, env: Env, opaque: bool
 ) -> AbstractValue:
-    call_id = id(node)
+    # CPython objects are 8-aligned: id(node) + 1..3 (MAX_CHOICES) is no other node's id.
+    call_id = id(node) + engine.state.alternative
     structured = _structured(func)
     hub_arguments = hub_layer_arguments(engine, node, env) if func.hub_layer else None
     if func.hub_layer and hub_arguments is None:
