@@ -143,3 +143,71 @@ def test_the_readme_serving_example_is_what_sm_lint_prints() -> None:
         os.chdir(here)
     assert code == 1
     assert [line.strip() for line in shown] == out.strip().splitlines()[: len(shown)]
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory: pytest.TempPathFactory) -> Linter:
+    root = tmp_path_factory.mktemp("served_multi")
+    shutil.copytree(FIXTURES / "module_multi", root / "multi" / "1")
+    return Linter(Config(models=(root,)))
+
+
+#: module_multi's int_in: counts int32 (?, 2), flags bool (?); lookup: text string (?),
+#: ids int64 (unknown rank). (body, the number TF Serving's decoder rejects or None).
+RANGES = [
+    ({"signature_name": "int_in", "inputs": {"counts": [[1, 2**31]], "flags": [True]}}, 2**31),
+    ({"signature_name": "int_in", "inputs": {"counts": [[1, 2**31 - 1]], "flags": [True]}}, None),
+    (
+        {
+            "signature_name": "int_in",
+            "instances": [
+                {"counts": [-(2**31), 0], "flags": True},
+                {"counts": [-(2**31) - 1, 0], "flags": False},
+            ],
+        },
+        -(2**31) - 1,
+    ),
+    ({"signature_name": "lookup", "inputs": {"text": ["a"], "ids": [2**63]}}, 2**63),
+    ({"signature_name": "lookup", "inputs": {"text": ["a"], "ids": [-(2**63)]}}, None),
+]
+
+
+@pytest.mark.parametrize(("body", "rejected"), RANGES)
+def test_an_integer_beyond_what_the_json_decoder_takes_is_sm014(
+    multi: Linter, body: dict[str, object], rejected: int | None
+) -> None:
+    """AddValueToTensor takes int32 inputs' numbers only where rapidjson's IsInt holds,
+    int64 ones where IsInt64 does: the request is refused, naming input, number and range."""
+    url = "http://localhost:8501/v1/models/multi:predict"
+    for call in (
+        f"requests.post({url!r}, json={body!r})",
+        f"requests.post({url!r}, data={json.dumps(body)!r})",
+    ):
+        found = multi.lint_source(f"import requests\n{call}\n", "/project/client.py")
+        if rejected is None:
+            assert [d.code for d in found] == []
+            continue
+        assert [d.code for d in found] == ["SM014"]
+        name = "counts" if "counts" in json.dumps(body) else "ids"
+        dtype = "int32" if name == "counts" else "int64"
+        assert f"input {name!r} is {dtype}" in found[0].message
+        assert f"rejects {rejected} " in found[0].message
+
+
+@pytest.mark.parametrize(("number", "stored"), [(-1, 255), (300, 44), (255, None)])
+def test_a_number_a_uint8_input_cannot_hold_is_stored_wrapped_sm006(
+    multi: Linter, number: int, stored: int | None
+) -> None:
+    """classify_image's image is uint8 (?, 8, 8, 3): TF Serving's decoder takes any int32
+    for it and TensorFlow keeps the low 8 bits (tests/test_serving_oracle.py checks the
+    narrowing against tf.io.parse_tensor)."""
+    pixel = [number, 0, 0]
+    body = {"signature_name": "classify_image", "instances": [[[pixel] * 8] * 8]}
+    url = "http://localhost:8501/v1/models/multi:predict"
+    source = f"import requests\nrequests.post({url!r}, data={json.dumps(body)!r})\n"
+    found = multi.lint_source(source, "/project/client.py")
+    if stored is None:
+        assert found == []
+        return
+    assert [d.code for d in found] == ["SM006"]
+    assert f"takes {number} and stores it as {stored}" in found[0].message

@@ -46,6 +46,10 @@ BUDGET = float(os.environ.get("SM_LINT_FUZZ_BUDGET", "1") or "1")
 INT32 = {"int8", "int16", "int32", "uint8"}
 
 
+#: The JSON numbers the last decode stored as another number (int8 / int16 / uint8).
+NARROWED: list[int] = []
+
+
 class Rejected(Exception):
     """TF Serving answers the request with an error."""
 
@@ -66,9 +70,9 @@ def _number(value: object) -> str | None:
         return "int"
     if -(2**63) <= value < 2**63:
         return "int64"
-    if value < 2**64:
+    if 0 <= value < 2**64:
         return "uint64"
-    return "double"  # beyond uint64 rapidjson parses a double
+    return "double"  # beyond uint64 or int64 (a negative) rapidjson parses a double
 
 
 def _add(value: object, dtype: str) -> object:
@@ -88,7 +92,10 @@ def _add(value: object, dtype: str) -> object:
     if dtype in INT32:
         if kind != "int":  # IsInt
             raise Rejected("not of expected type")
-        return value
+        stored = _narrow(value, dtype)  # type: ignore[arg-type]
+        if stored != value:
+            NARROWED.append(value)  # type: ignore[arg-type]
+        return stored
     if dtype == "int64":
         if kind not in ("int", "int64"):  # IsInt64
             raise Rejected("not of expected type")
@@ -112,6 +119,14 @@ def _add(value: object, dtype: str) -> object:
             raise Rejected("not of expected type")
         return value.encode()
     raise Rejected("Unimplemented conversion")
+
+
+def _narrow(value: int, dtype: str) -> int:
+    """The int32 stored in ``int_val`` as the int8 / int16 / uint8 tensor Tensor::FromProto
+    makes of it (a C++ cast: the low bits, two's complement)."""
+    bits = {"int8": 8, "int16": 16, "int32": 32, "uint8": 8}[dtype]
+    low = value % 2**bits
+    return low - 2**bits if dtype != "uint8" and low >= 2 ** (bits - 1) else low
 
 
 def _shape(value: object) -> list[int]:
@@ -397,6 +412,10 @@ EXAMPLE_CASES: list[tuple[str, str, bool]] = [
     ("JsonErrors.object", '{"examples": [ { "names": [ 10, { "test": 10 } ] } ]}', False),
     ("JsonErrors.array", '{"examples": [ { "names": [ [10], 20 ] } ]}', False),
     ("JsonErrors.uint64", '{"examples": [ { "names": [ 20, 18446744073709551603 ] } ]}', False),
+    # Not in the file: beyond uint64, or below int64, rapidjson parses a double (float).
+    ("beyond_uint64", '{"examples": [ { "names": [ 0.5, 18446744073709551616 ] } ]}', True),
+    ("below_int64", '{"examples": [ { "names": [ -9223372036854775809, 2.5 ] } ]}', True),
+    ("below_int64_mixed", '{"examples": [ { "names": [ -9223372036854775809, 2 ] } ]}', False),
 ]  # fmt: skip
 
 
@@ -456,6 +475,45 @@ def test_example_decoder_reproduces_json_tensor_test(text: str, accepted: bool) 
         assert examples[1] == {"names": ("bytes", ["baz"]), "ratings": ("float", [6.0])}
 
 
+#: Integers at and beyond each dtype's range (rapidjson's IsInt / IsInt64 / IsUint /
+#: IsUint64 as AddValueToTensor asks them): (dtype, JSON number, accepted).
+RANGE_CASES = [
+    ("int32", 2**31 - 1, True), ("int32", 2**31, False),
+    ("int32", -(2**31), True), ("int32", -(2**31) - 1, False),
+    ("uint8", -1, True), ("uint8", 300, True), ("uint8", 2**31, False),
+    ("int8", 200, True), ("int16", -(2**31) - 1, False),
+    ("int64", 2**63 - 1, True), ("int64", 2**63, False), ("int64", -(2**63), True),
+    ("int64", -(2**63) - 1, False), ("int64", 2**64, False),
+    ("uint32", 2**32 - 1, True), ("uint32", 2**32, False), ("uint32", -1, False),
+    ("uint64", 2**64 - 1, True), ("uint64", 2**64, False), ("uint64", -1, False),
+    ("float32", 2**70, True), ("float64", -(2**70), True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("dtype", "number", "accepted"), RANGE_CASES)
+def test_decoder_takes_integers_in_the_range_rapidjson_reports(
+    dtype: str, number: int, accepted: bool
+) -> None:
+    """A JSON integer into an integer input: rejected outside the range AddValueToTensor's
+    rapidjson check covers, else stored; int8 / int16 / uint8 keep the int32 and TensorFlow's
+    Tensor::FromProto (here tf.io.parse_tensor of the same TensorProto) narrows it."""
+    text = json.dumps({"instances": [number]})
+    try:
+        tensor = decode(text, {"x": dtype})["x"]
+    except Rejected:
+        assert not accepted
+        return
+    assert accepted
+    if dtype in INT32:
+        from tensorflow.core.framework import tensor_pb2
+
+        proto = tensor_pb2.TensorProto(dtype=tf.as_dtype(dtype).as_datatype_enum)
+        proto.tensor_shape.dim.add(size=1)
+        proto.int_val.append(number)
+        parsed = tf.io.parse_tensor(proto.SerializeToString(), out_type=tf.as_dtype(dtype))
+        assert tensor.values == (int(parsed.numpy()[0]),)
+
+
 # ------------------------------------------------------------------ the TensorFlow half
 #: Served name -> fixture folder; module_multi's named signatures cover int, bool, string,
 #: unknown-rank, scalar and fixed-batch inputs.
@@ -479,14 +537,14 @@ def _served(root: Path) -> list[Served]:
         folder = root / name
         version = max(int(p.name) for p in folder.iterdir() if p.name.isdigit())
         loaded = tf.saved_model.load(str(folder / str(version)))
-        for key, function in loaded.signatures.items():
+        for key, function in sorted(loaded.signatures.items()):
             specs = function.structured_input_signature[1]
             inputs = {
                 n: (
                     s.dtype.name,
                     None if s.shape.rank is None else tuple(s.shape.as_list()),
                 )
-                for n, s in specs.items()
+                for n, s in sorted(specs.items())
             }
             out.append(Served(name, key, inputs, (loaded, function)))
     return out
@@ -521,13 +579,26 @@ _LEAVES = {
     "string": ["s", {"b64": "aGk="}],
 }
 _WRONG = [0.5, 1, True, "s", {"b64": "aGk="}, None, {"k": 1}]
+#: Integers at and beyond what each dtype takes (a "range" mistake; some are accepted).
+_EDGES = {
+    "float32": [2**70, -(2**64)],
+    "float64": [2**70],
+    "int32": [2**31, -(2**31) - 1, 2**31 - 1, 2**40],
+    "int64": [2**63, -(2**63), 2**63 - 1, 2**64, -(2**63) - 1],
+    "uint8": [-1, 300, 2**31, -(2**31) - 1],
+}
 
 
 def _value(
-    rng: random.Random, dtype: str, shape: tuple[int | None, ...] | None, wrong: bool
+    rng: random.Random,
+    dtype: str,
+    shape: tuple[int | None, ...] | None,
+    wrong: bool,
+    edge: bool = False,
 ) -> Any:
     """A nested list of *shape* (None dims: 1 to 3) of leaves *dtype* takes, or with one
-    leaf of another JSON type where *wrong*."""
+    leaf of another JSON type where *wrong*, or an integer at or beyond the dtype's range
+    where *edge*."""
     if shape is None:
         shape = tuple([None] * rng.randint(0, 2))
     sizes = [d if d is not None else rng.randint(1, 3) for d in shape]
@@ -538,8 +609,11 @@ def _value(
         return [build(level + 1) for _ in range(sizes[level])]
 
     value = build(0)
-    if wrong:
-        bad = rng.choice([w for w in _WRONG if _accepts(dtype, w) is False])
+    if wrong or (edge and dtype in _EDGES):
+        if wrong:
+            bad = rng.choice([w for w in _WRONG if _accepts(dtype, w) is False])
+        else:
+            bad = rng.choice(_EDGES[dtype])
         if isinstance(value, list):
             holder = value
             while isinstance(holder[0], list):
@@ -575,7 +649,7 @@ def body_for(rng: random.Random, served: Served) -> dict[str, Any]:
     names = list(served.inputs)
     mistakes = rng.choice([0, 0, 1, 1, 2])
     kinds = rng.sample(
-        ["dtype", "shape", "name", "missing", "extra", "format", "batch", "signature"],
+        ["dtype", "shape", "name", "missing", "extra", "format", "batch", "signature", "range"],
         mistakes,
     )
     row = rng.random() < 0.6
@@ -591,7 +665,8 @@ def body_for(rng: random.Random, served: Served) -> dict[str, Any]:
         dtype, shape = served.inputs[name]
         if per_instance and shape is not None:
             shape = shape[1:] if shape else None  # a scalar input: no instance axis to drop
-        v = _value(rng, dtype, shape, "dtype" in kinds and name == wrong_input)
+        mistaken = name == wrong_input
+        v = _value(rng, dtype, shape, "dtype" in kinds and mistaken, "range" in kinds and mistaken)
         return _reshape(rng, v) if "shape" in kinds and name == wrong_input else v
 
     if row:
@@ -680,6 +755,20 @@ class Counts:
     accepted: int = 0
     false_errors: int = 0
     undetermined: int = 0
+    #: Bodies with an integer at or beyond an input dtype's range, and those rejected.
+    edge_integers: int = 0
+    edge_integers_rejected: int = 0
+    #: Accepted bodies with a number stored wrapped, each warned of (SM006).
+    wrapped_warned: int = 0
+
+
+def _has_edge(value: object) -> bool:
+    edges = {n for numbers in _EDGES.values() for n in numbers}
+    if isinstance(value, dict):
+        return any(_has_edge(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_edge(v) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool) and value in edges
 
 
 def verdict(served: Served, signatures: dict[str, Served], body: dict[str, Any]) -> str | None:
@@ -731,6 +820,7 @@ def test_generated_clients_match_tf_serving(served_root: Path, tmp_path: Path) -
     for _ in range(int(240 * BUDGET)):
         target = rng.choice(served)
         body = body_for(rng, target)
+        NARROWED.clear()
         try:
             why = verdict(target, by_model[target.model], body)
         except Undetermined:
@@ -740,11 +830,18 @@ def test_generated_clients_match_tf_serving(served_root: Path, tmp_path: Path) -
         found = linter.lint_source(program, tmp_path / name)
         errors = [d for d in found if d.severity.value == "error"]
         batch = [d for d in found if d.code == "SM009"]
+        if _has_edge(body):
+            counts.edge_integers += 1
+            counts.edge_integers_rejected += why is not None
         if why is None:
             counts.accepted += 1
             if errors:
                 counts.false_errors += 1
                 failures.append(("false error", body, [d.message for d in errors]))
+            warned = any(d.code == "SM006" for d in found)
+            if warned != bool(NARROWED):
+                failures.append(("wrap warning", body, f"stored wrapped: {NARROWED}"))
+            counts.wrapped_warned += warned
             continue
         if why.startswith("decoder"):
             counts.rejected_by_decoder += 1
@@ -822,7 +919,9 @@ def _serialized(context: dict[str, Any] | None, examples: list[dict[str, Any]]) 
 
 def _example_body(rng: random.Random, keys: list[str]) -> dict[str, Any]:
     good = [[1, 2], [0.5], ["a", "b"], 3, 2.5, "s", [True, 0], [{"b64": "aGk="}], []]
+    good += [[-(2**63), 2**63 - 1], [2**64, 0.5], -(2**63) - 1]  # beyond int64: doubles
     bad = [[1, 0.5], [None], [[1]], [{"k": 1}], None, {"k": 1}, [1, "a"]]
+    bad += [[2**63], [1, 2**64 - 1], [1, 2**64], [-(2**63) - 1, 2]]
 
     def example() -> Any:
         features = {f"f{i}": rng.choice(good) for i in range(rng.randint(1, 3))}
@@ -897,3 +996,38 @@ def test_generated_classify_and_regress_requests_match_tf_serving(tmp_path: Path
     print(counts)
     assert not failures, failures[:5]
     assert counts.accepted and counts.found
+
+
+#: Example features of integers beyond int64 (AddValueToFeature): (feature, accepted).
+FEATURE_RANGES = [
+    ([1, 2**63 - 1, -(2**63)], True),
+    ([1, 2**63], False),  # uint64: "Only int64_t is supported"
+    ([2**64 - 1], False),
+    ([0.5, 2**64], True),  # beyond uint64 rapidjson parses a double: a float feature
+    ([-(2**63) - 1, 2.5], True),
+    ([2, -(2**63) - 1], False),  # int64 then float: a mixed feature
+    ([2**64, 3], False),
+]
+
+
+@pytest.mark.parametrize(("feature", "accepted"), FEATURE_RANGES)
+def test_example_integers_beyond_int64_as_tf_serving_decodes_them(
+    tmp_path: Path, feature: list[object], accepted: bool
+) -> None:
+    """The decoder's verdict, and sm-lint's SM014 exactly where it rejects."""
+    body = {"examples": [{"f": feature}]}
+    try:
+        decode_examples(json.dumps(body))
+        ok = True
+    except Rejected:
+        ok = False
+    assert ok is accepted
+    root = tmp_path / "models"
+    _save_heads(root / "heads" / "1")
+    linter = Linter(Config(models=(root,)))
+    url = "http://localhost:8501/v1/models/heads:classify"
+    for sent in (f"json={body!r}", f"data={json.dumps(body)!r}"):
+        found = linter.lint_source(
+            f"import requests\nrequests.post({url!r}, {sent})\n", tmp_path / "c.py"
+        )
+        assert [d.code for d in found] == ([] if accepted else ["SM014"])

@@ -148,7 +148,8 @@ class JsonValue:
     ``unknown``. An object holds ``keys`` (None where not all are known) parallel to
     ``items``; an array holds its ``items``, or, summarised (a nested list of numbers,
     ``array.tolist()``), its ``shape`` and the JSON type of its leaves in ``leaf``
-    (None: unknown; ``float`` where any leaf is one).
+    (None: unknown; ``float`` where any leaf is one). ``ints`` is the smallest and largest
+    integer leaf (booleans not counted), set only where every integer leaf's value is known.
     """
 
     kind: str
@@ -159,6 +160,7 @@ class JsonValue:
     shape: tuple[int | None, ...] | None = None
     leaf: str | None = None
     summarised: bool = False
+    ints: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

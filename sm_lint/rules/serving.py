@@ -6,7 +6,8 @@ Every rule here is TF Serving's own, read from tensorflow/serving
 ``tensorflow_serving/util/json_tensor.cc`` (FillPredictRequestFromJson,
 FillTensorMapFromInstancesList, FillTensorMapFromInputsMap, FillTensorProto,
 AddValueToTensor, IsValBase64Object; for ``:classify`` / ``:regress``
-FillClassifyRegressRequestFromJson, MakeExampleFromJsonObject, AddValueToFeature) and
+FillClassifyRegressRequestFromJson, MakeExampleFromJsonObject, AddValueToFeature; the
+integer ranges are rapidjson's IsInt / IsInt64 / IsUint / IsUint64 that those call) and
 ``servables/tensorflow/predict_util.cc`` (a missing or empty ``signature_name`` is
 ``serving_default``), ``classifier.cc`` / ``regressor.cc`` (PreProcessClassification,
 PreProcessRegression: which signatures those verbs can run). Nothing is decided where the
@@ -53,6 +54,8 @@ class Decoded:
     arguments: list[Argument] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     json_types: list[JsonTypeProblem] = field(default_factory=list)
+    #: Numbers TF Serving takes but the input's dtype cannot hold: stored wrapped (SM006).
+    wraps: list[Problem] = field(default_factory=list)
     #: Inputs the request leaves out; None where which ones is not known.
     missing: list[str] | None = field(default_factory=list)
     #: Every place each key is written (each instance's object): a rename changes them all.
@@ -177,7 +180,8 @@ def _row(value: JsonValue, sig: Signature, out: Decoded) -> None:
             out.arguments.append(_argument(key, Value(), key_span, value_span))
             continue
         shape, leaves = _stack(tensors, key, out)
-        _add(out, key, sig, value_span, shape, leaves, value, key_span)
+        numbers = [n for member, _ in tensors for n in _ints(member)]
+        _add(out, key, sig, value_span, shape, leaves, value, key_span, ints=numbers)
     if out.missing is not None:
         out.missing = [n for n in names if present is None or n not in present]
 
@@ -261,6 +265,66 @@ def _tensor(value: JsonValue) -> _Tensor:
     return (), frozenset({value.kind})
 
 
+#: AddValueToTensor: the integers each dtype takes from a JSON number (rapidjson's IsInt
+#: for int8/int16/int32/uint8, IsInt64, IsUint, IsUint64); any other is "not of expected
+#: type". int8/int16/uint8 then keep the int32 as it is (Tensor::FromProto casts it).
+_INT_RANGE = {
+    **dict.fromkeys(("int8", "int16", "int32", "uint8"), (-(2**31), 2**31 - 1)),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
+}
+
+
+def _ints(value: JsonValue) -> list[int]:
+    """The known integer leaves' extremes (each node's smallest and largest)."""
+    if value.ints is not None:
+        return list(value.ints)
+    if value.summarised or value.kind != "array":
+        return []
+    return [n for item in value.items for n in _ints(item)]
+
+
+def _range_problem(name: str, dtype: str, span: Span, numbers: list[int]) -> Problem | None:
+    """A known integer leaf outside what AddValueToTensor takes into *dtype*."""
+    limits = _INT_RANGE.get(dtype)
+    if limits is None:
+        return None
+    low, high = limits
+    bad = [n for n in numbers if not low <= n <= high]
+    if not bad:
+        return None
+    taken = "int32 values" if dtype in ("int8", "int16", "uint8") else "values"
+    return Problem(
+        span,
+        f"input {name!r} is {dtype}: TF Serving's JSON decoder rejects {bad[0]} "
+        f"(it takes {taken} from {low} to {high})",
+    )
+
+
+#: The dtypes AddValueToTensor fills from an int32 (``int_val``): Tensor::FromProto then
+#: casts each to the dtype, keeping its low bits.
+_NARROW = {"int8": (8, True), "int16": (16, True), "uint8": (8, False)}
+
+
+def _wrap_problem(name: str, dtype: str, span: Span, numbers: list[int]) -> Problem | None:
+    """A known integer TF Serving takes into *dtype* but stores as another number."""
+    if dtype not in _NARROW:
+        return None
+    bits, signed = _NARROW[dtype]
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+    for number in numbers:
+        if not low <= number <= high:
+            stored = number % 2**bits
+            stored -= 2**bits if signed and stored > high else 0
+            return Problem(
+                span,
+                f"input {name!r} is {dtype} ({low} to {high}): TF Serving takes {number} and "
+                f"stores it as {stored}, keeping its low {bits} bits",
+            )
+    return None
+
+
 def _ragged(value: JsonValue) -> bool:
     """FillTensorProto rejects it: lists of different sizes or depths at one level."""
     if value.summarised or value.kind != "array" or not value.items:
@@ -306,7 +370,10 @@ def _add(
     node: JsonValue,
     key_span: Span | None = None,
     batch: bool = True,
+    ints: list[int] | None = None,
 ) -> None:
+    """The decoded argument *name* (*ints*: its known integer leaves where *node* holds
+    other inputs' values too)."""
     if not batch and _ragged(node):
         out.problems.append(Problem(node.span, f"input {name!r}: a list of uneven nesting"))
         shape = None
@@ -316,6 +383,15 @@ def _add(
 
         if json_verdict(leaves, spec.dtype) is Verdict.REJECTED:
             out.json_types.append(JsonTypeProblem(span, name, spec.dtype, leaves))
+        elif "int" in leaves:
+            numbers = _ints(node) if ints is None else ints
+            problem = _range_problem(name, spec.dtype, span, numbers)
+            if problem is not None:
+                out.problems.append(problem)
+            else:
+                wrap = _wrap_problem(name, spec.dtype, span, numbers)
+                if wrap is not None:
+                    out.wraps.append(wrap)
     out.arguments.append(_argument(name, Value(Kind.LIST, None, shape), key_span or span, span))
 
 
@@ -417,9 +493,11 @@ def _examples_list(examples: JsonValue, out: Decoded) -> None:
         _example(example, f"example {index}", out)
 
 
-#: AddValueToFeature: the feature list each JSON type goes to (bool: int64).
+#: AddValueToFeature: the feature list each JSON type goes to (bool: int64; an integer
+#: beyond int64 and uint64 is a double to rapidjson: float).
 _FEATURE_KIND = {
     "int": "int64",
+    "double": "float",
     "bool": "int64",
     "float": "float",
     "string": "bytes",
@@ -440,6 +518,15 @@ def _example(value: JsonValue, what: str, out: Decoded) -> None:
     for key, feature in zip(value.keys, value.items, strict=True):
         leaves = _feature_leaves(feature)
         if leaves is None:
+            continue
+        if "uint64" in leaves:
+            out.problems.append(
+                Problem(
+                    feature.span,
+                    f"feature {key!r} of {what} holds an integer from 2**63 to 2**64 - 1: "
+                    "TF Serving's decoder takes only int64 integers",
+                )
+            )
             continue
         bad = leaves - set(_FEATURE_KIND)
         if bad:
@@ -464,11 +551,30 @@ def _feature_leaves(feature: JsonValue) -> set[str] | None:
         if feature.shape is None:
             return None
         leaves = set(feature.leaf.split("+")) if feature.leaf else set()
+        if "int" in leaves and feature.ints is not None:
+            low, high = feature.ints
+            kinds = {_int_kind(low), _int_kind(high)}
+            if "uint64" in kinds:
+                return {"uint64"}
+            if low < -(2**63) and high >= 2**64:
+                return None  # which integers between the extremes are int64: not known
+            leaves = (leaves - {"int"}) | kinds
         return leaves | ({"array"} if len(feature.shape) > 1 else set())
     items = feature.items if feature.kind == "array" else (feature,)
     out: set[str] = set()
     for item in items:
         if item.kind == "unknown" or (item.kind == "object" and item.keys is None):
             return None
-        out.add("b64" if _b64(item) else item.kind)
+        if item.kind == "int" and item.ints is not None:
+            out.add(_int_kind(item.ints[0]))
+        else:
+            out.add("b64" if _b64(item) else item.kind)
     return out
+
+
+def _int_kind(number: int) -> str:
+    """rapidjson's reading of a JSON integer as AddValueToFeature sorts it: int64
+    (``int``), ``uint64`` (rejected) or, beyond both, a ``double``."""
+    if -(2**63) <= number < 2**63:
+        return "int"
+    return "uint64" if 0 <= number < 2**64 else "double"

@@ -29,7 +29,8 @@ RULE = Rule(
 )
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
-    from sm_lint.analysis.facts import Argument
+    from sm_lint.analysis.facts import Argument, SignatureCall
+    from sm_lint.rules.binding import Binding
 
 
 def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iterator[Diagnostic]:
@@ -50,4 +51,16 @@ def check(ctx: Context, sig: Signature, arg: Argument, spec: TensorSpec) -> Iter
     )
 
 
-UNIT = RuleUnit(RULE, on_value=check)
+def check_request(
+    ctx: Context, call: SignatureCall, sig: Signature, binding: Binding
+) -> Iterator[Diagnostic]:
+    """JSON integers TF Serving stores wrapped: json_tensor.cc AddValueToTensor puts an
+    int8 / int16 / uint8 input's numbers in the TensorProto's int32 ``int_val``, and
+    TensorFlow's Tensor::FromProto casts each to the dtype (-1 into uint8 is 255)."""
+    if binding.request is None:
+        return
+    for problem in binding.request.wraps:
+        yield finding(ctx, RULE, problem.span, problem.message, sig.key)
+
+
+UNIT = RuleUnit(RULE, on_value=check, on_binding=check_request)

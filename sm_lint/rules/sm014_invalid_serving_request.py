@@ -20,8 +20,10 @@ RULE = Rule(
     why="TF Serving answers HTTP 400 before the model runs (tensorflow_serving/util/"
     "json_tensor.cc): a plain 'instances' list for a signature of several inputs, both or "
     "neither of 'instances' and 'inputs', an empty 'instances' list, instances of "
-    "different shapes, lists of uneven nesting, a non-string 'signature_name'; for :classify "
-    "/ :regress, examples that are not objects or features of mixed kinds "
+    "different shapes, lists of uneven nesting, a non-string 'signature_name', an integer "
+    "beyond the range its input's dtype takes from JSON (AddValueToTensor); for :classify "
+    "/ :regress, examples that are not objects, features of mixed kinds or integers from "
+    "2**63 to 2**64 - 1 "
     "(FillClassifyRegressRequestFromJson), and a signature without the one 'inputs' input and "
     "the 'classes'/'scores' or 'outputs' output those verbs need (servables/tensorflow/"
     "classifier.cc, regressor.cc).",

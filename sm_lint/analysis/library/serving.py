@@ -375,7 +375,8 @@ def to_json(engine: Engine, value: AbstractValue, span: Span, budget: list[int])
         leaves = _leaves(value)
         if info is not None and info[1] is not None and leaves is not None:
             leaf = "+".join(sorted(leaves)) or None
-            return JsonValue("array", span, shape=info[1], leaf=leaf, summarised=True)
+            ints = _bounds(_ints(value))
+            return JsonValue("array", span, shape=info[1], leaf=leaf, summarised=True, ints=ints)
         return JsonValue(
             "array", span, tuple(to_json(engine, i, span, budget) for i in value.items)
         )
@@ -403,7 +404,7 @@ def _scalar(value: object, span: Span) -> JsonValue:
     if isinstance(value, bool):
         return JsonValue("bool", span)
     if isinstance(value, int):
-        return JsonValue("int", span)
+        return JsonValue("int", span, ints=(value, value))
     if isinstance(value, float):
         return JsonValue("float", span)
     if isinstance(value, str):
@@ -428,9 +429,26 @@ def from_python(value: Any, span: Span, budget: list[int]) -> JsonValue:
         if dense is not None:  # a tensor's nested lists: kept whole, whatever their size
             shape, leaves = dense
             leaf = "+".join(sorted(leaves)) or None
-            return JsonValue("array", span, shape=shape, leaf=leaf, summarised=True)
+            ints = _bounds(_ints(value))
+            return JsonValue("array", span, shape=shape, leaf=leaf, summarised=True, ints=ints)
         return JsonValue("array", span, tuple(from_python(v, span, budget) for v in value))
     return _scalar(value, span)
+
+
+def _ints(value: object) -> list[int]:
+    """The integer leaves (not booleans) of a list literal (*Seq* of *Const*) or of parsed
+    JSON lists."""
+    if isinstance(value, Seq):
+        value = list(value.items)
+    if isinstance(value, Const):
+        value = value.value
+    if isinstance(value, list):
+        return [n for item in value for n in _ints(item)]
+    return [value] if isinstance(value, int) and not isinstance(value, bool) else []
+
+
+def _bounds(numbers: list[int]) -> tuple[int, int] | None:
+    return (min(numbers), max(numbers)) if numbers else None
 
 
 def _dense(value: Any) -> tuple[tuple[int, ...], set[str]] | None:

@@ -119,7 +119,9 @@ def _numbers(value: JsonValue) -> JsonValue:
     """The SDK sends instances as protobuf Values, whose numbers are doubles: whether a
     whole number reaches TF Serving as ``1`` or ``1.0`` is not known here, so every number
     is taken as an integer literal (which every numeric input accepts): no JSON-type finding
-    depends on it."""
+    depends on it. Nor does any range finding: a double's text is not known, so its value
+    is dropped."""
+    value = replace(value, ints=None)
     if value.kind == "float":
         return replace(value, kind="int")
     if value.leaf is not None and "float" in value.leaf:
