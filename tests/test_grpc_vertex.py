@@ -268,3 +268,26 @@ def test_grpc_request_across_notebook_cells(tmp_path: Path, served: Path) -> Non
     path.write_text(json.dumps(notebook))
     (finding,) = Linter(Config(models=[served])).lint_paths([path])
     assert (finding.code, finding.cell, finding.line) == ("SM008", 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("filters", "codes"),
+    [
+        ('request.output_filter.append("y")\nrequest.output_filter.append("y")\n', ["SM014"]),
+        ('request.output_filter.extend(["y", "y"])\n', ["SM014"]),
+        ('request.output_filter.extend(["y"])\nrequest.output_filter.append("y")\n', ["SM014"]),
+        ('request.output_filter.append("y")\n', []),
+        ('for _ in range(1):\n    request.output_filter.append("y")\n', []),
+        ('if c:\n    request.output_filter.append("y")\nrequest.output_filter.append("y")\n', []),
+    ],
+)
+def test_grpc_output_filter_naming_an_output_twice_is_sm014(
+    tmp_path: Path, served: Path, filters: str, codes: list[str]
+) -> None:
+    """PreProcessPrediction (predict_util.cc) refuses a duplicate output tensor alias; one
+    name once, or a filter changed where it may not run, is not reported."""
+    proto = 'request.inputs["x"].CopyFrom(tf.make_tensor_proto(np.zeros((1, 6), np.float32)))\n'
+    found = _lint(tmp_path, served, proto + filters + "stub.Predict(request)\n")
+    assert [code for code, _ in found] == codes
+    if codes:
+        assert "output_filter names 'y' twice" in found[0][1]

@@ -279,6 +279,10 @@ def programs() -> list[tuple[str, str]]:
         for outputs in ('"output_0"', '"y"', '"nope"'):
             filters = [f"request.output_filter.append({outputs})"]
             out.append((name, _program(name, [], list(good.items()), filters)))
+            # the same name twice: PreProcessPrediction's duplicate output tensor alias
+            out.append((name, _program(name, [], list(good.items()), filters * 2)))
+            filters = [f"request.output_filter.extend([{outputs}, {outputs}])"]
+            out.append((name, _program(name, [], list(good.items()), filters)))
         if name == "dense":  # version 1 of the dense model takes (?, 2)
             version = ["request.model_spec.version.value = 1"]
             for width in (2, 6):

@@ -15,8 +15,9 @@ RULE = Rule(
     code="SM014",
     name="invalid-serving-request",
     severity=Severity.ERROR,
-    summary="A TF Serving REST body that TF Serving's JSON decoder rejects, or a :classify /"
-    " :regress request to a signature that cannot serve it.",
+    summary="A TF Serving REST body that TF Serving's JSON decoder rejects, a :classify /"
+    " :regress request to a signature that cannot serve it, or a gRPC output_filter naming an"
+    " output twice.",
     why="TF Serving answers HTTP 400 before the model runs (tensorflow_serving/util/"
     "json_tensor.cc): a plain 'instances' list for a signature of several inputs, both or "
     "neither of 'instances' and 'inputs', an empty 'instances' list, instances of "
@@ -26,7 +27,9 @@ RULE = Rule(
     "2**63 to 2**64 - 1 "
     "(FillClassifyRegressRequestFromJson), and a signature without the one 'inputs' input and "
     "the 'classes'/'scores' or 'outputs' output those verbs need (servables/tensorflow/"
-    "classifier.cc, regressor.cc).",
+    "classifier.cc, regressor.cc). A gRPC PredictRequest whose output_filter names an output "
+    'twice is refused as a "duplicate output tensor alias" (servables/tensorflow/'
+    "predict_util.cc PreProcessPrediction).",
     setup=example(
         """
         import requests
@@ -44,11 +47,33 @@ if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
 def check(
     ctx: Context, call: SignatureCall, sig: Signature, binding: Binding
 ) -> Iterator[Diagnostic]:
-    """Each problem TF Serving's decoder finds in the body."""
+    """Each problem TF Serving's decoder finds in the body; a gRPC request's repeated
+    output_filter names."""
+    if call.grpc:
+        yield from _duplicate_filters(ctx, call, sig)
     if binding.request is None:
         return
     for problem in binding.request.problems:
         yield finding(ctx, RULE, problem.span, problem.message, sig.key)
+
+
+def _duplicate_filters(ctx: Context, call: SignatureCall, sig: Signature) -> Iterator[Diagnostic]:
+    """PreProcessPrediction refuses an alias the filter already holds (a gRPC call's
+    outputs are its output_filter names, in order: library/grpc.py)."""
+    seen: set[str] = set()
+    reported: set[str] = set()
+    for access in call.outputs:
+        if access.key in seen and access.key not in reported:
+            reported.add(access.key)
+            yield finding(
+                ctx,
+                RULE,
+                access.span,
+                f"output_filter names {access.key!r} twice: TF Serving refuses the request "
+                "(duplicate output tensor alias)",
+                sig.key,
+            )
+        seen.add(access.key)
 
 
 UNIT = RuleUnit(RULE, on_binding=check)

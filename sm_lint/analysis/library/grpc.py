@@ -345,8 +345,16 @@ def _change(
             return False
         if not all(isinstance(i, Const) and isinstance(i.value, str) for i in items):
             return False
-        span = engine.span(node.args[0].value)
-        added = tuple(OutputAccess(str(i.value), span) for i in items if isinstance(i, Const))
+        given_node = node.args[0].value
+        spans = [engine.span(given_node)] * len(items)
+        if isinstance(given_node, (cst.List, cst.Tuple)) and len(given_node.elements) == len(items):
+            # each name at its own place: a name given twice is two accesses, not one
+            spans = [engine.span(element.value) for element in given_node.elements]
+        added = tuple(
+            OutputAccess(str(i.value), span)
+            for i, span in zip(items, spans, strict=True)
+            if isinstance(i, Const)
+        )
         _update(env, key, held, replace(held, outputs=held.outputs + added))
         return True
     return False
