@@ -762,13 +762,18 @@ class Counts:
     wrapped_warned: int = 0
 
 
-def _has_edge(value: object) -> bool:
-    edges = {n for numbers in _EDGES.values() for n in numbers}
+def _has_edge(value: object, edges: set[int] | None = None) -> bool:
+    """Whether *value* holds one of *edges* (default: the generated edge integers), or
+    with an empty set, an integer beyond int64."""
+    if edges is None:
+        edges = {n for numbers in _EDGES.values() for n in numbers}
     if isinstance(value, dict):
-        return any(_has_edge(v) for v in value.values())
+        return any(_has_edge(v, edges) for v in value.values())
     if isinstance(value, list):
-        return any(_has_edge(v) for v in value)
-    return isinstance(value, int) and not isinstance(value, bool) and value in edges
+        return any(_has_edge(v, edges) for v in value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    return value in edges if edges else not -(2**63) <= value < 2**63
 
 
 def verdict(served: Served, signatures: dict[str, Served], body: dict[str, Any]) -> str | None:
@@ -976,6 +981,9 @@ def test_generated_classify_and_regress_requests_match_tf_serving(tmp_path: Path
                 function(inputs=np.array(_serialized(context, examples), dtype=object))
             except Exception as error:  # every failure TensorFlow raises counts
                 why = f"tensorflow: {type(error).__name__}"
+        if _has_edge(body, set()):
+            counts.edge_integers += 1
+            counts.edge_integers_rejected += why is not None
         url = f"http://localhost:8501/v1/models/heads:{verb}"
         program = f"import requests\nrequests.post({url!r}, json={body!r})\n"
         errors = [
