@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -112,6 +114,8 @@ def check_call_in_context(
     fits one caller may not fit another."""
     if not call.context:
         return []
+    if call.file is not None:
+        return _in_other_module(ctx, call, model, call.file)
     outer, inner = call.context[0], call.context[1:]
     when = f"when `{outer.function}` is called at line {outer.span.line}"
     if outer.arguments:
@@ -134,3 +138,74 @@ def check_call_in_context(
         for finding in check_call(ctx, call, model)
         if (finding.code, finding.line, finding.column, finding.message) not in known
     ]
+
+
+def _in_other_module(
+    ctx: Context, call: SignatureCall, model: ModelSignatures, file: str
+) -> list[Diagnostic]:
+    """Findings for a call in another module of the project, analysed there under calls of
+    this file: reported here, at the last call of this file on the way (where the caller is
+    linted: a pre-commit run on this file alone shows it, and the other module's own lint
+    never sees this caller, so it is reported once). The call inside is related
+    information."""
+    here = [site for site in call.context if site.file is None]
+    there = [site for site in call.context if site.file is not None]
+    if not here:
+        return []
+    entry = here[-1]
+    name = _named_as(ctx.path, file)
+    when = f"in `{entry.function}` at {name}:{{line}}, when "
+    if len(here) == 1:
+        when += "called here"
+        arguments = entry.arguments
+    else:
+        when += f"`{here[0].function}` is called at line {here[0].span.line}"
+        arguments = here[0].arguments
+    if arguments:
+        when += f" with {arguments}"
+    for site in here[1:-1]:
+        when += f", then `{site.function}` at line {site.span.line}"
+    sites = tuple(
+        Related(
+            site.span.line,
+            site.span.column,
+            site.span.end_line,
+            site.span.end_column,
+            f"`{site.function}` called here"
+            + (f" with {site.arguments}" if site.arguments else ""),
+            path=None if site.file is None else _named_as(ctx.path, site.file),
+        )
+        for site in (*here[:-1], *there)
+    )
+    inside = replace(ctx, document=None)  # positions in the other file: no cells
+    return [
+        replace(
+            finding,
+            line=entry.span.line,
+            column=entry.span.column,
+            end_line=entry.span.end_line,
+            end_column=entry.span.end_column,
+            message=f"{finding.message} ({when.format(line=finding.line)})",
+            fix=None,
+            related=(
+                Related(
+                    finding.line,
+                    finding.column,
+                    finding.end_line,
+                    finding.end_column,
+                    f"the signature call in `{entry.function}`",
+                    path=name,
+                ),
+                *sites,
+            ),
+        )
+        for finding in check_call(inside, call, model)
+    ]
+
+
+def _named_as(path: str, file: str) -> str:
+    """*file* named as the finding's own *path* is (relative where it is)."""
+    if not os.path.isabs(path):
+        with contextlib.suppress(ValueError):  # another drive
+            return os.path.relpath(file)
+    return file
