@@ -270,11 +270,7 @@ class Program:
         if summary is None or len(self._building) >= MAX_IMPORT_DEPTH:
             return UNKNOWN
         engine.note_import(summary)
-        try:
-            result = _invoke(engine, summary, func.function, _portable_args(args), opaque, span)
-        except RecursionError:
-            return UNKNOWN
-        return adopt(engine, summary, result)
+        return self._run(engine, summary, func.function, args, opaque, span, None)
 
     def construct(
         self, engine: Importer, cls: ForeignClass, args: CallArgs, opaque: bool, span: Span
@@ -370,40 +366,36 @@ class Program:
         if first is not None:
             portable = CallArgs([first, *portable.positional], portable.keywords)
         try:
-            result = _invoke(engine, summary, function, portable, opaque, span, instance)
+            result = _invoke(engine, summary, _Run(function, portable, opaque, span, instance))
         except RecursionError:
             return UNKNOWN
         return adopt(engine, summary, result)
 
 
-def _invoke(
-    engine: Importer,
-    summary: ModuleSummary,
-    function: functions.FunctionValue,
-    args: CallArgs,
-    opaque: bool,
-    span: Span,
-    instance: functions.InstanceValue | None = None,
-) -> AbstractValue:
-    """*function* run in *summary*'s module for one call of *engine*'s file: the signature
-    calls it makes under these arguments are carried into *engine*'s facts (the caller's
-    file reports them, at its call), except those it makes whatever the arguments (the
-    other module reports those itself)."""
-    result, found = _run_apart(summary, function, args, opaque, span, instance)
+@dataclass(frozen=True)
+class _Run:
+    """One call of a function of another module, as its module's engine runs it."""
+
+    function: functions.FunctionValue
+    args: CallArgs
+    opaque: bool
+    span: Span
+    instance: functions.InstanceValue | None
+
+
+def _invoke(engine: Importer, summary: ModuleSummary, run: _Run) -> AbstractValue:
+    """*run* in *summary*'s module for one call of *engine*'s file: the signature calls it
+    makes under these arguments are carried into *engine*'s facts (the caller's file
+    reports them, at its call), except those it makes whatever the arguments (the other
+    module reports those itself)."""
+    result, found = _run_apart(summary, run)
     if found:
-        _carry(engine, summary, found, _alone(summary, function, args, opaque, span, instance))
+        _carry(engine, summary, found, _alone(summary, run))
     return result
 
 
-def _run_apart(
-    summary: ModuleSummary,
-    function: functions.FunctionValue,
-    args: CallArgs,
-    opaque: bool,
-    span: Span,
-    instance: functions.InstanceValue | None,
-) -> tuple[AbstractValue, list[SignatureCall]]:
-    """*function* run in *summary*'s module, and the context calls it made there.
+def _run_apart(summary: ModuleSummary, run: _Run) -> tuple[AbstractValue, list[SignatureCall]]:
+    """*run* in *summary*'s module, and the context calls it made there.
 
     The other module's memo, contexts and budget are set aside for the run: its summary
     serves every file of the process, and a call it already analysed for another importer
@@ -413,30 +405,24 @@ def _run_apart(
     state.memo, state.context_calls, state.contexts, state.context_statements = {}, {}, {}, 0
     try:
         result, _, _ = summary.engine.invoke(
-            function, args, opaque, dict(summary.env), span, instance
+            run.function, run.args, run.opaque, dict(summary.env), run.span, run.instance
         )
         return result, [c for bucket in state.context_calls.values() for c in bucket]
     finally:
         state.memo, state.context_calls, state.contexts, state.context_statements = kept
 
 
-def _alone(
-    summary: ModuleSummary,
-    function: functions.FunctionValue,
-    args: CallArgs,
-    opaque: bool,
-    span: Span,
-    instance: functions.InstanceValue | None,
-) -> set[tuple[object, ...]]:
-    """The signature calls *function* makes with every argument (and its instance) unknown,
-    as the other module's own context-free analysis sees them (by call and facts)."""
-    given = len(args.positional) + (instance is not None)
-    key = (id(function.node), given, tuple(sorted(args.keywords)), opaque)
+def _alone(summary: ModuleSummary, run: _Run) -> set[tuple[object, ...]]:
+    """The signature calls *run*'s function makes with every argument (and its instance)
+    unknown, as the other module's own context-free analysis sees them (by call, facts)."""
+    args = run.args
+    given = len(args.positional) + (run.instance is not None)
+    key = (id(run.function.node), given, tuple(sorted(args.keywords)), run.opaque)
     known = summary.alone.get(key)
     if known is None:
         unknown = CallArgs([UNKNOWN] * given, dict.fromkeys(args.keywords, UNKNOWN))
         try:
-            _, found = _run_apart(summary, function, unknown, opaque, span, None)
+            _, found = _run_apart(summary, replace(run, args=unknown, instance=None))
         except RecursionError:
             found = []
         known = summary.alone[key] = {_facts(call) for call in found}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +9,7 @@ from sm_lint.analysis.facts import CallSite, SignatureCall, Span
 from sm_lint.analysis.loaders import Loader
 from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis
+from sm_lint.diagnostics import named_as
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.output.report import json_array
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
@@ -91,14 +90,6 @@ def _call_site(document: Document | None, site: CallSite) -> dict[str, Any]:
     }
 
 
-def _other_file(path: str, file: str) -> str:
-    """*file* named as *path* is (relative where *path* is)."""
-    if not os.path.isabs(path):
-        with contextlib.suppress(ValueError):  # another drive
-            return os.path.relpath(file)
-    return file
-
-
 def _called_from(path: str, document: Document | None, call: SignatureCall) -> list[dict[str, Any]]:
     """The chain of calls that leads to *call*; for a call in another module, each with
     its ``path`` (this file's first, then that module's)."""
@@ -107,7 +98,7 @@ def _called_from(path: str, document: Document | None, call: SignatureCall) -> l
     return [
         {**_call_site(document, site), "path": path}
         if site.file is None
-        else {**_call_site(None, site), "path": _other_file(path, site.file)}
+        else {**_call_site(None, site), "path": named_as(path, site.file)}
         for site in call.context
     ]
 
@@ -140,7 +131,9 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
             saved = line_place(document, saved_at) if saved_at else None
             records.append(
                 {
-                    "path": _other_file(analysis.path, call.file) if elsewhere else analysis.path,
+                    "path": analysis.path
+                    if call.file is None
+                    else named_as(analysis.path, call.file),
                     **({"cell": where.cell} if where.cell is not None else {}),
                     "line": where.line,
                     "column": where.column,

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sm_lint.diagnostics import Diagnostic, Related
+from sm_lint.diagnostics import Diagnostic, Related, named_as
 from sm_lint.models.types import ModelSignatures, RestoredFunction
 from sm_lint.rules.base import Context
 from sm_lint.rules.binding import bind
 from sm_lint.rules.catalogue import UNITS
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
-    from sm_lint.analysis.facts import ModelLoad, SignatureCall, SignatureLookup
+    from sm_lint.analysis.facts import CallSite, ModelLoad, SignatureCall, SignatureLookup
 
 # The hooks of each kind, in run order, looked up once.
 _LOAD = tuple(u.on_load for u in UNITS if u.on_load is not None)
@@ -122,22 +120,23 @@ def check_call_in_context(
         when += f" with {outer.arguments}"
     for site in inner:
         when += f", then `{site.function}` at line {site.span.line}"
-    related = tuple(
-        Related(
-            site.span.line,
-            site.span.column,
-            site.span.end_line,
-            site.span.end_column,
-            f"`{site.function}` called here"
-            + (f" with {site.arguments}" if site.arguments else ""),
-        )
-        for site in call.context
-    )
+    related = tuple(_called_here(ctx, site) for site in call.context)
     return [
         replace(finding, message=f"{finding.message} ({when})", fix=None, related=related)
         for finding in check_call(ctx, call, model)
         if (finding.code, finding.line, finding.column, finding.message) not in known
     ]
+
+
+def _called_here(ctx: Context, site: CallSite) -> Related:
+    return Related(
+        site.span.line,
+        site.span.column,
+        site.span.end_line,
+        site.span.end_column,
+        f"`{site.function}` called here" + (f" with {site.arguments}" if site.arguments else ""),
+        path=None if site.file is None else named_as(ctx.path, site.file),
+    )
 
 
 def _in_other_module(
@@ -153,7 +152,7 @@ def _in_other_module(
     if not here:
         return []
     entry = here[-1]
-    name = _named_as(ctx.path, file)
+    name = named_as(ctx.path, file)
     when = f"in `{entry.function}` at {name}:{{line}}, when "
     if len(here) == 1:
         when += "called here"
@@ -165,18 +164,7 @@ def _in_other_module(
         when += f" with {arguments}"
     for site in here[1:-1]:
         when += f", then `{site.function}` at line {site.span.line}"
-    sites = tuple(
-        Related(
-            site.span.line,
-            site.span.column,
-            site.span.end_line,
-            site.span.end_column,
-            f"`{site.function}` called here"
-            + (f" with {site.arguments}" if site.arguments else ""),
-            path=None if site.file is None else _named_as(ctx.path, site.file),
-        )
-        for site in (*here[:-1], *there)
-    )
+    sites = tuple(_called_here(ctx, site) for site in (*here[:-1], *there))
     inside = replace(ctx, document=None)  # positions in the other file: no cells
     return [
         replace(
@@ -201,11 +189,3 @@ def _in_other_module(
         )
         for finding in check_call(inside, call, model)
     ]
-
-
-def _named_as(path: str, file: str) -> str:
-    """*file* named as the finding's own *path* is (relative where it is)."""
-    if not os.path.isabs(path):
-        with contextlib.suppress(ValueError):  # another drive
-            return os.path.relpath(file)
-    return file
