@@ -388,26 +388,31 @@ def _invoke(engine: Importer, summary: ModuleSummary, run: _Run) -> AbstractValu
     makes under these arguments are carried into *engine*'s facts (the caller's file
     reports them, at its call), except those it makes whatever the arguments (the other
     module reports those itself)."""
-    result, found = _run_apart(summary, run)
+    result, found, spent = _run_apart(summary, run, engine.state.context_statements)
+    engine.state.context_statements = spent
     if found:
         _carry(engine, summary, found, _alone(summary, run))
     return result
 
 
-def _run_apart(summary: ModuleSummary, run: _Run) -> tuple[AbstractValue, list[SignatureCall]]:
-    """*run* in *summary*'s module, and the context calls it made there.
+def _run_apart(
+    summary: ModuleSummary, run: _Run, spent: int = 0
+) -> tuple[AbstractValue, list[SignatureCall], int]:
+    """*run* in *summary*'s module: its result, the context calls it made there, and the
+    statements analysed in contexts so far (*spent* before it: the importer's budget).
 
     The other module's memo, contexts and budget are set aside for the run: its summary
     serves every file of the process, and a call it already analysed for another importer
-    would otherwise leave nothing here."""
+    would otherwise leave nothing here. The importer's budget bounds the runs it asks for."""
     state = summary.engine.state
     kept = state.memo, state.context_calls, state.contexts, state.context_statements
-    state.memo, state.context_calls, state.contexts, state.context_statements = {}, {}, {}, 0
+    state.memo, state.context_calls, state.contexts, state.context_statements = {}, {}, {}, spent
     try:
         result, _, _ = summary.engine.invoke(
             run.function, run.args, run.opaque, dict(summary.env), run.span, run.instance
         )
-        return result, [c for bucket in state.context_calls.values() for c in bucket]
+        found = [c for bucket in state.context_calls.values() for c in bucket]
+        return result, found, state.context_statements
     finally:
         state.memo, state.context_calls, state.contexts, state.context_statements = kept
 
@@ -422,7 +427,7 @@ def _alone(summary: ModuleSummary, run: _Run) -> set[tuple[object, ...]]:
     if known is None:
         unknown = CallArgs([UNKNOWN] * given, dict.fromkeys(args.keywords, UNKNOWN))
         try:
-            _, found = _run_apart(summary, replace(run, args=unknown, instance=None))
+            _, found, _ = _run_apart(summary, replace(run, args=unknown, instance=None))
         except RecursionError:
             found = []
         known = summary.alone[key] = {_facts(call) for call in found}
