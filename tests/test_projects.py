@@ -422,24 +422,39 @@ def test_an_environment_default_is_the_path_where_the_variable_is_unset(tmp_path
     assert "OTHER is" in result.stderr and "where OTHER_DIR is unset" in result.stderr
 
 
-JSON = ("--output-format", "json")
+def json_of(root: Path, *args: str) -> list[dict[str, object]]:
+    """The JSON output of the real CLI run in *root* (no cache)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", *args, "--no-cache", "--output-format", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found: list[dict[str, object]] = json.loads(result.stdout)
+    return found
+
+
+#: A module whose function and module-level instance's method call the model with what
+#: their caller passes (shared with the oracle, tests/test_projects_oracle.py).
+SERVING_MODEL = (
+    "import tensorflow as tf\n\n"
+    f"MODEL_DIR = 'models/{DENSE}'\n"
+    "MODEL = tf.saved_model.load(MODEL_DIR)\n\n\n"
+    "class Predictor:\n"
+    "    def __init__(self, path):\n"
+    "        self.fn = tf.saved_model.load(path).signatures['serving_default']\n\n"
+    "    def predict(self, batch):\n"
+    "        return self.fn(keras_tensor=batch)\n\n\n"
+    "PREDICTOR = Predictor(MODEL_DIR)\n\n\n"
+    "def predict(batch):\n"
+    "    return MODEL.signatures['serving_default'](keras_tensor=batch)\n"
+)
 THROUGH_FUNCTIONS = {
     "serving/__init__.py": "",
-    "serving/model.py": (
-        "import tensorflow as tf\n\n"
-        f"MODEL_DIR = 'models/{DENSE}'\n"
-        "MODEL = tf.saved_model.load(MODEL_DIR)\n\n\n"
-        "class Predictor:\n"
-        "    def __init__(self, path):\n"
-        "        self.fn = tf.saved_model.load(path).signatures['serving_default']\n\n"
-        "    def predict(self, batch):\n"
-        "        return self.fn(keras_tensor=batch)\n\n\n"
-        "PREDICTOR = Predictor(MODEL_DIR)\n\n\n"
-        "def predict(batch):\n"
-        "    return MODEL.signatures['serving_default'](keras_tensor=batch)\n\n\n"
-        "def fixed():\n"
-        "    return MODEL.signatures['serving_default'](keras_tensor=tf.zeros((2, 7)))\n"
-    ),
+    "serving/model.py": SERVING_MODEL
+    + "\n\ndef fixed():\n"
+    + "    return MODEL.signatures['serving_default'](keras_tensor=tf.zeros((2, 7)))\n",
     "api/__init__.py": "",
     "api/handlers.py": (
         "import numpy as np\n\n"
@@ -456,14 +471,7 @@ def test_a_call_through_another_modules_function_is_reported_at_the_caller(
     tmp_path: Path,
 ) -> None:
     root = write(tmp_path, THROUGH_FUNCTIONS)
-    result = subprocess.run(
-        [sys.executable, "-m", "sm_lint", "--no-cache", "api/handlers.py", *JSON],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    findings = json.loads(result.stdout)
+    findings = json_of(root, "api/handlers.py")
     assert [(f["path"], f["line"], f["code"]) for f in findings] == [
         ("api/handlers.py", 5, "SM008"),
         ("api/handlers.py", 6, "SM008"),
@@ -493,14 +501,7 @@ def test_a_call_through_another_modules_function_is_reported_at_the_caller(
         "serving/model.py:12:16: path -> models/keras_export_dense [serving_default] through "
         "Predictor.predict called at api/handlers.py line 5"
     ) in listed
-    result = subprocess.run(
-        [sys.executable, "-m", "sm_lint", "calls", "--no-cache", "api/handlers.py", *JSON],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    records = json.loads(result.stdout)
+    records = json_of(root, "calls", "api/handlers.py")
     assert [(r["path"], r["line"], r["called_from"]) for r in records] == [
         (
             "serving/model.py",

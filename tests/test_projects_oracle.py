@@ -27,6 +27,7 @@ tf = pytest.importorskip("tensorflow")
 
 from sm_lint.api import lint_paths  # noqa: E402
 from sm_lint.diagnostics import Severity  # noqa: E402
+from tests.test_projects import SERVING_MODEL  # noqa: E402
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
 DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)
@@ -238,20 +239,6 @@ def test_every_rejection_is_found_through_the_project(tmp_path: Path, cached_loa
 
 
 # ------------------------------------------------- calls through another module's functions
-MODEL_MODULE = (
-    "import os\nimport tensorflow as tf\n\n"
-    "MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'models', "
-    f"'{DENSE}')\nMODEL = tf.saved_model.load(MODEL_DIR)\n\n\n"
-    "class Predictor:\n"
-    "    def __init__(self, path):\n"
-    "        self.fn = tf.saved_model.load(path).signatures['serving_default']\n\n"
-    "    def predict(self, batch):\n"
-    "        return self.fn(keras_tensor=batch)\n\n\n"
-    "PREDICTOR = Predictor(MODEL_DIR)\n\n\n"
-    "def predict(batch):\n"
-    "    return MODEL.signatures['serving_default'](keras_tensor=batch)\n"
-)
-
 #: name -> the caller's module (api/handlers.py, run as ``python -m api.handlers``); the
 #: signature call is in serving/model.py, its value comes from the caller.
 THROUGH: dict[str, str] = {
@@ -306,7 +293,7 @@ def test_every_rejection_through_another_modules_function_is_found_once(
             root = tmp_path / f"t{index}_{number}"
             files = {
                 "serving/__init__.py": "",
-                "serving/model.py": MODEL_MODULE,
+                "serving/model.py": SERVING_MODEL,
                 "api/__init__.py": "",
                 "api/handlers.py": "import tensorflow as tf\n" + caller.replace("VALUE", value),
             }
