@@ -31,7 +31,7 @@ from sm_lint.checks import (
     note_unchecked_handle,
 )
 from sm_lint.config import Config
-from sm_lint.diagnostics import Diagnostic, Related, Severity
+from sm_lint.diagnostics import Diagnostic, Related, Severity, named_as
 from sm_lint.observed import Observed
 from sm_lint.results import file_signature
 from sm_lint.rules.sm015_unused_noqa import unused_noqa
@@ -771,10 +771,7 @@ def _loaded_elsewhere(
         found = [replace(f, message=f"{f.message.removesuffix('.')}{unset}.") for f in found]
     if load.file is None:
         return found
-    file = load.file
-    if not os.path.isabs(path):  # named as the finding's own path is
-        with contextlib.suppress(ValueError):  # another drive
-            file = os.path.relpath(file)
+    file = named_as(path, load.file)
     place = Related(
         load.span.line,
         load.span.column,

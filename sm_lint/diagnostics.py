@@ -3,7 +3,9 @@ rules is built from the rule units in :mod:`sm_lint.rules`."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
 from dataclasses import dataclass, field
 
 
@@ -101,3 +103,12 @@ class Rule:
     bad: str
     good: str
     setup: str = ""
+
+
+def named_as(path: str, file: str) -> str:
+    """*file*, another file a finding of *path* concerns, named as *path* is (relative
+    where *path* is)."""
+    if not os.path.isabs(path):
+        with contextlib.suppress(ValueError):  # another drive
+            return os.path.relpath(file)
+    return file

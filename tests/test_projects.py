@@ -420,3 +420,102 @@ def test_an_environment_default_is_the_path_where_the_variable_is_unset(tmp_path
         "findings about this model assume so" in result.stderr
     )
     assert "OTHER is" in result.stderr and "where OTHER_DIR is unset" in result.stderr
+
+
+def json_of(root: Path, *args: str) -> list[dict[str, object]]:
+    """The JSON output of the real CLI run in *root* (no cache)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sm_lint", *args, "--no-cache", "--output-format", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found: list[dict[str, object]] = json.loads(result.stdout)
+    return found
+
+
+#: A module whose function and module-level instance's method call the model with what
+#: their caller passes (shared with the oracle, tests/test_projects_oracle.py).
+SERVING_MODEL = (
+    "import tensorflow as tf\n\n"
+    f"MODEL_DIR = 'models/{DENSE}'\n"
+    "MODEL = tf.saved_model.load(MODEL_DIR)\n\n\n"
+    "class Predictor:\n"
+    "    def __init__(self, path):\n"
+    "        self.fn = tf.saved_model.load(path).signatures['serving_default']\n\n"
+    "    def predict(self, batch):\n"
+    "        return self.fn(keras_tensor=batch)\n\n\n"
+    "PREDICTOR = Predictor(MODEL_DIR)\n\n\n"
+    "def predict(batch):\n"
+    "    return MODEL.signatures['serving_default'](keras_tensor=batch)\n"
+)
+THROUGH_FUNCTIONS = {
+    "serving/__init__.py": "",
+    "serving/model.py": SERVING_MODEL
+    + "\n\ndef fixed():\n"
+    + "    return MODEL.signatures['serving_default'](keras_tensor=tf.zeros((2, 7)))\n",
+    "api/__init__.py": "",
+    "api/handlers.py": (
+        "import numpy as np\n\n"
+        "from serving.model import PREDICTOR, predict, fixed\n\n"
+        "PREDICTOR.predict(np.zeros((2, 7)))\n"
+        "predict(np.zeros((2, 7), np.float32))\n"
+        "predict(np.zeros((2, 5), np.float32))\n"
+        "fixed()\n"
+    ),
+}
+
+
+def test_a_call_through_another_modules_function_is_reported_at_the_caller(
+    tmp_path: Path,
+) -> None:
+    root = write(tmp_path, THROUGH_FUNCTIONS)
+    findings = json_of(root, "api/handlers.py")
+    assert [(f["path"], f["line"], f["code"]) for f in findings] == [
+        ("api/handlers.py", 5, "SM008"),
+        ("api/handlers.py", 6, "SM008"),
+    ]
+    method, function = findings
+    assert method["message"].endswith(
+        "(in `Predictor.predict` at serving/model.py:12, when called here with float64 numpy "
+        "array (2, 7))"
+    )
+    assert method["related"][0] == {
+        "line": 12,
+        "column": 37,
+        "end_line": 12,
+        "end_column": 42,
+        "message": "the signature call in `Predictor.predict`",
+        "path": "serving/model.py",
+    }
+    assert "(in `predict` at serving/model.py:19, when called here" in function["message"]
+    # the folder: each once, and the function that needs no caller in its own file
+    assert sm_lint(root, "--no-cache", ".") == [
+        "SM008 api/handlers.py:5",
+        "SM008 api/handlers.py:6",
+        "SM008 serving/model.py:23",
+    ]
+    listed = calls(root, "--no-cache", "api/handlers.py")
+    assert (
+        "serving/model.py:12:16: path -> models/keras_export_dense [serving_default] through "
+        "Predictor.predict called at api/handlers.py line 5"
+    ) in listed
+    records = json_of(root, "calls", "api/handlers.py")
+    assert [(r["path"], r["line"], r["called_from"]) for r in records] == [
+        (
+            "serving/model.py",
+            12,
+            [{"function": "Predictor.predict", "line": 5, "column": 1, "path": "api/handlers.py"}],
+        ),
+        (
+            "serving/model.py",
+            19,
+            [{"function": "predict", "line": 6, "column": 1, "path": "api/handlers.py"}],
+        ),
+        (
+            "serving/model.py",
+            19,
+            [{"function": "predict", "line": 7, "column": 1, "path": "api/handlers.py"}],
+        ),
+    ]

@@ -27,6 +27,7 @@ tf = pytest.importorskip("tensorflow")
 
 from sm_lint.api import lint_paths  # noqa: E402
 from sm_lint.diagnostics import Severity  # noqa: E402
+from tests.test_projects import SERVING_MODEL  # noqa: E402
 
 MODELS = Path(__file__).resolve().parent / "fixtures" / "models"
 DENSE = "keras_export_dense"  # serving_default: keras_tensor float32 (?, 5)
@@ -235,3 +236,88 @@ def test_every_rejection_is_found_through_the_project(tmp_path: Path, cached_loa
     assert rejected >= len(SHAPES) * 2  # the mutations really are rejected
     assert not false_errors
     assert not missed
+
+
+# ------------------------------------------------- calls through another module's functions
+#: name -> the caller's module (api/handlers.py, run as ``python -m api.handlers``); the
+#: signature call is in serving/model.py, its value comes from the caller.
+THROUGH: dict[str, str] = {
+    "function of another module": (
+        "import numpy as np\nfrom serving.model import predict\n\npredict(VALUE)\n"
+    ),
+    "method of another module's instance": (
+        "import numpy as np\nfrom serving.model import PREDICTOR\n\nPREDICTOR.predict(VALUE)\n"
+    ),
+    "method of an instance built here from another module's class": (
+        "import numpy as np\nfrom serving.model import MODEL_DIR, Predictor\n\n"
+        "p = Predictor(MODEL_DIR)\np.predict(VALUE)\n"
+    ),
+    "function of another module called in a function here": (
+        "import numpy as np\nfrom serving import model\n\n\ndef handle(x):\n"
+        "    return model.predict(x)\n\n\nhandle(VALUE)\n"
+    ),
+}
+
+THROUGH_VALUES = [
+    *VALUES,
+    "np.zeros((3, 5))",  # float64 numpy: cast, accepted
+    "tf.constant(np.zeros((2, 5), np.float64))",
+    "tf.constant(np.zeros((2, 7), np.float32))",
+    "np.zeros((2, 5), np.int64)",
+    "[[1.0, 2.0, 3.0, 4.0, 5.0]]",
+]
+
+
+def _errors_by_file(root: Path, paths: list[str]) -> dict[str, list[str]]:
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        found: dict[str, list[str]] = {}
+        for d in lint_paths(paths):
+            if d.severity is Severity.ERROR and d.code < "SM9":
+                found.setdefault(d.path, []).append(d.code)
+        return found
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_rejection_through_another_modules_function_is_found_once(
+    tmp_path: Path, cached_load: Any
+) -> None:
+    """The caller's file alone (as pre-commit passes it) reports the call TensorFlow
+    rejects inside another module's function; linting the folder reports it once, there."""
+    missed, false_errors, twice, ran, rejected = [], [], [], 0, 0
+    main = os.path.join("api", "handlers.py")
+    for index, (shape, caller) in enumerate(THROUGH.items()):
+        for number, value in enumerate(THROUGH_VALUES):
+            root = tmp_path / f"t{index}_{number}"
+            files = {
+                "serving/__init__.py": "",
+                "serving/model.py": SERVING_MODEL,
+                "api/__init__.py": "",
+                "api/handlers.py": "import tensorflow as tf\n" + caller.replace("VALUE", value),
+            }
+            root.mkdir()
+            (root / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+            (root / "models").symlink_to(MODELS, target_is_directory=True)
+            for name, text in files.items():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_text(text)
+            error = _run(root, main, root)
+            alone = _errors_by_file(root, [main]).get(main, [])
+            everywhere = _errors_by_file(root, ["."])
+            ran += 1
+            what = f"{shape} with {value}: {error!r} / {alone} / {everywhere}"
+            if everywhere != ({main: alone} if alone else {}):
+                twice.append(what)
+            if error is not None:
+                rejected += 1
+                if not alone:
+                    missed.append(what)
+            elif alone:
+                false_errors.append(what)
+    print(f"{ran} programs, {rejected} rejected by TensorFlow")
+    assert rejected >= len(THROUGH) * 4  # the mutations really are rejected
+    assert not false_errors, "\n".join(false_errors)
+    assert not missed, "\n".join(missed)
+    assert not twice, "\n".join(twice)

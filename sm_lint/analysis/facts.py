@@ -137,6 +137,8 @@ class CallSite:
     span: Span
     #: The known arguments, described for messages (``float64 numpy array (16, 7)``).
     arguments: str
+    #: The file of a call in another module of the project (None: the file analysed).
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,9 @@ class SignatureCall:
     #: A call of a model loaded in branches: the ids of the calls of every possible model
     #: (this one's too), in order; its errors are reported only where each of them has one.
     alternatives: tuple[int, ...] = ()
+    #: A call in another module of the project, analysed there under a call made in this
+    #: file (``context[0]`` is that call, here): the other module's path.
+    file: str | None = None
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from sm_lint.analysis.engine.state import Env, Invoked, RunState
-    from sm_lint.analysis.facts import Span
+    from sm_lint.analysis.facts import SignatureCall, Span
 
 #: Summaries being built inside one another (an import chain) before the rest is unknown.
 MAX_IMPORT_DEPTH = 16
@@ -108,6 +108,8 @@ class ModuleSummary:
     engine: ModuleEngine
     files: dict[str, str] = field(default_factory=dict)
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: What each function makes of unknown arguments (``_alone``), by function and arity.
+    alone: dict[tuple[object, ...], set[tuple[object, ...]]] = field(default_factory=dict)
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -126,6 +128,7 @@ class Importer(Protocol):
     here so that the engine, which asks this layer for modules, is not imported back)."""
 
     state: RunState
+    frames: list[functions.Frame]
 
     def note_import(self, summary: Any) -> None: ...
 
@@ -267,13 +270,7 @@ class Program:
         if summary is None or len(self._building) >= MAX_IMPORT_DEPTH:
             return UNKNOWN
         engine.note_import(summary)
-        try:
-            result, _, _ = summary.engine.invoke(
-                func.function, _portable_args(args), opaque, dict(summary.env), span
-            )
-        except RecursionError:
-            return UNKNOWN
-        return adopt(engine, summary, result)
+        return self._run(engine, summary, func.function, args, opaque, span, None)
 
     def construct(
         self, engine: Importer, cls: ForeignClass, args: CallArgs, opaque: bool, span: Span
@@ -369,12 +366,117 @@ class Program:
         if first is not None:
             portable = CallArgs([first, *portable.positional], portable.keywords)
         try:
-            result, _, _ = summary.engine.invoke(
-                function, portable, opaque, dict(summary.env), span, instance
-            )
+            result = _invoke(engine, summary, _Run(function, portable, opaque, span, instance))
         except RecursionError:
             return UNKNOWN
         return adopt(engine, summary, result)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One call of a function of another module, as its module's engine runs it."""
+
+    function: functions.FunctionValue
+    args: CallArgs
+    opaque: bool
+    span: Span
+    instance: functions.InstanceValue | None
+
+
+def _invoke(engine: Importer, summary: ModuleSummary, run: _Run) -> AbstractValue:
+    """*run* in *summary*'s module for one call of *engine*'s file: the signature calls it
+    makes under these arguments are carried into *engine*'s facts (the caller's file
+    reports them, at its call), except those it makes whatever the arguments (the other
+    module reports those itself)."""
+    result, found, spent = _run_apart(summary, run, engine.state.context_statements)
+    engine.state.context_statements = spent
+    if found:
+        _carry(engine, summary, found, _alone(summary, run))
+    return result
+
+
+def _run_apart(
+    summary: ModuleSummary, run: _Run, spent: int = 0
+) -> tuple[AbstractValue, list[SignatureCall], int]:
+    """*run* in *summary*'s module: its result, the context calls it made there, and the
+    statements analysed in contexts so far (*spent* before it: the importer's budget).
+
+    The other module's memo, contexts and budget are set aside for the run: its summary
+    serves every file of the process, and a call it already analysed for another importer
+    would otherwise leave nothing here. The importer's budget bounds the runs it asks for."""
+    state = summary.engine.state
+    kept = state.memo, state.context_calls, state.contexts, state.context_statements
+    state.memo, state.context_calls, state.contexts, state.context_statements = {}, {}, {}, spent
+    try:
+        result, _, _ = summary.engine.invoke(
+            run.function, run.args, run.opaque, dict(summary.env), run.span, run.instance
+        )
+        found = [c for bucket in state.context_calls.values() for c in bucket]
+        return result, found, state.context_statements
+    finally:
+        state.memo, state.context_calls, state.contexts, state.context_statements = kept
+
+
+def _alone(summary: ModuleSummary, run: _Run) -> set[tuple[object, ...]]:
+    """The signature calls *run*'s function makes with every argument (and its instance)
+    unknown, as the other module's own context-free analysis sees them (by call, facts)."""
+    args = run.args
+    given = len(args.positional) + (run.instance is not None)
+    key = (id(run.function.node), given, tuple(sorted(args.keywords)), run.opaque)
+    known = summary.alone.get(key)
+    if known is None:
+        unknown = CallArgs([UNKNOWN] * given, dict.fromkeys(args.keywords, UNKNOWN))
+        try:
+            _, found, _ = _run_apart(summary, replace(run, args=unknown, instance=None))
+        except RecursionError:
+            found = []
+        known = summary.alone[key] = {_facts(call) for call in found}
+    return known
+
+
+def _facts(call: SignatureCall) -> tuple[object, ...]:
+    return (
+        call.id,
+        call.key,
+        call.opaque_arguments,
+        tuple((a.name, a.value) for a in call.arguments),
+    )
+
+
+def _carry(
+    engine: Importer,
+    summary: ModuleSummary,
+    found: list[SignatureCall],
+    alone: set[tuple[object, ...]],
+) -> None:
+    """The context calls *found* in *summary*'s module, as *engine*'s: their loads adopted,
+    their file named, the calls that led to this one in *engine*'s file before theirs;
+    those in *alone* (the same whatever the arguments) are left to that module."""
+    outer = engine.frames[-1].sites if engine.frames else ()
+    for call in found:
+        if _facts(call) in alone:
+            continue
+        carried = replace(
+            call,
+            load_id=_adopt_load(engine, summary, call.load_id),
+            file=call.file or summary.path,
+            # the first site is the call made here; the rest are in that module or beyond
+            context=(
+                *outer,
+                *call.context[:1],
+                *(replace(s, file=s.file or summary.path) for s in call.context[1:]),
+            ),
+        )
+        state = engine.state
+        if state.recording is not None:
+            state.recording.impure = True  # facts of another file: not replayed
+        bucket = state.context_calls.setdefault(call.id, [])
+        known = (carried.load_id, carried.key, carried.opaque_arguments, carried.arguments)
+        if len(bucket) < functions.MAX_CONTEXT_CALLS_PER_SITE and not any(
+            (c.load_id, c.key, c.opaque_arguments, c.arguments) == known and c.file == carried.file
+            for c in bucket
+        ):
+            bucket.append(carried)
 
 
 def _portable_args(args: CallArgs) -> CallArgs:

@@ -9,6 +9,7 @@ from sm_lint.analysis.facts import CallSite, SignatureCall, Span
 from sm_lint.analysis.loaders import Loader
 from sm_lint.analysis.resolve import ModelSource
 from sm_lint.api import FileAnalysis
+from sm_lint.diagnostics import named_as
 from sm_lint.models.types import UNKNOWN_DTYPE, ModelSignatures, format_shape
 from sm_lint.output.report import json_array
 from sm_lint.semantics import PYTHON_DEFAULT_DTYPE, Kind, Value
@@ -55,15 +56,26 @@ def _listed(
     inside a function whose model or values only its callers give (a signature passed as a
     parameter) once per caller chain, where the call on its own is not listed."""
     alone = {(c.span, c.load_id) for c in calls}
-    chains: set[tuple[Span, int, tuple[Span, ...]]] = set()
+    chains: set[tuple[Span, int, tuple[Span, ...], str | None]] = set()
     listed = list(calls)
     for call in context_calls:
-        chain = (call.span, call.load_id, tuple(site.span for site in call.context))
-        if (call.span, call.load_id) in alone or chain in chains:
+        chain = (call.span, call.load_id, tuple(site.span for site in call.context), call.file)
+        here = call.file is None and (call.span, call.load_id) in alone
+        if here or chain in chains:
             continue
         chains.add(chain)
         listed.append(call)
-    return sorted(listed, key=lambda c: (c.span.line, c.span.column, len(c.context)))
+    # calls in other modules after this file's own, by the call here that leads to them
+    return sorted(
+        listed,
+        key=lambda c: (
+            c.file is not None,
+            (c.context[0].span if c.file is not None else c.span).line,
+            c.span.line,
+            c.span.column,
+            len(c.context),
+        ),
+    )
 
 
 def _call_site(document: Document | None, site: CallSite) -> dict[str, Any]:
@@ -78,6 +90,19 @@ def _call_site(document: Document | None, site: CallSite) -> dict[str, Any]:
     }
 
 
+def _called_from(path: str, document: Document | None, call: SignatureCall) -> list[dict[str, Any]]:
+    """The chain of calls that leads to *call*; for a call in another module, each with
+    its ``path`` (this file's first, then that module's)."""
+    if call.file is None:
+        return [_call_site(document, site) for site in call.context]
+    return [
+        {**_call_site(document, site), "path": path}
+        if site.file is None
+        else {**_call_site(None, site), "path": named_as(path, site.file)}
+        for site in call.context
+    ]
+
+
 def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
     """One record per signature call: where, which model, which key, each argument."""
     records = []
@@ -89,7 +114,12 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
         for call in _listed(analysis.facts.calls, analysis.facts.context_calls):
             resolved = analysis.model_for(call)
             model = resolved.resolution.model if resolved is not None else None
-            where = document.to_cell(call.span.line, call.span.column) if document else None
+            elsewhere = call.file is not None
+            where = (
+                document.to_cell(call.span.line, call.span.column)
+                if document and not elsewhere
+                else None
+            )
             if where is None:
                 where = Location(call.span.line, call.span.column)
             saved_at = (
@@ -101,7 +131,9 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
             saved = line_place(document, saved_at) if saved_at else None
             records.append(
                 {
-                    "path": analysis.path,
+                    "path": analysis.path
+                    if call.file is None
+                    else named_as(analysis.path, call.file),
                     **({"cell": where.cell} if where.cell is not None else {}),
                     "line": where.line,
                     "column": where.column,
@@ -130,7 +162,7 @@ def call_records(analyses: Sequence[FileAnalysis]) -> list[dict[str, Any]]:
                         resolved.model if resolved is not None else None, call.key
                     ),
                     **(
-                        {"called_from": [_call_site(document, site) for site in call.context]}
+                        {"called_from": _called_from(analysis.path, document, call)}
                         if call.context
                         else {}
                     ),
@@ -218,6 +250,7 @@ def render_calls_text(analyses: Sequence[FileAnalysis]) -> str:
             + (f" (one of {len(r['alternatives'])} possible models)" if "alternatives" in r else "")
             + "".join(
                 f" through {site['function']} called at "
+                + (f"{site['path']} " if "path" in site else "")
                 + (f"cell {site['cell']}, " if "cell" in site else "")
                 + f"line {site['line']}"
                 for site in r.get("called_from", ())

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from sm_lint.diagnostics import Diagnostic, Related
+from sm_lint.diagnostics import Diagnostic, Related, named_as
 from sm_lint.models.types import ModelSignatures, RestoredFunction
 from sm_lint.rules.base import Context
 from sm_lint.rules.binding import bind
 from sm_lint.rules.catalogue import UNITS
 
 if TYPE_CHECKING:  # types only: the catalogue loads without the analysis
-    from sm_lint.analysis.facts import ModelLoad, SignatureCall, SignatureLookup
+    from sm_lint.analysis.facts import CallSite, ModelLoad, SignatureCall, SignatureLookup
 
 # The hooks of each kind, in run order, looked up once.
 _LOAD = tuple(u.on_load for u in UNITS if u.on_load is not None)
@@ -112,25 +112,80 @@ def check_call_in_context(
     fits one caller may not fit another."""
     if not call.context:
         return []
+    if call.file is not None:
+        return _in_other_module(ctx, call, model, call.file)
     outer, inner = call.context[0], call.context[1:]
     when = f"when `{outer.function}` is called at line {outer.span.line}"
     if outer.arguments:
         when += f" with {outer.arguments}"
     for site in inner:
         when += f", then `{site.function}` at line {site.span.line}"
-    related = tuple(
-        Related(
-            site.span.line,
-            site.span.column,
-            site.span.end_line,
-            site.span.end_column,
-            f"`{site.function}` called here"
-            + (f" with {site.arguments}" if site.arguments else ""),
-        )
-        for site in call.context
-    )
+    related = tuple(_called_here(ctx, site) for site in call.context)
     return [
         replace(finding, message=f"{finding.message} ({when})", fix=None, related=related)
         for finding in check_call(ctx, call, model)
         if (finding.code, finding.line, finding.column, finding.message) not in known
+    ]
+
+
+def _called_here(ctx: Context, site: CallSite) -> Related:
+    return Related(
+        site.span.line,
+        site.span.column,
+        site.span.end_line,
+        site.span.end_column,
+        f"`{site.function}` called here" + (f" with {site.arguments}" if site.arguments else ""),
+        path=None if site.file is None else named_as(ctx.path, site.file),
+    )
+
+
+def _in_other_module(
+    ctx: Context, call: SignatureCall, model: ModelSignatures, file: str
+) -> list[Diagnostic]:
+    """Findings for a call in another module of the project, analysed there under calls of
+    this file: reported here, at the last call of this file on the way (where the caller is
+    linted: a pre-commit run on this file alone shows it, and the other module's own lint
+    never sees this caller, so it is reported once). The call inside is related
+    information."""
+    here = [site for site in call.context if site.file is None]
+    there = [site for site in call.context if site.file is not None]
+    if not here:
+        return []
+    entry = here[-1]
+    name = named_as(ctx.path, file)
+    when = f"in `{entry.function}` at {name}:{{line}}, when "
+    if len(here) == 1:
+        when += "called here"
+        arguments = entry.arguments
+    else:
+        when += f"`{here[0].function}` is called at line {here[0].span.line}"
+        arguments = here[0].arguments
+    if arguments:
+        when += f" with {arguments}"
+    for site in here[1:-1]:
+        when += f", then `{site.function}` at line {site.span.line}"
+    sites = tuple(_called_here(ctx, site) for site in (*here[:-1], *there))
+    inside = replace(ctx, document=None)  # positions in the other file: no cells
+    return [
+        replace(
+            finding,
+            line=entry.span.line,
+            column=entry.span.column,
+            end_line=entry.span.end_line,
+            end_column=entry.span.end_column,
+            message=f"{finding.message} ({when.format(line=finding.line)})",
+            fix=None,
+            related=(
+                Related(
+                    finding.line,
+                    finding.column,
+                    finding.end_line,
+                    finding.end_column,
+                    f"the signature call in `{entry.function}`",
+                    path=name,
+                ),
+                *sites,
+            ),
+        )
+        for finding in check_call(inside, call, model)
     ]
