@@ -588,5 +588,7 @@ class Calls(Expressions):
         if self.state.recording is not None:
             self.state.recording.impure = True  # read from the whole module: not recorded
         if self._outside_init is None:
-            self._outside_init = (outside_init_attributes(self.module),)
+            # The positions hold the module's code (empty for one joined from pieces).
+            code = self.positions.code or None
+            self._outside_init = (outside_init_attributes(self.module, code),)
         return self._outside_init[0]

@@ -4,6 +4,7 @@ attributes assigned outside ``__init__``). They know Python's syntax, no library
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Iterator, Sequence
 
 import libcst as cst
@@ -225,9 +226,113 @@ class _AttributeTargets(cst.CSTVisitor):
             self.dynamic = True
 
 
-def outside_init_attributes(module: cst.Module) -> set[str] | None:
+def outside_init_attributes(module: cst.Module, code: str | None = None) -> set[str] | None:
     """Attribute names assigned other than on ``self`` in a module-level class's
-    ``__init__``; None where ``setattr``/``__dict__`` may assign any attribute."""
+    ``__init__``; None where ``setattr``/``__dict__`` may assign any attribute. *code*:
+    the module's code when the caller has it (generating it again costs a whole-module
+    codegen)."""
+    try:
+        tree = ast.parse(code if code is not None else module.code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _outside_init_attributes_cst(module)
+    return _outside_init_attributes_ast(tree, code)
+
+
+#: Names whose use may assign any attribute (libcst's ``Name`` nodes, which the original
+#: scan read, also stand for attribute names, parameters, keywords and imported names).
+_DYNAMIC = frozenset({"setattr", "delattr", "__dict__", "vars"})
+
+
+def _ast_names(node: ast.AST) -> Iterator[str]:
+    """The identifiers a node spells, wherever libcst would give them a ``Name`` node."""
+    if isinstance(node, ast.Name):
+        yield node.id
+    elif isinstance(node, ast.Attribute):
+        yield node.attr
+    elif isinstance(node, (ast.arg, ast.keyword)):
+        if node.arg is not None:
+            yield node.arg
+    elif isinstance(node, ast.alias):
+        yield from node.name.split(".")
+        if node.asname:
+            yield node.asname
+    elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield node.name
+    elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        yield from node.names
+    elif isinstance(node, ast.ExceptHandler) and node.name:
+        yield node.name
+    elif isinstance(node, ast.ImportFrom) and node.module:
+        yield from node.module.split(".")
+
+
+def _ast_targets(node: ast.AST) -> list[ast.expr]:
+    """The binding targets of *node*, as ``_BINDING_FIELD`` lists them for libcst."""
+    if isinstance(node, (ast.Assign, ast.Delete)):
+        return list(node.targets)
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+        return [node.target]
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [node.optional_vars]
+    return []
+
+
+def _ast_attribute_targets(target: ast.expr, out: list[ast.Attribute]) -> None:
+    if isinstance(target, ast.Attribute):
+        out.append(target)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _ast_attribute_targets(element, out)
+    elif isinstance(target, ast.Starred):
+        _ast_attribute_targets(target.value, out)
+
+
+def _ast_scan(root: ast.AST, dynamic_possible: bool = True) -> tuple[list[ast.Attribute], bool]:
+    """The attribute targets under *root*, and whether a name of ``_DYNAMIC`` appears
+    (looked for only when *dynamic_possible*: the text spells one of them)."""
+    targets: list[ast.Attribute] = []
+    dynamic = False
+    for node in ast.walk(root):
+        for target in _ast_targets(node):
+            _ast_attribute_targets(target, targets)
+        if dynamic_possible and not dynamic and any(n in _DYNAMIC for n in _ast_names(node)):
+            dynamic = True
+    return targets, dynamic
+
+
+def _ast_self_name(method: ast.FunctionDef) -> str | None:
+    params = [*method.args.posonlyargs, *method.args.args]
+    if not params:
+        return None
+    for decorator in method.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id == "staticmethod":
+            return None
+    return params[0].arg
+
+
+def _outside_init_attributes_ast(tree: ast.Module, code: str | None = None) -> set[str] | None:
+    """:func:`outside_init_attributes` read from CPython's tree: the same answer, at a
+    fraction of a libcst visit's cost (a whole-module scan, once per analysed module)."""
+    possible = code is None or any(word in code for word in _DYNAMIC)
+    targets, dynamic = _ast_scan(tree, possible)
+    if dynamic:
+        return None
+    in_init: set[int] = set()
+    for statement in tree.body:
+        if not isinstance(statement, ast.ClassDef):
+            continue
+        for method in statement.body:
+            if isinstance(method, ast.FunctionDef) and method.name == "__init__":
+                me = _ast_self_name(method)
+                for inner in method.body:
+                    found, _ = _ast_scan(inner, dynamic_possible=False)
+                    in_init.update(
+                        id(t) for t in found if isinstance(t.value, ast.Name) and t.value.id == me
+                    )
+    return {t.attr for t in targets if id(t) not in in_init}
+
+
+def _outside_init_attributes_cst(module: cst.Module) -> set[str] | None:
     visitor = _AttributeTargets()
     module.visit(visitor)
     if visitor.dynamic:
