@@ -1,6 +1,6 @@
 """sm-lint's fast positions equal libcst's PositionProvider on every node, and positions
-computed on demand (one top-level statement generated alone) equal those of the whole
-module, node for node, and give the analysis the same facts."""
+computed on demand (one statement generated alone: a top-level one, or one inside a block)
+equal those of the whole module, node for node, and give the analysis the same facts."""
 
 from __future__ import annotations
 
@@ -84,7 +84,37 @@ def _same_on_demand(source: str) -> int:
     lazy = Positions(module, source)
     for node in _nodes(module):  # header, footer and the module itself, asked last
         assert lazy.of(node) == whole.of(node), node
-    return alone
+    return alone + _same_nested(module, source, whole)
+
+
+def _inner_statements(module: cst.Module) -> list[cst.CSTNode]:
+    """The statements inside blocks (``elif`` clauses included), innermost first."""
+    out: list[cst.CSTNode] = []
+
+    def visit(node: cst.CSTNode, top: bool) -> None:
+        for child in node.children:
+            visit(child, False)
+        if not top and isinstance(node, (cst.BaseStatement, cst.If)):
+            out.append(node)
+
+    for statement in module.body:
+        visit(statement, True)
+    return out
+
+
+def _same_nested(module: cst.Module, source: str, whole: Positions) -> int:
+    """Positions asked with each statement inside a block as the hint, innermost first
+    (so that each is generated alone), equal the whole module's; returns how many
+    statements were placed alone."""
+    lazy = Positions(module, source)
+    inner = _inner_statements(module)
+    for statement in inner:
+        for node in _nodes(statement):
+            if node in whole._spans:
+                assert lazy.of(node, statement) == whole.of(node), (statement, node)
+    if lazy._complete:
+        return 0
+    return sum(statement in lazy._generated_nested for statement in inner)
 
 
 def _same(module: cst.Module) -> int:
@@ -114,6 +144,11 @@ def test_positions_on_demand_on_odd_sources() -> None:
     assert any(placed)
     # Each statement is placed by its own line, also where the same code occurs twice.
     assert _same_on_demand("x = 1\nx = 1\n") == 2
+    # Inside blocks too: the two returns, the elif clause and the statements under it
+    # (the if statement itself is top-level).
+    nested = "if a:\n    return 1\nelif b:\n    # c\n\n    return 2\n"
+    module = cst.parse_module(nested)
+    assert _same_nested(module, nested, Positions(module)) == 3
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

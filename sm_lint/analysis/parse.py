@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sm_lint.analysis.facts import FileFacts
+from sm_lint.analysis.skeleton import skeleton as skeleton_of
 from sm_lint.diagnostics import Diagnostic, Severity
 from sm_lint.sources.complexity import TooComplex, measured_tree
 from sm_lint.sources.document import syntax_problem
+from sm_lint.sources.precheck import wanted_names
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
@@ -60,30 +66,59 @@ def _parse_checked(
     if isinstance(measured, TooComplex):
         line = measured.line
         return Diagnostic(name, line, 1, line, 2, "SM900", Severity.WARNING, measured.message)
-    # What the positions need of CPython's tree (not the tree: it is not kept).
-    statement_lines = None if measured is None else [s.lineno for s in measured.body]
-    del measured
-
     # CPython's own parser first: it rejects what Python would (a repeated keyword argument,
     # nesting deep enough to crash libcst's native parser) with Python's own message.
     problem = None if compiles else syntax_problem(program, name)
     if problem is not None:
         line, column, message = problem
         return _sm900(name, message, line, column)
+    # Only what can change the facts is parsed: bodies of definitions that cannot are left
+    # out (their lines kept blank).
+    skeleton = None
+    if measured is not None:
+        folder = os.path.dirname(name) if name != "<string>" else None
+        skeleton = skeleton_of(program, measured, wanted_names(program.encode()), folder)
+    text = program if skeleton is None else skeleton.program
     try:
-        module = cst.parse_module(program)
+        with _unvalidated_nodes():  # Python compiled the text: its nodes are valid
+            module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return _syntax_error(name, program, error)
     except (UnicodeDecodeError, LookupError, SyntaxError, ValueError) as error:
         return _sm900(name, f"cannot read the file as Python source: {error}")
     except RecursionError:
         return _sm900(name, "cannot analyse: expressions are nested too deeply")
-    # Positions on demand: only the top-level statements holding a finding are generated.
-    positions = Positions(module, program, statement_lines)
+    # Positions on demand: only the statements holding an asked-for node are generated.
+    skipped = frozenset() if skeleton is None else skeleton.skipped
+    positions = Positions(module, text, measured, skipped, program)
     try:
         return analyze_module(module, None if name == "<string>" else name, positions)
     except RecursionError:
         return _sm900(name, "cannot analyse: expressions are nested too deeply")
+
+
+_VALIDATION = threading.Lock()
+
+
+@contextmanager
+def _unvalidated_nodes() -> Iterator[None]:
+    """libcst's nodes skip their validation meanwhile. The parser builds every node
+    through its dataclass ``__post_init__``, which validates it: about 30 % of a parse
+    (libcst marks it PERF), and redundant on text Python itself compiled. The lock keeps
+    two threads (the language server's) from restoring each other's patch."""
+    import libcst as cst
+
+    with _VALIDATION:
+        validate = cst.CSTNode.__dict__["__post_init__"]
+        cst.CSTNode.__post_init__ = _skip  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            cst.CSTNode.__post_init__ = validate  # type: ignore[method-assign]
+
+
+def _skip(self: object) -> None:
+    return None
 
 
 def _syntax_error(path: str, source: str, error: Any) -> Diagnostic:

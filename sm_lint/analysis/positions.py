@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -101,14 +102,18 @@ class Positions:
         self,
         module: cst.Module,
         source: str | None = None,
-        statement_lines: Sequence[int] | None = None,
+        tree: ast.Module | None = None,
+        skipped: frozenset[int] = frozenset(),
+        program: str | None = None,
     ) -> None:
         """Positions of *module*; with *source*, the text libcst parsed it from, they are
-        computed on demand: a node's top-level statement is generated alone when a
-        position in it is first asked for (the same positions as generating the whole
-        module, which is what happens without *source*). *statement_lines*: the line of
-        each statement of CPython's tree of *source* (``[s.lineno for s in tree.body]``),
-        when the caller has that tree; otherwise *source* is parsed again when needed."""
+        computed on demand: the innermost statement the caller names (else the node's
+        top-level statement) is generated alone when a position in it is first asked for
+        (the same positions as generating the whole module, which is what happens without
+        *source*). *tree*: CPython's tree of *source*, when the caller has it; otherwise
+        *source* is parsed again when needed. *skipped*: the lines of the definitions
+        whose bodies *source* leaves out (analysis/skeleton.py), when *tree* is of the
+        whole *program*."""
         self._module = module
         self._spans: dict[cst.CSTNode, tuple[int, int]] = {}
         self._parts: Sequence[tuple[int, Positions]] = ()
@@ -122,9 +127,16 @@ class Positions:
         # statement node belongs to.
         self._source = source
         self._lines: list[int] | None = None
-        self._cpython_lines = statement_lines
+        #: CPython's tree of the source, when the caller had it (also read by the analysis).
+        self.tree = tree
+        self._skipped = skipped
+        #: The whole program's text (empty when positions are not computed on demand), and
+        #: *tree* is its tree; the analysis reads both for what holds module-wide.
+        self.program = program if program is not None else (source or "")
+        self._nested: dict[cst.CSTNode, _Nested] | None = None
         self._placed: dict[cst.CSTNode, tuple[int, int, _Placed]] = {}
         self._generated: set[int] = set()
+        self._generated_nested: set[cst.CSTNode] = set()
         self._owners: dict[cst.CSTNode, int] | None = None
         self._complete = False
         if source is None or source.startswith("\ufeff"):
@@ -209,6 +221,14 @@ class Positions:
     def _place_for(
         self, node: cst.CSTNode, near: cst.CSTNode | None
     ) -> tuple[int, int, _Placed] | None:
+        if near is not None:
+            nested = self._nested_statement(near)
+            if nested is not None and near not in self._generated_nested:
+                self._generated_nested.add(near)
+                self._place_nested(near, nested)
+                found = self._placed.get(node)
+                if found is not None:
+                    return found
         index = self._owner(near) if near is not None else None
         if index is not None and index not in self._generated:
             self._generated.add(index)
@@ -247,12 +267,47 @@ class Positions:
             placed.setdefault(key, (start, end, where))
         return True
 
+    def _place_nested(self, statement: cst.CSTNode, nested: _Nested) -> None:
+        """Add the spans of *statement*, a statement inside a block, generated alone at its
+        block's indentation and moved down to its line."""
+        module = self._module
+        state = _OffsetState(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
+        state.indent_tokens = list(nested.indent)
+        if nested.elif_clause:
+            statement._codegen(state, is_elif=True)
+        else:
+            statement._codegen(state)
+        starts = [0, *(m.end() for m in _NEWLINE.finditer("".join(state.tokens)))]
+        first = bisect.bisect_right(starts, state.spans[statement][0])
+        where = _Placed(starts, nested.line - first)
+        placed = self._placed
+        for key, (start, end) in state.spans.items():
+            placed.setdefault(key, (start, end, where))
+
+    def _nested_statement(self, statement: cst.CSTNode) -> _Nested | None:
+        """Where *statement* lies when it is inside a block (None: a top-level statement,
+        a clause, or lines CPython's tree cannot tell)."""
+        if self._nested is None:
+            self._nested = {}
+            tree = self._cpython_tree()
+            if tree is not None and self._statement_lines() is not None:
+                self._nested = _nested_statements(self._module, tree, self._skipped)
+        return self._nested.get(statement)
+
+    def _cpython_tree(self) -> ast.Module | None:
+        if self.tree is None:
+            self.tree = _parse(self._source or "")
+        return self.tree
+
     def _statement_lines(self) -> list[int] | None:
         """The line of each top-level statement's first token (a ``def``, not its
         decorators), from CPython's parser; None where it cannot tell."""
         if self._lines is None:
-            source, known = self._source or "", self._cpython_lines
-            self._lines = _first_lines(self._module, source, known) or []
+            tree = self._cpython_tree()
+            known = None if tree is None else [s.lineno for s in tree.body]
+            self._lines = _first_lines(self._module, known) or []
         return self._lines or None
 
     def _owner(self, statement: cst.CSTNode) -> int | None:
@@ -285,13 +340,10 @@ class _Placed:
         return line + self.shift, offset - self.starts[line - 1]
 
 
-def _first_lines(
-    module: cst.Module, source: str, known: Sequence[int] | None = None
-) -> list[int] | None:
-    """Each top-level statement's first line, from CPython's tree of *source* (each libcst
-    line of simple statements holds as many of CPython's statements as it has parts);
-    *known*: the lines of that tree's statements, when the caller has them."""
-    body = known if known is not None else _cpython_lines(source)
+def _first_lines(module: cst.Module, body: Sequence[int] | None) -> list[int] | None:
+    """Each top-level statement's first line, from *body*, the lines of the statements of
+    CPython's tree of the module (each libcst line of simple statements holds as many of
+    CPython's statements as it has parts)."""
     if body is None:
         return None
     lines, index = [], 0
@@ -303,8 +355,8 @@ def _first_lines(
     return lines if index == len(body) else None
 
 
-def _cpython_lines(source: str) -> list[int] | None:
-    """The line of each statement of CPython's tree of *source*; None if it does not parse."""
+def _parse(source: str) -> ast.Module | None:
+    """CPython's tree of *source*; None if it does not parse."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -318,7 +370,175 @@ def _cpython_lines(source: str) -> list[int] | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     assert isinstance(tree, ast.Module)
-    return [statement.lineno for statement in tree.body]
+    return tree
+
+
+@dataclass(frozen=True)
+class _Nested:
+    """A statement inside a block: its first line (CPython's), the indentation its block
+    generates it with, and whether it is an ``elif`` clause."""
+
+    line: int
+    indent: tuple[str, ...]
+    elif_clause: bool = False
+
+
+def _nested_statements(
+    module: cst.Module, tree: ast.Module, skipped: frozenset[int] = frozenset()
+) -> dict[cst.CSTNode, _Nested]:
+    """Each statement inside a block of *module*, matched with CPython's *tree* of the same
+    source; empty where the two do not match statement for statement. A file that ends
+    without a line break is left to the top-level placement (the module drops that break
+    from the last statement's code). *skipped*: the lines of the top-level definitions
+    whose bodies the module leaves out (not matched)."""
+    out: dict[cst.CSTNode, _Nested] = {}
+    body = list(module.body)
+    last = len(body) - 1 if not module.footer and not module.has_trailing_newline else None
+    if last is not None:
+        body = body[:last]
+    if not _match_block(body, tree.body, (), module.default_indent, out, top=True, skipped=skipped):
+        return {}
+    return out
+
+
+def _match_block(
+    body: Sequence[cst.CSTNode],
+    statements: Sequence[ast.stmt],
+    indent: tuple[str, ...],
+    default: str,
+    out: dict[cst.CSTNode, _Nested],
+    top: bool = False,
+    skipped: frozenset[int] = frozenset(),
+) -> bool:
+    """Match libcst's *body* with CPython's *statements*, statement for statement (a line
+    of simple statements holds as many of CPython's as it has parts); False on a mismatch.
+    *top*: the module's body, whose statements are placed as top-level ones and may stop
+    short of CPython's (its last statement left out); the bodies of the definitions at the
+    *skipped* lines are not matched."""
+    index = 0
+    for statement in body:
+        if index >= len(statements):
+            return False
+        python = statements[index]
+        if not top:
+            out[statement] = _Nested(python.lineno, indent)
+        if isinstance(statement, cst.SimpleStatementLine):
+            index += len(statement.body)
+            continue
+        if python.lineno in skipped and top:
+            index += 1
+            continue
+        if not _match_compound(statement, python, indent, default, out):
+            return False
+        index += 1
+    return top or index == len(statements)
+
+
+def _match_suite(
+    suite: cst.BaseSuite,
+    statements: Sequence[ast.stmt],
+    indent: tuple[str, ...],
+    default: str,
+    out: dict[cst.CSTNode, _Nested],
+) -> bool:
+    if isinstance(suite, cst.IndentedBlock):
+        inner = (*indent, default if suite.indent is None else suite.indent)
+        return _match_block(suite.body, statements, inner, default, out)
+    # Statements on the header's line: placed with their compound statement.
+    return isinstance(suite, cst.SimpleStatementSuite)
+
+
+def _match_compound(
+    statement: cst.CSTNode,
+    python: ast.stmt,
+    indent: tuple[str, ...],
+    default: str,
+    out: dict[cst.CSTNode, _Nested],
+) -> bool:
+    """Match the blocks of compound *statement* with those of CPython's *python*."""
+    pairs: list[tuple[cst.BaseSuite, Sequence[ast.stmt]]] = []
+    if isinstance(statement, cst.If) and isinstance(python, ast.If):
+        return _match_if(statement, python, indent, default, out)
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.With)):
+        if not isinstance(python, _SAME[type(statement)]):
+            return False
+        pairs.append((statement.body, python.body))  # type: ignore[attr-defined]
+    elif isinstance(statement, (cst.For, cst.While)) and isinstance(
+        python, (ast.For, ast.AsyncFor, ast.While)
+    ):
+        pairs.append((statement.body, python.body))
+        if not _orelse(statement.orelse, python.orelse, pairs):
+            return False
+    elif isinstance(statement, (cst.Try, cst.TryStar)) and isinstance(python, _TRIES):
+        python_try: Any = python  # ast.Try, or ast.TryStar (Python 3.11+)
+        if not _match_try(statement, python_try, pairs):
+            return False
+    elif isinstance(statement, cst.Match) and isinstance(python, ast.Match):
+        if len(statement.cases) != len(python.cases):
+            return False
+        pairs += [(c.body, p.body) for c, p in zip(statement.cases, python.cases, strict=True)]
+    else:
+        return False
+    return all(_match_suite(suite, body, indent, default, out) for suite, body in pairs)
+
+
+#: CPython's statements that match libcst's.
+_SAME: dict[type, tuple[type, ...]] = {
+    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+    cst.With: (ast.With, ast.AsyncWith),
+}
+_TRIES: tuple[type, ...] = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+
+
+def _match_try(
+    statement: cst.Try | cst.TryStar,
+    python: Any,
+    pairs: list[tuple[cst.BaseSuite, Sequence[ast.stmt]]],
+) -> bool:
+    if len(statement.handlers) != len(python.handlers):
+        return False
+    pairs.append((statement.body, python.body))
+    handlers: Sequence[Any] = statement.handlers  # ExceptHandler or ExceptStarHandler
+    pairs += [(h.body, p.body) for h, p in zip(handlers, python.handlers, strict=True)]
+    if not _orelse(statement.orelse, python.orelse, pairs):
+        return False
+    if (statement.finalbody is None) != (not python.finalbody):
+        return False
+    if statement.finalbody is not None:
+        pairs.append((statement.finalbody.body, python.finalbody))
+    return True
+
+
+def _orelse(
+    orelse: cst.Else | None,
+    python: Sequence[ast.stmt],
+    pairs: list[tuple[cst.BaseSuite, Sequence[ast.stmt]]],
+) -> bool:
+    if orelse is None:
+        return not python
+    pairs.append((orelse.body, python))
+    return True
+
+
+def _match_if(
+    statement: cst.If,
+    python: ast.If,
+    indent: tuple[str, ...],
+    default: str,
+    out: dict[cst.CSTNode, _Nested],
+) -> bool:
+    if not _match_suite(statement.body, python.body, indent, default, out):
+        return False
+    orelse = statement.orelse
+    if isinstance(orelse, cst.If):  # ``elif``: CPython's ``else`` holding one ``if``
+        if len(python.orelse) != 1 or not isinstance(python.orelse[0], ast.If):
+            return False
+        out[orelse] = _Nested(python.orelse[0].lineno, indent, elif_clause=True)
+        return _match_if(orelse, python.orelse[0], indent, default, out)
+    if orelse is None:
+        return not python.orelse
+    return _match_suite(orelse.body, python.orelse, indent, default, out)
 
 
 def _own(node: cst.CSTNode, index: int, owners: dict[cst.CSTNode, int]) -> None:

@@ -95,8 +95,13 @@ def precheck(
     names = _code_names(data)
     if names is None:
         return Verdict.ANALYSE
-    wanted = NAMES.union(*(words for markers, words in MARKED if _marked(data, markers)))
-    return Verdict.SKIP if names.isdisjoint(wanted) else Verdict.ANALYSE_COMPILED
+    return Verdict.SKIP if names.isdisjoint(wanted_names(data)) else Verdict.ANALYSE_COMPILED
+
+
+def wanted_names(data: bytes) -> frozenset[str]:
+    """The names whose use in the code of *data* may lead to a model load: the loader
+    table's, and the words that count beside a marker *data* holds."""
+    return NAMES.union(*(words for markers, words in MARKED if _marked(data, markers)))
 
 
 def words_match(data: bytes, *, notebook: bool) -> bool:
@@ -202,6 +207,11 @@ def _code_names(data: bytes) -> set[str] | None:
             )
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
         return None
+    return code_names(code)
+
+
+def code_names(code: CodeType) -> set[str]:
+    """Every name *code* and the code nested in it use, dotted names split."""
     names: set[str] = set()
     stack = [code]
     while stack:

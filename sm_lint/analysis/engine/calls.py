@@ -588,7 +588,9 @@ class Calls(Expressions):
         if self.state.recording is not None:
             self.state.recording.impure = True  # read from the whole module: not recorded
         if self._outside_init is None:
-            # The positions hold the module's code (empty for one joined from pieces).
-            code = self.positions.code or None
-            self._outside_init = (outside_init_attributes(self.module, code),)
+            # The positions hold the program's text (empty for one joined from pieces), and
+            # CPython's tree of it when the parse had one.
+            code = self.positions.program or None
+            tree = self.positions.tree if code is not None else None
+            self._outside_init = (outside_init_attributes(self.module, code, tree),)
         return self._outside_init[0]

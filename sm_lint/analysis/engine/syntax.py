@@ -226,15 +226,18 @@ class _AttributeTargets(cst.CSTVisitor):
             self.dynamic = True
 
 
-def outside_init_attributes(module: cst.Module, code: str | None = None) -> set[str] | None:
+def outside_init_attributes(
+    module: cst.Module, code: str | None = None, tree: ast.Module | None = None
+) -> set[str] | None:
     """Attribute names assigned other than on ``self`` in a module-level class's
     ``__init__``; None where ``setattr``/``__dict__`` may assign any attribute. *code*:
     the module's code when the caller has it (generating it again costs a whole-module
-    codegen)."""
-    try:
-        tree = ast.parse(code if code is not None else module.code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _outside_init_attributes_cst(module)
+    codegen); *tree*: CPython's tree of *code*, when the caller has it."""
+    if tree is None:
+        try:
+            tree = ast.parse(code if code is not None else module.code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return _outside_init_attributes_cst(module)
     return _outside_init_attributes_ast(tree, code)
 
 
@@ -266,17 +269,6 @@ def _ast_names(node: ast.AST) -> Iterator[str]:
         yield from node.module.split(".")
 
 
-def _ast_targets(node: ast.AST) -> list[ast.expr]:
-    """The binding targets of *node*, as ``_BINDING_FIELD`` lists them for libcst."""
-    if isinstance(node, (ast.Assign, ast.Delete)):
-        return list(node.targets)
-    if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
-        return [node.target]
-    if isinstance(node, ast.withitem) and node.optional_vars is not None:
-        return [node.optional_vars]
-    return []
-
-
 def _ast_attribute_targets(target: ast.expr, out: list[ast.Attribute]) -> None:
     if isinstance(target, ast.Attribute):
         out.append(target)
@@ -287,17 +279,54 @@ def _ast_attribute_targets(target: ast.expr, out: list[ast.Attribute]) -> None:
         _ast_attribute_targets(target.value, out)
 
 
+#: The fields holding binding targets, by node type (``_BINDING_FIELD``'s, for CPython's
+#: nodes).
+_TARGET_FIELDS: dict[type, str] = {
+    ast.Assign: "targets",
+    ast.Delete: "targets",
+    ast.AnnAssign: "target",
+    ast.AugAssign: "target",
+    ast.For: "target",
+    ast.AsyncFor: "target",
+    ast.comprehension: "target",
+    ast.withitem: "optional_vars",
+}
+#: Leaves that hold nothing below them: skipped, not walked (most of a tree's nodes).
+_LEAVES = (ast.expr_context, ast.Constant, ast.Name, ast.operator, ast.cmpop, ast.unaryop)
+
+
 def _ast_scan(root: ast.AST, dynamic_possible: bool = True) -> tuple[list[ast.Attribute], bool]:
     """The attribute targets under *root*, and whether a name of ``_DYNAMIC`` appears
     (looked for only when *dynamic_possible*: the text spells one of them)."""
     targets: list[ast.Attribute] = []
-    dynamic = False
-    for node in ast.walk(root):
-        for target in _ast_targets(node):
-            _ast_attribute_targets(target, targets)
-        if dynamic_possible and not dynamic and any(n in _DYNAMIC for n in _ast_names(node)):
-            dynamic = True
-    return targets, dynamic
+    # ast.walk inlined, without its generators, and the targets by type: this walk reads
+    # every node of each analysed module that constructs a class.
+    stack: list[ast.AST] = [root]
+    pop, push, fields = stack.pop, stack.append, _TARGET_FIELDS
+    while stack:
+        node = pop()
+        field = fields.get(type(node))
+        if field is not None:
+            held = getattr(node, field)
+            for target in held if isinstance(held, list) else (held,):
+                if target is not None:
+                    _ast_attribute_targets(target, targets)
+        if dynamic_possible and any(n in _DYNAMIC for n in _ast_names(node)):
+            return targets, True  # the caller gives up on the module
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST) and (
+                        dynamic_possible or not isinstance(item, _LEAVES)
+                    ):
+                        push(item)
+            elif isinstance(value, ast.AST) and (
+                dynamic_possible or not isinstance(value, _LEAVES)
+            ):
+                push(value)
+    # ast.walk's order (breadth first) is not needed: the callers use these as a set.
+    return targets, False
 
 
 def _ast_self_name(method: ast.FunctionDef) -> str | None:
