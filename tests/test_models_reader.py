@@ -599,6 +599,26 @@ def test_cache_returns_same_object_and_rereads_changed_file(tmp_path: Path) -> N
         read_signatures(folder)
 
 
+def test_copies_of_a_model_are_decoded_once_each_with_its_own_path(tmp_path: Path) -> None:
+    from sm_lint.models import reader
+
+    for name in ("a", "b", "c"):
+        shutil.copytree(FIXTURES / "text_format", tmp_path / name)
+    (tmp_path / "c" / "tfhub_module.pb").write_bytes(b"")  # a TF1 Hub module beside it
+    clear_cache()
+    before = len(reader._by_content)
+    a, b, c = (read_signatures(tmp_path / name) for name in ("a", "b", "c"))
+    assert len(reader._by_content) == before + 1  # one decode for the three copies
+    assert (a.path, b.path, c.path) == (tmp_path / "a", tmp_path / "b", tmp_path / "c")
+    assert a.signatures == b.signatures == c.signatures
+    assert (a.hub_v1, c.hub_v1) == (False, True)
+    # Another content is decoded anew.
+    pbtxt = tmp_path / "b" / "saved_model.pbtxt"
+    pbtxt.write_text(pbtxt.read_text().replace("serving_default", "serving_other"))
+    clear_cache()
+    assert "serving_other" in read_signatures(tmp_path / "b").signatures
+
+
 def test_cache_separates_tag_sets(two_meta_graphs: Path) -> None:
     default = read_signatures(two_meta_graphs)
     gpu = read_signatures(two_meta_graphs, ("serve", "gpu"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import threading
@@ -37,6 +38,8 @@ _INTERNAL_PREFIX = "__"
 #: a new inode or ctime, and is read again.
 _cache: dict[tuple[str, tuple[str, ...] | None], tuple[list[int], ModelSignatures]] = {}
 _cache_lock = threading.Lock()
+#: Decoded models by their file's name and content, and the tags asked for.
+_by_content: dict[tuple[str, bytes, tuple[str, ...] | None], ModelSignatures] = {}
 
 
 def model_file(folder: Path) -> Path | None:
@@ -154,8 +157,7 @@ def _read_bytes(file: Path) -> bytes:
         raise ModelReadError(file, error.strerror or str(error)) from error
 
 
-def _decode(file: Path) -> Any:
-    data = _read_bytes(file)
+def _decode(file: Path, data: bytes) -> Any:
     if not data.strip():
         raise ModelReadError(file, "file is empty")
     proto = SavedModel()
@@ -182,7 +184,24 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 
 def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSignatures:
-    proto = _decode(file)
+    data = _read_bytes(file)
+    # Copies of one model (TensorFlow Serving versions, a model copied beside another)
+    # are decoded once: a text-format SavedModel costs tens of milliseconds to decode.
+    key = (file.name, hashlib.sha256(data).digest(), tags)
+    with _cache_lock:
+        same = _by_content.get(key)
+    hub_v1 = (folder / "tfhub_module.pb").is_file()
+    if same is not None:
+        return replace(same, path=folder, hub_v1=hub_v1)
+    result = _signatures(folder, file, tags, _decode(file, data), hub_v1)
+    with _cache_lock:
+        _by_content[key] = result
+    return result
+
+
+def _signatures(
+    folder: Path, file: Path, tags: tuple[str, ...] | None, proto: Any, hub_v1: bool
+) -> ModelSignatures:
     graphs = list(proto.meta_graphs)
     if not graphs:
         raise ModelReadError(file, "corrupt SavedModel: it holds no meta graph")
@@ -203,7 +222,7 @@ def _parse(folder: Path, file: Path, tags: tuple[str, ...] | None) -> ModelSigna
         if graph.HasField("object_graph_def")
         else {},
         root_callable=_root_callable(graph),
-        hub_v1=(folder / "tfhub_module.pb").is_file(),
+        hub_v1=hub_v1,
     )
 
 
@@ -460,6 +479,7 @@ def clear_cache() -> None:
     """Forget every cached model (for long-running processes and tests)."""
     with _cache_lock:
         _cache.clear()
+        _by_content.clear()
 
 
 def is_model_dir(path: str | os.PathLike[str]) -> bool:

@@ -102,19 +102,20 @@ def tree_too_complex(tree: ast.AST) -> TooComplex | None:
                 f"too complex to analyse: code nested more than {MAX_DEPTH:,} levels deep "
                 "(a long operator chain counts one level per operand); split the expression",
             )
+        kind = type(node)
+        if kind in _LEAVES:  # nothing below (most nodes): weighed without the field walk
+            weight += 1 + depth / DEPTH_WEIGHT
+            if weight > MAX_WEIGHT:
+                return _too_heavy()
+            continue
         elements = 0
-        counted = _ELEMENTS.get(type(node))
+        counted = _ELEMENTS.get(kind)
         if counted is not None:
             for name in counted:
                 elements += len(getattr(node, name))
         weight += 1 + depth / DEPTH_WEIGHT + ELEMENT_WEIGHT * elements
         if weight > MAX_WEIGHT:  # stop here: the rest of a huge tree costs time too
-            return TooComplex(
-                1,
-                f"too complex to analyse: the syntax tree weighs over sm-lint's limit of "
-                f"{MAX_WEIGHT:,} (one per node, more for nested and comma-separated ones; "
-                "about 7,000 lines of ordinary code); exclude the file or split it",
-            )
+            return _too_heavy()
         if isinstance(node, ast.BoolOp):
             # libcst nests ``a and b and c`` as ((a and b) and c): one level per operand.
             count = len(node.values)
@@ -134,6 +135,20 @@ def tree_too_complex(tree: ast.AST) -> TooComplex | None:
     return None
 
 
+def _too_heavy() -> TooComplex:
+    return TooComplex(
+        1,
+        f"too complex to analyse: the syntax tree weighs over sm-lint's limit of "
+        f"{MAX_WEIGHT:,} (one per node, more for nested and comma-separated ones; "
+        "about 7,000 lines of ordinary code); exclude the file or split it",
+    )
+
+
+#: Node types with no node below them (Load/Store/Del are never walked): weighed alone.
+_LEAVES = frozenset(
+    {ast.Name, ast.Constant, *ast.operator.__subclasses__(), *ast.unaryop.__subclasses__()}
+    | {*ast.cmpop.__subclasses__(), *ast.boolop.__subclasses__()}
+)
 #: The fields holding a node's comma-separated elements, by its exact type (CPython's
 #: parser makes no subclasses of them); other nodes have none.
 _ELEMENTS: dict[type, tuple[str, ...]] = {
