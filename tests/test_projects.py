@@ -336,6 +336,81 @@ def test_a_cycle_and_a_submodule_import_reach_the_loader(tmp_path: Path) -> None
         assert not reach.through_imports(str(path), path.read_bytes()), name
 
 
+def test_the_pre_checks_resolution_on_strings_binds_what_resolve_binds(tmp_path: Path) -> None:
+    """What the pre-check follows (:func:`resolve_in` on strings, no pathlib objects) is
+    what the analysis resolves: links, namespaces, a folder named like a module, a name that
+    is neither file nor folder, relative imports above the root."""
+    from sm_lint.sources import layout
+
+    root = write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/mod.py": "",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/deep.py": "",
+            "space/inner.py": "",
+            "json/x.py": "",  # a namespace folder named like a library: the library wins
+            "src/lib/__init__.py": "",
+            "dir.py/__init__.py": "",  # a folder named like a module file
+            "plain": "",  # a file where a folder is looked for
+            "caf\u00e9.py": "",
+            "app/main.py": "",
+            "app/helper.py": "",
+        },
+    )
+    (root / "linked").symlink_to(root / "pkg", target_is_directory=True)
+    (root / "alias.py").symlink_to(root / "pkg" / "mod.py")
+    (root / "broken.py").symlink_to(root / "nowhere.py")
+    os.mkfifo(root / "fifo.py")
+    names = [
+        "", "pkg", "pkg.mod", "pkg.sub", "pkg.sub.deep", "pkg.none", "space", "space.inner",
+        "json", "json.x", "lib", "dir", "plain", "plain.x", "caf\u00e9", "linked",
+        "linked.mod", "alias", "broken", "fifo", "app", "app.main", "helper", "main",
+        "nowhere", "pkg..mod",
+    ]  # fmt: skip
+    for importer in (root / "app/main.py", root / "pkg/sub/deep.py", root / "dir.py/x.py"):
+        bases = [str(b) for b in layout.search_path(importer, root)]
+        for level in range(5):
+            for module in names:
+                want = layout.resolve(str(importer), module, level, root)
+                got = layout.resolve_in(str(importer.parent), module, level, bases)
+                assert got == (None if want is None else str(want)), (importer, level, module)
+                if want is None:
+                    continue
+                for name in ("mod", "sub", "inner", "x", "deep", "none", "__init__"):
+                    below = layout.submodule(str(want), name)
+                    assert layout.submodule_in(str(want), name) == (
+                        None if below is None else str(below)
+                    ), (want, name)
+                    assert layout.has_py_suffix(str(want)) == (want.suffix == ".py")
+
+
+def test_a_walked_file_is_read_from_its_own_bytes(tmp_path: Path) -> None:
+    """A module read while following another file's imports is not scanned again when the
+    walk reaches it with the same bytes; with other bytes (an editor's), those count."""
+    from sm_lint.sources.reach import Reach
+
+    root = write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/loader.py": "import tensorflow_hub as hub\n",
+            "app/middle.py": "from app import loader\n",
+            "app/top.py": "from app import middle\n",
+        },
+    )
+    reach = Reach()
+    top, middle = root / "app/top.py", root / "app/middle.py"
+    assert reach.through_imports(str(top), top.read_bytes())
+    assert reach.through_imports(str(middle), middle.read_bytes())
+    assert reach.followed(str(middle))
+    reach = Reach()
+    assert reach.through_imports(str(top), top.read_bytes())
+    assert not reach.through_imports(str(middle), b"import os\n")
+    assert not reach.followed(str(middle))
+
+
 def test_related_locations_point_at_the_load_in_the_other_module(tmp_path: Path) -> None:
     root = write(tmp_path, IMPORTED)
     result = subprocess.run(

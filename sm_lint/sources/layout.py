@@ -71,9 +71,17 @@ def module_name(path: str | os.PathLike[str], root: Path | None = None) -> str |
 
 def _find(base: Path, parts: list[str]) -> tuple[Path | None, Path | None]:
     """(regular module or package file, namespace folder) for *parts* below *base*."""
+    found, namespace = _find_in(os.fspath(base), parts)
+    return (
+        None if found is None else Path(found),
+        None if namespace is None else Path(namespace),
+    )
+
+
+def _find_in(folder: str, parts: list[str]) -> tuple[str | None, str | None]:
+    """:func:`_find` on strings."""
     # os.path on strings: the pre-check resolves every import of a tree (pathlib's objects
     # cost several times the stat calls)
-    folder = os.fspath(base)
     for part in parts[:-1]:
         folder = os.path.join(folder, part)
         if not os.path.isdir(folder):
@@ -81,11 +89,11 @@ def _find(base: Path, parts: list[str]) -> tuple[Path | None, Path | None]:
     last = os.path.join(folder, parts[-1])
     init = os.path.join(last, "__init__.py")
     if os.path.isfile(init):
-        return Path(init), None
+        return init, None
     module = last + ".py"
     if os.path.isfile(module):
-        return Path(module), None
-    return None, Path(last) if os.path.isdir(last) else None
+        return module, None
+    return None, last if os.path.isdir(last) else None
 
 
 def _library(name: str) -> bool:
@@ -133,3 +141,47 @@ def submodule(package: str, name: str) -> Path | None:
         return None  # a plain module has no submodules
     found, namespace = _find(folder, [name])
     return found or namespace
+
+
+def resolve_in(folder: str, module: str, level: int, bases: list[str]) -> str | None:
+    """:func:`resolve` on strings, for an importer in *folder* (absolute) whose
+    :func:`search_path` is *bases*: the pre-check resolves every import of a tree, most of
+    them of no project file, and pathlib's objects cost several times the stat calls."""
+    parts = [p for p in module.split(".") if p]
+    if level:
+        base = folder
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        if not parts:
+            init = os.path.join(base, "__init__.py")
+            return init if os.path.isfile(init) else base
+        found, below = _find_in(base, parts)
+        return found or below
+    if not parts:
+        return None
+    namespace: str | None = None
+    for base in bases:
+        found, below = _find_in(base, parts)
+        if found is not None:
+            return found
+        namespace = namespace or below
+    if namespace is not None and not _library(parts[0]):
+        return namespace
+    return None
+
+
+def submodule_in(package: str, name: str) -> str | None:
+    """:func:`submodule` on strings."""
+    folder = package
+    if os.path.basename(package) == "__init__.py":
+        folder = os.path.dirname(package)
+    elif has_py_suffix(package):
+        return None  # a plain module has no submodules
+    found, namespace = _find_in(folder, [name])
+    return found or namespace
+
+
+def has_py_suffix(path: str) -> bool:
+    """``Path(path).suffix == ".py"``, on a string."""
+    name = os.path.basename(path)
+    return name.endswith(".py") and len(name) > 3

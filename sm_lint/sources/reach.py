@@ -12,6 +12,11 @@ The imports are read from the bytes (a regular expression, no parse): every ``im
 module to look at (safe: more analysis, never less). Each module is resolved as the
 analysis resolves it (:mod:`sm_lint.sources.layout`); the standard library and installed
 packages are no part of the project and are not followed.
+
+This runs for every file the pre-check skips, so it is kept cheap: paths are strings (no
+pathlib objects), an import is resolved once per folder and run, the names after ``from ...
+import`` are read only when the module is part of the project, and a module read while
+following another file's imports is not scanned again when the walk reaches it unchanged.
 """
 
 from __future__ import annotations
@@ -19,10 +24,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from sm_lint.sources.layout import OVERLAY, project_root, resolve, search_path, submodule
+from sm_lint.sources.layout import (
+    OVERLAY,
+    has_py_suffix,
+    project_root,
+    resolve_in,
+    search_path,
+    submodule_in,
+)
 from sm_lint.sources.precheck import Verdict, precheck
 
 # An import statement starting a line (indented or not, or after ``;`` / ``if ...:``):
@@ -46,30 +58,56 @@ def imported_modules(data: bytes) -> list[tuple[int, str, tuple[str, ...]]]:
     """``(level, module, names)`` of each import statement of *data* (also in strings: more
     modules looked at, never fewer): ``import a.b`` is
     ``(0, "a.b", ())``, ``from ..pkg import x, y`` is ``(2, "pkg", ("x", "y"))``."""
-    out: list[tuple[int, str, tuple[str, ...]]] = []
+    return [
+        (level, module, () if text is None else _members(text))
+        for level, module, text in _statements(data)
+    ]
+
+
+def _statements(data: bytes) -> Iterator[tuple[int, str, bytes | None]]:
+    """:func:`imported_modules`, the names after ``from ... import`` left as their text
+    (None for ``import a.b``): most modules bind no project file, and then their names are
+    never read."""
     # Each occurrence of the word, then its line (a C search: a pattern without a literal
-    # start would be tried at every byte).
-    found = data.find(b"import")
+    # start would be tried at every byte). Names bound once: this loop runs for every
+    # occurrence of the word in every file the pre-check skips.
+    find, rfind, match_at = data.find, data.rfind, _LINE.match
+    found = find(b"import")
     done = 0
+    missed = -1  # where the statement after the last one was looked for, and none started
     while found != -1:
-        # from its line's start, or where the statement before it on that line ended
-        start = max(data.rfind(b"\n", max(0, found - _BEFORE), found) + 1, done, found - _BEFORE)
-        match = _LINE.match(data, start)
+        if found < done:
+            # within the statement before: looked for where it ended, whichever occurrence
+            if missed == done:
+                found = find(b"import", found + 6)
+                continue
+            start = done
+        else:
+            # from its line's start, or where the statement before it on that line ended
+            low = found - _BEFORE
+            start = max(rfind(b"\n", max(0, low), found) + 1, done, low)
+        match = match_at(data, start)
+        if match is None and start == done:
+            missed = done
         if match is not None and match.end() > found:
             done = match.end()
             dots, module, paren, rest, plain = match.groups()
             if plain is not None:
-                out.extend((0, name, ()) for name in _names(plain))
+                for name in _names(plain):
+                    yield 0, name, None
             else:
                 if paren is not None:  # names up to the closing parenthesis (a C search)
-                    close = data.find(b")", done, done + 20000)
-                    end = close if close != -1 else data.find(b"\n", done)
+                    close = find(b")", done, done + 20000)
+                    end = close if close != -1 else find(b"\n", done)
                     rest = data[done : end if end != -1 else len(data)]
                     done = max(done, close + 1)
-                names = tuple(n for n in _names(rest) if "." not in n)
-                out.append((len(dots), module.decode("utf-8", "replace"), names))
-        found = data.find(b"import", found + 6)
-    return out
+                yield len(dots), module.decode("utf-8", "replace"), rest
+        found = find(b"import", found + 6)
+
+
+def _members(text: bytes) -> tuple[str, ...]:
+    """The names a ``from ... import`` binds (dotted ones are no names)."""
+    return tuple(n for n in _names(text) if "." not in n)
 
 
 def _names(text: bytes) -> list[str]:
@@ -100,7 +138,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Module:
     """One project module as the pre-check sees it: whether its own code names a loader,
     and the project files its imports bind."""
@@ -120,11 +158,17 @@ class Reach:
 
     def __init__(self) -> None:
         self._answers: dict[str, bool] = {}
-        self._roots: dict[str, Path] = {}
-        #: (importer's folder, level, module) -> the file it binds (imports repeat a lot).
-        self._resolved: dict[tuple[str, int, str], Path | None] = {}
+        #: A folder's search path for absolute imports (its project root's, as strings).
+        self._bases: dict[str, list[str]] = {}
+        #: (importer's folder, level, module) -> what the import runs and binds (imports
+        #: repeat a lot).
+        self._bound: dict[tuple[str, int, str], tuple[tuple[str, ...], str | None]] = {}
         #: Files whose answer read other project modules: their verdict depends on them.
         self._followed: set[str] = set()
+        #: Modules read in this run, with their imports, until the file itself is asked
+        #: about (a module is mostly imported before the walk reaches it): the same bytes
+        #: need no second scan.
+        self._read: dict[str, tuple[bytes, tuple[str, ...]]] = {}
 
     def followed(self, path: str) -> bool:
         """Whether the answer for *path* looked at project modules it imports (then it
@@ -136,7 +180,8 @@ class Reach:
         names a model loader, directly or through the modules that module imports."""
         code = notebook_code(data) if notebook else data
         path = os.path.abspath(path)
-        start = self._imports(path, code)
+        read = self._read.pop(path, None)
+        start = read[1] if read is not None and read[0] == code else self._imports(path, code)
         if not start:
             return False
         self._followed.add(path)
@@ -179,43 +224,54 @@ class Reach:
         loads = b"\0" not in data and precheck(data, notebook=False) is not Verdict.SKIP
         entry = _Module(stamp, loads, () if loads else self._imports(path, data))
         _MODULES[path] = entry
+        if not loads:
+            self._read[path] = (data, entry.imports)
         return entry
 
     def _imports(self, importer: str, data: bytes) -> tuple[str, ...]:
         """The project files *importer*'s imports bind (packages' ``__init__`` included)."""
         if b"import" not in data:
             return ()
-        root = self._root(importer)
         folder = os.path.dirname(importer)
-        bases: list[Path] | None = None
         files: list[str] = []
-        for level, module, names in imported_modules(data):
-            parts = module.split(".") if module else []
-            # ``import a.b.c`` runs a, a.b and a.b.c
-            prefixes = [".".join(parts[: i + 1]) for i in range(len(parts))] or [""]
-            found: Path | None = None
-            for prefix in prefixes if not level else [module]:
-                key = (folder, level, prefix)
-                if key in self._resolved:
-                    found = self._resolved[key]
-                else:
-                    if bases is None:
-                        bases = search_path(importer, root)
-                    found = resolve(importer, prefix, level, root, bases)
-                    self._resolved[key] = found
-                if found is not None and found.suffix == ".py":
-                    files.append(str(found))
-            if found is None:
+        for level, module, text in _statements(data):
+            runs, found = self._bind(importer, folder, level, module)
+            files.extend(runs)
+            if found is None or text is None:
                 continue
-            for name in names:  # ``from package import submodule``
-                below = submodule(str(found), name)
-                if below is not None and below.suffix == ".py":
-                    files.append(str(below))
+            for name in _members(text):  # ``from package import submodule``
+                below = submodule_in(found, name)
+                if below is not None and has_py_suffix(below):
+                    files.append(below)
         return tuple(dict.fromkeys(f for f in files if f != importer))
 
-    def _root(self, path: str) -> Path:
-        folder = os.path.dirname(path)
-        root = self._roots.get(folder)
-        if root is None:
-            root = self._roots[folder] = project_root(path)
-        return root
+    def _bind(
+        self, importer: str, folder: str, level: int, module: str
+    ) -> tuple[tuple[str, ...], str | None]:
+        """(the project files ``import module`` with *level* leading dots runs in
+        *importer*, what it binds last: a file, a namespace folder or None). The same in
+        every file of its *folder*."""
+        key = (folder, level, module)
+        known = self._bound.get(key)
+        if known is not None:
+            return known
+        parts = module.split(".") if module else []
+        # ``import a.b.c`` runs a, a.b and a.b.c
+        prefixes = [".".join(parts[: i + 1]) for i in range(len(parts))] or [""]
+        bases = [] if level else self._search_path(importer, folder)
+        files: list[str] = []
+        found: str | None = None
+        for prefix in prefixes if not level else [module]:
+            found = resolve_in(folder, prefix, level, bases)
+            if found is not None and has_py_suffix(found):
+                files.append(found)
+        known = self._bound[key] = (tuple(files), found)
+        return known
+
+    def _search_path(self, importer: str, folder: str) -> list[str]:
+        """Where *importer*'s absolute imports are looked for (the same for its *folder*)."""
+        bases = self._bases.get(folder)
+        if bases is None:
+            root = project_root(importer)
+            bases = self._bases[folder] = [os.fspath(b) for b in search_path(importer, root)]
+        return bases
