@@ -148,7 +148,7 @@ class Linter:
                 from sm_lint.analysis.incremental import IncrementalParser
 
                 parser = self._open.setdefault(open_as, IncrementalParser())
-            parsed = parse_program(name, document.program, parser, document.compiles)
+            parsed = parse_program(name, document.program, parser, document.compiles, document.code)
             if isinstance(parsed, Diagnostic):
                 return FileAnalysis(name, None, syntax_error=parsed, document=document)
             facts = parsed

@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from sm_lint.analysis.facts import FileFacts
@@ -24,19 +25,24 @@ _RECURSION_LIMIT = 20_000
 
 
 def parse_program(
-    name: str, program: str, parser: IncrementalParser | None = None, compiles: bool = False
+    name: str,
+    program: str,
+    parser: IncrementalParser | None = None,
+    compiles: bool = False,
+    code: CodeType | None = None,
 ) -> FileFacts | Diagnostic:
     """The facts of *program* (a document's program text), or the SM900 finding on it.
     *parser* keeps an open document's parse from its previous text and parses again only
     what changed (the result is the same). *compiles*: Python is known to compile
-    *program* (the pre-check did), so it is not compiled again to look for an error."""
+    *program* (the pre-check did), so it is not compiled again to look for an error;
+    *code*: what it compiled *program* to, when the caller has it."""
     # libcst nests a long flat chain (600 string literals, a 600-term sum) one level per
     # operand; its pure-Python visitors need more than the default recursion limit. What
     # would crash or stall libcst's parser is refused before it (complexity.py).
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
     try:
-        return _parse_checked(name, program, parser, compiles)
+        return _parse_checked(name, program, parser, compiles, code)
     finally:
         sys.setrecursionlimit(limit)
 
@@ -46,7 +52,11 @@ def _sm900(name: str, message: str, line: int = 1, column: int = 1) -> Diagnosti
 
 
 def _parse_checked(
-    name: str, program: str, parser: IncrementalParser | None = None, compiles: bool = False
+    name: str,
+    program: str,
+    parser: IncrementalParser | None = None,
+    compiles: bool = False,
+    code: CodeType | None = None,
 ) -> FileFacts | Diagnostic:
     import libcst as cst  # imported here: a run served from the cache never needs it
 
@@ -77,7 +87,7 @@ def _parse_checked(
     skeleton = None
     if measured is not None:
         folder = os.path.dirname(name) if name != "<string>" else None
-        skeleton = skeleton_of(program, measured, wanted_names(program.encode()), folder)
+        skeleton = skeleton_of(program, measured, wanted_names(program.encode()), folder, code)
     text = program if skeleton is None else skeleton.program
     try:
         with _unvalidated_nodes():  # Python compiled the text: its nodes are valid

@@ -59,12 +59,17 @@ class Skeleton:
 
 
 def skeleton(
-    program: str, tree: ast.Module, wanted: frozenset[str], folder: str | None
+    program: str,
+    tree: ast.Module,
+    wanted: frozenset[str],
+    folder: str | None,
+    code: CodeType | None = None,
 ) -> Skeleton | None:
     """*program* without the bodies that cannot change its facts; None when there are none
     (or when the module binds names in ways this does not follow). *tree*: CPython's tree
     of *program*; *wanted*: the pre-check's words for it; *folder*: the module's folder,
-    whose files may shadow a standard-library module."""
+    whose files may shadow a standard-library module; *code*: the code Python compiled
+    *program* to, when the caller has it (else *tree* is compiled)."""
     # Lone carriage returns end lines for CPython, not for the line split below; a walrus
     # binds module names from inside expressions, which the binding count does not read.
     if ":=" in program or "\r" in program.replace("\r\n", ""):
@@ -80,17 +85,10 @@ def skeleton(
         return None
     counts, imported = bindings
     safe = _safe_imports(counts, imported, folder)
-    try:
-        code = compile(
-            tree,
-            "<skeleton>",
-            "exec",
-            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            dont_inherit=True,
-            optimize=0,  # names used only in asserts stay listed
-        )
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+    if code is None:
+        code = _compile(tree)
+        if code is None:
+            return None
     codes = _definition_codes(code)
     own: dict[Definition, CodeType] = {}
     for statement in candidates:
@@ -103,6 +101,21 @@ def skeleton(
     if not left:
         return None
     return Skeleton(_without_bodies(program, starts, left), frozenset(s.lineno for s in left))
+
+
+def _compile(tree: ast.Module) -> CodeType | None:
+    try:
+        code: CodeType = compile(
+            tree,
+            "<skeleton>",
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+            optimize=0,  # names used only in asserts stay listed
+        )
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return code
 
 
 def _first_line(statement: ast.stmt) -> int:

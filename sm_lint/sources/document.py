@@ -18,8 +18,9 @@ import re
 import tokenize
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import CodeType
 
 from sm_lint.diagnostics import Diagnostic, Edit, Fix, Related, Severity
 from sm_lint.sources.complexity import code_size, too_big_message
@@ -27,7 +28,7 @@ from sm_lint.sources.ipython import transform_cell
 from sm_lint.sources.lines import LINE_BREAK, line_count, split_lines
 from sm_lint.sources.notebook import BOM, NotebookError, NotPython, parse_notebook
 from sm_lint.sources.precheck import Verdict, words_match
-from sm_lint.sources.precheck import precheck as _precheck
+from sm_lint.sources.precheck import checked as _checked
 from sm_lint.sources.reach import Reach
 
 
@@ -89,6 +90,8 @@ class Document:
     #: Python compiled the file's bytes without error (the pre-check did): the analysis
     #: need not compile the program again to look for a syntax error.
     compiles: bool = False
+    #: The code Python compiled the program to, when the pre-check did.
+    code: CodeType | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -458,7 +461,9 @@ def read_file(
         return Document(name, kind, "", "", data, problems=(problem,), analyse=False)
     notebook = kind is SourceKind.NOTEBOOK
     check = (lambda: known(data)) if known is not None and not notebook else None
-    verdict = _precheck(data, notebook=notebook, known=check) if precheck else Verdict.ANALYSE
+    verdict, code = (
+        _checked(data, notebook=notebook, known=check) if precheck else (Verdict.ANALYSE, None)
+    )
     if (
         verdict is Verdict.SKIP
         and reach is not None
@@ -470,5 +475,5 @@ def read_file(
     document = from_bytes(data, name, kind)
     if verdict is Verdict.ANALYSE_COMPILED and document.analyse and kind is SourceKind.PYTHON:
         # The program is the bytes decoded as Python decodes them (the BOM left out).
-        document = replace(document, compiles=True)
+        document = replace(document, compiles=True, code=code)
     return document

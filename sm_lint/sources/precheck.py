@@ -82,20 +82,31 @@ def precheck(
     data: bytes, *, notebook: bool | None = None, known: Callable[[], bool] | None = None
 ) -> Verdict:
     """:func:`may_need_analysis`, also saying when the file was compiled without error."""
+    return checked(data, notebook=notebook, known=known)[0]
+
+
+def checked(
+    data: bytes, *, notebook: bool | None = None, known: Callable[[], bool] | None = None
+) -> tuple[Verdict, CodeType | None]:
+    """:func:`precheck`, and the code Python compiled *data* to when it did (the analysis
+    reads the names each definition uses from it, without compiling again)."""
     if notebook is None:
         notebook = _NOTEBOOK_START.match(data) is not None
     if not words_match(data, notebook=notebook):
-        return Verdict.SKIP
+        return Verdict.SKIP, None
     if notebook:
-        return Verdict.ANALYSE
+        return Verdict.ANALYSE, None
     if known is not None and known():
-        return Verdict.ANALYSE
+        return Verdict.ANALYSE, None
     if code_size(data) is not None:
-        return Verdict.ANALYSE  # never compiled: the analysis refuses it by its size first
-    names = _code_names(data)
-    if names is None:
-        return Verdict.ANALYSE
-    return Verdict.SKIP if names.isdisjoint(wanted_names(data)) else Verdict.ANALYSE_COMPILED
+        # Never compiled: the analysis refuses it by its size first.
+        return Verdict.ANALYSE, None
+    code = _compiled(data)
+    if code is None:
+        return Verdict.ANALYSE, None
+    if code_names(code).isdisjoint(wanted_names(data)):
+        return Verdict.SKIP, None
+    return Verdict.ANALYSE_COMPILED, code
 
 
 def wanted_names(data: bytes) -> frozenset[str]:
@@ -192,12 +203,18 @@ def _ascii_compatible(data: bytes) -> bool:
 
 def _code_names(data: bytes) -> set[str] | None:
     """Every name the compiled code uses, dotted names split; None if it does not compile."""
+    code = _compiled(data)
+    return None if code is None else code_names(code)
+
+
+def _compiled(data: bytes) -> CodeType | None:
+    """The code Python compiles *data* to; None if it does not compile."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to report
             # optimize=0: the names of unreachable code (``if False:``) and of asserts stay
             # listed, as the analysis still reads that code.
-            code = compile(
+            code: CodeType = compile(
                 data,
                 "<pre-check>",
                 "exec",
@@ -207,7 +224,7 @@ def _code_names(data: bytes) -> set[str] | None:
             )
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
         return None
-    return code_names(code)
+    return code
 
 
 def code_names(code: CodeType) -> set[str]:
