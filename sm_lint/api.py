@@ -442,6 +442,12 @@ class Linter:
         the file's stat taken before its bytes were read."""
         return []
 
+    def read_bytes(self, file: Path) -> tuple[os.stat_result, bytes]:
+        """The stat of *file* taken before its bytes are read (what the bytes belong to),
+        and its bytes: the worker pool's pre-check reads them in this process. Raises
+        OSError."""
+        return os.stat(file), file.read_bytes()
+
     def files(self, paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         """The files *paths* name, folders walked with this configuration's excludes."""
         config = self.config
@@ -509,8 +515,7 @@ def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Dia
     try:
         for index, file in enumerate(files):
             try:
-                read_from = os.stat(file)  # before the read: what the bytes belong to
-                data = file.read_bytes()
+                read_from, data = linter.read_bytes(file)
             except OSError:
                 data = None
             if data is None or b"\0" in data:  # what cannot be read: reported as serially

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import difflib
 import enum
 import functools
 import json
 import os
 import signal
 import sys
-import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -41,11 +39,15 @@ class _HelpFormatter(argparse.HelpFormatter):
     """argparse's help, never breaking a line inside a hyphenated word (`sm-lint`)."""
 
     def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap  # only for --help (as difflib below only for a mistyped flag)
+
         return textwrap.wrap(
             " ".join(text.split()), width, break_on_hyphens=False, break_long_words=False
         )
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
         return textwrap.fill(
             " ".join(text.split()),
             width,
@@ -72,6 +74,8 @@ class _Parser(argparse.ArgumentParser):
     def _suggestion(self, message: str) -> str:
         if not message.startswith("unrecognized arguments:"):
             return ""
+        import difflib
+
         flags = [flag for action in self._actions for flag in action.option_strings]
         for word in message.partition(":")[2].split():
             close = difflib.get_close_matches(word.partition("=")[0], flags, n=1)
@@ -312,7 +316,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
     command line's flags override each. Files with the same settings share one Config
     object. The function takes a path and whether it is a folder (None: look). Raises
     ConfigError."""
-    from sm_lint.config import ByFolder, load_config
+    from sm_lint.config import ByFolder, deciding_folder, load_config
 
     if args.config:
         pyproject = Path(args.config)
@@ -326,6 +330,7 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
         return only
     configs = ByFolder(lambda pyproject, found: _with_flags(args, pyproject, found))
     by_spelt: dict[str, Config] = {}
+    deciding: dict[str, str] = {}
 
     def lookup(path: str | Path, is_dir: bool | None = None) -> Config:
         # Files of one folder share its configuration: found once per folder as spelt.
@@ -336,7 +341,8 @@ def _configurations(args: argparse.Namespace) -> Callable[[str | Path, bool | No
         absolute = os.path.abspath(path)
         if is_dir is None:
             is_dir = os.path.isdir(absolute)
-        config = configs.get(absolute if is_dir else os.path.dirname(absolute))
+        folder = absolute if is_dir else os.path.dirname(absolute)
+        config = configs.get(deciding_folder(folder, deciding))
         if spelt is not None:
             by_spelt[spelt] = config
         return config

@@ -199,6 +199,16 @@ class RecordingLinter(Linter):
         finally:
             RECORDER.paused = False
 
+    def read_bytes(self, file: Path) -> tuple[os.stat_result, bytes]:
+        # The pre-check's stat and read of a file are its own entry's signature, not a
+        # dependency of the files after it (as in lint_file). Recorded, they put every file
+        # of the tree into the record that a skipped file following its imports depends on.
+        previous, RECORDER.current = RECORDER.current, os.path.abspath(file)
+        try:
+            return super().read_bytes(file)
+        finally:
+            RECORDER.current = previous
+
     def analyze(self, document: Document, open_as: str | None = None) -> FileAnalysis:
         analysis = super().analyze(document, open_as)
         facts = analysis.facts

@@ -58,21 +58,10 @@ Dep = tuple[str, str, Any]
 
 
 # ------------------------------------------------------------------ signatures
-def signature(op: str, path: str) -> Any:
-    """What a recorded query depends on, now: for a read or a stat of a file its content
-    stamp; for a listing the folder's mtime; for a folder's stat only its kind and identity;
-    for an lstat the link itself. An error (absent, no permission) is its errno."""
-    try:
-        st = os.lstat(path) if op == "l" else os.stat(path)
-    except OSError as error:
-        return error_signature(error)
-    except ValueError:
-        return ["E", -1]
-    return stat_signature(op, st)
-
-
 def stat_signature(op: str, st: os.stat_result) -> list[int]:
-    """:func:`signature` of a query whose stat is *st*."""
+    """What a recorded query whose stat is *st* depends on: for a read or a stat of a file
+    its content stamp; for a listing the folder's mtime; for a folder's stat only its kind
+    and identity; for an lstat the link itself. (An error is :func:`error_signature`.)"""
     kind = stat.S_IFMT(st.st_mode)
     # Devices and pipes count by kind only (/dev/null's times can move with every write).
     content = (kind == stat.S_IFREG and op in "rs") or kind == stat.S_IFLNK
@@ -277,7 +266,7 @@ class ResultCache:
         entries: dict[str, Any] = index["files"]
         logs: dict[str, Any] = index["logs"]
         valid_upto: dict[str, int] = {}
-        now: dict[tuple[str, str], Any] = {}
+        now = _Stats()
         hits: dict[str, Hit] = {}
         misses: list[str] = []
         for file in files:
@@ -305,10 +294,10 @@ class ResultCache:
         entry: list[Any],
         logs: dict[str, Any],
         valid_upto: dict[str, int],
-        now: dict[tuple[str, str], Any],
+        now: _Stats,
     ) -> Hit | None:
         sig, log_id, count, found, lines = entry
-        if file_signature(os.stat(name)) != sig:
+        if now.own_signature(name) != sig:
             return None
         if log_id is not None and count:
             if log_id not in valid_upto:
@@ -437,17 +426,19 @@ class ResultCache:
 
 
 def _is_entry(entry: Any) -> bool:
-    """An index entry's shape: [signature, log id, count, findings, lines]."""
+    """An index entry's shape: [signature, log id, count, findings, lines]. (Checked for
+    every file on every warm run: most entries have no findings, so no loop is started.)"""
+    if not isinstance(entry, list) or len(entry) != 5:
+        return False
+    sig, log_id, count, found, lines = entry
     return (
-        isinstance(entry, list)
-        and len(entry) == 5
-        and isinstance(entry[0], list)
-        and (entry[1] is None or isinstance(entry[1], str))
-        and isinstance(entry[2], int)
-        and isinstance(entry[3], list)
-        and all(isinstance(d, list) for d in entry[3])
-        and isinstance(entry[4], list)
-        and all(line is None or isinstance(line, str) for line in entry[4])
+        isinstance(sig, list)
+        and (log_id is None or isinstance(log_id, str))
+        and isinstance(count, int)
+        and isinstance(found, list)
+        and isinstance(lines, list)
+        and (not found or all(isinstance(d, list) for d in found))
+        and (not lines or all(line is None or isinstance(line, str) for line in lines))
     )
 
 
@@ -459,15 +450,57 @@ def _is_log(log: Any) -> bool:
     )
 
 
-def _valid_prefix(log: Any, now: dict[tuple[str, str], Any]) -> int:
+class _Stats:
+    """The file system as one lookup sees it: each path stat'ed once, however many records
+    name it and with whichever queries (a module's stat and read, a source file that is also
+    another file's dependency). A plain class: see ResultCache."""
+
+    def __init__(self) -> None:
+        #: Walked names are relative to the working directory; records hold absolute paths.
+        self._cwd = os.path.join(os.getcwd(), "")
+        self._stats: dict[str, os.stat_result | list[Any]] = {}
+        self._lstats: dict[str, os.stat_result | list[Any]] = {}
+        self._signatures: dict[tuple[str, str], Any] = {}
+
+    def _stat(self, path: str, follow: bool) -> os.stat_result | list[Any]:
+        """The path's stat, or its error's signature."""
+        memo = self._stats if follow else self._lstats
+        found = memo.get(path)
+        if found is None:
+            try:
+                found = os.stat(path) if follow else os.lstat(path)
+            except OSError as error:
+                found = error_signature(error)
+            except ValueError:
+                found = ["E", -1]
+            memo[path] = found
+        return found
+
+    def signature(self, op: str, path: str) -> Any:
+        """What the recorded query *op* of *path* answers now (:func:`stat_signature`, or
+        the error's signature: absent, no permission)."""
+        key = (op, path)
+        sig = self._signatures.get(key)
+        if sig is None:
+            found = self._stat(path, op != "l")
+            sig = stat_signature(op, found) if isinstance(found, os.stat_result) else found
+            self._signatures[key] = sig
+        return sig
+
+    def own_signature(self, name: str) -> list[int] | None:
+        """:func:`file_signature` of a file to lint, by its name as walked; None when it
+        cannot be stat'ed. (Concatenated, not os.path.abspath: that costs more than the
+        stat; a name that is not normalised just gets a stat of its own.)"""
+        found = self._stat(name if os.path.isabs(name) else self._cwd + name, True)
+        return file_signature(found) if isinstance(found, os.stat_result) else None
+
+
+def _valid_prefix(log: Any, now: _Stats) -> int:
     """How many of a dependency record's first queries still give the same answer."""
     if not isinstance(log, list):
         return 0
     for i, (op, path, sig) in enumerate(log):
-        key = (op, path)
-        if key not in now:
-            now[key] = signature(op, path)
-        if now[key] != sig:
+        if now.signature(op, path) != sig:
             return i
     return len(log)
 

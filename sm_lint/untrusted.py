@@ -11,6 +11,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Union
 
 
@@ -30,47 +31,102 @@ def conforms(value: Any, hint: Any) -> bool:
     field (exactly that class), unions, ``tuple[X, ...]`` and fixed tuples, lists, dicts,
     enums and the plain types (a bool is not an int here)."""
     try:
-        return _conforms(value, hint)
+        return _checker(hint)(value)
     except RecursionError:
         return False
 
 
-def _conforms(value: Any, hint: Any) -> bool:
+Check = Callable[[Any], bool]
+
+#: Each hint's check, made once per process: a warm run checks every cached finding, and
+#: reading the hint again for each value cost more than the check itself.
+_CHECKS: dict[Any, Check] = {}
+
+
+def _checker(hint: Any) -> Check:
+    try:
+        found = _CHECKS.get(hint)
+    except TypeError:  # an unhashable hint (a Literal of a list): made each time
+        return _make(hint)
+    if found is None:
+        found = _CHECKS[hint] = _make(hint)
+    return found
+
+
+def _make(hint: Any) -> Check:
     if hint is Any:
-        return True
+        return lambda value: True
     if hint is None or hint is type(None):
-        return value is None
+        return lambda value: value is None
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is Union or origin is types.UnionType:
-        return any(_conforms(value, a) for a in args)
+        return _any_of(args)
     if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
-        if len(args) == 2 and args[1] is Ellipsis:
-            return all(_conforms(v, args[0]) for v in value)
-        return len(value) == len(args) and all(map(_conforms, value, args))
+        return _tuple(args)
     if origin in (list, frozenset, set):
-        return isinstance(value, origin) and all(_conforms(v, args[0]) for v in value)
+        return _collection(origin, args[0])
     if origin is dict:
-        return isinstance(value, dict) and all(
-            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
-        )
+        return _mapping(args[0], args[1])
     if origin is typing.Literal:
-        return value in args
+        return lambda value: value in args
     if hint is bool:
-        return isinstance(value, bool)
+        return lambda value: isinstance(value, bool)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if type(value) is not hint:
-            return False
-        return all(_conforms(getattr(value, name), h) for name, h in _fields(hint))
+        return _dataclass(hint)
     if isinstance(hint, type):
-        return isinstance(value, hint)
-    return False
+        return lambda value: isinstance(value, hint)
+    return lambda value: False
+
+
+def _any_of(args: tuple[Any, ...]) -> Check:
+    checks = [_checker(a) for a in args]
+    return lambda value: any(check(value) for check in checks)
+
+
+def _tuple(args: tuple[Any, ...]) -> Check:
+    if len(args) == 2 and args[1] is Ellipsis:
+        item = _checker(args[0])
+        return lambda value: isinstance(value, tuple) and all(map(item, value))
+    checks = [_checker(a) for a in args]
+
+    def fixed(value: Any) -> bool:
+        if not isinstance(value, tuple) or len(value) != len(checks):
+            return False
+        return all(check(v) for check, v in zip(checks, value, strict=True))
+
+    return fixed
+
+
+def _collection(origin: type[Any], arg: Any) -> Check:
+    item = _checker(arg)
+    return lambda value: isinstance(value, origin) and all(map(item, value))
+
+
+def _mapping(key_hint: Any, value_hint: Any) -> Check:
+    key, item = _checker(key_hint), _checker(value_hint)
+    return lambda value: (
+        isinstance(value, dict) and all(key(k) and item(v) for k, v in value.items())
+    )
+
+
+def _dataclass(cls: type) -> Check:
+    # The fields' checks are made on first use: a field may name its own class.
+    fields: list[tuple[str, Check]] | None = None
+
+    def check(value: Any) -> bool:
+        nonlocal fields
+        if type(value) is not cls:
+            return False
+        if fields is None:
+            fields = [(name, _checker(h)) for name, h in _fields(cls)]
+        return all(field(getattr(value, name)) for name, field in fields)
+
+    return check
 
 
 _FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}

@@ -16,7 +16,7 @@ import pytest
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from sm_lint.config import Config, is_excluded, project_root
+from sm_lint.config import Config, deciding_folder, is_excluded, nearest_config, project_root
 from tests.conftest import git, lsp_client_fixture
 from tests.test_precommit import _pre_commit
 
@@ -143,6 +143,32 @@ def test_force_exclude_for_files_named_explicitly(monorepo: Path) -> None:
     assert found("gen/made.py", "--no-force-exclude", cwd=b) == {made}
     bad = sm_lint("gen/made.py", cwd=b, stdin=None)
     assert bad.returncode == 0 and "All checks passed" in bad.stdout
+
+
+def test_a_folders_deciding_folder_has_its_configuration(tmp_path: Path) -> None:
+    """The command line asks each folder's configuration of the nearest folder that holds a
+    pyproject.toml or .git (resolved): the same answer as walking up from the folder itself,
+    through links, nested and table-less pyprojects, .git files and missing folders."""
+    root = tmp_path / "repo"
+    for folder in ("a/b/c", "a/d", "e/f", "g/h", "elsewhere/x"):
+        (root / folder).mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "pyproject.toml").write_text("[tool.sm-lint]\nselect = ['SM001']\n")
+    (root / "a/b/pyproject.toml").write_text("[project]\nname = 'b'\n")  # no table
+    (root / "e/pyproject.toml").write_text("[tool.sm-lint]\nignore = ['SM002']\n")
+    (root / "e/f/.git").write_text("gitdir: ../../.git\n")
+    (root / "g/pyproject.toml").mkdir()  # a folder of that name is no configuration
+    (root / "a/link").symlink_to(root / "e/f")
+    (tmp_path / "loose/y").mkdir(parents=True)  # outside any project
+    folders = [
+        *(p for p in [root, *root.rglob("*"), tmp_path / "loose/y"] if p.is_dir()),
+        root / "missing",
+        root / "a/b/c/..",
+    ]
+    memo: dict[str, str] = {}
+    for folder in reversed(folders):
+        expected = nearest_config(folder)
+        assert nearest_config(Path(deciding_folder(str(folder), memo))) == expected, folder
 
 
 def test_bad_force_exclude_value_is_a_clear_error(tmp_path: Path) -> None:

@@ -592,3 +592,52 @@ def test_a_file_rewritten_after_its_bytes_were_read_is_not_stored(tmp_path: Path
 
     assert not stored(read_from)
     assert stored(os.stat(plain))  # read after the rewrite: this one is the file's
+
+
+def test_a_skipped_file_depends_on_the_modules_it_imports_not_on_every_file_read(
+    tmp_path: Path,
+) -> None:
+    """With worker processes, the parent pre-checks every file: a file that names no load
+    but imports a project module depends on that module (an edit that makes it load a model
+    is seen by the warm run), not on the other files the parent happened to read before it
+    (whose stats every warm run would otherwise repeat)."""
+    project = _project(tmp_path)
+    source = project / "src"
+    for i in range(20):
+        (source / f"plain_{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
+    (source / "helper.py").write_text("import os\n\nMODEL = os.environ.get('MODEL')\n")
+    (source / "user.py").write_text("from helper import MODEL\n\nMODEL.signatures['nope']\n")
+    _age(project)
+    before = _agree(project, "--jobs", "2")
+    assert "src/user.py" not in before
+    (index,) = [
+        json.loads(p.read_text()) for p in (project / ".sm-lint/cache/results").glob("*.json")
+    ]
+    recorded = {query[1] for log in index["logs"].values() for query in log}
+    assert str(source / "helper.py") in recorded
+    assert not any(str(source / f"plain_{i}.py") in recorded for i in range(20))
+    (source / "helper.py").write_text(
+        "import tensorflow as tf\n\nMODEL = tf.saved_model.load('models/dense')\n"
+    )
+    _age(project)
+    after = _agree(project, "--jobs", "2")
+    assert "src/user.py:3" in after and "'nope'" in after
+
+
+def test_a_warm_run_imports_no_analysis(tmp_path: Path) -> None:
+    """A run the cache answers imports neither libcst, the analysis, protobuf nor the
+    package metadata reader (each costs a warm run more than its lookups)."""
+    project = _project(tmp_path)
+    _age(project)
+    _agree(project)
+    code = (
+        "import sys\nfrom sm_lint.cli import main\nmain(['src'])\n"
+        "heavy = {'libcst', 'sm_lint.analysis', 'sm_lint.api', 'google.protobuf',\n"
+        "         'importlib.metadata', 'tensorflow', 'numpy'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "SM010" in result.stdout

@@ -5,7 +5,6 @@ prints findings stays cheap."""
 from __future__ import annotations
 
 import functools
-from importlib import metadata
 from pathlib import Path
 
 #: The rule pages shipped in the package, one Markdown file a rule (``SM001.md``), written
@@ -18,6 +17,10 @@ PUBLISHED_LABEL = "Rules"
 
 @functools.cache
 def _published() -> str | None:
+    # Imported here: the text report (a warm run's) asks for no address, and importing
+    # the metadata reader costs about 10 ms.
+    from importlib import metadata
+
     try:
         urls: list[str] = metadata.metadata("sm-lint").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:

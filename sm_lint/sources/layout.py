@@ -87,13 +87,17 @@ def _find_in(folder: str, parts: list[str]) -> tuple[str | None, str | None]:
         if not os.path.isdir(folder):
             return None, None
     last = os.path.join(folder, parts[-1])
+    # The folder first: most names are not the project's (``json``, ``numpy``), and without
+    # a folder there is no __init__.py to look for (each query is one more dependency for
+    # the result cache to check on every warm run).
+    is_folder = os.path.isdir(last)
     init = os.path.join(last, "__init__.py")
-    if os.path.isfile(init):
+    if is_folder and os.path.isfile(init):
         return init, None
     module = last + ".py"
     if os.path.isfile(module):
         return module, None
-    return None, last if os.path.isdir(last) else None
+    return None, last if is_folder else None
 
 
 def _library(name: str) -> bool:
