@@ -99,6 +99,8 @@ FILLERS = [
     "def helper_of_helper():\n    return tidy([1, 2])\n",
     # Named only in a string, or by __all__.
     "def by_name():\n    return 1\n",
+    # Saves whatever it is given where a later load may read it.
+    "def keep(thing):\n    thing.save('models/x')\n",
 ]
 TAILS = [
     "",
@@ -163,6 +165,8 @@ def test_a_file_beside_the_module_shadowing_an_import_keeps_its_users(tmp_path: 
         "import tensorflow_hub as hub\ndef f():\n    return hub.load('x')\n",  # a loader word
         "def f():\n    import helpers\n    return helpers.run()\n",  # imports inside
         "def f():\n    return 1\nf = f\n",  # bound twice
+        "def f(m):\n    m.export('out/model')\n",  # a save of whatever it is given
+        "def f():\n    get_ipython().system('curl localhost:8501/v1/models/m:predict')\n",
     ],
 )
 def test_nothing_left_out(program: str) -> None:

@@ -11,7 +11,8 @@ So a top-level definition's body is left out when:
 - nothing else in the module names it (code, or a string spelling it), it is bound once,
   and a function has no decorator (a class's decorators, bases and keywords name only
   standard-library imports or builtins, as they run when the class is defined);
-- its own code names none of the pre-check's words and no module-level name other than
+- its own code names none of the pre-check's words (nor ``save``, ``export`` or
+  ``get_ipython``, which make a fact on any object) and no module-level name other than
   standard-library imports (not shadowed by a file beside the module) and other
   definitions left out;
 - its text spells none of the words through which code reaches names dynamically or
@@ -43,6 +44,10 @@ _DYNAMIC = re.compile(
     r"|__builtins__|__getattr__|__init_subclass__|__set_name__|__class_getitem__)\b"
 )
 _LINE_BREAK = re.compile(r"\r\n|\n")
+#: Names that make a fact whatever they are called on: library/saves.py's ``x.save(path)``
+#: and ``x.export(path)`` on an object the analysis does not know (it may write a
+#: SavedModel), library/serving.py's notebook ``!curl`` (``get_ipython().system(...)``).
+_FACT_NAMES = frozenset({"save", "export", "get_ipython"})
 _BUILTINS = frozenset(
     dir(__builtins__) if isinstance(__builtins__, dict) else dir(sys.modules["builtins"])
 )
@@ -97,7 +102,7 @@ def skeleton(
             own[statement] = found
     outside = _names_outside(tree, code, own)
     names = {statement: code_names(found) for statement, found in own.items()}
-    left = _left_out(names, outside, set(counts) - safe, wanted, program, starts)
+    left = _left_out(names, outside, set(counts) - safe, wanted | _FACT_NAMES, program, starts)
     if not left:
         return None
     return Skeleton(_without_bodies(program, starts, left), frozenset(s.lineno for s in left))
