@@ -588,9 +588,11 @@ class Calls(Expressions):
         if self.state.recording is not None:
             self.state.recording.impure = True  # read from the whole module: not recorded
         if self._outside_init is None:
-            # The positions hold the program's text (empty for one joined from pieces), and
-            # CPython's tree of it when the parse had one.
-            code = self.positions.program or None
-            tree = self.positions.tree if code is not None else None
+            # The positions hold the program's text and CPython's tree of it when the parse
+            # had them, else the module's code once generated (empty for one joined from
+            # pieces): generating it again costs a whole-module codegen.
+            program = self.positions.program
+            code = program or self.positions.code or None
+            tree = self.positions.tree if program else None
             self._outside_init = (outside_init_attributes(self.module, code, tree),)
         return self._outside_init[0]
