@@ -31,7 +31,13 @@ from hypothesis import strategies as st
 from sm_lint.api import Linter
 from sm_lint.config import Config
 from sm_lint.sources import from_bytes
-from sm_lint.sources.precheck import NAMES, _code_names, _has_word, may_need_analysis
+from sm_lint.sources.precheck import (
+    NAMES,
+    _compiled,
+    _has_word,
+    code_names,
+    may_need_analysis,
+)
 from tests.oracle_cases import CASES
 from tests.test_robustness import fuzz_settings
 
@@ -168,8 +174,8 @@ def test_the_byte_test_never_rules_out_a_name_in_code(
     # Spacing varied around the first space of each fragment (none, tabs, several).
     lines = [f.replace(" ", space, 1) for f, space in zip(fragments, spaces, strict=False)]
     data = ("\n".join(lines) + "\n").encode()
-    names = _code_names(data)
-    if names is not None and not names.isdisjoint(NAMES):
+    code = _compiled(data)
+    if code is not None and not code_names(code).isdisjoint(NAMES):
         assert _has_word(data), data
 
 
@@ -179,8 +185,8 @@ def test_generated_programs_with_a_name_in_code_reach_the_compiler(
     program: str, fragment: str
 ) -> None:
     data = (program + "\n" + fragment + "\n").encode()
-    names = _code_names(data)
-    if names is not None and not names.isdisjoint(NAMES):
+    code = _compiled(data)
+    if code is not None and not code_names(code).isdisjoint(NAMES):
         assert _has_word(data), data
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from sm_lint.analysis.facts import FileFacts
 from sm_lint.analysis.interpreter import analyze_module
+from sm_lint.analysis.library import hooks
 from sm_lint.analysis.parse import parse_program
 from sm_lint.analysis.positions import Positions
 from sm_lint.analysis.skeleton import skeleton
@@ -51,8 +52,14 @@ def _encoded(facts: FileFacts) -> str:
     return json.dumps(walk(data), sort_keys=True)
 
 
-def _skipped(program: str, folder: str | None = None) -> frozenset[int]:
-    found = skeleton(program, ast.parse(program), wanted_names(program.encode()), folder)
+def _wanted(program: str) -> frozenset[str]:
+    """What the parse asks the skeleton to keep: the pre-check's words, and the names the
+    libraries register as making a fact on any object."""
+    return wanted_names(program.encode()) | hooks().fact_names
+
+
+def _skipped(program: str, path: str | None = None) -> frozenset[int]:
+    found = skeleton(program, ast.parse(program), _wanted(program), path)
     return frozenset() if found is None else found.skipped
 
 
@@ -70,7 +77,7 @@ def test_facts_equal_the_whole_programs_on_the_golden_corpus() -> None:
             tree = ast.parse(program)
         except SyntaxError:
             continue
-        if skeleton(program, tree, wanted_names(program.encode()), None) is None:
+        if skeleton(program, tree, _wanted(program), None) is None:
             continue
         _same_facts(make_golden.program_name(name), program)
         checked += 1
@@ -150,9 +157,10 @@ def test_a_file_beside_the_module_shadowing_an_import_keeps_its_users(tmp_path: 
     program = (
         "import json\nimport tensorflow as tf\n\ndef parse(text):\n    return json.loads(text)\n"
     )
-    assert _skipped(program, str(tmp_path)) == _lines(program, "parse")
+    module = str(tmp_path / "module.py")
+    assert _skipped(program, module) == _lines(program, "parse")
     (tmp_path / "json.py").write_text("def loads(text):\n    return text\n")
-    assert _skipped(program, str(tmp_path)) == frozenset()
+    assert _skipped(program, module) == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -177,7 +185,7 @@ def test_lines_and_columns_of_the_rest_are_kept() -> None:
     program = (
         HEAD + FILLERS[0] + "\r\n" + "x = 1  # after\r\ndef last():\r\n    return 'no line break'"
     )
-    found = skeleton(program, ast.parse(program), wanted_names(program.encode()), None)
+    found = skeleton(program, ast.parse(program), _wanted(program), None)
     assert found is not None
     before, after = program.splitlines(), found.program.splitlines()
     assert len(before) == len(after)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -86,8 +85,11 @@ def _parse_checked(
     # out (their lines kept blank).
     skeleton = None
     if measured is not None:
-        folder = os.path.dirname(name) if name != "<string>" else None
-        skeleton = skeleton_of(program, measured, wanted_names(program.encode()), folder, code)
+        from sm_lint.analysis.library import hooks
+
+        wanted = wanted_names(program.encode()) | hooks().fact_names
+        path = None if name == "<string>" else name
+        skeleton = skeleton_of(program, measured, wanted, path, code)
     text = program if skeleton is None else skeleton.program
     try:
         with _unvalidated_nodes():  # Python compiled the text: its nodes are valid

@@ -11,10 +11,10 @@ So a top-level definition's body is left out when:
 - nothing else in the module names it (code, or a string spelling it), it is bound once,
   and a function has no decorator (a class's decorators, bases and keywords name only
   standard-library imports or builtins, as they run when the class is defined);
-- its own code names none of the pre-check's words (nor ``save``, ``export`` or
-  ``get_ipython``, which make a fact on any object) and no module-level name other than
-  standard-library imports (not shadowed by a file beside the module) and other
-  definitions left out;
+- its own code names none of the pre-check's words, nor a name the libraries register as
+  making a fact on any object (``x.save(path)``, a notebook's ``!curl``), and no
+  module-level name other than standard-library imports (that no project file shadows,
+  as sources/layout.py resolves imports) and other definitions left out;
 - its text spells none of the words through which code reaches names dynamically or
   binds them elsewhere (``global``, ``import``, ``globals``, ``exec``, ...).
 
@@ -26,7 +26,6 @@ statement keeps its lines and columns, so positions are those of the whole progr
 from __future__ import annotations
 
 import ast
-import os
 import re
 import sys
 from collections import Counter
@@ -34,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import CodeType
 
+from sm_lint.sources.layout import project_root, resolve
 from sm_lint.sources.precheck import code_names
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -44,10 +44,6 @@ _DYNAMIC = re.compile(
     r"|__builtins__|__getattr__|__init_subclass__|__set_name__|__class_getitem__)\b"
 )
 _LINE_BREAK = re.compile(r"\r\n|\n")
-#: Names that make a fact whatever they are called on: library/saves.py's ``x.save(path)``
-#: and ``x.export(path)`` on an object the analysis does not know (it may write a
-#: SavedModel), library/serving.py's notebook ``!curl`` (``get_ipython().system(...)``).
-_FACT_NAMES = frozenset({"save", "export", "get_ipython"})
 _BUILTINS = frozenset(
     dir(__builtins__) if isinstance(__builtins__, dict) else dir(sys.modules["builtins"])
 )
@@ -67,13 +63,14 @@ def skeleton(
     program: str,
     tree: ast.Module,
     wanted: frozenset[str],
-    folder: str | None,
+    path: str | None,
     code: CodeType | None = None,
 ) -> Skeleton | None:
     """*program* without the bodies that cannot change its facts; None when there are none
     (or when the module binds names in ways this does not follow). *tree*: CPython's tree
-    of *program*; *wanted*: the pre-check's words for it; *folder*: the module's folder,
-    whose files may shadow a standard-library module; *code*: the code Python compiled
+    of *program*; *wanted*: the pre-check's words for it and the names that make a fact
+    on any object; *path*: the module's file (None: none), whose project may shadow a
+    standard-library module; *code*: the code Python compiled
     *program* to, when the caller has it (else *tree* is compiled)."""
     # Lone carriage returns end lines for CPython, not for the line split below; a walrus
     # binds module names from inside expressions, which the binding count does not read.
@@ -89,7 +86,7 @@ def skeleton(
     if bindings is None:
         return None
     counts, imported = bindings
-    safe = _safe_imports(counts, imported, folder)
+    safe = _safe_imports(counts, imported, path)
     if code is None:
         code = _compile(tree)
         if code is None:
@@ -102,7 +99,7 @@ def skeleton(
             own[statement] = found
     outside = _names_outside(tree, code, own)
     names = {statement: code_names(found) for statement, found in own.items()}
-    left = _left_out(names, outside, set(counts) - safe, wanted | _FACT_NAMES, program, starts)
+    left = _left_out(names, outside, set(counts) - safe, wanted, program, starts)
     if not left:
         return None
     return Skeleton(_without_bodies(program, starts, left), frozenset(s.lineno for s in left))
@@ -202,32 +199,28 @@ def _bound_names(statement: ast.stmt) -> list[str]:
 
 
 def _safe_imports(
-    counts: Counter[str], imported: dict[str, list[tuple[int, str]]], folder: str | None
+    counts: Counter[str], imported: dict[str, list[tuple[int, str]]], path: str | None
 ) -> set[str]:
-    """Names bound only by imports of standard-library modules no file beside the module
-    shadows: what they hold cannot load a model or call the project's code."""
-    beside = _listing(folder)
-    safe = set()
-    for name, imports in imported.items():
-        if len(imports) != counts[name]:
-            continue  # also assigned
-        tops = {module.split(".")[0] for _, module in imports}
-        if all(level == 0 for level, _ in imports) and all(
-            top in sys.stdlib_module_names and top not in beside for top in tops
-        ):
-            safe.add(name)
-    return safe
+    """Names bound only by imports of standard-library modules no project file shadows:
+    what they hold cannot load a model or call the project's code."""
+    root = project_root(path) if path is not None else None
+    shadowed: dict[str, bool] = {}
 
+    def standard(level: int, module: str) -> bool:
+        top = module.split(".")[0]
+        if level or top not in sys.stdlib_module_names:
+            return False
+        if top not in shadowed:
+            found = None if path is None or root is None else resolve(path, top, 0, root)
+            shadowed[top] = found is not None
+        return not shadowed[top]
 
-def _listing(folder: str | None) -> set[str]:
-    """The module names the files and folders in *folder* would import as."""
-    if not folder:
-        return set()
-    try:
-        entries = os.listdir(folder)
-    except OSError:
-        return set()
-    return {entry.split(".")[0] for entry in entries}
+    return {
+        name
+        for name, imports in imported.items()
+        # Bound by these imports alone (not also assigned), each of the standard library.
+        if len(imports) == counts[name] and all(standard(*each) for each in imports)
+    }
 
 
 def _header_safe(statement: ast.stmt, safe: set[str]) -> bool:

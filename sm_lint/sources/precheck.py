@@ -201,12 +201,6 @@ def _ascii_compatible(data: bytes) -> bool:
     return True
 
 
-def _code_names(data: bytes) -> set[str] | None:
-    """Every name the compiled code uses, dotted names split; None if it does not compile."""
-    code = _compiled(data)
-    return None if code is None else code_names(code)
-
-
 def _compiled(data: bytes) -> CodeType | None:
     """The code Python compiles *data* to; None if it does not compile."""
     try:

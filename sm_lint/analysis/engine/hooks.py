@@ -76,6 +76,9 @@ class Registry:
     #: Calls known not to change their arguments in place: by qualified name, by type.
     pure_names: set[str] = field(default_factory=set)
     pure_types: list[type] = field(default_factory=list)
+    #: Names whose call makes a fact whatever it is called on (``x.save(path)`` on an object
+    #: not known): a body that spells one is never left out of the parse (skeleton.py).
+    fact_names: set[str] = field(default_factory=set)
     #: ``a.b.c = ...`` / ``a.b[k] = ...`` (an attribute or item target, assigned or deleted):
     #: a library that keeps track of an object changed in place sees every such write.
     stores: list[Callable[[Any, cst.BaseExpression, AbstractValue, Env], None]] = field(
@@ -133,6 +136,7 @@ class Registry:
             qualify=one(self.qualify, qualify),
             pure_names=frozenset(self.pure_names),
             pure_types=tuple(self.pure_types),
+            fact_names=frozenset(self.fact_names),
             binaries=tuple(self.binary),
             stores=tuple(self.stores),
             booleans=tuple(self.boolean),
@@ -165,6 +169,7 @@ class Hooks:
     qualify: Callable[[str], AbstractValue]
     pure_names: frozenset[str]
     pure_types: tuple[type, ...]
+    fact_names: frozenset[str]
     binaries: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]
     stores: tuple[Callable[[Any, cst.BaseExpression, AbstractValue, Env], None], ...]
     booleans: tuple[Callable[[str, AbstractValue, AbstractValue], AbstractValue | None], ...]

@@ -82,6 +82,11 @@ def register(registry: Registry) -> None:
     registry.function_def = function_def
     registry.class_value = class_value
     registry.entered[TempDir] = entered
+    registry.fact_names.update(_ANY_SAVE)
+
+
+#: Methods that save whatever they are called on, known or not.
+_ANY_SAVE = ("export", "save")
 
 
 # ----------------------------------------------------------- interpreter hooks
@@ -302,7 +307,7 @@ def _method(
         if text is not None and text.endswith((".keras", ".h5", ".hdf5")):
             return Const(None)
         return _save(engine, node, UNKNOWN, args, env, "other", path_index=0, keyword="filepath")
-    if receiver is UNKNOWN and name in ("export", "save") and args.positional:
+    if receiver is UNKNOWN and name in _ANY_SAVE and args.positional:
         # A model this analysis does not know (keras.applications, a loaded model) may
         # write a SavedModel there: a later load of that path is not SM011, and unchecked.
         if path_key(args.positional[0]) is not None:

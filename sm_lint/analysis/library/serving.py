@@ -92,6 +92,7 @@ def register(registry: Registry) -> None:
     registry.methods[HttpClient] = _session_method
     registry.methods[JsonText] = _json_text_method
     registry.intercepts.append(_shell)
+    registry.fact_names.add("get_ipython")  # a notebook's ``!curl``, in any function
     registry.functions["json.dumps"] = _dumps
     registry.pure_names.add("json.dumps")
     registry.entered[HttpClient] = lambda client: client  # with requests.Session() as s
