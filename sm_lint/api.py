@@ -3,18 +3,13 @@ signature calls). Reading sources is :mod:`sm_lint.sources`' job."""
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import fnmatch
-import gc
 import os
 import signal
-import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sm_lint import observed
 from sm_lint.analysis.facts import Argument, FileFacts, ModelLoad, SignatureCall
@@ -31,7 +26,7 @@ from sm_lint.checks import (
     note_unchecked_handle,
 )
 from sm_lint.config import Config
-from sm_lint.diagnostics import Diagnostic, Related, Severity, named_as
+from sm_lint.diagnostics import INTERNAL_ERROR, Diagnostic, Related, Severity, named_as
 from sm_lint.observed import Observed
 from sm_lint.results import file_signature
 from sm_lint.rules.sm015_unused_noqa import unused_noqa
@@ -44,15 +39,14 @@ from sm_lint.sources import (
     from_bytes,
     from_text,
     iter_source_files,
-    kind_of,
     line_phrase,
     noqa_lines,
     read_file,
 )
 from sm_lint.sources.complexity import MAX_SOURCE_BYTES, code_size, too_big_message
 from sm_lint.sources.lines import split_lines
-from sm_lint.sources.precheck import Verdict, precheck, words_match
 from sm_lint.sources.reach import Reach
+from sm_lint.workers import PARALLEL_MIN_FILES, lint_in_processes
 
 if TYPE_CHECKING:  # the parser imports libcst, which a run served from the cache never needs
     from sm_lint.analysis.incremental import IncrementalParser
@@ -460,261 +454,14 @@ class Linter:
         shared out to that many worker processes."""
         files = self.files(paths)
         self.reach = Reach()  # the files may have changed since the last run
-        if jobs > 1 and self.observer is None and len(files) >= _PARALLEL_MIN_FILES:
-            parallel = _lint_in_processes(self, files, jobs)
+        if jobs > 1 and self.observer is None and len(files) >= PARALLEL_MIN_FILES:
+            parallel = lint_in_processes(self, files, jobs)
             if parallel is not None:
                 return parallel
         findings: list[Diagnostic] = []
         for file in files:
             findings.extend(self.lint_file(file))
         return findings
-
-
-_PARALLEL_MIN_FILES = 16
-_worker: Linter | None = None
-
-
-def _init_worker(linter: Linter) -> None:
-    global _worker
-    _worker = linter
-    # The collector need not walk the imported modules again and again: they live as long
-    # as the worker.
-    gc.freeze()
-
-
-def _import_analysis() -> None:
-    """Import what analysing a file needs (libcst, the interpreter)."""
-    import libcst  # noqa: F401
-
-    from sm_lint.analysis import interpreter, parse  # noqa: F401
-
-
-def _lint_path(path: Path) -> list[Diagnostic]:
-    assert _worker is not None
-    return _worker.lint_file(path)
-
-
-def _lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diagnostic] | None:
-    """Lint *files* with *jobs* forked workers; None where processes cannot be used.
-
-    This process reads every file and looks for the names of a model load in its bytes
-    (C speed: most files stop there, with nothing to report); the workers start at the
-    first file whose bytes match, and each such file goes to whichever worker is free (its
-    compile and its analysis run there), so one large file does not hold up a fixed share
-    of the others. A worker that dies (killed, out of memory, a crash in native code)
-    costs only the file it was analysing: that file gets an SM900 and the run goes on.
-    """
-    import multiprocessing
-
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        return None
-    results: list[list[Diagnostic] | None] = [None] * len(files)
-    pool: _Pool | None = None
-    try:
-        for index, file in enumerate(files):
-            try:
-                read_from, data = linter.read_bytes(file)
-            except OSError:
-                data = None
-            if data is None or b"\0" in data:  # what cannot be read: reported as serially
-                results[index] = linter.lint_file(file)
-                continue
-            notebook = kind_of(file) is SourceKind.NOTEBOOK
-            if (
-                not words_match(data, notebook=notebook)
-                or (
-                    # Until the pool runs, this process asks the compiler too: a tree whose
-                    # word matches are all in prose or strings never starts the workers and
-                    # the analysis (0.5 s); once they run, matching files are compiled there.
-                    pool is None and precheck(data, notebook=notebook) is Verdict.SKIP
-                )
-            ) and not linter.reach.through_imports(str(file), data, notebook=notebook):
-                results[index] = linter.nothing_to_analyse(file, read_from)
-                continue
-            if pool is None:
-                _import_analysis()  # once, here: the forked workers inherit it
-                pool = _Pool(context, linter, jobs, results)
-            pool.submit(index, file)
-        if pool is not None:
-            pool.drain()
-    except OSError:
-        if pool is None or not pool.started:
-            return None
-        raise
-    finally:
-        if pool is not None:
-            pool.close()
-    return [d for found in results if found is not None for d in found]
-
-
-class _Worker:
-    """One worker process, its end of the pipe and the file it is analysing (mutable)."""
-
-    __slots__ = ("conn", "process", "task")
-
-    def __init__(self, process: Any, conn: Any) -> None:
-        self.process, self.conn = process, conn
-        self.task: tuple[int, Path] | None = None
-
-
-class _Pool:
-    """Forked workers, one file at a time each; a worker's death is seen (its sentinel)
-    and charged to its file alone, and a new worker takes its place."""
-
-    def __init__(self, context: Any, linter: Linter, jobs: int, results: list[Any]) -> None:
-        self.context, self.linter, self.jobs, self.results = context, linter, jobs, results
-        self.pending: collections.deque[tuple[int, Path]] = collections.deque()
-        self.workers: list[_Worker] = []
-        self.started = False
-        # Readable until this process is gone: a worker's watchdog reads it (portable; on
-        # Linux the kernel's parent-death signal acts first).
-        self.alive_r, self.alive_w = os.pipe()
-        for _ in range(jobs):
-            self._spawn()
-
-    def _spawn(self) -> None:
-        mine, theirs = self.context.Pipe()
-        process = self.context.Process(
-            target=_worker_main,
-            args=(self.linter, theirs, os.getpid(), self.alive_r, self.alive_w),
-            daemon=True,
-        )
-        process.start()
-        self.started = True
-        theirs.close()
-        self.workers.append(_Worker(process, mine))
-
-    def submit(self, index: int, path: Path) -> None:
-        self.pending.append((index, path))
-        self._dispatch()
-        self._collect(0)
-
-    def drain(self) -> None:
-        while self.pending or any(w.task is not None for w in self.workers):
-            self._dispatch()
-            self._collect(None)
-
-    def _dispatch(self) -> None:
-        for worker in list(self.workers):
-            if worker.task is None and self.pending:
-                task = self.pending.popleft()
-                try:
-                    worker.conn.send(task[1])
-                except OSError:  # died idle: not the file's doing
-                    self.pending.appendleft(task)
-                    self._buried(worker)
-                    continue
-                worker.task = task
-
-    def _collect(self, timeout: float | None) -> None:
-        from multiprocessing.connection import wait
-
-        waiting = {}
-        for worker in self.workers:
-            waiting[worker.process.sentinel] = worker
-            if worker.task is not None:
-                waiting[worker.conn] = worker
-        for ready in wait(list(waiting), timeout):
-            worker = waiting[ready]
-            if worker not in self.workers:
-                continue  # buried already (its pipe and its sentinel were both ready)
-            if worker.task is not None and worker.conn.poll():
-                try:
-                    self.results[worker.task[0]] = worker.conn.recv()
-                    worker.task = None
-                    continue
-                except (EOFError, OSError):
-                    pass  # died before or while answering
-            elif ready is not worker.process.sentinel:
-                continue
-            self._buried(worker)
-
-    def _buried(self, worker: _Worker) -> None:
-        """*worker* has died: its file gets an SM900; a new worker takes its place."""
-        worker.process.join()
-        worker.conn.close()
-        self.workers.remove(worker)
-        if worker.task is not None:
-            index, path = worker.task
-            self.results[index] = [_died(os.fspath(path), worker.process.exitcode)]
-        if self.pending and len(self.workers) < self.jobs:
-            self._spawn()
-
-    def close(self) -> None:
-        """End every worker now (nothing of theirs is worth waiting for: each answer is
-        sent, and journalled, whole)."""
-        for worker in self.workers:
-            if worker.process.is_alive():
-                worker.process.kill()
-        for worker in self.workers:
-            worker.process.join()
-            worker.conn.close()
-        self.workers.clear()
-        for fd in (self.alive_r, self.alive_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
-def _worker_main(linter: Linter, conn: Any, parent: int, alive_r: int, alive_w: int) -> None:
-    """A worker: lint each path the parent sends until told to stop or the parent is gone."""
-    # Ctrl-C reaches the whole process group: the parent reports it and ends the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler
-    os.close(alive_w)
-    _die_with_parent(parent, alive_r)
-    _init_worker(linter)
-    while True:
-        try:
-            path = conn.recv()
-        except (EOFError, OSError):
-            return
-        if path is None:
-            return
-        conn.send(_lint_path(path))
-
-
-def _die_with_parent(parent: int, alive_r: int) -> None:
-    """Never outlive the parent: on Linux the kernel kills this process when the parent
-    dies (PR_SET_PDEATHSIG); everywhere, a thread exits when the parent's pipe closes."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-
-    def watch() -> None:
-        with contextlib.suppress(OSError):
-            os.read(alive_r, 1)  # returns only at end of file: the parent is gone
-        os._exit(1)
-
-    threading.Thread(target=watch, name="sm-lint-parent-watch", daemon=True).start()
-
-
-def _died(name: str, exitcode: int | None) -> Diagnostic:
-    """The SM900 finding for a file whose worker process died while analysing it."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            how = f"signal {-exitcode}, {signal.Signals(-exitcode).name}"
-        except ValueError:
-            how = f"signal {-exitcode}"
-    else:
-        how = f"exit status {exitcode}"
-    return Diagnostic(
-        name,
-        1,
-        1,
-        1,
-        1,
-        "SM900",
-        Severity.ERROR,
-        f"{_INTERNAL} the analysis process died ({how}) while analysing this file; the file "
-        "was skipped — please report this with the file",
-    )
 
 
 def with_observed(
@@ -805,9 +552,6 @@ def _too_big(name: str, data: bytes) -> Diagnostic | None:
     return Diagnostic(name, 1, 1, 1, 1, "SM900", Severity.WARNING, too_big_message(code))
 
 
-_INTERNAL = "internal error:"
-
-
 def internal_error(name: str, error: BaseException) -> Diagnostic:
     """The SM900 finding for an unexpected exception while analysing one file."""
     detail = " ".join(str(error).split())[:200]
@@ -819,7 +563,7 @@ def internal_error(name: str, error: BaseException) -> Diagnostic:
         1,
         "SM900",
         Severity.ERROR,
-        f"{_INTERNAL} analysing this file raised {type(error).__name__}"
+        f"{INTERNAL_ERROR} analysing this file raised {type(error).__name__}"
         f"{': ' + detail if detail else ''}; the file was skipped, please report this "
         "with the file",
     )
@@ -827,7 +571,7 @@ def internal_error(name: str, error: BaseException) -> Diagnostic:
 
 def is_internal_error(finding: Diagnostic) -> bool:
     """True for the finding :func:`internal_error` makes."""
-    return finding.code == "SM900" and finding.message.startswith(_INTERNAL)
+    return finding.code == "SM900" and finding.message.startswith(INTERNAL_ERROR)
 
 
 def _test_hook(name: str) -> None:

@@ -8,6 +8,10 @@ import enum
 import os
 from dataclasses import dataclass, field
 
+#: How the message of an SM900 that sm-lint itself caused begins (a crash of the analysis or
+#: of its process, as opposed to a file that cannot be read).
+INTERNAL_ERROR = "internal error:"
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"

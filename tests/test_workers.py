@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 import sm_lint.api as api
+import sm_lint.workers as workers
 from sm_lint.api import Linter
 from sm_lint.config import Config
 
@@ -23,6 +25,16 @@ CALLER = (
     'infer = m.signatures["serving_default"]\n'
     "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5)))\n"
 )
+# Names no load itself: its model comes from a module of the project (asked after every
+# file has been read, while the workers analyse the files that do name one).
+IMPORTER = (
+    "import numpy as np\n"
+    "import tensorflow as tf\n"
+    "from zz_helper import m\n"
+    'infer = m.signatures["serving_default"]\n'
+    "out = infer(keras_tensor=tf.constant(np.random.rand(4, 5)))\n"
+)
+HELPER = f"import tensorflow as tf\nm = tf.saved_model.load({str(DENSE)!r})\n"
 # No name of a model load in the bytes ("github" is not "hub"): decided in this process.
 PLAIN = '"""A module, see https://github.com/x/y."""\nx = 1\n'
 # The names in a docstring only: the compiler tells, in a worker.
@@ -35,6 +47,8 @@ def _tree(root: Path) -> None:
         (root / f"call{n:02}.py").write_text(CALLER)
         (root / f"plain{n:02}.py").write_text(PLAIN)
         (root / f"prose{n:02}.py").write_text(PROSE)
+        (root / f"imports{n:02}.py").write_text(IMPORTER)
+    (root / "zz_helper.py").write_text(HELPER)
     (root / "broken.py").write_text("import tensorflow as tf\ntf.saved_model.load(\n")
     (root / "binary.py").write_bytes(b"x = 1\0\n")
     (root / "latin.py").write_bytes(b"# coding: nope\nx = 1\n")
@@ -44,7 +58,7 @@ def _tree(root: Path) -> None:
     (root / "empty.ipynb").write_text("{")  # names no load: skipped, as in a serial run
 
 
-_REAL = api._lint_path
+_REAL = workers._lint_path
 _RECORD: list[Path] = []
 
 
@@ -61,13 +75,15 @@ def analysed_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     inherit the patched entry point)."""
     record = tmp_path / "pids.txt"
     _RECORD[:] = [record]
-    monkeypatch.setattr(api, "_lint_path", _recording)
+    monkeypatch.setattr(workers, "_lint_path", _recording)
     return record
 
 
+@pytest.mark.parametrize("kept", [workers._KEPT_BYTES, 0], ids=["bytes-kept", "read-again"])
 def test_workers_find_what_a_serial_run_finds_in_the_same_order(
-    tmp_path: Path, analysed_in: Path
+    tmp_path: Path, analysed_in: Path, monkeypatch: pytest.MonkeyPatch, kept: int
 ) -> None:
+    monkeypatch.setattr(workers, "_KEPT_BYTES", kept)
     src = tmp_path / "src"
     src.mkdir()
     _tree(src)
@@ -78,12 +94,13 @@ def test_workers_find_what_a_serial_run_finds_in_the_same_order(
     assert parallel == serial
     codes = {(Path(d.path).name, d.code) for d in serial}
     assert ("call00.py", "SM005") in codes and ("book.ipynb", "SM005") in codes
+    assert ("imports11.py", "SM005") in codes
     assert {("broken.py", "SM900"), ("binary.py", "SM900"), ("latin.py", "SM900")} <= codes
-    # The calling files, the prose files, the notebook, the broken file and the one in an
-    # unknown encoding (only the compiler can tell) went to the workers; the plain files
-    # and the binary one did not.
+    # The calling files, the prose files, the files importing their model, the helper, the
+    # notebook, the broken file and the one in an unknown encoding (only the compiler can
+    # tell) went to the workers; the plain files and the binary one did not.
     pids = analysed_in.read_text().split()
-    assert len(pids) == 12 + 12 + 3
+    assert len(pids) == 12 + 12 + 12 + 1 + 3
     assert str(os.getpid()) not in pids
 
 
@@ -112,3 +129,35 @@ def test_no_worker_starts_when_the_names_are_only_in_prose(
     found = Linter(Config(models=(FIXTURES,))).lint_paths([tmp_path], jobs=2)
     assert [Path(d.path).name for d in found] == ["prose99.py"]
     assert analysed_in.read_text().split() and str(os.getpid()) not in analysed_in.read_text()
+
+
+class _DiesReading(Linter):
+    """A Linter whose process dies (SIGKILL, as the OOM killer would) when it reads *fatal*
+    anywhere but in the test's own process: in the child that reads on while this process
+    starts the workers. It notes the death in *marker* first."""
+
+    def __init__(self, config: Config, fatal: str, marker: Path) -> None:
+        super().__init__(config)
+        self.fatal, self.marker, self.home = fatal, marker, os.getpid()
+
+    def read_bytes(self, file: Path) -> tuple[os.stat_result, bytes]:
+        if file.name == self.fatal and os.getpid() != self.home:
+            self.marker.write_text(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().read_bytes(file)
+
+
+@pytest.mark.parametrize("fatal", ["plain05.py", "prose11.py"])
+def test_a_reading_child_that_dies_leaves_its_files_to_this_process(
+    tmp_path: Path, analysed_in: Path, fatal: str
+) -> None:
+    """The first calling file hands the rest of the reading to a forked child; killed
+    there, its files are read here: the findings are still a serial run's."""
+    src = tmp_path / "src"
+    src.mkdir()
+    _tree(src)
+    serial = Linter(Config(models=(FIXTURES,))).lint_paths([src], jobs=1)
+    marker = tmp_path / "died"
+    linter = _DiesReading(Config(models=(FIXTURES,)), fatal, marker)
+    assert linter.lint_paths([src], jobs=2) == serial
+    assert marker.exists() and int(marker.read_text()) != os.getpid()
