@@ -1,6 +1,7 @@
-"""The worker processes of a whole-tree lint (``--jobs N``): this process reads every file
-and sends only the files whose bytes name a model load to the workers, which start at the
-first such file; the findings are those of a serial run, in the same order."""
+"""The worker processes of a whole-tree lint (``--jobs N``): the files are read and their
+bytes searched outside the workers, which start at the first file that needs the analysis
+and get only such files; from that file on, a forked child reads the rest while this
+process starts the workers. The findings are those of a serial run, in the same order."""
 
 from __future__ import annotations
 
