@@ -594,3 +594,57 @@ def test_a_call_through_another_modules_function_is_reported_at_the_caller(
             [{"function": "predict", "line": 7, "column": 1, "path": "api/handlers.py"}],
         ),
     ]
+
+
+#: The caller's own model, or its signature function, handed to another module's helpers.
+LENT = {
+    "pkg/__init__.py": "",
+    "pkg/helpers.py": (
+        "import tensorflow as tf\n\n\n"
+        "def predict(model, rows):\n"
+        "    infer = model.signatures['serving_default']\n"
+        "    return infer(keras_tensor=tf.constant(rows))\n\n\n"
+        "def call(fn, rows):\n"
+        "    return fn(inputs=rows)\n\n\n"
+        "def warmed(model):\n"
+        "    return model\n"
+    ),
+    "app.py": (
+        "import numpy as np\nimport tensorflow as tf\nfrom pkg import helpers\n\n"
+        f"model = tf.saved_model.load('models/{DENSE}')\n"
+        "helpers.predict(model, np.zeros((4, 5), np.float32))\n"
+        "helpers.predict(rows=np.zeros((4, 7), np.float32), model=model)\n"
+        "helpers.call(model.signatures['serving_default'], np.zeros((4, 5), np.float32))\n"
+        "again = helpers.warmed(model)\n"
+        "again.signatures['serving_default'](keras_tensor=np.zeros((4, 3), np.float32))\n"
+    ),
+}
+
+
+def test_a_model_handed_to_another_modules_function_is_checked_there(tmp_path: Path) -> None:
+    """The function runs in its module on the caller's model: what it gets wrong is
+    reported at the caller's call (the model is the caller's, its load stays the caller's),
+    once when the folder is linted; a model handed back is the caller's own load."""
+    root = write(tmp_path, LENT)
+    findings = json_of(root, "app.py")
+    assert [(f["path"], f["line"], f["code"]) for f in findings] == [
+        ("app.py", 7, "SM008"),
+        ("app.py", 8, "SM002"),
+        ("app.py", 10, "SM008"),
+    ]
+    shape, name, returned = findings
+    assert "(in `predict` at pkg/helpers.py:6, when called here with rows=float32" in str(
+        shape["message"]
+    )
+    assert "(in `call` at pkg/helpers.py:10, when called here" in str(name["message"])
+    # the load named in each is the caller's own (line 5 of app.py), not a copy of it
+    # loaded in another file (which would be related, and named "of app.py")
+    for finding in findings:
+        assert finding["model"] == "models/keras_export_dense"
+        assert all(r["path"] == "pkg/helpers.py" for r in finding.get("related", []))  # type: ignore[attr-defined]
+    assert "of app.py" not in str(returned["message"])
+    assert sorted(sm_lint(root, "--no-cache", ".")) == [
+        "SM002 app.py:8",
+        "SM008 app.py:10",
+        "SM008 app.py:7",
+    ]

@@ -256,7 +256,28 @@ THROUGH: dict[str, str] = {
         "import numpy as np\nfrom serving import model\n\n\ndef handle(x):\n"
         "    return model.predict(x)\n\n\nhandle(VALUE)\n"
     ),
+    "the caller's model handed to another module's function": (
+        "import numpy as np\nfrom serving.model import MODEL_DIR, predict_with\n\n"
+        "m = tf.saved_model.load(MODEL_DIR)\npredict_with(m, VALUE)\n"
+    ),
+    "the caller's model handed over by keyword, in a function here": (
+        "import numpy as np\nfrom serving import model as serving\n\n\ndef handle(x):\n"
+        "    m = tf.saved_model.load(serving.MODEL_DIR)\n"
+        "    return serving.predict_with(batch=x, model=m)\n\n\nhandle(VALUE)\n"
+    ),
+    "the caller's signature function handed to another module's function": (
+        "import numpy as np\nfrom serving.model import MODEL_DIR, call_with\n\n"
+        "fn = tf.saved_model.load(MODEL_DIR).signatures['serving_default']\n"
+        "call_with(fn, VALUE)\n"
+    ),
 }
+#: Functions of serving/model.py that call what their caller hands them.
+LENDING = (
+    "\n\ndef predict_with(model, batch):\n"
+    "    return model.signatures['serving_default'](keras_tensor=batch)\n\n\n"
+    "def call_with(fn, batch):\n"
+    "    return fn(keras_tensor=batch)\n"
+)
 
 THROUGH_VALUES = [
     *VALUES,
@@ -293,7 +314,7 @@ def test_every_rejection_through_another_modules_function_is_found_once(
             root = tmp_path / f"t{index}_{number}"
             files = {
                 "serving/__init__.py": "",
-                "serving/model.py": SERVING_MODEL,
+                "serving/model.py": SERVING_MODEL + LENDING,
                 "api/__init__.py": "",
                 "api/handlers.py": "import tensorflow as tf\n" + caller.replace("VALUE", value),
             }

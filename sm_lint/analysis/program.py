@@ -19,7 +19,11 @@ Values cross modules only where they stay exact: constants, arrays, paths, tuple
 models and the program's own module-level functions and classes, and instances of those
 classes (their attributes adopted where read, their methods run in their own module). A
 model loaded in another module keeps its load site there (``ModelLoad.file``): its path
-resolves against that file, and findings about the load itself stay with that file.
+resolves against that file, and findings about the load itself stay with that file. A
+model (or its signature function) the caller loaded and hands to another module's function
+is lent to it: the function runs there on the caller's load, and the signature calls it
+makes come back as the caller's, reported at its call. A class of another module built with
+the caller's model does not get it (its instances outlive the call).
 """
 
 from __future__ import annotations
@@ -129,6 +133,8 @@ class Importer(Protocol):
 
     state: RunState
     frames: list[functions.Frame]
+    #: The file it analyses.
+    path: str | None
 
     def note_import(self, summary: Any) -> None: ...
 
@@ -362,7 +368,7 @@ class Program:
     ) -> AbstractValue:
         """*function* run in *summary*'s module (on *instance*, or with *first* before the
         arguments: a class method's class), its result adopted."""
-        portable = _portable_args(args)
+        portable = _portable_args(args, engine, summary)
         if first is not None:
             portable = CallArgs([first, *portable.positional], portable.keywords)
         try:
@@ -479,24 +485,60 @@ def _carry(
             bucket.append(carried)
 
 
-def _portable_args(args: CallArgs) -> CallArgs:
+def _portable_args(
+    args: CallArgs, engine: Importer | None = None, summary: ModuleSummary | None = None
+) -> CallArgs:
+    """*args* as they reach another module: each :func:`_portable`; with *engine* and
+    *summary* (a call of *summary*'s function that returns), the caller's models too."""
     return CallArgs(
-        [_portable(v) for v in args.positional],
-        {k: _portable(v) for k, v in args.keywords.items()},
+        [_portable(v, engine, summary) for v in args.positional],
+        {k: _portable(v, engine, summary) for k, v in args.keywords.items()},
     )
 
 
-def _portable(value: AbstractValue) -> AbstractValue:
-    """A value of the caller that means the same in another module (others: unknown)."""
+def _portable(
+    value: AbstractValue, engine: Importer | None = None, summary: ModuleSummary | None = None
+) -> AbstractValue:
+    """A value of the caller that means the same in another module (others: unknown). With
+    *engine* and *summary*, a model of the caller's is lent to *summary*'s module: the
+    signature calls the function makes on it come back to the caller with its own load."""
     if isinstance(value, (Const, Array, PathValue, DType, QualName, Handle, Generator)):
         return value
     if isinstance(value, EnvDefault):
         return value
     if isinstance(value, Seq) and value.is_tuple:
-        return Seq(tuple(_portable(v) for v in value.items), True)
+        return Seq(tuple(_portable(v, engine, summary) for v in value.items), True)
     if isinstance(value, (ModuleValue, ForeignFunction, ForeignClass)):
         return value
+    if engine is not None and summary is not None:
+        if isinstance(value, ModelRef):
+            return ModelRef(_lend_load(engine, summary, value.load_id))
+        if isinstance(value, SignaturesRef):
+            return SignaturesRef(_lend_load(engine, summary, value.load_id))
+        if isinstance(value, SignatureFn):
+            return replace(value, load_id=_lend_load(engine, summary, value.load_id))
     return UNKNOWN
+
+
+def _lend_load(engine: Importer, summary: ModuleSummary, load_id: int) -> int:
+    """The caller's load *load_id* as a load of *summary*'s module, its file named (its
+    path resolves against that file; :func:`_adopt_load` gives the caller's id back)."""
+    load = engine.state.loads[load_id]
+    if load.file is not None or engine.path is None:
+        lent = load  # from a third module already: lent as it is
+    else:
+        lent = replace(load, file=os.path.abspath(engine.path))
+    if engine.state.recording is not None:
+        engine.state.recording.impure = True  # facts of another file: not replayed
+    state = summary.engine.state
+    key = replace(lent, id=0)
+    known: int | None = state.load_ids.get(key)
+    if known is not None:
+        return known
+    new_id = len(state.loads)
+    state.load_ids[key] = new_id
+    state.loads.append(replace(lent, id=new_id))
+    return new_id
 
 
 def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> AbstractValue:
@@ -531,6 +573,10 @@ def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> Abs
 def _adopt_load(engine: Importer, summary: ModuleSummary, load_id: int) -> int:
     state = engine.state
     foreign = summary.engine.state.loads[load_id]
+    if engine.path is not None and foreign.file == os.path.abspath(engine.path):
+        own = state.load_ids.get(replace(foreign, id=0, file=None))  # lent by this file
+        if own is not None:
+            return own
     new_id: int = len(state.loads)
     load = replace(
         foreign,
