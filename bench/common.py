@@ -252,6 +252,19 @@ def runs_of(
     return result
 
 
+def interleaved(
+    commands: list[tuple[list[str], Callable[[], None] | None]], n: int, cwd: Path | None = None
+) -> list[list[Run]]:
+    """*n* runs of each command (with its *before*), taken in turn (A B C A B C ...): a
+    drift in the machine's speed then falls on every command alike, so that their ratio
+    holds where their times do not."""
+    runs: list[list[Run]] = [[] for _ in commands]
+    for _ in range(n):
+        for (command, before), out in zip(commands, runs, strict=True):
+            out.extend(runs_of(command, 1, cwd, before=before))
+    return runs
+
+
 def median_wall(runs: list[Run]) -> float:
     return statistics.median(r.wall for r in runs)
 

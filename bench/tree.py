@@ -21,6 +21,7 @@ from common import (
     SM_LINT,
     Row,
     Run,
+    interleaved,
     log,
     max_of,
     median_cpu,
@@ -472,12 +473,16 @@ def bench_stdlib_tree(tmp: Path, quick: bool) -> list[Row]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
     facts = make_tree(tree, n_callers, n_models, seed=2, caller_share=1.0)
-    n = 1 if quick else 3
+    n = 1 if quick else 7
     models = ["--models", str(tree / "models"), "-q", "--no-cache"]
-    whole = runs_of([*SM_LINT, str(tree), *models], n, tree)
-    callers_only = runs_of([*SM_LINT, str(tree / "src"), *models], n, tree)
-    ruff = runs_of(
-        [tool("ruff"), "check", "--select", "F401", "--quiet", "--no-cache", str(tree)], n + 2, tree
+    whole, callers_only, ruff = interleaved(
+        [
+            ([*SM_LINT, str(tree), *models], None),
+            ([*SM_LINT, str(tree / "src"), *models], None),
+            ([tool("ruff"), "check", "--select", "F401", "--quiet", "--no-cache", str(tree)], None),
+        ],
+        n,
+        tree,
     )
     t_whole, t_callers = median_wall(whole), median_wall(callers_only)
     share = max(0.0, t_whole - t_callers) / t_whole * 100
@@ -512,7 +517,7 @@ def bench_stdlib_tree(tmp: Path, quick: bool) -> list[Row]:
             t_whole,
             median_wall(ruff),
             "ruff F401 --no-cache",
-            f"{len(library)} stdlib modules + {facts['files']} calling; median of {n}",
+            f"{len(library)} stdlib modules + {facts['files']} calling; median of {n}, in turn",
         ),
         Row(
             f"stdlib tree: share of the {len(library)} non-calling files",
@@ -552,7 +557,7 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
     ).stdout
     has_cache = "--no-cache" in help_text
     has_jobs = "--jobs" in help_text
-    n = 1 if quick else 3
+    n = 1 if quick else 5
     base = [*SM_LINT, str(tree), "--models", str(tree / "models"), "-q"]
     cache_dir = tree / ".sm-lint"
 
@@ -561,25 +566,27 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
 
     ruff = tool("ruff")
     ruff_cmd = [ruff, "check", "--select", "F401", "--quiet", str(tree)]
-    log(f"3/5 tree: sm-lint cold x{n} (--no-cache: {has_cache}, --jobs: {has_jobs})")
+    log(f"3/5 tree: sm-lint and ruff cold in turn x{n} (--no-cache {has_cache}, --jobs {has_jobs})")
     cold_cmd = [*base, "--no-cache"] if has_cache else base
-    cold = runs_of(cold_cmd, n, tree, before=drop_cache)
+    cold, ruff_cold = interleaved(
+        [(cold_cmd, drop_cache), ([*ruff_cmd, "--no-cache"], None)], n, tree
+    )
     found = _findings(cold[-1])
-    log(f"3/5 tree: ruff cold x{n + 2}, warm x{n + 2}")
-    ruff_cold = runs_of([*ruff_cmd, "--no-cache"], n + 2, tree)
+    ruff_found = len([x for x in ruff_cold[-1].stdout.splitlines() if "F401" in x])
     shutil.rmtree(tree / ".ruff_cache", ignore_errors=True)
     runs_of(ruff_cmd, 1, tree)  # fills ruff's cache
-    ruff_warm = runs_of(ruff_cmd, n + 2, tree)
-    ruff_found = len([x for x in ruff_cold[-1].stdout.splitlines() if "F401" in x])
 
     first = warm = jobs1 = None
+    ruff_warm: list[Run]
     if has_cache:
-        log(f"3/5 tree: sm-lint first run (writes the cache), then warm x{n}")
+        log(f"3/5 tree: sm-lint first run (writes the cache), then sm-lint and ruff warm x{n}")
         drop_cache()
         first = runs_of(base, 1, tree)
-        warm = runs_of(base, n, tree)
+        warm, ruff_warm = interleaved([(base, None), (ruff_cmd, None)], n, tree)
         if _findings(warm[-1]) != found:
             log(f"WARNING: warm run findings {_findings(warm[-1])} != cold {found}")
+    else:
+        ruff_warm = runs_of(ruff_cmd, n, tree)
     if has_jobs:
         log("3/5 tree: sm-lint --jobs 1 cold x1")
         jobs1 = runs_of([*cold_cmd, "--jobs", "1"], 1, tree, before=drop_cache)
@@ -589,9 +596,10 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
     models = facts["tree_models"]
     assert isinstance(models, list)
     package = make_package(tree, models, 50 if not quick else 20)
-    log(f"3/5 tree: + package of {package['files']} modules: sm-lint cold x{n}, ruff x{n + 2}")
-    cold_pkg = runs_of(cold_cmd, n, tree, before=drop_cache)
-    ruff_pkg = runs_of([*ruff_cmd, "--no-cache"], n + 2, tree)
+    log(f"3/5 tree: + package of {package['files']} modules: sm-lint and ruff cold x{n}")
+    cold_pkg, ruff_pkg = interleaved(
+        [(cold_cmd, drop_cache), ([*ruff_cmd, "--no-cache"], None)], n, tree
+    )
     t_cold, t_ruff = median_wall(cold), median_wall(ruff_cold)
     print("## 3. Whole-repository lint\n")
     print(
@@ -636,7 +644,7 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
             t_cold,
             t_ruff,
             "ruff F401 --no-cache",
-            f"median of {n}" + ("; --no-cache" if has_cache else ""),
+            f"median of {n}, in turn with ruff's" + ("; --no-cache" if has_cache else ""),
         ),
         Row("repo lint, cold: throughput", "files/s", files / t_cold, files / t_ruff, "ruff"),
         Row(
@@ -694,7 +702,7 @@ def bench_generated_tree(tmp: Path, quick: bool) -> list[Row]:
                 t_warm,
                 median_wall(ruff_warm),
                 "ruff warm",
-                f"median of {n}, nothing changed",
+                f"median of {n}, in turn with ruff's; nothing changed",
             )
         )
         rows.append(

@@ -1,17 +1,18 @@
 """The worker processes of a whole-tree lint (``--jobs N``).
 
-This process reads every file and looks for the names of a model load in its bytes (C
-speed: most files stop there, with nothing to report). The first file that needs the
-analysis starts the workers. Importing the analysis for them takes this process about 0.3 s,
-so it forks first: the child reads the rest of the files meanwhile, and hands back each one
-that needs the analysis. Whether a file that names no load imports a project module that
-does is asked once every file has been read, when the files that name one are with the
-workers. Each file that needs the analysis goes to whichever worker is free (its compile and
-its analysis run there), so one large file does not hold up a fixed share of the others.
+The files are read by *jobs* forked readers, a run of files each, which look for the names
+of a model load in each file's bytes (C speed: most files stop there, with nothing to
+report) and hand back each file that needs the analysis. The first such file starts the
+workers: this process imports the analysis for them (about 0.3 s) while the readers read on.
+Whether a file that names no load imports a project module that does is asked once its
+reader has read all of its files, when the files that name one are with the workers. Each
+file that needs the analysis goes to whichever worker is free (its compile and its analysis
+run there), so one large file does not hold up a fixed share of the others. A tree whose
+files name no load never imports the analysis nor starts a worker.
 
 A worker that dies (killed, out of memory, a crash in native code) costs only the file it was
-analysing: that file gets an SM900 and the run goes on. If the reading child dies, this
-process reads the files it had not answered for.
+analysing: that file gets an SM900 and the run goes on. If a reader dies, this process reads
+the files it had not answered for.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
+import itertools
+import mmap
 import os
 import signal
 import sys
@@ -63,10 +66,8 @@ def lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diag
         return None
     run = _Run(linter, files, context, jobs)
     try:
-        try:
-            run.read(0, frozenset())
-        except _Handover as handover:
-            run.serve(handover)
+        run.start_readers()
+        run.serve()
         if run.pool is not None:
             run.pool.drain()
     except OSError:
@@ -78,13 +79,12 @@ def lint_in_processes(linter: Linter, files: list[Path], jobs: int) -> list[Diag
     return [d for found in run.results if found is not None for d in found]
 
 
-class _Handover(Exception):
-    """Raised in this process once a forked child reads the files after *index* (and asks
-    about the imports of those read before)."""
+class _Reader:
+    """A forked child reading the files *indexes*, and what it has answered for so far."""
 
-    def __init__(self, index: int, pid: int, conn: Any, alive_w: int) -> None:
-        super().__init__(index)
-        self.index, self.pid, self.conn, self.alive_w = index, pid, conn, alive_w
+    def __init__(self, indexes: range, pid: int, conn: Any, alive_w: int) -> None:
+        self.indexes, self.pid, self.conn, self.alive_w = indexes, pid, conn, alive_w
+        self.answered: set[int] = set()
 
     def end(self, kill: bool = False) -> None:
         """Reap the child (killed first with *kill*) and close what led to it."""
@@ -99,25 +99,105 @@ class _Handover(Exception):
 
 
 class _Run:
-    """One parallel run: the files, their findings so far (None: not yet known), and where
-    a file that needs the analysis goes: the workers, or from the reading child, back to
-    this process (*conn*)."""
+    """One parallel run: the files, their findings so far (None: not yet known), the
+    readers, and the workers once a file needs the analysis. In a reader, *conn* is where
+    its answers go."""
 
     def __init__(self, linter: Linter, files: list[Path], context: Any, jobs: int) -> None:
         self.linter, self.files, self.context, self.jobs = linter, files, context, jobs
         self.results: list[list[Diagnostic] | None] = [None] * len(files)
         self.pool: _Pool | None = None  # none until a file needs the analysis
-        self.handover: _Handover | None = None
-        #: In the reading child: where its answers go.
+        self.readers: list[_Reader] = []
+        #: One byte shared with the readers, set once a file needs the analysis (the
+        #: workers run, or are about to): a reader then leaves the compile of a file whose
+        #: bytes name a load to them.
+        self.started = mmap.mmap(-1, 1)
         self.conn: Any = None
         #: Files whose bytes name no load: (index, file, stat, bytes or None when not kept).
         self.later: list[tuple[int, Path, os.stat_result, bytes | None]] = []
         self.kept = 0
 
-    def read(self, start: int, done: frozenset[int] | set[int]) -> None:
-        """Settle the files from *start* on, and then those whose imports are to be asked,
-        except the files in *done*."""
-        for index in range(start, len(self.files)):
+    def start_readers(self) -> None:
+        """Share the reading out to *jobs* forked readers, a run of files each (none
+        forked: this process reads them, in :meth:`serve`)."""
+        count = len(self.files)
+        bounds = [count * k // self.jobs for k in range(self.jobs + 1)]
+        for lo, hi in itertools.pairwise(bounds):
+            if lo < hi and not self._fork_reader(range(lo, hi)):
+                break
+
+    def _fork_reader(self, indexes: range) -> bool:
+        alive_r, alive_w = os.pipe()
+        mine, theirs = self.context.Pipe(duplex=False)
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (alive_r, alive_w):
+                os.close(fd)
+            mine.close()
+            theirs.close()
+            return False
+        if pid == 0:
+            code = 1
+            try:
+                mine.close()
+                os.close(alive_w)
+                for reader in self.readers:  # the other readers' ends are not this one's
+                    reader.conn.close()
+                    os.close(reader.alive_w)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent reports Ctrl-C
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                _die_with_parent(os.getppid(), alive_r)
+                self.conn, self.readers = theirs, []
+                self.read(indexes, frozenset())
+                theirs.send(("end",))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(alive_r)
+        theirs.close()
+        self.readers.append(_Reader(indexes, pid, mine, alive_w))
+        return True
+
+    def serve(self) -> None:
+        """Act on what the readers answer until each has read its files; read here the
+        files of a reader that died first (all of them when none could be forked)."""
+        from multiprocessing.connection import wait
+
+        if not self.readers:
+            self.read(range(len(self.files)), frozenset())
+            return
+        reading: dict[Any, _Reader] = {reader.conn: reader for reader in self.readers}
+        while reading:
+            waiting = list(reading)
+            ready = wait(waiting) if self.pool is None else self.pool.wait_also(waiting)
+            for conn in ready:
+                reader = reading[conn]
+                message: tuple[Any, ...]
+                try:
+                    message = reader.conn.recv()
+                except (EOFError, OSError):
+                    message = ("died",)
+                if message[0] in ("end", "died"):
+                    del reading[conn]
+                    self.readers.remove(reader)
+                    reader.end()
+                    if message[0] == "died":
+                        self.read(reader.indexes, reader.answered)
+                    continue
+                index = message[1]
+                reader.answered.add(index)
+                if message[0] == "analyse":
+                    self._analyse(index, self.files[index])
+                elif message[0] == "serial":
+                    self.results[index] = self.linter.lint_file(self.files[index])
+                else:
+                    self.results[index] = message[2]
+
+    def read(self, indexes: range, done: frozenset[int] | set[int]) -> None:
+        """Settle the files *indexes*, except those in *done*: first each by its bytes,
+        then those whose imports are to be asked."""
+        for index in indexes:
             if index in done:
                 continue
             file = self.files[index]
@@ -129,8 +209,6 @@ class _Run:
                 self.later.append((index, file, read[0], read[1] if keep else None))
         later, self.later = self.later, []
         for index, file, read_from, data in later:
-            if index in done:
-                continue
             if data is None:
                 read = _read(self.linter, file)
                 if self._settled(index, file, read):  # changed meanwhile
@@ -149,12 +227,12 @@ class _Run:
         """Settle *file* now if its bytes do; False: its imports are to be asked."""
         if self.pool is not None:
             self.pool.poll()
-        if read is None:  # what cannot be read: reported as serially, by this process
+        if read is None:  # what cannot be read: reported as serially, by the parent
             if self.conn is not None:
                 self.conn.send(("serial", index))
             else:
                 self.results[index] = self.linter.lint_file(file)
-        elif _names_a_load(read[1], file, started=self.pool is not None or self.conn is not None):
+        elif _names_a_load(read[1], file, started=self.started[0] == 1):
             self._analyse(index, file)
         else:
             return False
@@ -167,84 +245,22 @@ class _Run:
             self.conn.send(("found", index, found))
 
     def _analyse(self, index: int, file: Path) -> None:
+        self.started[0] = 1
         if self.conn is not None:
             self.conn.send(("analyse", index))
             return
         if self.pool is None:
-            if self.handover is None:
-                self._hand_over(index)  # raises here; the child never returns
             _import_analysis()  # once, here: the forked workers inherit it
             self.pool = _Pool(self.context, self.linter, self.jobs, self.results)
         self.pool.submit(index, file)
 
-    def _hand_over(self, index: int) -> None:
-        """Fork a child that reads the files after *index*, and raise :class:`_Handover`
-        here (as is, when the fork fails: this process reads on)."""
-        theirs_r, alive_w = os.pipe()
-        mine, theirs = self.context.Pipe(duplex=False)
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (theirs_r, alive_w):
-                os.close(fd)
-            mine.close()
-            theirs.close()
-            return
-        if pid == 0:
-            code = 1
-            try:
-                mine.close()
-                os.close(alive_w)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent reports Ctrl-C
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _die_with_parent(os.getppid(), theirs_r)
-                self.conn = theirs
-                self.read(index + 1, frozenset())
-                theirs.send(("end",))
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(theirs_r)
-        theirs.close()
-        self.handover = _Handover(index, pid, mine, alive_w)
-        raise self.handover
-
-    def serve(self, handover: _Handover) -> None:
-        """Analyse the file at *handover* and each one the child hands back; read on here
-        from where it stopped if it dies before it has read every file."""
-        _import_analysis()
-        pool = self.pool = _Pool(self.context, self.linter, self.jobs, self.results)
-        pool.submit(handover.index, self.files[handover.index])
-        answered = {handover.index}
-        while True:
-            if not pool.wait_also(handover.conn):
-                continue
-            try:
-                message = handover.conn.recv()
-            except (EOFError, OSError):
-                break
-            if message[0] == "end":
-                self.handover = None
-                handover.end()
-                return
-            index = message[1]
-            answered.add(index)
-            if message[0] == "analyse":
-                pool.submit(index, self.files[index])
-            elif message[0] == "serial":
-                self.results[index] = self.linter.lint_file(self.files[index])
-            else:
-                self.results[index] = message[2]
-        self.handover = None
-        handover.end()
-        self.read(handover.index + 1, answered)
-
     def close(self) -> None:
-        if self.handover is not None:
-            self.handover.end(kill=True)
-            self.handover = None
+        for reader in self.readers:
+            reader.end(kill=True)
+        self.readers.clear()
         if self.pool is not None:
             self.pool.close()
+        self.started.close()
 
 
 def _read(linter: Linter, file: Path) -> tuple[os.stat_result, bytes] | None:
@@ -346,11 +362,11 @@ class _Pool:
             self._dispatch()
             self._collect(None)
 
-    def wait_also(self, other: Any) -> bool:
-        """Hand out waiting files, then wait for a worker's answer or death, or for *other*
-        (a connection) to be readable: True in that last case."""
+    def wait_also(self, others: list[Any]) -> list[Any]:
+        """Hand out waiting files, then wait for a worker's answer or death, or for one of
+        *others* (connections) to be readable: those that are."""
         self._dispatch()
-        return self._collect(None, other)
+        return self._collect(None, others)
 
     def _dispatch(self) -> None:
         for worker in list(self.workers):
@@ -364,7 +380,7 @@ class _Pool:
                     continue
                 worker.task = task
 
-    def _collect(self, timeout: float | None, other: Any = None) -> bool:
+    def _collect(self, timeout: float | None, others: list[Any] | None = None) -> list[Any]:
         from multiprocessing.connection import wait
 
         waiting = {}
@@ -372,11 +388,10 @@ class _Pool:
             waiting[worker.process.sentinel] = worker
             if worker.task is not None:
                 waiting[worker.conn] = worker
-        others = [] if other is None else [other]
-        readable = False
-        for ready in wait(list(waiting) + others, timeout):
-            if ready is other:
-                readable = True
+        readable: list[Any] = []
+        for ready in wait(list(waiting) + (others or []), timeout):
+            if ready not in waiting:
+                readable.append(ready)
                 continue
             worker = waiting[ready]
             if worker not in self.workers:

@@ -466,8 +466,8 @@ def test_workers_and_concurrent_runs_share_one_index(tmp_path: Path) -> None:
     source = (project / "src" / "classify.py").read_text()
     for i in range(40):
         (project / "src" / f"copy_{i}.py").write_text(source)
-        # Files that name no load are settled by the reading processes (the parent or the
-        # child it hands the reading to), never by a worker: their entries count too.
+        # Files that name no load are settled by the forked readers, never by a worker:
+        # their entries count too.
         (project / "src" / f"plain_{i}.py").write_text(f"def f{i}(x):\n    return x + {i}\n")
     _age(project)
     expected = _agree(project, "--jobs", "2")
