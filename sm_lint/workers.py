@@ -108,6 +108,8 @@ class _Run:
         self.results: list[list[Diagnostic] | None] = [None] * len(files)
         self.pool: _Pool | None = None  # none until a file needs the analysis
         self.readers: list[_Reader] = []
+        #: The runs of files no reader could be forked for.
+        self.unread: list[range] = []
         #: One byte shared with the readers, set once a file needs the analysis (the
         #: workers run, or are about to): a reader then leaves the compile of a file whose
         #: bytes name a load to them.
@@ -118,12 +120,14 @@ class _Run:
         self.kept = 0
 
     def start_readers(self) -> None:
-        """Share the reading out to *jobs* forked readers, a run of files each (none
-        forked: this process reads them, in :meth:`serve`)."""
+        """Share the reading out to *jobs* forked readers, a run of files each (the runs
+        of those that could not be forked are read by this process, in :meth:`serve`)."""
         count = len(self.files)
         bounds = [count * k // self.jobs for k in range(self.jobs + 1)]
-        for lo, hi in itertools.pairwise(bounds):
-            if lo < hi and not self._fork_reader(range(lo, hi)):
+        runs = [range(lo, hi) for lo, hi in itertools.pairwise(bounds) if lo < hi]
+        for k, indexes in enumerate(runs):
+            if not self._fork_reader(indexes):
+                self.unread = runs[k:]
                 break
 
     def _fork_reader(self, indexes: range) -> bool:
@@ -164,9 +168,8 @@ class _Run:
         files of a reader that died first (all of them when none could be forked)."""
         from multiprocessing.connection import wait
 
-        if not self.readers:
-            self.read(range(len(self.files)), frozenset())
-            return
+        for indexes in self.unread:
+            self.read(indexes, frozenset())
         reading: dict[Any, _Reader] = {reader.conn: reader for reader in self.readers}
         while reading:
             waiting = list(reading)

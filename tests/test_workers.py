@@ -170,3 +170,25 @@ def test_a_reader_that_dies_leaves_its_files_to_this_process(
     linter = _DiesReading(Config(models=(FIXTURES,)), fatal, marker)
     assert linter.lint_paths([src], jobs=2) == serial
     assert marker.exists() and int(marker.read_text()) != os.getpid()
+
+
+def test_files_of_a_reader_that_cannot_be_forked_are_read_here(
+    tmp_path: Path, analysed_in: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second reader's fork fails (EAGAIN, as under a process limit): its run of files
+    is read by this process, and the findings are still a serial run's."""
+    src = tmp_path / "src"
+    src.mkdir()
+    _tree(src)
+    serial = Linter(Config(models=(FIXTURES,))).lint_paths([src], jobs=1)
+    real, forks = os.fork, []
+
+    def fork() -> int:
+        forks.append(1)
+        if len(forks) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+    assert Linter(Config(models=(FIXTURES,))).lint_paths([src], jobs=2) == serial
+    assert len(forks) >= 2
