@@ -511,13 +511,22 @@ def _portable(
     if isinstance(value, (ModuleValue, ForeignFunction, ForeignClass)):
         return value
     if engine is not None and summary is not None:
-        if isinstance(value, ModelRef):
-            return ModelRef(_lend_load(engine, summary, value.load_id))
-        if isinstance(value, SignaturesRef):
-            return SignaturesRef(_lend_load(engine, summary, value.load_id))
-        if isinstance(value, SignatureFn):
-            return replace(value, load_id=_lend_load(engine, summary, value.load_id))
+        lent = _reloaded(value, lambda load_id: _lend_load(engine, summary, load_id))
+        if lent is not None:
+            return lent
     return UNKNOWN
+
+
+def _reloaded(value: AbstractValue, new_id: Callable[[int], int]) -> AbstractValue | None:
+    """*value* (a model, its signatures or a signature function) with its load's id
+    mapped by *new_id*; None for a value that holds no load."""
+    if isinstance(value, ModelRef):
+        return ModelRef(new_id(value.load_id))
+    if isinstance(value, SignaturesRef):
+        return SignaturesRef(new_id(value.load_id))
+    if isinstance(value, SignatureFn):
+        return replace(value, load_id=new_id(value.load_id))
+    return None
 
 
 def _lend_load(engine: Importer, summary: ModuleSummary, load_id: int) -> int:
@@ -550,12 +559,9 @@ def adopt(engine: Importer, summary: ModuleSummary, value: AbstractValue) -> Abs
         return value
     if isinstance(value, Seq) and value.is_tuple:
         return Seq(tuple(adopt(engine, summary, v) for v in value.items), True)
-    if isinstance(value, ModelRef):
-        return ModelRef(_adopt_load(engine, summary, value.load_id))
-    if isinstance(value, SignaturesRef):
-        return SignaturesRef(_adopt_load(engine, summary, value.load_id))
-    if isinstance(value, SignatureFn):
-        return replace(value, load_id=_adopt_load(engine, summary, value.load_id))
+    adopted = _reloaded(value, lambda load_id: _adopt_load(engine, summary, load_id))
+    if adopted is not None:
+        return adopted
     if isinstance(value, Choice):
         options = tuple(adopt(engine, summary, option) for option in value.options)
         return UNKNOWN if UNKNOWN in options else Choice(options)
