@@ -15,31 +15,26 @@ alone, over whole tree), the cold tree's ratio to ruff, and the spread.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import tree as tree_bench  # noqa: E402  (the benchmark's trees)
-from common import PY, tool  # noqa: E402
+from common import PY, measure, tool  # noqa: E402
 
 
 def wall(command: list[str], checkout: Path | None, cwd: Path) -> float:
     """Seconds one run of *command* takes, sm-lint imported from *checkout*."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "NO_COLOR": "1"}
     if checkout is not None:
-        env["PYTHONPATH"] = str(checkout)
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=False)
-    return time.perf_counter() - start
+        command = ["env", f"PYTHONPATH={checkout}", *command]
+    return measure(command, cwd, sample=False).wall
 
 
 def main() -> None:

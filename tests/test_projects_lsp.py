@@ -118,3 +118,39 @@ async def test_an_importer_follows_the_module_it_imports(client: LanguageClient)
         )
     )
     await _until(client, handlers, lambda f: _codes(f) == ["SM008"])
+
+
+HELPERS = (
+    "import tensorflow as tf\n\n\n"
+    "def predict(model, rows):\n"
+    "    return model.signatures['serving_default'](keras_tensor=tf.constant(rows))\n"
+)
+LENDER = (
+    "import os\nimport numpy as np\nimport tensorflow as tf\nfrom app import helpers\n\n"
+    "HERE = os.path.dirname(os.path.dirname(__file__))\n"
+    "m = tf.saved_model.load(os.path.join(HERE, 'models', 'dense'))\n"
+    "helpers.predict(m, np.zeros((2, 7), np.float32))\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_model_handed_to_another_module_is_checked_there(client: LanguageClient) -> None:
+    """The editor reports what another module's function does with the open file's model,
+    at the call, and follows that module's unsaved text."""
+    _open(client, "helpers.py", HELPERS)
+    _open(client, "lender.py", LENDER)
+    lender = _uri("lender.py")
+    found = await _until(client, lender, lambda f: _codes(f) == ["SM008"])
+    assert found[0].range.start == lsp.Position(line=7, character=0)
+    assert "app/helpers.py:5, when called here with float32" in found[0].message
+    client.text_document_did_change(
+        lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=_uri("helpers.py"), version=2),
+            content_changes=[
+                lsp.TextDocumentContentChangeWholeDocument(
+                    text=HELPERS.replace("tf.constant(rows)", "tf.constant(rows)[:, :5]")
+                )
+            ],
+        )
+    )
+    await _until(client, lender, lambda f: f == [])
